@@ -1,0 +1,56 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { SecretSetting } from "../config/schema";
+import type { SecretName } from "../config/services";
+
+export interface SecretsArgs {
+  postgresUser: string;
+  postgresDatabase: string;
+  /** Reads a `cdb:` secret setting; undefined when it is not set. */
+  setting: (key: SecretSetting) => pulumi.Output<string> | undefined;
+}
+
+const FROM_SETTING: Partial<Record<SecretName, SecretSetting>> = {
+  mexc_api_key: "mexcApiKey",
+  mexc_api_secret: "mexcApiSecret",
+  smtp_user: "smtpUser",
+  smtp_password: "smtpPassword",
+  smtp_from: "smtpFrom",
+  alert_email_to: "alertEmailTo",
+};
+
+/**
+ * Every secret a container may mount (`cdb:infra:Secrets`). Generated
+ * passwords are random resources, so they stay stable across updates and
+ * live encrypted in state; the rest comes from `pulumi config set --secret`.
+ */
+export class Secrets extends pulumi.ComponentResource {
+  private readonly values: Record<SecretName, pulumi.Output<string>>;
+
+  constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cdb:infra:Secrets", name, {}, opts);
+    // Alphanumeric only: the values end up in a DSN and a shell command line unescaped.
+    const password = (n: string) => new random.RandomPassword(n, { length: 32, special: false }, { parent: this }).result;
+    const redis = password("redis-password");
+    const postgres = password("postgres-password");
+    const grafana = password("grafana-password");
+    const configured = Object.fromEntries(
+      Object.entries(FROM_SETTING).map(([file, key]) => [file, args.setting(key) ?? pulumi.secret("")]),
+    ) as Record<SecretName, pulumi.Output<string>>;
+    this.values = {
+      ...configured,
+      redis_password: redis,
+      postgres_password: postgres,
+      grafana_password: grafana,
+      postgres_password_dsn: pulumi.secret(
+        pulumi.interpolate`postgresql://${args.postgresUser}:${postgres}@cdb_postgres:5432/${args.postgresDatabase}?sslmode=disable`,
+      ),
+    };
+    this.registerOutputs({});
+  }
+
+  /** The secret's content, always wrapped as a Pulumi secret. */
+  content(name: SecretName): pulumi.Output<string> {
+    return pulumi.secret(this.values[name]);
+  }
+}

@@ -1,0 +1,44 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { containerInputs } from "../stacks/containerArgs";
+import type { ContainerPlan } from "../stacks/plan";
+import type { Secrets } from "./secrets";
+
+export interface ServiceArgs {
+  plan: ContainerPlan;
+  network: pulumi.Input<string>;
+  secrets: Secrets;
+  /** Image reference; built app images pass the built image's name. */
+  image: pulumi.Input<string>;
+  /** True when another container waits for this one to be healthy. */
+  waitForHealthy: boolean;
+}
+
+/**
+ * One cdb container inside a component. Subclasses only name the component
+ * type, so every service gets the same mapping from plan to docker inputs.
+ */
+export abstract class ServiceComponent extends pulumi.ComponentResource {
+  readonly container: docker.Container;
+
+  protected constructor(type: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(type, args.plan.service, {}, opts);
+    const inputs = containerInputs(args.plan, {
+      image: "",
+      network: "",
+      secret: (name) => args.secrets.content(name),
+      waitForHealthy: args.waitForHealthy,
+    });
+    this.container = new docker.Container(
+      args.plan.name,
+      {
+        ...inputs,
+        image: args.image,
+        networksAdvanced: [{ name: args.network, aliases: [args.plan.alias] }],
+      },
+      // Replacing a trading container must never leave two running at once.
+      { parent: this, deleteBeforeReplace: true },
+    );
+    this.registerOutputs({ name: this.container.name });
+  }
+}

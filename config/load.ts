@@ -1,0 +1,89 @@
+import type { z } from "zod";
+import { cdbConfigSchema, missingImageSources, SECRET_SETTINGS, type CdbConfig, type SecretSetting } from "./schema";
+
+export const NAMESPACE = "cdb";
+
+/** Invalid stack config: the message names every offending key and its rule, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+export interface RawSetting {
+  /** Parsed value (objects and numbers already decoded). */
+  value: unknown;
+  /** True when the value was stored encrypted (`pulumi config set --secret`). */
+  secret: boolean;
+}
+
+export interface LoadedConfig {
+  stack: string;
+  config: CdbConfig;
+  /** Secret settings that are set (their values stay with Pulumi, never here). */
+  secretsSet: ReadonlySet<SecretSetting>;
+}
+
+const REQUIRED_SECRETS_LIVE: readonly SecretSetting[] = ["mexcApiKey", "mexcApiSecret"];
+
+const show = (v: unknown): string => (v === undefined ? "nothing" : JSON.stringify(v));
+
+function describe(issue: z.core.$ZodIssue): string[] {
+  const key = [NAMESPACE + ":" + (issue.path[0] === undefined ? "" : String(issue.path[0])), ...issue.path.slice(1).map(String)].join(".");
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((k) => `${key === NAMESPACE + ":" ? NAMESPACE + ":" + k : key + "." + k} is not a known setting`);
+  }
+  if (issue.code === "invalid_key") {
+    const input = (issue as { input?: unknown }).input;
+    return [`${key}.${String(input)} is not a known ${issue.path.at(-1) === undefined ? "key" : "key"}: ${issue.issues[0]?.message ?? "invalid"}`];
+  }
+  return [`${key} ${issue.message}, got ${show((issue as { input?: unknown }).input)}`];
+}
+
+/**
+ * Validates the `cdb:` settings of one stack. `raw` maps keys without the
+ * namespace (`risk`, `mode`, `mexcApiKey`) to their decoded values.
+ */
+export function loadConfig(stack: string, raw: ReadonlyMap<string, RawSetting>): LoadedConfig {
+  const plain: Record<string, unknown> = {};
+  const secretsSet = new Set<SecretSetting>();
+  const problems: string[] = [];
+  for (const [key, { value, secret }] of raw) {
+    if ((SECRET_SETTINGS as readonly string[]).includes(key)) {
+      // Never echo the value: it is a credential.
+      if (!secret) problems.push(`${NAMESPACE}:${key} must be set with --secret (it is stored in plaintext)`);
+      if (value !== "" && value !== undefined && value !== null) secretsSet.add(key as SecretSetting);
+      continue;
+    }
+    plain[key] = value;
+  }
+  const parsed = cdbConfigSchema.safeParse(plain, { reportInput: true });
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap(describe));
+  const config = parsed.success ? parsed.data : undefined;
+
+  if (config) {
+    if (stack === "paper" && config.mode !== "paper") {
+      problems.push(`${NAMESPACE}:mode must be "paper" in the paper stack, got ${show(config.mode)}`);
+    }
+    if (config.mode === "live") {
+      for (const s of REQUIRED_SECRETS_LIVE) {
+        if (!secretsSet.has(s)) problems.push(`${NAMESPACE}:${s} is required in live (pulumi config set --secret ${NAMESPACE}:${s})`);
+      }
+    }
+    for (const s of missingImageSources(config)) {
+      problems.push(`${NAMESPACE}:images.${s} is required: set an image or ${NAMESPACE}:sourceDir to build from a checkout`);
+    }
+  }
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return { stack, config, secretsSet };
+}
+
+/** Pulumi hands structured values over as JSON text and scalars as strings. */
+export function decodeConfigValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

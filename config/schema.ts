@@ -1,0 +1,142 @@
+import { z } from "zod";
+import { APP_SERVICES, SERVICE_NAMES, type ServiceName } from "./services";
+
+// One schema for the whole `cdb:` config namespace. Secret settings are not
+// part of it: their values must never reach a validation message, so they
+// are checked for presence only (see ./load.ts).
+
+export const REGIMES = ["STEADY_BULLISH", "TREND", "VOLATILE_RANGE", "RANGE", "HIGH_VOL_CHAOTIC", "UNKNOWN"] as const;
+
+/** The runbook's early-live cap: no allocation share above 2 % while live is young. */
+export const EARLY_LIVE_MAX_ALLOC_CAP = 0.02;
+
+const share = (what = "must be > 0 and <= 1") =>
+  z.number({ error: `${what}` }).gt(0, what).lte(1, what);
+const allocationShare = z
+  .number({ error: "must be >= 0 and <= 1" })
+  .gte(0, "must be >= 0 and <= 1")
+  .lte(1, "must be >= 0 and <= 1");
+
+/** Every service key is one of the known services; an unknown one is an error, not ignored. */
+const perService = <T extends z.ZodType>(value: T) =>
+  z.partialRecord(z.enum(SERVICE_NAMES, { error: "is not a known service" }), value);
+
+const DIGEST = /@sha256:[0-9a-f]{64}$/;
+
+export const SECRET_SETTINGS = [
+  "mexcApiKey",
+  "mexcApiSecret",
+  "smtpUser",
+  "smtpPassword",
+  "smtpFrom",
+  "alertEmailTo",
+] as const;
+export type SecretSetting = (typeof SECRET_SETTINGS)[number];
+
+export const DEFAULT_ALLOCATION_RULES = {
+  paper: { STEADY_BULLISH: 0.3, TREND: 0.3, VOLATILE_RANGE: 0.1, RANGE: 0.1, HIGH_VOL_CHAOTIC: 0.02, UNKNOWN: 0.0 },
+};
+
+export const cdbConfigSchema = z
+  .object({
+    /** paper = simulated orders against the testnet; live = real orders with real money. */
+    mode: z.enum(["paper", "live"], { error: 'must be "paper" or "live"' }).default("paper"),
+    risk: z
+      .object({
+        maxPositionPct: share().default(0.1),
+        maxTotalExposurePct: share().default(0.3),
+        maxDailyDrawdownPct: share().default(0.05),
+        stopLossPct: share().default(0.02),
+        earlyLiveMaxAlloc: share().default(EARLY_LIVE_MAX_ALLOC_CAP),
+      })
+      .strict()
+      .prefault({}),
+    allocation: z
+      .object({
+        rules: z
+          .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a strategy id"), z.partialRecord(z.enum(REGIMES, { error: "is not a known regime" }), allocationShare))
+          .default(DEFAULT_ALLOCATION_RULES),
+        regimeMinStableSeconds: z.number().int("must be a whole number").positive("must be > 0").default(60),
+      })
+      .strict()
+      .prefault({}),
+    /** Image per service: a registry reference by tag or digest. App services may instead come from `sourceDir`. */
+    images: perService(z.string().min(1, "must not be empty")).default({}),
+    /** A local checkout of the trading system; app services without an image are built from it. */
+    sourceDir: z.string().min(1, "must not be empty").optional(),
+    /** Host ports (always bound to 127.0.0.1). Paper defaults to every service port, live to none. */
+    hostPorts: perService(z.number().int().min(1, "must be a port 1-65535").max(65535, "must be a port 1-65535")).optional(),
+    resources: perService(
+      z.object({ cpus: z.number().positive("must be > 0"), memoryMb: z.number().int().positive("must be > 0") }).strict(),
+    ).default({}),
+    /** no-new-privileges, dropped capabilities, read-only root, limits. Live requires it. */
+    hardening: z.boolean().default(true),
+    logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"], { error: "must be DEBUG, INFO, WARNING or ERROR" }).default("INFO"),
+    /** Docker host of this stack, e.g. ssh://deploy@trading-host; the local engine when unset. */
+    dockerHost: z.string().regex(/^(unix|tcp|ssh|npipe):\/\//, "must start with unix://, tcp://, ssh:// or npipe://").optional(),
+    symbol: z.string().regex(/^[A-Z0-9]+$/, "must be an exchange symbol like BTCUSDT").default("BTCUSDT"),
+    postgres: z
+      .object({ user: z.string().min(1).default("claire_user"), database: z.string().min(1).default("claire_de_binare") })
+      .strict()
+      .prefault({}),
+    paperTradingDurationDays: z.number().int().positive("must be > 0").default(14),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (cfg.mode !== "live") return;
+    if (cfg.risk.earlyLiveMaxAlloc > EARLY_LIVE_MAX_ALLOC_CAP) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["risk", "earlyLiveMaxAlloc"],
+        message: `must be <= ${EARLY_LIVE_MAX_ALLOC_CAP} in live (early-live cap)`,
+        input: cfg.risk.earlyLiveMaxAlloc,
+      });
+    }
+    const cap = Math.min(cfg.risk.earlyLiveMaxAlloc, EARLY_LIVE_MAX_ALLOC_CAP);
+    for (const [strategy, regimes] of Object.entries(cfg.allocation.rules)) {
+      for (const [regime, value] of Object.entries(regimes)) {
+        if (value !== undefined && value > cap) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["allocation", "rules", strategy, regime],
+            message: `must be <= ${cap} in live (risk.earlyLiveMaxAlloc)`,
+            input: value,
+          });
+        }
+      }
+    }
+    if (!cfg.hardening) {
+      ctx.addIssue({ code: "custom", path: ["hardening"], message: "must be true in live", input: false });
+    }
+    if (cfg.sourceDir !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sourceDir"],
+        message: "is not allowed in live: live runs only images pinned by digest",
+        input: cfg.sourceDir,
+      });
+    }
+    for (const service of SERVICE_NAMES) {
+      const image = cfg.images[service];
+      if (image === undefined || !DIGEST.test(image)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["images", service],
+          message: "must be pinned by digest in live (…@sha256:<64 hex>)",
+          input: image,
+        });
+      }
+    }
+  });
+
+export type CdbConfig = z.output<typeof cdbConfigSchema>;
+export type CdbConfigInput = z.input<typeof cdbConfigSchema>;
+export type TradingMode = CdbConfig["mode"];
+
+export const isPinnedByDigest = (image: string): boolean => DIGEST.test(image);
+
+/** App services need an image or a source checkout; say which one is missing. */
+export function missingImageSources(cfg: CdbConfig): ServiceName[] {
+  if (cfg.sourceDir !== undefined) return [];
+  return APP_SERVICES.filter((s) => cfg.images[s] === undefined);
+}

@@ -1,0 +1,249 @@
+// The containers of the cdb trading stack as data: the facts of
+// ../shared/reference/cdb-stack.md that every stack shares. Per-stack choices
+// (images, ports, limits, trading mode) live in the config schema instead.
+
+export const SECRET_NAMES = [
+  "redis_password",
+  "postgres_password",
+  "postgres_password_dsn",
+  "grafana_password",
+  "mexc_api_key",
+  "mexc_api_secret",
+  "smtp_user",
+  "smtp_password",
+  "smtp_from",
+  "alert_email_to",
+] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+export const VOLUME_NAMES = [
+  "redis_data",
+  "postgres_data",
+  "prom_data",
+  "grafana_data",
+  "alertmanager_data",
+  "validation_data",
+] as const;
+export type VolumeName = (typeof VOLUME_NAMES)[number];
+
+export const INFRA_SERVICES = [
+  "redis",
+  "postgres",
+  "prometheus",
+  "alertmanager",
+  "grafana",
+  "postgres_exporter",
+  "redis_exporter",
+] as const;
+export const APP_SERVICES = [
+  "ws",
+  "signal",
+  "candles",
+  "regime",
+  "allocation",
+  "risk",
+  "execution",
+  "db_writer",
+  "paper_runner",
+  "reports",
+] as const;
+export const SERVICE_NAMES = [...INFRA_SERVICES, ...APP_SERVICES] as const;
+export type InfraServiceName = (typeof INFRA_SERVICES)[number];
+export type AppServiceName = (typeof APP_SERVICES)[number];
+export type ServiceName = InfraServiceName | AppServiceName;
+
+export type HealthCheck =
+  | { kind: "http"; path: string }
+  | { kind: "shell"; command: string };
+
+export interface ServiceSpec {
+  /** Port the process listens on inside the container (also the default host port in paper). */
+  port?: number;
+  /** Host port in paper when it differs from `port` (Prometheus: 19090 on the host). */
+  paperHostPort?: number;
+  /** Infra services run a public image; app services are built from the trading system's sources. */
+  image?: string;
+  /** App services: build context relative to the trading system's checkout. */
+  sourcePath?: string;
+  secrets: readonly SecretName[];
+  health?: HealthCheck;
+  /** Services that must exist first; "healthy" waits for their health check. */
+  dependsOn: readonly { service: ServiceName; until: "started" | "healthy" }[];
+  volumes: readonly { volume: VolumeName; path: string }[];
+  /** Port of a Prometheus /metrics endpoint, when the service exposes one. */
+  metricsPort?: number;
+  /** CPU and memory limits used when the stack config does not override them. */
+  limits: { cpus: number; memoryMb: number };
+}
+
+const infraFirst = [
+  { service: "redis", until: "healthy" },
+  { service: "postgres", until: "healthy" },
+] as const;
+
+export const SERVICES: Record<ServiceName, ServiceSpec> = {
+  redis: {
+    port: 6379,
+    image: "redis:7.4-alpine",
+    secrets: ["redis_password"],
+    // The password comes from the file at run time, so `docker inspect` shows only the command.
+    health: {
+      kind: "shell",
+      command: 'redis-cli -a "$(cat /run/secrets/redis_password)" --no-auth-warning ping | grep -q PONG',
+    },
+    dependsOn: [],
+    volumes: [{ volume: "redis_data", path: "/data" }],
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  postgres: {
+    port: 5432,
+    image: "postgres:15-alpine",
+    secrets: ["postgres_password"],
+    health: { kind: "shell", command: 'pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB"' },
+    dependsOn: [],
+    volumes: [{ volume: "postgres_data", path: "/var/lib/postgresql/data" }],
+    limits: { cpus: 1, memoryMb: 1024 },
+  },
+  prometheus: {
+    port: 9090,
+    paperHostPort: 19090,
+    image: "prom/prometheus:v2.55.0",
+    secrets: [],
+    health: { kind: "http", path: "/-/healthy" },
+    dependsOn: [],
+    volumes: [{ volume: "prom_data", path: "/prometheus" }],
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  alertmanager: {
+    port: 9093,
+    image: "prom/alertmanager:v0.27.0",
+    secrets: ["smtp_user", "smtp_password", "smtp_from", "alert_email_to"],
+    health: { kind: "http", path: "/-/healthy" },
+    dependsOn: [],
+    volumes: [{ volume: "alertmanager_data", path: "/alertmanager" }],
+    limits: { cpus: 0.25, memoryMb: 256 },
+  },
+  grafana: {
+    port: 3000,
+    image: "grafana/grafana:11.4.0",
+    secrets: ["grafana_password", "postgres_password", "smtp_user", "smtp_password", "smtp_from", "alert_email_to"],
+    health: { kind: "http", path: "/api/health" },
+    dependsOn: [{ service: "prometheus", until: "started" }],
+    volumes: [{ volume: "grafana_data", path: "/var/lib/grafana" }],
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  postgres_exporter: {
+    port: 9187,
+    image: "prometheuscommunity/postgres-exporter:v0.16.0",
+    secrets: ["postgres_password_dsn"],
+    health: { kind: "http", path: "/" },
+    dependsOn: [{ service: "postgres", until: "healthy" }],
+    volumes: [],
+    metricsPort: 9187,
+    limits: { cpus: 0.25, memoryMb: 128 },
+  },
+  redis_exporter: {
+    port: 9121,
+    image: "bitnami/redis-exporter:1.67.0",
+    secrets: ["redis_password"],
+    health: { kind: "http", path: "/health" },
+    dependsOn: [{ service: "redis", until: "healthy" }],
+    volumes: [],
+    metricsPort: 9121,
+    limits: { cpus: 0.25, memoryMb: 128 },
+  },
+  ws: {
+    port: 8000,
+    sourcePath: "services/ws",
+    secrets: ["redis_password", "postgres_password"],
+    health: { kind: "http", path: "/health" },
+    dependsOn: infraFirst,
+    volumes: [],
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  signal: {
+    port: 8005,
+    sourcePath: "services/signal",
+    secrets: ["redis_password", "postgres_password"],
+    health: { kind: "http", path: "/health" },
+    dependsOn: infraFirst,
+    volumes: [],
+    metricsPort: 8005,
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  candles: {
+    port: 8007,
+    sourcePath: "services/candles",
+    secrets: ["redis_password"],
+    health: { kind: "http", path: "/health" },
+    dependsOn: [{ service: "redis", until: "healthy" }, { service: "ws", until: "started" }],
+    volumes: [],
+    metricsPort: 8007,
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  regime: {
+    port: 8008,
+    sourcePath: "services/regime",
+    secrets: ["redis_password"],
+    health: { kind: "http", path: "/health" },
+    dependsOn: [{ service: "redis", until: "healthy" }, { service: "candles", until: "started" }],
+    volumes: [],
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  allocation: {
+    port: 8006,
+    sourcePath: "services/allocation",
+    secrets: ["redis_password"],
+    health: { kind: "http", path: "/health" },
+    dependsOn: [{ service: "redis", until: "healthy" }],
+    volumes: [],
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  risk: {
+    port: 8002,
+    sourcePath: "services/risk",
+    secrets: ["redis_password", "postgres_password", "mexc_api_key", "mexc_api_secret"],
+    dependsOn: infraFirst,
+    volumes: [{ volume: "validation_data", path: "/app/data" }],
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  execution: {
+    port: 8003,
+    sourcePath: "services/execution",
+    secrets: ["redis_password", "postgres_password", "mexc_api_key", "mexc_api_secret"],
+    dependsOn: infraFirst,
+    volumes: [],
+    metricsPort: 8003,
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  db_writer: {
+    sourcePath: "services/db_writer",
+    secrets: ["redis_password", "postgres_password"],
+    dependsOn: infraFirst,
+    volumes: [],
+    metricsPort: 8010,
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  paper_runner: {
+    port: 8004,
+    sourcePath: "tools/paper_trading",
+    secrets: ["redis_password", "postgres_password"],
+    health: { kind: "http", path: "/health" },
+    dependsOn: infraFirst,
+    volumes: [],
+    limits: { cpus: 0.5, memoryMb: 512 },
+  },
+  reports: {
+    sourcePath: "services/reports",
+    secrets: ["postgres_password_dsn", "postgres_password", "smtp_user", "smtp_password", "smtp_from", "alert_email_to"],
+    dependsOn: infraFirst,
+    volumes: [],
+    limits: { cpus: 0.25, memoryMb: 256 },
+  },
+};
+
+export const isAppService = (s: ServiceName): s is AppServiceName =>
+  (APP_SERVICES as readonly string[]).includes(s);
+
+/** The canonical name every service is reached by, in every stack (network alias). */
+export const canonicalName = (s: ServiceName): string => `cdb_${s}`;

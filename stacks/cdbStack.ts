@@ -1,0 +1,61 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { SecretSetting } from "../config/schema";
+import type { ServiceName } from "../config/services";
+import { Alertmanager } from "../components/alertmanager";
+import { AppImage } from "../components/appImage";
+import { AppService } from "../components/appService";
+import { Grafana } from "../components/grafana";
+import { NetworkAndVolumes } from "../components/networkAndVolumes";
+import { Postgres } from "../components/postgres";
+import { PostgresExporter } from "../components/postgresExporter";
+import { Prometheus } from "../components/prometheus";
+import { Redis } from "../components/redis";
+import { RedisExporter } from "../components/redisExporter";
+import { Secrets } from "../components/secrets";
+import type { ServiceArgs, ServiceComponent } from "../components/serviceContainer";
+import type { LoadedConfig } from "../config/load";
+import { awaitedHealthy } from "./containerArgs";
+import type { StackPlan } from "./plan";
+
+type ComponentCtor = new (args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) => ServiceComponent;
+const INFRA_COMPONENTS: Partial<Record<ServiceName, ComponentCtor>> = {
+  redis: Redis,
+  postgres: Postgres,
+  prometheus: Prometheus,
+  alertmanager: Alertmanager,
+  grafana: Grafana,
+  postgres_exporter: PostgresExporter,
+  redis_exporter: RedisExporter,
+};
+
+export interface DeclaredStack {
+  containers: Record<string, ServiceComponent>;
+  network: docker.Network;
+}
+
+/** Declares every resource of a stack from its plan. */
+export function declareStack(loaded: LoadedConfig, plan: StackPlan, setting: (k: SecretSetting) => pulumi.Output<string> | undefined): DeclaredStack {
+  const { config } = loaded;
+  const provider = config.dockerHost ? new docker.Provider("docker", { host: config.dockerHost }) : undefined;
+  const opts = provider ? { providers: { docker: provider } } : {};
+  const base = new NetworkAndVolumes("cdb", { networkName: plan.networkName, volumeNames: plan.volumes }, opts);
+  const secrets = new Secrets("cdb", { postgresUser: config.postgres.user, postgresDatabase: config.postgres.database, setting }, opts);
+  const awaited = awaitedHealthy(plan.containers);
+
+  const containers: Record<string, ServiceComponent> = {};
+  // plan.containers lists dependencies before their dependents.
+  for (const c of plan.containers) {
+    const image =
+      c.image.kind === "ref"
+        ? c.image.ref
+        : new AppImage(c.service, { context: c.image.context, tag: `${c.name}:local` }, opts).imageName;
+    const dependsOn = [...Object.values(base.volumes), ...c.dependsOn.map((d) => containers[d.service]!.container)];
+    const Ctor = INFRA_COMPONENTS[c.service] ?? AppService;
+    containers[c.service] = new Ctor(
+      { plan: c, network: base.network.name, secrets, image, waitForHealthy: awaited.has(c.service) },
+      { ...opts, dependsOn },
+    );
+  }
+  return { containers, network: base.network };
+}

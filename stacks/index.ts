@@ -1,0 +1,4 @@
+import { program } from "./program";
+
+// Stack outputs: names only, never a secret.
+export = program();

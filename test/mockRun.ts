@@ -1,0 +1,79 @@
+import * as pulumi from "@pulumi/pulumi";
+
+// Runs the real program against Pulumi's mock monitor: every resource the
+// program registers is recorded with its inputs, nothing reaches an engine.
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  parent?: string;
+}
+
+export interface MockRunResult {
+  resources: RecordedResource[];
+  /** Every value a random password produced, so tests can look for leaks. */
+  generatedSecrets: string[];
+  outputs: Record<string, unknown>;
+}
+
+let counter = 0;
+
+export async function mockRun(stack: string, settings: Record<string, unknown>, secretSettings: Record<string, string> = {}): Promise<MockRunResult> {
+  const resources: RecordedResource[] = [];
+  const generatedSecrets: string[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: (args as { parent?: string }).parent });
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type === "random:index/randomPassword:RandomPassword") {
+          const value = `Gen${++counter}x${Math.random().toString(36).slice(2)}${"q".repeat(16)}`;
+          generatedSecrets.push(value);
+          state.result = value;
+        }
+        if (args.type === "docker:index/image:Image") state.imageName = args.inputs.imageName;
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => args.inputs,
+    },
+    "cdb",
+    stack,
+    false,
+  );
+  const all: Record<string, string> = {};
+  for (const [k, v] of Object.entries(settings)) all[`cdb:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(secretSettings)) all[`cdb:${k}`] = v;
+  pulumi.runtime.setAllConfig(all, Object.keys(secretSettings).map((k) => `cdb:${k}`));
+
+  // Import after setMocks, as Pulumi's mocks require.
+  const { program } = await import("../stacks/program");
+  const outputs = program();
+  const resolved = await new Promise<Record<string, unknown>>((resolve) =>
+    pulumi.output(outputs as Record<string, unknown>).apply((o) => resolve(o as Record<string, unknown>)),
+  );
+  await pulumi.runtime.disconnect();
+  return { resources, generatedSecrets, outputs: resolved };
+}
+
+export const containers = (r: MockRunResult) => r.resources.filter((x) => x.type === "docker:index/container:Container");
+
+export const envOf = (c: RecordedResource): Record<string, string> =>
+  Object.fromEntries(((c.inputs.envs as string[] | undefined) ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+
+const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
+
+/** Complete, valid settings of a live stack (images pinned by made-up digests, nothing pulled). */
+export function liveSettings(): Record<string, unknown> {
+  const services = [
+    "redis", "postgres", "prometheus", "alertmanager", "grafana", "postgres_exporter", "redis_exporter",
+    "ws", "signal", "candles", "regime", "allocation", "risk", "execution", "db_writer", "paper_runner", "reports",
+  ];
+  return {
+    mode: "live",
+    allocation: { rules: { paper: { STEADY_BULLISH: 0.02, TREND: 0.02, VOLATILE_RANGE: 0.01, RANGE: 0.01, HIGH_VOL_CHAOTIC: 0.0, UNKNOWN: 0.0 } } },
+    images: Object.fromEntries(services.map((s, i) => [s, `registry.example/cdb/${s}@${digest(i + 1)}`])),
+  };
+}
+
+export const LIVE_SECRETS = { mexcApiKey: "mx0-live-key-AAAA1111", mexcApiSecret: "mx0-live-secret-BBBB2222" };
