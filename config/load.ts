@@ -34,10 +34,6 @@ function describe(issue: z.core.$ZodIssue): string[] {
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((k) => `${key === NAMESPACE + ":" ? NAMESPACE + ":" + k : key + "." + k} is not a known setting`);
   }
-  if (issue.code === "invalid_key") {
-    const input = (issue as { input?: unknown }).input;
-    return [`${key}.${String(input)} is not a known ${issue.path.at(-1) === undefined ? "key" : "key"}: ${issue.issues[0]?.message ?? "invalid"}`];
-  }
   return [`${key} ${issue.message}, got ${show((issue as { input?: unknown }).input)}`];
 }
 
@@ -58,14 +54,15 @@ export function loadConfig(stack: string, raw: ReadonlyMap<string, RawSetting>):
     }
     plain[key] = value;
   }
+  // Checked on the raw value: a live config in the paper stack must be named even when it is incomplete.
+  if (stack === "paper" && plain.mode !== undefined && plain.mode !== "paper") {
+    problems.push(`${NAMESPACE}:mode must be "paper" in the paper stack, got ${show(plain.mode)}`);
+  }
   const parsed = cdbConfigSchema.safeParse(plain, { reportInput: true });
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap(describe));
   const config = parsed.success ? parsed.data : undefined;
 
   if (config) {
-    if (stack === "paper" && config.mode !== "paper") {
-      problems.push(`${NAMESPACE}:mode must be "paper" in the paper stack, got ${show(config.mode)}`);
-    }
     if (config.mode === "live") {
       for (const s of REQUIRED_SECRETS_LIVE) {
         if (!secretsSet.has(s)) problems.push(`${NAMESPACE}:${s} is required in live (pulumi config set --secret ${NAMESPACE}:${s})`);

@@ -1,16 +1,172 @@
-import { describe, expect, it } from "vitest";
-import { containers, envOf, liveSettings, LIVE_SECRETS, mockRun } from "../test/mockRun";
+import { beforeAll, describe, expect, it } from "vitest";
+import { containers, envOf, liveSettings, LIVE_SECRETS, mockRun, type MockRunResult, type RecordedResource } from "../test/mockRun";
 
 const SERVICES = [
   "redis", "postgres", "prometheus", "alertmanager", "grafana", "postgres_exporter", "redis_exporter",
   "ws", "signal", "candles", "regime", "allocation", "risk", "execution", "db_writer", "paper_runner", "reports",
 ];
+const APP = ["ws", "signal", "candles", "regime", "allocation", "risk", "execution", "db_writer", "paper_runner", "reports"];
+const PORTS: Record<string, number> = {
+  redis: 6379, postgres: 5432, prometheus: 9090, alertmanager: 9093, grafana: 3000, postgres_exporter: 9187, redis_exporter: 9121,
+  ws: 8000, signal: 8005, candles: 8007, regime: 8008, allocation: 8006, risk: 8002, execution: 8003, paper_runner: 8004,
+};
+
+type Upload = { file: string; content: string };
+type Port = { internal: number; external: number; ip: string };
+const byService = (run: MockRunResult, prefix: string) =>
+  Object.fromEntries(containers(run).map((c) => [String(c.inputs.name).slice(prefix.length), c])) as Record<string, RecordedResource>;
+const uploads = (c: RecordedResource) => (c.inputs.uploads as Upload[] | undefined) ?? [];
+const secretFiles = (c: RecordedResource) => uploads(c).filter((u) => u.file.startsWith("/run/secrets/")).map((u) => u.file).sort();
+
+function sharedChecks(run: () => MockRunResult, prefix: string, secrets: () => string[]) {
+  it("declares every container with its canonical alias on the stack's network", () => {
+    const c = byService(run(), prefix);
+    expect(Object.keys(c).sort()).toEqual([...SERVICES].sort());
+    for (const s of SERVICES) {
+      expect(c[s]!.inputs.networksAdvanced).toEqual([{ name: `${prefix}network`, aliases: [`cdb_${s}`] }]);
+    }
+  });
+
+  it("delivers secrets as files under /run/secrets and never as an environment value", () => {
+    const c = byService(run(), prefix);
+    expect(secretFiles(c.execution!)).toEqual(
+      ["/run/secrets/mexc_api_key", "/run/secrets/mexc_api_secret", "/run/secrets/postgres_password", "/run/secrets/redis_password"],
+    );
+    expect(secretFiles(c.reports!)).toContain("/run/secrets/postgres_password_dsn");
+    expect(envOf(c.postgres!).POSTGRES_PASSWORD_FILE).toBe("/run/secrets/postgres_password");
+    expect(envOf(c.grafana!).GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/grafana_password");
+    const values = secrets();
+    expect(values.length).toBeGreaterThanOrEqual(3);
+    // Every upload under /run/secrets reached the engine marked secret (encrypted in state).
+    for (const container of containers(run())) {
+      for (const u of uploads(container).filter((x) => x.file.startsWith("/run/secrets/") && x.content !== "")) {
+        expect(run().markedSecret.has(u.content), `${container.inputs.name} ${u.file}`).toBe(true);
+      }
+    }
+    for (const container of containers(run())) {
+      const env = (container.inputs.envs as string[]).join("\n");
+      for (const v of values) expect(env).not.toContain(v);
+      for (const [k, v] of Object.entries(envOf(container))) {
+        if (/PASSWORD|SECRET|TOKEN|API_KEY/.test(k)) expect(v, `${container.inputs.name} ${k}`).toMatch(/^\/run\/secrets\//);
+      }
+    }
+  });
+
+  it("binds host ports to 127.0.0.1 only", () => {
+    for (const c of containers(run())) {
+      for (const p of (c.inputs.ports as Port[] | undefined) ?? []) expect(p.ip, String(c.inputs.name)).toBe("127.0.0.1");
+    }
+  });
+
+  it("keeps the start order: redis and postgres first, candles after ws, regime after candles", () => {
+    const order = containers(run()).map((c) => String(c.inputs.name).slice(prefix.length));
+    const at = (s: string) => order.indexOf(s);
+    for (const app of APP) {
+      if (["candles", "regime", "allocation"].includes(app)) continue;
+      expect(at("postgres"), app).toBeLessThan(at(app));
+    }
+    for (const app of APP.filter((a) => a !== "reports")) expect(at("redis"), app).toBeLessThan(at(app));
+    expect(at("ws")).toBeLessThan(at("candles"));
+    expect(at("candles")).toBeLessThan(at("regime"));
+    expect(at("prometheus")).toBeLessThan(at("grafana"));
+  });
+
+  it("outputs names only, no secret", () => {
+    const text = JSON.stringify(run().outputs);
+    expect(text).toContain(`${prefix}execution`);
+    for (const v of secrets()) expect(text).not.toContain(v);
+  });
+}
 
 describe("paper stack (Pulumi mocks)", () => {
-  it("declares every container", async () => {
-    const run = await mockRun("paper", { sourceDir: "../claire-de-binare" });
-    const names = containers(run).map((c) => c.inputs.name).sort();
-    expect(names).toEqual(SERVICES.map((s) => `cdbpaper_${s}`).sort());
-    console.log(run.resources.map(r=>r.type+" "+r.name).join("\n"));
+  let run: MockRunResult;
+  beforeAll(async () => {
+    run = await mockRun("paper", { sourceDir: "../claire-de-binare" });
+  });
+  sharedChecks(() => run, "cdbpaper_", () => run.generatedSecrets);
+
+  it("forces mock mode explicitly on every container that reads the flags", () => {
+    const c = byService(run, "cdbpaper_");
+    expect(envOf(c.execution!)).toMatchObject({ MOCK_TRADING: "true", DRY_RUN: "true", USE_REAL_BALANCE: "false", MEXC_TESTNET: "true" });
+    expect(envOf(c.risk!)).toMatchObject({ USE_REAL_BALANCE: "false", MEXC_TESTNET: "true" });
+  });
+
+  it("binds every service port on 127.0.0.1, Prometheus on 19090", () => {
+    const c = byService(run, "cdbpaper_");
+    for (const [s, port] of Object.entries(PORTS)) {
+      const external = s === "prometheus" ? 19090 : port;
+      expect(c[s]!.inputs.ports, s).toEqual([{ internal: port, external, ip: "127.0.0.1", protocol: "tcp" }]);
+    }
+    expect(c.db_writer!.inputs.ports).toEqual([]);
+  });
+
+  it("builds app images from the checkout and restarts unless stopped", () => {
+    const images = run.resources.filter((r) => r.type === "docker:index/image:Image");
+    expect(images.map((i) => (i.inputs.build as { context: string }).context).sort()).toContain("../claire-de-binare/services/execution");
+    expect(images.map((i) => (i.inputs.build as { context: string }).context)).toContain("../claire-de-binare/tools/paper_trading");
+    expect(byService(run, "cdbpaper_").execution!.inputs.restart).toBe("unless-stopped");
+  });
+});
+
+describe("live stack (Pulumi mocks)", () => {
+  let run: MockRunResult;
+  beforeAll(async () => {
+    run = await mockRun("live", liveSettings(), LIVE_SECRETS);
+  });
+  sharedChecks(() => run, "cdb_", () => [...run.generatedSecrets, ...Object.values(LIVE_SECRETS)]);
+
+  it("keeps the reference's container names", () => {
+    expect(containers(run).map((c) => c.inputs.name)).toContain("cdb_execution");
+  });
+
+  it("sets the live trading values and caps every allocation share at EARLY_LIVE_MAX_ALLOC", () => {
+    const c = byService(run, "cdb_");
+    expect(envOf(c.execution!)).toMatchObject({ MOCK_TRADING: "false", DRY_RUN: "false", USE_REAL_BALANCE: "true", MEXC_TESTNET: "false" });
+    expect(envOf(c.risk!).EARLY_LIVE_MAX_ALLOC).toBe("0.02");
+    const rules = JSON.parse(envOf(c.allocation!).ALLOCATION_RULES_JSON!) as Record<string, Record<string, number>>;
+    const shares = Object.values(rules).flatMap((r) => Object.values(r));
+    expect(shares.length).toBe(6);
+    for (const s of shares) expect(s).toBeLessThanOrEqual(0.02);
+  });
+
+  it("mounts the MEXC credentials as files in risk and execution only", () => {
+    const c = byService(run, "cdb_");
+    for (const s of SERVICES) {
+      const has = secretFiles(c[s]!).includes("/run/secrets/mexc_api_key");
+      expect(has, s).toBe(s === "risk" || s === "execution");
+    }
+    const key = uploads(c.execution!).find((u) => u.file === "/run/secrets/mexc_api_key");
+    expect(key?.content).toBe(LIVE_SECRETS.mexcApiKey);
+  });
+
+  it("binds no host port", () => {
+    for (const c of containers(run)) expect(c.inputs.ports, String(c.inputs.name)).toEqual([]);
+  });
+
+  it("hardens every app container", () => {
+    const c = byService(run, "cdb_");
+    for (const s of APP) {
+      const i = c[s]!.inputs;
+      expect(i.restart, s).toBe("on-failure");
+      expect(i.securityOpts, s).toEqual(["no-new-privileges:true"]);
+      expect(i.capabilities, s).toEqual({ drops: ["ALL"] });
+      expect(i.readOnly, s).toBe(true);
+      expect(i.tmpfs, s).toEqual({ "/tmp": "rw,noexec,nosuid,size=64m" });
+      expect(Number(i.cpus), s).toBeGreaterThan(0);
+      expect(i.memory, s).toBeGreaterThan(0);
+      expect(envOf(c[s]!), s).toMatchObject({ ENV: "production", LOG_LEVEL: "WARNING" });
+    }
+    expect(c.execution!.inputs).toMatchObject({ cpus: "0.5", memory: 512 });
+    expect(c.postgres!.inputs).toMatchObject({ cpus: "1", memory: 1024 });
+  });
+
+  it("puts the secrets of read-only containers on a volume, where Docker accepts uploads", () => {
+    const c = byService(run, "cdb_");
+    expect(c.execution!.inputs.volumes).toContainEqual({ volumeName: "cdb_execution_secrets", containerPath: "/run/secrets" });
+  });
+
+  it("uses the configured images, pinned by digest, and builds nothing", () => {
+    expect(run.resources.filter((r) => r.type === "docker:index/image:Image")).toEqual([]);
+    for (const c of containers(run)) expect(String(c.inputs.image)).toMatch(/@sha256:[0-9a-f]{64}$/);
   });
 });

@@ -7,25 +7,49 @@ export interface RecordedResource {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
-  parent?: string;
 }
 
 export interface MockRunResult {
   resources: RecordedResource[];
   /** Every value a random password produced, so tests can look for leaks. */
   generatedSecrets: string[];
+  /** Every input value that reached the engine marked as secret. */
+  markedSecret: Set<string>;
   outputs: Record<string, unknown>;
 }
 
 let counter = 0;
 
-export async function mockRun(stack: string, settings: Record<string, unknown>, secretSettings: Record<string, string> = {}): Promise<MockRunResult> {
-  const resources: RecordedResource[] = [];
+// Pulumi's wire marker for a secret value.
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Unwraps secret markers; `secrets` collects every plaintext that arrived marked secret. */
+function unwrap(value: unknown, secrets: Set<string>, inSecret = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => unwrap(v, secrets, inSecret));
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (o[SIG_KEY] === SECRET_SIG) return unwrap(o.value, secrets, true);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrap(v, secrets, inSecret)]));
+  }
+  if (inSecret && typeof value === "string") secrets.add(value);
+  return value;
+}
+
+export async function mockRun(
+  stack: string,
+  settings: Record<string, unknown>,
+  secretSettings: Record<string, string> = {},
+  /** Receives every registration, also when the program fails. */
+  resources: RecordedResource[] = [],
+): Promise<MockRunResult> {
   const generatedSecrets: string[] = [];
+  const markedSecret = new Set<string>();
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: (args as { parent?: string }).parent });
+        const inputs = unwrap(args.inputs, markedSecret) as Record<string, unknown>;
+        resources.push({ type: args.type, name: args.name, inputs });
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "random:index/randomPassword:RandomPassword") {
           const value = `Gen${++counter}x${Math.random().toString(36).slice(2)}${"q".repeat(16)}`;
@@ -53,7 +77,7 @@ export async function mockRun(stack: string, settings: Record<string, unknown>, 
     pulumi.output(outputs as Record<string, unknown>).apply((o) => resolve(o as Record<string, unknown>)),
   );
   await pulumi.runtime.disconnect();
-  return { resources, generatedSecrets, outputs: resolved };
+  return { resources, generatedSecrets, markedSecret, outputs: resolved };
 }
 
 export const containers = (r: MockRunResult) => r.resources.filter((x) => x.type === "docker:index/container:Container");
