@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { SecretSetting } from "../config/schema";
+import { SECRET_FILE_OF_SETTING, type SecretSetting } from "../config/schema";
 import type { SecretName } from "../config/services";
 
 export interface SecretsArgs {
@@ -9,15 +9,6 @@ export interface SecretsArgs {
   /** Reads a `cdb:` secret setting; undefined when it is not set. */
   setting: (key: SecretSetting) => pulumi.Output<string> | undefined;
 }
-
-const FROM_SETTING: Partial<Record<SecretName, SecretSetting>> = {
-  mexc_api_key: "mexcApiKey",
-  mexc_api_secret: "mexcApiSecret",
-  smtp_user: "smtpUser",
-  smtp_password: "smtpPassword",
-  smtp_from: "smtpFrom",
-  alert_email_to: "alertEmailTo",
-};
 
 /**
  * Every secret a container may mount (`cdb:infra:Secrets`). Generated
@@ -35,7 +26,7 @@ export class Secrets extends pulumi.ComponentResource {
     const postgres = password("postgres-password");
     const grafana = password("grafana-password");
     const configured = Object.fromEntries(
-      Object.entries(FROM_SETTING).map(([file, key]) => [file, args.setting(key) ?? pulumi.secret("")]),
+      Object.entries(SECRET_FILE_OF_SETTING).map(([key, file]) => [file, args.setting(key as SecretSetting) ?? pulumi.secret("")]),
     ) as Record<SecretName, pulumi.Output<string>>;
     this.values = {
       ...configured,

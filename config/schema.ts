@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { APP_SERVICES, SERVICE_NAMES, type ServiceName } from "./services";
+import { APP_SERVICES, SERVICE_NAMES, type SecretName, type ServiceName } from "./services";
 
 // One schema for the whole `cdb:` config namespace. Secret settings are not
 // part of it: their values must never reach a validation message, so they
@@ -32,6 +32,16 @@ export const SECRET_SETTINGS = [
   "alertEmailTo",
 ] as const;
 export type SecretSetting = (typeof SECRET_SETTINGS)[number];
+
+/** Which secret file each secret setting becomes inside the containers. */
+export const SECRET_FILE_OF_SETTING = {
+  mexcApiKey: "mexc_api_key",
+  mexcApiSecret: "mexc_api_secret",
+  smtpUser: "smtp_user",
+  smtpPassword: "smtp_password",
+  smtpFrom: "smtp_from",
+  alertEmailTo: "alert_email_to",
+} as const satisfies Record<SecretSetting, SecretName>;
 
 export const DEFAULT_ALLOCATION_RULES = {
   paper: { STEADY_BULLISH: 0.3, TREND: 0.3, VOLATILE_RANGE: 0.1, RANGE: 0.1, HIGH_VOL_CHAOTIC: 0.02, UNKNOWN: 0.0 },

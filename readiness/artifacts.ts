@@ -1,0 +1,30 @@
+import { createHash } from "node:crypto";
+import { readFileSync, realpathSync } from "node:fs";
+import path from "node:path";
+
+/**
+ * Problem with one evidence artifact, or undefined when it exists inside the
+ * repo and its digest matches. Symlinks are resolved before the containment
+ * check, so a link pointing out of the repo is refused too.
+ */
+export function artifactProblem(repoRoot: string, artifact: { path: string; sha256: string }): string | undefined {
+  const p = artifact.path;
+  if (path.posix.isAbsolute(p) || path.win32.isAbsolute(p)) return `artifact ${p}: absolute paths are not allowed`;
+  if (p.split(/[\\/]/).includes("..")) return `artifact ${p}: ".." is not allowed`;
+  let root: string;
+  let real: string;
+  try {
+    root = realpathSync(repoRoot);
+    real = realpathSync(path.resolve(root, p));
+  } catch {
+    return `artifact ${p}: file not found`;
+  }
+  if (real !== root && !real.startsWith(root + path.sep)) return `artifact ${p}: resolves outside the repository`;
+  let digest: string;
+  try {
+    digest = createHash("sha256").update(readFileSync(real)).digest("hex");
+  } catch (e) {
+    return `artifact ${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+  }
+  return digest === artifact.sha256 ? undefined : `artifact ${p}: sha256 ${digest.slice(0, 12)}… does not match ${artifact.sha256.slice(0, 12)}…`;
+}

@@ -1,0 +1,64 @@
+import path from "node:path";
+import { z } from "zod";
+import { UnusableInput } from "./errors";
+import { readYamlFile } from "./yamlFile";
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+export const DEFAULT_CATALOG = path.join(REPO_ROOT, "readiness", "checklist.yaml");
+
+const ID = /^[a-z]+\.[a-z0-9-]+$/;
+
+const itemSchema = z
+  .object({
+    id: z.string().regex(ID, "must look like section.item-name"),
+    section: z.string(),
+    kind: z.enum(["machine", "attested", "measured"]),
+    runbook: z.string().min(1),
+    summary: z.string().min(1),
+    artifact: z.boolean().default(false),
+    twoPerson: z.boolean().default(false),
+    maxAgeDays: z.number().positive().optional(),
+    threshold: z.object({ min: z.number(), unit: z.string().min(1) }).strict().optional(),
+  })
+  .strict()
+  .superRefine((item, ctx) => {
+    const evidence = item.kind !== "machine";
+    if (evidence && item.maxAgeDays === undefined) ctx.addIssue({ code: "custom", path: ["maxAgeDays"], message: "is required for attested and measured items" });
+    if ((item.kind === "measured") !== (item.threshold !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["threshold"], message: "is required for measured items and only for them" });
+    }
+    if (!evidence && (item.artifact || item.twoPerson || item.maxAgeDays !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["kind"], message: "machine items take no evidence settings (artifact, twoPerson, maxAgeDays)" });
+    }
+  });
+
+export const catalogSchema = z
+  .object({
+    version: z.literal(1),
+    sections: z.record(z.string(), z.string().min(1)),
+    items: z.array(itemSchema),
+  })
+  .strict()
+  .superRefine((cat, ctx) => {
+    const seen = new Set<string>();
+    cat.items.forEach((item, i) => {
+      if (seen.has(item.id)) ctx.addIssue({ code: "custom", path: ["items", i, "id"], message: `duplicate id ${item.id}` });
+      seen.add(item.id);
+      if (!(item.section in cat.sections)) ctx.addIssue({ code: "custom", path: ["items", i, "section"], message: `unknown section ${item.section}` });
+    });
+  });
+
+export type Catalog = z.output<typeof catalogSchema>;
+export type CatalogItem = Catalog["items"][number];
+
+/** Loads and validates the checklist; any problem is unusable input naming file, line and field. */
+export function loadCatalog(file: string = DEFAULT_CATALOG): Catalog {
+  const y = readYamlFile(file);
+  const parsed = catalogSchema.safeParse(y.value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const at = issue.path.map(String);
+    throw new UnusableInput(file, `${at.join(".") || "(root)"}: ${issue.message}`, y.lineOf(issue.path as (string | number)[]));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,70 @@
+import { CONTAINER_TYPE } from "../stacks/containerArgs";
+
+// Facts for machine checks, read from resource inputs in the shape the engine
+// hands to a policy pack. The CLI builds the same shape from the plan, so both
+// see one truth. Only values that are known during a preview are read: names,
+// environment, file paths, provisioning files and the MEXC credentials (stack
+// config). Generated passwords are never touched.
+
+export interface ResourceRecord {
+  type: string;
+  props: Record<string, unknown>;
+}
+
+export interface ContainerFacts {
+  service: string;
+  name: string;
+  env: Record<string, string>;
+  /** Secret file path → whether it has content (read for configured credentials only). */
+  secretFiles: Map<string, boolean | "unread">;
+  /** Non-secret uploaded files (monitoring provisioning) by path. */
+  files: Map<string, string>;
+}
+
+export interface StackFacts {
+  stack: string;
+  /** By service name (`execution`), found through the canonical alias `cdb_execution`. */
+  containers: Map<string, ContainerFacts>;
+}
+
+/** Credentials from stack config: known during preview, so their presence can be proven. */
+const READABLE_SECRETS = new Set(["/run/secrets/mexc_api_key", "/run/secrets/mexc_api_secret"]);
+
+function serviceOf(props: Record<string, unknown>): string | undefined {
+  const networks = (props.networksAdvanced as { aliases?: string[] }[] | undefined) ?? [];
+  for (const n of networks) {
+    for (const alias of n.aliases ?? []) if (alias.startsWith("cdb_")) return alias.slice(4);
+  }
+  return undefined;
+}
+
+export function containerFacts(props: Record<string, unknown>): ContainerFacts | undefined {
+  const service = serviceOf(props);
+  if (service === undefined) return undefined;
+  const env: Record<string, string> = {};
+  for (const e of (props.envs as string[] | undefined) ?? []) {
+    const i = e.indexOf("=");
+    if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);
+  }
+  const secretFiles = new Map<string, boolean | "unread">();
+  const files = new Map<string, string>();
+  for (const u of (props.uploads as { file: string; content?: unknown }[] | undefined) ?? []) {
+    const file = u.file;
+    if (file.startsWith("/run/secrets/")) {
+      secretFiles.set(file, READABLE_SECRETS.has(file) ? typeof u.content === "string" && u.content.length > 0 : "unread");
+    } else if (typeof u.content === "string") {
+      files.set(file, u.content);
+    }
+  }
+  return { service, name: String(props.name), env, secretFiles, files };
+}
+
+export function factsFromResources(stack: string, resources: Iterable<ResourceRecord>): StackFacts {
+  const containers = new Map<string, ContainerFacts>();
+  for (const r of resources) {
+    if (r.type !== CONTAINER_TYPE) continue;
+    const facts = containerFacts(r.props);
+    if (facts) containers.set(facts.service, facts);
+  }
+  return { stack, containers };
+}

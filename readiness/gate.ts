@@ -1,0 +1,65 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { StackPlan } from "../stacks/plan";
+import { DEFAULT_CATALOG, loadCatalog, REPO_ROOT } from "./catalog";
+import { configDigest } from "./digest";
+import { loadEvidence, type Evidence } from "./evidence";
+import { evaluateReadiness, type Verdict } from "./evaluate";
+import { factsFromResources, type ResourceRecord } from "./facts";
+import { loadStackConfigFile, viewOf } from "./stackView";
+
+/** Env var naming the evidence file, for pipelines and the policy pack. */
+export const EVIDENCE_ENV = "CDB_EVIDENCE_FILE";
+
+export const defaultEvidenceFile = (stack: string) => path.join(REPO_ROOT, "readiness", `${stack}.evidence.yaml`);
+
+export interface GateRequest {
+  stack: string;
+  /** An evidence file the caller asked for; it must exist. */
+  evidenceFile?: string;
+  catalogFile?: string;
+  /** Stack config files, by stack name, instead of the repo's Pulumi.<stack>.yaml. */
+  configFiles?: Record<string, string>;
+  now?: Date;
+  /**
+   * The gated stack as declared. Defaults to its Pulumi.<stack>.yaml; the
+   * program and the policy pack pass what the engine gave them instead.
+   */
+  target?: { plan: StackPlan; resources: Iterable<ResourceRecord> };
+}
+
+export interface GateResult {
+  verdict: Verdict;
+  evidenceFile: string;
+  /** Facts worth telling that are not item results (e.g. no evidence file yet). */
+  notes: string[];
+  configDigest: string;
+}
+
+/** Every input of the gate read and checked; unusable input throws UnusableInput. */
+export function runGate(req: GateRequest): GateResult {
+  const catalog = loadCatalog(req.catalogFile ?? DEFAULT_CATALOG);
+  const view = (stack: string) => viewOf(loadStackConfigFile(stack, req.configFiles?.[stack]));
+  const target = req.target ?? view(req.stack);
+  const paper = req.stack === "paper" && !req.target ? target : view("paper");
+  const explicit = req.evidenceFile ?? process.env[EVIDENCE_ENV];
+  const evidenceFile = path.resolve(explicit ?? defaultEvidenceFile(req.stack));
+  const notes: string[] = [];
+  let evidence: Evidence | undefined;
+  if (explicit !== undefined || existsSync(evidenceFile)) {
+    evidence = loadEvidence(evidenceFile, req.stack, catalog);
+  } else {
+    notes.push(`no evidence file at ${path.relative(REPO_ROOT, evidenceFile)}: every attested and measured item is missing`);
+  }
+  const digest = configDigest(target.plan);
+  const verdict = evaluateReadiness({
+    stack: req.stack,
+    catalog,
+    evidence,
+    facts: { target: factsFromResources(req.stack, target.resources), paper: factsFromResources("paper", paper.resources) },
+    configDigest: digest,
+    now: req.now ?? new Date(),
+    repoRoot: REPO_ROOT,
+  });
+  return { verdict, evidenceFile, notes, configDigest: digest };
+}

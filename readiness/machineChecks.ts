@@ -1,0 +1,96 @@
+import { checkAlertRules, checkDashboards } from "../monitoring/checks";
+import type { StackFacts } from "./facts";
+
+// One check per machine item of the catalog. Each returns the problems it
+// found; an empty list means the stack proves the item.
+
+export interface MachineFacts {
+  /** The stack being gated (live). */
+  target: StackFacts;
+  /** The paper stack, for the items about paper mode. */
+  paper: StackFacts;
+}
+
+type Check = (f: MachineFacts) => string[];
+
+function env(facts: StackFacts, service: string): Record<string, string> | string {
+  const c = facts.containers.get(service);
+  return c ? c.env : `stack ${facts.stack} declares no ${service} container`;
+}
+
+function expectEnv(facts: StackFacts, services: string[], key: string, want: string): string[] {
+  return services.flatMap((s) => {
+    const e = env(facts, s);
+    if (typeof e === "string") return [e];
+    if (!(key in e)) return [`${facts.stack}/${s} does not set ${key} (must be "${want}" explicitly)`];
+    return e[key] === want ? [] : [`${facts.stack}/${s} has ${key}="${e[key]}", must be "${want}"`];
+  });
+}
+
+function mountsCredential(file: string): Check {
+  return ({ target }) =>
+    ["risk", "execution"].flatMap((s) => {
+      const c = target.containers.get(s);
+      if (!c) return [`stack ${target.stack} declares no ${s} container`];
+      const has = c.secretFiles.get(file);
+      if (has === undefined) return [`${target.stack}/${s} does not mount ${file}`];
+      return has === true ? [] : [`${target.stack}/${s} mounts ${file} but the stack has no value for it`];
+    });
+}
+
+function share(value: string | undefined, what: string, lo: number, hi: number, inclusiveLo = false): string[] {
+  const n = value === undefined ? NaN : Number(value);
+  if (!Number.isFinite(n)) return [`${what} is not a number (${value ?? "unset"})`];
+  const okLo = inclusiveLo ? n >= lo : n > lo;
+  return okLo && n <= hi ? [] : [`${what}=${value} is outside ${inclusiveLo ? "[" : "("}${lo}, ${hi}]`];
+}
+
+export const EARLY_LIVE_CAP = 0.02;
+
+export const MACHINE_CHECKS: Record<string, Check> = {
+  "secrets.mexc-api-key": mountsCredential("/run/secrets/mexc_api_key"),
+  "secrets.mexc-api-secret": mountsCredential("/run/secrets/mexc_api_secret"),
+  "risk.early-live-allocation": ({ target }) => {
+    const risk = env(target, "risk");
+    const alloc = env(target, "allocation");
+    if (typeof risk === "string") return [risk];
+    if (typeof alloc === "string") return [alloc];
+    const problems = share(risk.EARLY_LIVE_MAX_ALLOC, `${target.stack}/risk EARLY_LIVE_MAX_ALLOC`, 0, EARLY_LIVE_CAP);
+    let rules: unknown;
+    try {
+      rules = JSON.parse(alloc.ALLOCATION_RULES_JSON ?? "");
+    } catch {
+      return [...problems, `${target.stack}/allocation ALLOCATION_RULES_JSON is missing or not JSON`];
+    }
+    if (!rules || typeof rules !== "object") return [...problems, `${target.stack}/allocation ALLOCATION_RULES_JSON is not an object`];
+    let count = 0;
+    for (const [strategy, regimes] of Object.entries(rules as Record<string, unknown>)) {
+      for (const [regime, v] of Object.entries((regimes ?? {}) as Record<string, unknown>)) {
+        count++;
+        problems.push(...share(String(v), `allocation ${strategy}.${regime}`, 0, EARLY_LIVE_CAP, true));
+      }
+    }
+    if (count === 0) problems.push(`${target.stack}/allocation ALLOCATION_RULES_JSON has no allocation share`);
+    return problems;
+  },
+  "risk.paper-virtual-balance": ({ paper }) => expectEnv(paper, ["execution", "risk"], "USE_REAL_BALANCE", "false"),
+  "risk.live-real-balance": ({ target }) => expectEnv(target, ["execution", "risk"], "USE_REAL_BALANCE", "true"),
+  "risk.limits": ({ target }) => {
+    const e = env(target, "risk");
+    if (typeof e === "string") return [e];
+    return [
+      ...share(e.MAX_POSITION_PCT, "MAX_POSITION_PCT", 0, 0.1),
+      ...share(e.MAX_TOTAL_EXPOSURE_PCT, "MAX_TOTAL_EXPOSURE_PCT", 0, 0.3),
+      ...share(e.MAX_DAILY_DRAWDOWN_PCT, "MAX_DAILY_DRAWDOWN_PCT", 0, 0.05),
+    ];
+  },
+  "monitoring.dashboards": ({ target }) => {
+    const g = target.containers.get("grafana");
+    return g ? checkDashboards(g.files) : [`stack ${target.stack} declares no grafana container`];
+  },
+  "monitoring.alerts": ({ target }) => {
+    const p = target.containers.get("prometheus");
+    return p ? checkAlertRules(p.files) : [`stack ${target.stack} declares no prometheus container`];
+  },
+  "execution.mock-explicit": ({ paper }) => expectEnv(paper, ["execution"], "MOCK_TRADING", "true"),
+};

@@ -1,0 +1,47 @@
+import type { Catalog } from "./catalog";
+import type { ItemResult, Verdict } from "./evaluate";
+
+// Renderings of one verdict: a terminal checklist, JSON for machines, and
+// Markdown for pull-request comments and job summaries.
+
+const MARK: Record<ItemResult["status"], string> = { satisfied: "[x]", missing: "[ ]", invalid: "[!]", expired: "[~]", failed: "[-]" };
+
+const blocking = (v: Verdict) => v.items.filter((i) => i.status !== "satisfied");
+
+function headline(v: Verdict): string {
+  if (v.ready) return `Status: READY FOR LIVE (${v.stack}: ${v.items.length} of ${v.items.length} items satisfied)`;
+  const done = v.items.length - blocking(v).length;
+  return `Status: NOT READY FOR LIVE (${v.stack}: ${done} of ${v.items.length} items satisfied)`;
+}
+
+function bySection(v: Verdict, catalog: Catalog): [string, ItemResult[]][] {
+  return Object.entries(catalog.sections).map(([key, title]) => [title, v.items.filter((i) => i.section === key)]);
+}
+
+export function renderText(v: Verdict, catalog: Catalog, notes: string[]): string {
+  const out = [headline(v), ...notes.map((n) => `Note: ${n}`), ""];
+  for (const [title, items] of bySection(v, catalog)) {
+    out.push(title);
+    for (const i of items) out.push(`  ${MARK[i.status]} ${i.id.padEnd(34)} ${i.status.padEnd(9)} ${i.reason}`);
+    out.push("");
+  }
+  const b = blocking(v);
+  if (b.length > 0) out.push(`Blocking items (${b.length}):`, ...b.map((i) => `  - ${i.id}: ${i.status}: ${i.reason}`));
+  return out.join("\n");
+}
+
+export function renderJson(v: Verdict): string {
+  return JSON.stringify({ ready: v.ready, stack: v.stack, items: v.items.map(({ id, status, reason }) => ({ id, status, reason })) }, null, 2);
+}
+
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+export function renderMarkdown(v: Verdict, catalog: Catalog, notes: string[]): string {
+  const out = [`## ${v.ready ? "🟢" : "🔴"} ${headline(v)}`, "", ...notes.map((n) => `> ${cell(n)}`), ""];
+  for (const [title, items] of bySection(v, catalog)) {
+    out.push(`### ${title}`, "", "| | item | status | reason |", "|---|---|---|---|");
+    for (const i of items) out.push(`| ${i.status === "satisfied" ? "✅" : "❌"} | \`${i.id}\` | ${i.status} | ${cell(i.reason)} |`);
+    out.push("");
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,69 @@
+import path from "node:path";
+import { ConfigError, decodeConfigValue, loadConfig, NAMESPACE, type LoadedConfig, type RawSetting } from "../config/load";
+import { SECRET_FILE_OF_SETTING } from "../config/schema";
+import type { SecretName } from "../config/services";
+import { awaitedHealthy, CONTAINER_TYPE, containerInputs } from "../stacks/containerArgs";
+import { planStackWithMonitoring } from "../stacks/monitoredPlan";
+import type { StackPlan } from "../stacks/plan";
+import { REPO_ROOT } from "./catalog";
+import { UnusableInput } from "./errors";
+import type { ResourceRecord } from "./facts";
+import { readYamlFile } from "./yamlFile";
+
+// A stack as the engine would see it, computed from its config without
+// Pulumi: the plan and the container inputs. Secret contents are markers;
+// only whether a credential is set matters to the gate.
+
+export interface StackView {
+  loaded: LoadedConfig;
+  plan: StackPlan;
+  resources: ResourceRecord[];
+}
+
+const SET = "<set>";
+const GENERATED = "<generated>";
+
+export function viewOf(loaded: LoadedConfig): StackView {
+  const plan = planStackWithMonitoring(loaded.stack, loaded.config);
+  const configured = new Map<SecretName, string>(
+    Object.entries(SECRET_FILE_OF_SETTING).map(([setting, file]) => [file, loaded.secretsSet.has(setting as never) ? SET : ""]),
+  );
+  const awaited = awaitedHealthy(plan.containers);
+  const resources = plan.containers.map((c) => ({
+    type: CONTAINER_TYPE,
+    props: containerInputs(c, {
+      image: c.image.kind === "ref" ? c.image.ref : `${c.name}:local`,
+      network: plan.networkName,
+      secret: (name) => configured.get(name) ?? GENERATED,
+      waitForHealthy: awaited.has(c.service),
+    }) as unknown as Record<string, unknown>,
+  }));
+  return { loaded, plan, resources };
+}
+
+export const stackConfigFile = (stack: string, root = REPO_ROOT) => path.join(root, `Pulumi.${stack}.yaml`);
+
+/** Reads `Pulumi.<stack>.yaml` the way the engine would hand it to the program. */
+export function loadStackConfigFile(stack: string, file: string = stackConfigFile(stack)): LoadedConfig {
+  const y = readYamlFile(file);
+  const config = (y.value as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const raw = new Map<string, RawSetting>();
+  for (const [key, value] of Object.entries(config)) {
+    if (!key.startsWith(NAMESPACE + ":")) continue;
+    const secure = value !== null && typeof value === "object" && "secure" in value;
+    // Pulumi hands the program objects as JSON text; decode the same way.
+    raw.set(key.slice(NAMESPACE.length + 1), { value: secure ? "<encrypted>" : typeof value === "string" ? decodeConfigValue(value) : value, secret: secure });
+  }
+  try {
+    return loadConfig(stack, raw);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      // One line: the first problems, then how many more.
+      const shown = e.problems.slice(0, 3).join("; ");
+      const more = e.problems.length > 3 ? ` (and ${e.problems.length - 3} more)` : "";
+      throw new UnusableInput(file, `invalid stack config: ${shown}${more}`);
+    }
+    throw e;
+  }
+}
+

@@ -1,0 +1,71 @@
+import { Command, Option } from "commander";
+import { loadCatalog } from "../readiness/catalog";
+import { UnusableInput } from "../readiness/errors";
+import { runGate } from "../readiness/gate";
+import { renderJson, renderMarkdown, renderText } from "../readiness/report";
+import { loadStackConfigFile, viewOf } from "../readiness/stackView";
+import { configDigest } from "../readiness/digest";
+
+// `cdb`: the operator's command line. Exit codes are a contract for CI:
+export const EXIT = { ready: 0, notReady: 1, unusableInput: 2, internalError: 3 } as const;
+
+function fail(e: unknown): never {
+  if (e instanceof UnusableInput) {
+    process.stderr.write(`cdb: unusable input: ${e.message}\n`);
+    process.exit(EXIT.unusableInput);
+  }
+  process.stderr.write(`cdb: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (process.env.CDB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(EXIT.internalError);
+}
+
+const program = new Command("cdb").description("Deployment and readiness gate for the cdb trading stacks").exitOverride((err) => {
+  // Usage errors (unknown option, missing --stack) are unusable input too.
+  process.exit(err.exitCode === 0 ? 0 : EXIT.unusableInput);
+});
+
+program
+  .command("readiness")
+  .description("Evaluate the live-trading checklist for a stack: exit 0 ready, 1 not ready, 2 unusable input")
+  .requiredOption("-s, --stack <name>", "stack to evaluate (live, paper)")
+  .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml, or $CDB_EVIDENCE_FILE)")
+  .option("--catalog <file>", "checklist catalog (default readiness/checklist.yaml)")
+  .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+  .addOption(new Option("--json", "print JSON").conflicts("markdown"))
+  .addOption(new Option("--markdown", "print Markdown for pull requests").conflicts("json"))
+  .action((opts: { stack: string; evidence?: string; catalog?: string; stackConfig?: string; json?: boolean; markdown?: boolean }) => {
+    try {
+      const configFiles = opts.stackConfig ? { [opts.stack]: opts.stackConfig } : undefined;
+      const result = runGate({ stack: opts.stack, evidenceFile: opts.evidence, catalogFile: opts.catalog, configFiles });
+      const catalog = loadCatalog(opts.catalog);
+      const { verdict, notes } = result;
+      const text = opts.json ? renderJson(verdict) : opts.markdown ? renderMarkdown(verdict, catalog, notes) : renderText(verdict, catalog, notes);
+      process.stdout.write(text + "\n");
+      process.exitCode = verdict.ready ? EXIT.ready : EXIT.notReady;
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command("digest")
+  .description("Print the config digest that binds evidence to the stack's trading settings")
+  .requiredOption("-s, --stack <name>", "stack (live, paper)")
+  .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+  .action((opts: { stack: string; stackConfig?: string }) => {
+    try {
+      process.stdout.write(configDigest(viewOf(loadStackConfigFile(opts.stack, opts.stackConfig)).plan) + "\n");
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+export function main(argv: string[]): void {
+  try {
+    program.parse(argv);
+  } catch (e) {
+    fail(e);
+  }
+}
+
+if (require.main === module) main(process.argv);
