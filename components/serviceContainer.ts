@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { containerInputs } from "../stacks/containerArgs";
+import { carrierInputs, containerInputs } from "../stacks/containerArgs";
 import type { ContainerPlan } from "../stacks/plan";
 import type { Secrets } from "./secrets";
 
@@ -20,6 +20,8 @@ export interface ServiceArgs {
  */
 export abstract class ServiceComponent extends pulumi.ComponentResource {
   readonly container: docker.Container;
+  /** Holds the secret files of a read-only container (see ContainerPlan.secretsCarrier). */
+  readonly carrier?: docker.Container;
 
   protected constructor(type: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(type, args.plan.service, {}, opts);
@@ -29,15 +31,21 @@ export abstract class ServiceComponent extends pulumi.ComponentResource {
       secret: (name) => args.secrets.content(name),
       waitForHealthy: args.waitForHealthy,
     });
+    const carrier = carrierInputs(args.plan, { image: "", secret: (name) => args.secrets.content(name) });
+    if (carrier) {
+      this.carrier = new docker.Container(carrier.name, { ...carrier, image: args.image }, { parent: this, deleteBeforeReplace: true });
+    }
     this.container = new docker.Container(
       args.plan.name,
       {
         ...inputs,
         image: args.image,
         networksAdvanced: [{ name: args.network, aliases: [args.plan.alias] }],
+        // New secret files (a new carrier) must restart the service that reads them at start.
+        ...(this.carrier ? { labels: [{ label: "cdb.secrets-carrier-id", value: this.carrier.id }] } : {}),
       },
       // Replacing a trading container must never leave two running at once.
-      { parent: this, deleteBeforeReplace: true },
+      { parent: this, deleteBeforeReplace: true, ...(this.carrier ? { dependsOn: [this.carrier] } : {}) },
     );
     this.registerOutputs({ name: this.container.name });
   }

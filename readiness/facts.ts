@@ -1,4 +1,5 @@
-import { CONTAINER_TYPE } from "../stacks/containerArgs";
+import { CARRIER_LABEL, CONTAINER_TYPE } from "../stacks/containerArgs";
+import { SECRETS_DIR } from "../stacks/plan";
 
 // Facts for machine checks, read from resource inputs in the shape the engine
 // hands to a policy pack. The CLI builds the same shape from the plan, so both
@@ -38,6 +39,20 @@ function serviceOf(props: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+function readUploads(props: Record<string, unknown>, secretFiles: ContainerFacts["secretFiles"], files: ContainerFacts["files"]): void {
+  for (const u of (props.uploads as { file: string; content?: unknown }[] | undefined) ?? []) {
+    const file = u.file;
+    if (file.startsWith("/run/secrets/")) {
+      secretFiles.set(file, READABLE_SECRETS.has(file) ? typeof u.content === "string" && u.content.length > 0 : "unread");
+    } else if (typeof u.content === "string") {
+      files.set(file, u.content);
+    }
+  }
+}
+
+type Volume = { volumeName?: string; containerPath?: string };
+const volumes = (props: Record<string, unknown>) => (props.volumes as Volume[] | undefined) ?? [];
+
 export function containerFacts(props: Record<string, unknown>): ContainerFacts | undefined {
   const service = serviceOf(props);
   if (service === undefined) return undefined;
@@ -48,23 +63,36 @@ export function containerFacts(props: Record<string, unknown>): ContainerFacts |
   }
   const secretFiles = new Map<string, boolean | "unread">();
   const files = new Map<string, string>();
-  for (const u of (props.uploads as { file: string; content?: unknown }[] | undefined) ?? []) {
-    const file = u.file;
-    if (file.startsWith("/run/secrets/")) {
-      secretFiles.set(file, READABLE_SECRETS.has(file) ? typeof u.content === "string" && u.content.length > 0 : "unread");
-    } else if (typeof u.content === "string") {
-      files.set(file, u.content);
-    }
-  }
+  readUploads(props, secretFiles, files);
   return { service, name: String(props.name), env, secretFiles, files };
 }
 
+const carrierFor = (props: Record<string, unknown>): string | undefined =>
+  ((props.labels as { label: string; value: string }[] | undefined) ?? []).find((l) => l.label === CARRIER_LABEL)?.value;
+
 export function factsFromResources(stack: string, resources: Iterable<ResourceRecord>): StackFacts {
   const containers = new Map<string, ContainerFacts>();
+  const carriers: Record<string, unknown>[] = [];
+  const mounts = new Map<string, Volume[]>();
   for (const r of resources) {
     if (r.type !== CONTAINER_TYPE) continue;
+    if (carrierFor(r.props) !== undefined) {
+      carriers.push(r.props);
+      continue;
+    }
     const facts = containerFacts(r.props);
-    if (facts) containers.set(facts.service, facts);
+    if (facts) {
+      containers.set(facts.service, facts);
+      mounts.set(facts.service, volumes(r.props));
+    }
+  }
+  // A carrier's files count for its service only if the service mounts the carrier's volume at /run/secrets.
+  for (const props of carriers) {
+    const service = carrierFor(props)!.replace(/^cdb_/, "");
+    const target = containers.get(service);
+    const volume = volumes(props).find((v) => v.containerPath === SECRETS_DIR)?.volumeName;
+    const mounted = mounts.get(service)?.some((v) => v.containerPath === SECRETS_DIR && v.volumeName === volume);
+    if (target && volume !== undefined && mounted) readUploads(props, target.secretFiles, target.files);
   }
   return { stack, containers };
 }

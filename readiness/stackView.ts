@@ -2,7 +2,7 @@ import path from "node:path";
 import { ConfigError, decodeConfigValue, loadConfig, NAMESPACE, type LoadedConfig, type RawSetting } from "../config/load";
 import { SECRET_FILE_OF_SETTING } from "../config/schema";
 import type { SecretName } from "../config/services";
-import { awaitedHealthy, CONTAINER_TYPE, containerInputs } from "../stacks/containerArgs";
+import { awaitedHealthy, carrierInputs, CONTAINER_TYPE, containerInputs } from "../stacks/containerArgs";
 import { planStackWithMonitoring } from "../stacks/monitoredPlan";
 import type { StackPlan } from "../stacks/plan";
 import { REPO_ROOT } from "./catalog";
@@ -29,15 +29,19 @@ export function viewOf(loaded: LoadedConfig): StackView {
     Object.entries(SECRET_FILE_OF_SETTING).map(([setting, file]) => [file, loaded.secretsSet.has(setting as never) ? SET : ""]),
   );
   const awaited = awaitedHealthy(plan.containers);
-  const resources = plan.containers.map((c) => ({
-    type: CONTAINER_TYPE,
-    props: containerInputs(c, {
+  const resources = plan.containers.flatMap((c) => {
+    const opts = {
       image: c.image.kind === "ref" ? c.image.ref : `${c.name}:local`,
       network: plan.networkName,
-      secret: (name) => configured.get(name) ?? GENERATED,
+      secret: (name: SecretName) => configured.get(name) ?? GENERATED,
       waitForHealthy: awaited.has(c.service),
-    }) as unknown as Record<string, unknown>,
-  }));
+    };
+    const carrier = carrierInputs(c, opts);
+    return [containerInputs(c, opts), ...(carrier ? [carrier] : [])].map((props) => ({
+      type: CONTAINER_TYPE,
+      props: props as unknown as Record<string, unknown>,
+    }));
+  });
   return { loaded, plan, resources };
 }
 

@@ -25,7 +25,7 @@ export function readYamlFile(file: string): LoadedYaml {
   if (size > MAX_INPUT_BYTES) throw new UnusableInput(file, `file is ${size} bytes, more than the 1 MiB limit`);
   const text = readFileSync(file, "utf8");
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   const first = doc.errors[0];
   if (first) {
     const line = first.linePos?.[0].line;

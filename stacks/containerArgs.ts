@@ -1,5 +1,5 @@
 import type { SecretName } from "../config/services";
-import { HOST_BIND_ADDRESS, secretPath, type ContainerPlan } from "./plan";
+import { HOST_BIND_ADDRESS, SECRETS_DIR, secretPath, type ContainerPlan } from "./plan";
 
 // The docker.Container inputs of one planned container, generic over how a
 // secret's content is held: a Pulumi secret Output in the program, a marker
@@ -7,17 +7,22 @@ import { HOST_BIND_ADDRESS, secretPath, type ContainerPlan } from "./plan";
 // engine's side, so the CLI and the pack derive facts from one shape.
 
 export const CONTAINER_TYPE = "docker:index/container:Container";
+/** Label on a secrets carrier naming the service (alias) it delivers files to. */
+export const CARRIER_LABEL = "cdb.secrets-for";
+
+type Upload<S> = { file: string; content: S | string; permissions?: string };
 
 export interface ContainerInputs<S> {
   name: string;
   image: string;
   envs: string[];
+  entrypoints?: string[];
   command?: string[];
-  uploads: { file: string; content: S | string; permissions?: string }[];
+  uploads: Upload<S>[];
   ports: { internal: number; external: number; ip: string; protocol: "tcp" }[];
   healthcheck?: { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
   networksAdvanced: { name: string; aliases: string[] }[];
-  volumes: { volumeName: string; containerPath: string }[];
+  volumes: { volumeName: string; containerPath: string; readOnly?: boolean }[];
   restart: string;
   maxRetryCount?: number;
   readOnly: boolean;
@@ -31,20 +36,28 @@ export interface ContainerInputs<S> {
   waitTimeout?: number;
 }
 
-export function containerInputs<S>(
-  plan: ContainerPlan,
-  opts: { image: string; network: string; secret: (name: SecretName) => S; waitForHealthy: boolean },
-): ContainerInputs<S> {
+export interface InputOptions<S> {
+  image: string;
+  network: string;
+  secret: (name: SecretName) => S;
+  waitForHealthy: boolean;
+}
+
+// 0444: app images run as a non-root user that must read them; the
+// container boundary, not file mode, keeps them private.
+const secretUploads = <S>(plan: ContainerPlan, secret: (name: SecretName) => S): Upload<S>[] =>
+  plan.secrets.map((name) => ({ file: secretPath(name), content: secret(name), permissions: "0444" }));
+
+export function containerInputs<S>(plan: ContainerPlan, opts: InputOptions<S>): ContainerInputs<S> {
   const h = plan.hardening;
   return {
     name: plan.name,
     image: opts.image,
     envs: Object.entries(plan.env).map(([k, v]) => `${k}=${v}`),
+    ...(plan.entrypoint ? { entrypoints: plan.entrypoint } : {}),
     ...(plan.command ? { command: plan.command } : {}),
     uploads: [
-      // 0444: app images run as a non-root user that must read them; the
-      // container boundary, not file mode, keeps them private.
-      ...plan.secrets.map((name) => ({ file: secretPath(name), content: opts.secret(name), permissions: "0444" })),
+      ...(plan.secretsCarrier ? [] : secretUploads(plan, opts.secret)),
       ...plan.files.map((f) => ({ file: f.path, content: f.content, permissions: "0444" })),
     ],
     ports: plan.ports.map((p) => ({ ...p, ip: HOST_BIND_ADDRESS, protocol: "tcp" as const })),
@@ -60,7 +73,7 @@ export function containerInputs<S>(
         }
       : {}),
     networksAdvanced: [{ name: opts.network, aliases: [plan.alias] }],
-    volumes: plan.volumes.map((v) => ({ volumeName: v.volumeName, containerPath: v.path })),
+    volumes: plan.volumes.map((v) => ({ volumeName: v.volumeName, containerPath: v.path, ...(v.readOnly ? { readOnly: true } : {}) })),
     restart: plan.restart,
     ...(plan.restart === "on-failure" ? { maxRetryCount: 5 } : {}),
     readOnly: h?.readOnlyRoot ?? false,
@@ -71,6 +84,34 @@ export function containerInputs<S>(
     memory: plan.limits.memoryMb,
     wait: opts.waitForHealthy && plan.health !== undefined,
     ...(opts.waitForHealthy && plan.health ? { waitTimeout: 180 } : {}),
+  };
+}
+
+export interface CarrierInputs<S> {
+  name: string;
+  image: string;
+  uploads: Upload<S>[];
+  volumes: { volumeName: string; containerPath: string }[];
+  labels: { label: string; value: string }[];
+  /** Never started: it exists only so Docker accepts the uploads into the volume. */
+  start: false;
+  mustRun: false;
+  restart: "no";
+}
+
+/** The stopped container that writes a read-only container's secrets to its volume. */
+export function carrierInputs<S>(plan: ContainerPlan, opts: Pick<InputOptions<S>, "image" | "secret">): CarrierInputs<S> | undefined {
+  if (!plan.secretsCarrier) return undefined;
+  const volume = plan.volumes.find((v) => v.path === SECRETS_DIR)!;
+  return {
+    name: plan.secretsCarrier,
+    image: opts.image,
+    uploads: secretUploads(plan, opts.secret),
+    volumes: [{ volumeName: volume.volumeName, containerPath: SECRETS_DIR }],
+    labels: [{ label: CARRIER_LABEL, value: plan.alias }],
+    start: false,
+    mustRun: false,
+    restart: "no",
   };
 }
 

@@ -1,4 +1,5 @@
 import type { CdbConfig, TradingMode } from "../config/schema";
+import { alertmanagerScript } from "../monitoring/alertmanagerCommand";
 import {
   canonicalName,
   isAppService,
@@ -29,6 +30,8 @@ export interface ContainerPlan {
   alias: string;
   image: ImageSource;
   env: Record<string, string>;
+  /** Replaces the image's entrypoint (Alertmanager's would swallow a shell command). */
+  entrypoint?: string[];
   command?: string[];
   /** Delivered as files under /run/secrets/<name>. */
   secrets: SecretName[];
@@ -38,7 +41,14 @@ export interface ContainerPlan {
   ports: { internal: number; external: number }[];
   health?: { test: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
   dependsOn: { service: ServiceName; until: "started" | "healthy" }[];
-  volumes: { volumeName: string; path: string }[];
+  volumes: { volumeName: string; path: string; readOnly?: boolean }[];
+  /**
+   * Name of the stopped container that receives this container's secret
+   * files, when the container itself cannot: Docker refuses every upload into
+   * a read-only root ("container rootfs is marked read-only"), even into a
+   * volume. The carrier writes them to a volume this container mounts read-only.
+   */
+  secretsCarrier?: string;
   restart: "unless-stopped" | "on-failure";
   hardening?: { readOnlyRoot: boolean; dropAllCapabilities: boolean; noNewPrivileges: true };
   limits: { cpus: number; memoryMb: number };
@@ -158,11 +168,15 @@ function serviceEnv(service: ServiceName, cfg: CdbConfig): Record<string, string
   }
 }
 
-function command(service: ServiceName): string[] | undefined {
+function startCommand(service: ServiceName): { entrypoint?: string[]; command: string[] } | undefined {
   switch (service) {
     case "redis":
       // --requirepass reads the secret file inside the container; docker inspect shows only this line.
-      return ["sh", "-c", `exec redis-server --appendonly yes --requirepass "$(cat ${secretPath("redis_password")})"`];
+      return { command: ["sh", "-c", `exec redis-server --appendonly yes --requirepass "$(cat ${secretPath("redis_password")})"`] };
+    case "alertmanager":
+      // Alertmanager reads only the SMTP password from a file; the start script fills user, sender
+      // and recipient in from theirs. The image's entrypoint is the alertmanager binary itself.
+      return { entrypoint: ["/bin/sh", "-c"], command: [alertmanagerScript()] };
     default:
       return undefined;
   }
@@ -197,23 +211,22 @@ export function planStack(stack: string, cfg: CdbConfig, filesFor: FilesForServi
     const spec = SERVICES[service];
     const app = isAppService(service);
     const readOnlyRoot = cfg.hardening && app;
-    const volumes = spec.volumes.map((v) => ({ volumeName: volumeName(v.volume), path: v.path }));
-    // Docker refuses uploads into a read-only root ("container rootfs is marked read-only")
-    // but accepts them into a volume, so hardened containers get their secrets on one.
-    if (readOnlyRoot && spec.secrets.length > 0) volumes.push({ volumeName: volumeName(`${service}_secrets`), path: SECRETS_DIR });
+    const volumes: ContainerPlan["volumes"] = spec.volumes.map((v) => ({ volumeName: volumeName(v.volume), path: v.path }));
+    const carried = readOnlyRoot && spec.secrets.length > 0;
+    if (carried) volumes.push({ volumeName: volumeName(`${service}_secrets`), path: SECRETS_DIR, readOnly: true });
     const env = serviceEnv(service, cfg);
     if (app) {
       env.ENV = live ? "production" : "development";
       env.LOG_LEVEL = live ? "WARNING" : cfg.logLevel;
     }
-    const cmd = command(service);
+    const start = startCommand(service);
     return {
       service,
       name: `${prefix}${service}`,
       alias: canonicalName(service),
       image: imageSource(service, cfg),
       env,
-      ...(cmd ? { command: cmd } : {}),
+      ...start,
       secrets: [...spec.secrets],
       files: filesFor(service, base),
       ports: hostPorts(service, cfg),
@@ -222,6 +235,7 @@ export function planStack(stack: string, cfg: CdbConfig, filesFor: FilesForServi
         : {}),
       dependsOn: [...spec.dependsOn],
       volumes,
+      ...(carried ? { secretsCarrier: `${prefix}${service}_secrets` } : {}),
       restart: live ? "on-failure" : "unless-stopped",
       // Infra images write outside their volumes (pid files, sockets), so only app services get a read-only root.
       ...(cfg.hardening ? { hardening: { readOnlyRoot, dropAllCapabilities: app, noNewPrivileges: true as const } } : {}),

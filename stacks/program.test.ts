@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { containers, envOf, liveSettings, LIVE_SECRETS, mockRun, type MockRunResult, type RecordedResource } from "../test/mockRun";
+import { carriers, containers, envOf, liveSettings, LIVE_SECRETS, mockRun, type MockRunResult, type RecordedResource } from "../test/mockRun";
 
 const SERVICES = [
   "redis", "postgres", "prometheus", "alertmanager", "grafana", "postgres_exporter", "redis_exporter",
@@ -16,7 +16,13 @@ type Port = { internal: number; external: number; ip: string };
 const byService = (run: MockRunResult, prefix: string) =>
   Object.fromEntries(containers(run).map((c) => [String(c.inputs.name).slice(prefix.length), c])) as Record<string, RecordedResource>;
 const uploads = (c: RecordedResource) => (c.inputs.uploads as Upload[] | undefined) ?? [];
-const secretFiles = (c: RecordedResource) => uploads(c).filter((u) => u.file.startsWith("/run/secrets/")).map((u) => u.file).sort();
+let current: MockRunResult;
+/** A container's own uploads plus those of its secrets carrier. */
+const delivered = (c: RecordedResource) => {
+  const carrier = carriers(current).find((k) => (k.inputs.labels as { value: string }[])[0]!.value === (c.inputs.networksAdvanced as { aliases: string[] }[])[0]!.aliases[0]);
+  return [...uploads(c), ...(carrier ? uploads(carrier) : [])];
+};
+const secretFiles = (c: RecordedResource) => delivered(c).filter((u) => u.file.startsWith("/run/secrets/")).map((u) => u.file).sort();
 
 function sharedChecks(run: () => MockRunResult, prefix: string, secrets: () => string[]) {
   it("declares every container with its canonical alias on the stack's network", () => {
@@ -38,7 +44,7 @@ function sharedChecks(run: () => MockRunResult, prefix: string, secrets: () => s
     const values = secrets();
     expect(values.length).toBeGreaterThanOrEqual(3);
     // Every upload under /run/secrets reached the engine marked secret (encrypted in state).
-    for (const container of containers(run())) {
+    for (const container of [...containers(run()), ...carriers(run())]) {
       for (const u of uploads(container).filter((x) => x.file.startsWith("/run/secrets/") && x.content !== "")) {
         expect(run().markedSecret.has(u.content), `${container.inputs.name} ${u.file}`).toBe(true);
       }
@@ -81,7 +87,7 @@ function sharedChecks(run: () => MockRunResult, prefix: string, secrets: () => s
 describe("paper stack (Pulumi mocks)", () => {
   let run: MockRunResult;
   beforeAll(async () => {
-    run = await mockRun("paper", { sourceDir: "../claire-de-binare" });
+    run = current = await mockRun("paper", { sourceDir: "../claire-de-binare" });
   });
   sharedChecks(() => run, "cdbpaper_", () => run.generatedSecrets);
 
@@ -111,7 +117,7 @@ describe("paper stack (Pulumi mocks)", () => {
 describe("live stack (Pulumi mocks)", () => {
   let run: MockRunResult;
   beforeAll(async () => {
-    run = await mockRun("live", liveSettings(), LIVE_SECRETS);
+    run = current = await mockRun("live", liveSettings(), LIVE_SECRETS);
   });
   sharedChecks(() => run, "cdb_", () => [...run.generatedSecrets, ...Object.values(LIVE_SECRETS)]);
 
@@ -135,7 +141,7 @@ describe("live stack (Pulumi mocks)", () => {
       const has = secretFiles(c[s]!).includes("/run/secrets/mexc_api_key");
       expect(has, s).toBe(s === "risk" || s === "execution");
     }
-    const key = uploads(c.execution!).find((u) => u.file === "/run/secrets/mexc_api_key");
+    const key = delivered(c.execution!).find((u) => u.file === "/run/secrets/mexc_api_key");
     expect(key?.content).toBe(LIVE_SECRETS.mexcApiKey);
   });
 
@@ -160,9 +166,14 @@ describe("live stack (Pulumi mocks)", () => {
     expect(c.postgres!.inputs).toMatchObject({ cpus: "1", memory: 1024 });
   });
 
-  it("puts the secrets of read-only containers on a volume, where Docker accepts uploads", () => {
+  it("delivers the secrets of read-only containers through a stopped carrier and a read-only volume", () => {
     const c = byService(run, "cdb_");
-    expect(c.execution!.inputs.volumes).toContainEqual({ volumeName: "cdb_execution_secrets", containerPath: "/run/secrets" });
+    expect(uploads(c.execution!).filter((u) => u.file.startsWith("/run/secrets/"))).toEqual([]);
+    expect(c.execution!.inputs.volumes).toContainEqual({ volumeName: "cdb_execution_secrets", containerPath: "/run/secrets", readOnly: true });
+    const carrier = carriers(run).find((k) => k.inputs.name === "cdb_execution_secrets")!;
+    expect(carrier.inputs).toMatchObject({ start: false, mustRun: false, volumes: [{ volumeName: "cdb_execution_secrets", containerPath: "/run/secrets" }] });
+    expect(uploads(carrier).map((u) => u.file).sort()).toEqual(secretFiles(c.execution!));
+    expect(carriers(run).map((k) => k.inputs.name).sort()).toEqual(APP.map((s) => `cdb_${s}_secrets`).sort());
   });
 
   it("uses the configured images, pinned by digest, and builds nothing", () => {

@@ -80,7 +80,11 @@ export async function mockRun(
   return { resources, generatedSecrets, markedSecret, outputs: resolved };
 }
 
-export const containers = (r: MockRunResult) => r.resources.filter((x) => x.type === "docker:index/container:Container");
+const isCarrier = (x: RecordedResource) => ((x.inputs.labels as { label: string }[] | undefined) ?? []).some((l) => l.label === "cdb.secrets-for");
+const allContainers = (r: MockRunResult) => r.resources.filter((x) => x.type === "docker:index/container:Container");
+/** The service containers, without the stopped secrets carriers. */
+export const containers = (r: MockRunResult) => allContainers(r).filter((x) => !isCarrier(x));
+export const carriers = (r: MockRunResult) => allContainers(r).filter(isCarrier);
 
 export const envOf = (c: RecordedResource): Record<string, string> =>
   Object.fromEntries(((c.inputs.envs as string[] | undefined) ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../config/load";
+import { SERVICE_NAMES } from "../config/services";
+import { planStackWithMonitoring } from "../stacks/monitoredPlan";
+import { checkAlertRules, checkDashboards } from "./checks";
+import { monitoringFiles } from "./files";
+
+const base = { stack: "paper", mode: "paper" as const, networkName: "cdbpaper_network" };
+
+describe("monitoringFiles", () => {
+  it("provisions the three monitoring containers at the expected paths", () => {
+    expect(monitoringFiles("prometheus", base).map((f) => f.path)).toEqual([
+      "/etc/prometheus/prometheus.yml",
+      "/etc/prometheus/rules/cdb-alerts.yml",
+    ]);
+    expect(monitoringFiles("alertmanager", base).map((f) => f.path)).toEqual(["/etc/alertmanager/alertmanager.tmpl.yml"]);
+    expect(monitoringFiles("grafana", base).map((f) => f.path)).toEqual([
+      "/etc/grafana/provisioning/datasources/cdb.yml",
+      "/etc/grafana/provisioning/dashboards/cdb.yml",
+      "/etc/grafana/dashboards/cdb-live-trading.json",
+    ]);
+  });
+
+  it("gives every other container nothing", () => {
+    const others = SERVICE_NAMES.filter((s) => !["prometheus", "alertmanager", "grafana"].includes(s));
+    for (const s of others) expect(monitoringFiles(s, base), s).toEqual([]);
+  });
+
+  it("labels Prometheus with the stack it runs in", () => {
+    const prom = monitoringFiles("prometheus", { stack: "live", mode: "live", networkName: "cdb_network" });
+    expect(prom[0]?.content).toContain("cdb_stack: live");
+  });
+
+  it("reaches the containers through the plan, and the gate's checks pass on them", () => {
+    const { config } = loadConfig("paper", new Map([["sourceDir", { value: "/src/cdb", secret: false }]]));
+    const plan = planStackWithMonitoring("paper", config);
+    const filesOf = (service: string) => new Map(plan.containers.find((c) => c.service === service)?.files.map((f) => [f.path, f.content]));
+    expect(checkDashboards(filesOf("grafana"))).toEqual([]);
+    expect(checkAlertRules(filesOf("prometheus"))).toEqual([]);
+    expect(filesOf("alertmanager").size).toBe(1);
+  });
+});

@@ -1,0 +1,62 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { stringify } from "yaml";
+import { loadCatalog, REPO_ROOT } from "../readiness/catalog";
+import type { Evidence } from "../readiness/evidence";
+import { configDigest } from "../readiness/digest";
+import { loadStackConfigFile, viewOf } from "../readiness/stackView";
+import { liveSettings } from "./mockRun";
+
+// A complete, valid readiness case built from scratch: a live stack config,
+// artifacts inside the repository (a git-ignored folder) and an evidence file
+// with every catalog item. Tests break it one piece at a time.
+
+export interface Fixture {
+  dir: string;
+  liveConfig: string;
+  evidenceFile: string;
+  evidence: Omit<Evidence, "file">;
+  now: Date;
+  write(evidence?: unknown): string;
+}
+
+export function liveConfigYaml(overrides: Record<string, unknown> = {}): string {
+  const settings = { ...liveSettings(), ...overrides };
+  const config: Record<string, unknown> = Object.fromEntries(Object.entries(settings).map(([k, v]) => [`cdb:${k}`, v]));
+  config["cdb:mexcApiKey"] = { secure: "v1:AAAAfixtureKey" };
+  config["cdb:mexcApiSecret"] = { secure: "v1:AAAAfixtureSecret" };
+  return stringify({ config });
+}
+
+export function makeFixture(now = new Date("2026-11-20T12:00:00Z")): Fixture {
+  const base = path.join(REPO_ROOT, ".tmp");
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(path.join(base, "readiness-"));
+  const liveConfig = path.join(dir, "Pulumi.live.yaml");
+  writeFileSync(liveConfig, liveConfigYaml());
+  const digest = configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan);
+  const at = new Date(now.getTime() - 2 * 86_400_000).toISOString();
+  const items: Evidence["items"] = {};
+  for (const item of loadCatalog().items) {
+    if (item.kind === "machine") continue;
+    const entry: Evidence["items"][string] = { by: "janne", at };
+    if (item.twoPerson) entry.approvedBy = "mara";
+    if (item.threshold) entry.value = item.threshold.min + 1;
+    if (item.artifact) {
+      const file = path.join(dir, `${item.id}.txt`);
+      const content = `evidence for ${item.id}\n`;
+      writeFileSync(file, content);
+      entry.artifacts = [{ path: path.relative(REPO_ROOT, file).split(path.sep).join("/"), sha256: createHash("sha256").update(content).digest("hex") }];
+    }
+    items[item.id] = entry;
+  }
+  const evidence = { version: 1 as const, stack: "live", configDigest: digest, items };
+  const evidenceFile = path.join(dir, "live.evidence.yaml");
+  const write = (e: unknown = evidence) => {
+    writeFileSync(evidenceFile, typeof e === "string" ? e : stringify(e));
+    return evidenceFile;
+  };
+  write();
+  return { dir, liveConfig, evidenceFile, evidence, now, write };
+}
