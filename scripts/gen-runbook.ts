@@ -1,0 +1,9 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { loadCatalog, REPO_ROOT } from "../readiness/catalog";
+import { renderRunbook } from "../readiness/runbookDoc";
+
+export const RUNBOOK_FILE = path.join(REPO_ROOT, "docs", "runbooks", "live-trading.md");
+
+writeFileSync(RUNBOOK_FILE, renderRunbook(loadCatalog()));
+process.stdout.write(`wrote ${path.relative(REPO_ROOT, RUNBOOK_FILE)}\n`);
