@@ -77,7 +77,7 @@ const mutation = fc.oneof(
 describe("readiness gate (property)", () => {
   let pristine: Fixture;
   beforeAll(() => {
-    pristine = makeFixture();
+    pristine = makeFixture(new Date("2026-11-20T12:00:00Z"));
     expect(runGate({ stack: "live", evidenceFile: pristine.evidenceFile, configFiles: { live: pristine.liveConfig }, now: pristine.now }).verdict.ready).toBe(true);
   });
 

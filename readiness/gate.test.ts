@@ -9,7 +9,7 @@ import { runGate } from "./gate";
 
 let fx: Fixture;
 beforeEach(() => {
-  fx = makeFixture();
+  fx = makeFixture(new Date("2026-11-20T12:00:00Z"));
 });
 
 const gate = (evidence?: unknown) => {

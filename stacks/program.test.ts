@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { makeFixture } from "../test/readinessFixture";
 import { carriers, containers, envOf, liveSettings, LIVE_SECRETS, mockRun, type MockRunResult, type RecordedResource } from "../test/mockRun";
 
 const SERVICES = [
@@ -117,7 +118,10 @@ describe("paper stack (Pulumi mocks)", () => {
 describe("live stack (Pulumi mocks)", () => {
   let run: MockRunResult;
   beforeAll(async () => {
+    // Complete evidence for exactly these settings, so the program's own gate lets the traders through.
+    process.env.CDB_EVIDENCE_FILE = makeFixture().evidenceFile;
     run = current = await mockRun("live", liveSettings(), LIVE_SECRETS);
+    delete process.env.CDB_EVIDENCE_FILE;
   });
   sharedChecks(() => run, "cdb_", () => [...run.generatedSecrets, ...Object.values(LIVE_SECRETS)]);
 

@@ -3,6 +3,33 @@ import { ConfigError } from "../config/load";
 import { planStackWithMonitoring } from "./monitoredPlan";
 import { declareStack } from "./cdbStack";
 import { loadStackConfig } from "./pulumiConfig";
+import type { LoadedConfig } from "../config/load";
+import { runGate } from "../readiness/gate";
+import { viewOf } from "../readiness/stackView";
+import type { StackPlan } from "./plan";
+
+const tradesForReal = (env: Record<string, string>) => env.MOCK_TRADING === "false" || env.USE_REAL_BALANCE === "true";
+
+/**
+ * Defense in depth behind the policy pack: without a ready checklist the
+ * program does not declare any container that would trade for real, even
+ * when nobody passes --policy-pack. Any error in the gate counts as not ready.
+ */
+function withoutUnreadyTraders(loaded: LoadedConfig, plan: StackPlan): StackPlan {
+  const traders = plan.containers.filter((c) => tradesForReal(c.env));
+  if (traders.length === 0) return plan;
+  let why: string;
+  try {
+    const { verdict } = runGate({ stack: loaded.stack, target: viewOf(loaded) });
+    if (verdict.ready) return plan;
+    const open = verdict.items.filter((i) => i.status !== "satisfied").map((i) => i.id);
+    why = `${open.length} checklist items unsatisfied (${open.join(", ")})`;
+  } catch (e) {
+    why = `the gate could not be evaluated: ${(e as Error).message}`;
+  }
+  pulumi.log.warn(`readiness gate not ready, so ${traders.map((c) => c.name).join(" and ")} are not declared: ${why}. Run: npx cdb readiness --stack ${loaded.stack}`);
+  return { ...plan, containers: plan.containers.filter((c) => !traders.includes(c)) };
+}
 
 // The Pulumi program: validate config, plan, declare.
 // A config error stops the program before any resource is declared.
@@ -14,7 +41,7 @@ export function program() {
     if (e instanceof ConfigError) throw new pulumi.RunError(`invalid stack config:\n${e.message}`);
     throw e;
   }
-  const plan = planStackWithMonitoring(loaded.stack, loaded.config);
+  const plan = withoutUnreadyTraders(loaded, planStackWithMonitoring(loaded.stack, loaded.config));
   const cfg = new pulumi.Config("cdb");
   const declared = declareStack(loaded, plan, (key) => (loaded.secretsSet.has(key) ? cfg.requireSecret(key) : undefined));
   return {

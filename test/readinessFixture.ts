@@ -29,7 +29,7 @@ export function liveConfigYaml(overrides: Record<string, unknown> = {}): string 
   return stringify({ config });
 }
 
-export function makeFixture(now = new Date("2026-11-20T12:00:00Z")): Fixture {
+export function makeFixture(now = new Date()): Fixture {
   const base = path.join(REPO_ROOT, ".tmp");
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(path.join(base, "readiness-"));

@@ -1,0 +1,11 @@
+import { CONTAINER_TYPE } from "../stacks/containerArgs";
+import { containerFacts, type ContainerFacts } from "../readiness/facts";
+
+export const isContainer = (type: string) => type === CONTAINER_TYPE;
+
+/** Facts of a cdb container (one with a `cdb_` alias), or undefined for anything else. */
+export const cdbContainer = (type: string, props: Record<string, unknown>): ContainerFacts | undefined =>
+  isContainer(type) ? containerFacts(props) : undefined;
+
+/** A container that would move real money if it ran. */
+export const tradesForReal = (c: ContainerFacts): boolean => c.env.MOCK_TRADING === "false" || c.env.USE_REAL_BALANCE === "true";

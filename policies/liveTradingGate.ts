@@ -1,0 +1,23 @@
+import { runGate } from "../readiness/gate";
+import { viewOf } from "../readiness/stackView";
+import { cdbContainer, tradesForReal } from "./containers";
+import { resourcePolicy } from "./guard";
+import { stackContext } from "./stackContext";
+import { reportGate } from "./verdictReport";
+
+/**
+ * The readiness gate again, on each container that would trade for real,
+ * before it is created. Stack policies only run after resources exist, so
+ * this is what stops `pulumi up --skip-preview` from starting a live executor.
+ * Facts come from the stack's config (always known), never from outputs.
+ */
+export const liveTradingGate = resourcePolicy({
+  name: "live-trading-gate",
+  description: "No container that trades for real (MOCK_TRADING false or USE_REAL_BALANCE true) without a ready checklist.",
+  validate: (args, report) => {
+    const c = cdbContainer(args.type, args.props);
+    if (!c || !tradesForReal(c)) return;
+    const ctx = stackContext();
+    reportGate(runGate({ stack: ctx.stack, target: viewOf(ctx.loaded) }), report, `live-trading-gate (${c.name})`);
+  },
+});

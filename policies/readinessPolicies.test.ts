@@ -1,0 +1,73 @@
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadCatalog } from "../readiness/catalog";
+import { declared, named, resourceViolations, stackViolations, useStack } from "../test/policyHarness";
+import { liveSettings, LIVE_SECRETS } from "../test/mockRun";
+import { makeFixture, type Fixture } from "../test/readinessFixture";
+import { liveReadiness } from "./liveReadiness";
+import { liveTradingGate } from "./liveTradingGate";
+
+const live = () => declared("live", liveSettings(), LIVE_SECRETS);
+let fx: Fixture;
+
+beforeEach(async () => {
+  await useStack("live", liveSettings(), LIVE_SECRETS);
+  fx = makeFixture();
+  process.env.CDB_EVIDENCE_FILE = fx.evidenceFile;
+});
+afterEach(() => {
+  delete process.env.CDB_EVIDENCE_FILE;
+});
+
+describe("live-readiness (stack policy)", () => {
+  it("passes a live stack with complete evidence", async () => {
+    expect(await stackViolations(liveReadiness, live())).toEqual([]);
+  });
+
+  it("refuses without an evidence file and names every missing item", async () => {
+    process.env.CDB_EVIDENCE_FILE = path.join(fx.dir, "absent.yaml");
+    const v = await stackViolations(liveReadiness, live());
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatch(/^live-readiness could not be evaluated, so it refuses: UnusableInput: .*absent\.yaml: file not found$/);
+  });
+
+  it("refuses when the stack's resources do not prove a machine item (grafana without dashboards)", async () => {
+    const resources = live();
+    named(resources, "cdb_grafana").props.uploads = [];
+    const v = await stackViolations(liveReadiness, resources);
+    expect(v[0]).toMatch(/^live-readiness: not ready, 1 of 35 checklist items unsatisfied/);
+    expect(v[1]).toMatch(/^live-readiness: monitoring\.dashboards failed: /);
+  });
+
+  // The mutation matrix: every evidence item, removed, expired or tampered, flips the verdict.
+  const items = loadCatalog().items.filter((i) => i.kind !== "machine");
+  it.each(items.map((i) => [i.id, i] as const))("refuses when %s is removed, expired or tampered", async (id, item) => {
+    const mutations: [string, (e: typeof fx.evidence) => void][] = [
+      ["removed", (e) => delete e.items[id]],
+      ["expired", (e) => void (e.items[id]!.at = new Date(Date.now() - (item.maxAgeDays! + 1) * 86_400_000).toISOString())],
+    ];
+    if (item.artifact) mutations.push(["tampered", (e) => void (e.items[id]!.artifacts![0]!.sha256 = "0".repeat(64))]);
+    for (const [kind, mutate] of mutations) {
+      const e = structuredClone(fx.evidence);
+      mutate(e);
+      fx.write(e);
+      const v = await stackViolations(liveReadiness, live());
+      expect(v.some((m) => m.startsWith(`live-readiness: ${id} `)), `${id} ${kind}: ${v.join(" | ")}`).toBe(true);
+    }
+  });
+});
+
+describe("live-trading-gate (resource policy)", () => {
+  it("lets the live executor through with complete evidence", async () => {
+    expect(await resourceViolations(liveTradingGate, named(live(), "cdb_execution"))).toEqual([]);
+  });
+
+  it("stops the live executor and risk before creation without evidence (covers up --skip-preview)", async () => {
+    fx.write({ ...fx.evidence, items: {} });
+    for (const name of ["cdb_execution", "cdb_risk"]) {
+      const v = await resourceViolations(liveTradingGate, named(live(), name));
+      expect(v[0]).toBe(`live-trading-gate (${name}): not ready, 26 of 35 checklist items unsatisfied`);
+    }
+    expect(await resourceViolations(liveTradingGate, named(live(), "cdb_allocation"))).toEqual([]);
+  });
+});

@@ -1,0 +1,28 @@
+import { cdbContainer } from "./containers";
+import { resourcePolicy } from "./guard";
+
+/** The runbook's bounds: 0 < value <= max. */
+export const RISK_BOUNDS: Record<string, number> = {
+  MAX_POSITION_PCT: 0.1,
+  MAX_TOTAL_EXPOSURE_PCT: 0.3,
+  MAX_DAILY_DRAWDOWN_PCT: 0.05,
+};
+
+export const riskLimits = resourcePolicy({
+  name: "risk-limits",
+  description: "Risk limits stay within the runbook's bounds (position 10 %, exposure 30 %, daily drawdown 5 %).",
+  validate: (args, report) => {
+    const c = cdbContainer(args.type, args.props);
+    if (!c) return;
+    for (const [key, max] of Object.entries(RISK_BOUNDS)) {
+      const text = c.env[key];
+      if (text === undefined) {
+        // The service's own default is not reviewed config: the risk service must get every limit explicitly.
+        if (c.service === "risk") report(`${c.name}: ${key} must be set (0 < value <= ${max})`);
+        continue;
+      }
+      const v = Number(text);
+      if (!(v > 0 && v <= max)) report(`${c.name}: ${key}=${text} is outside (0, ${max}]`);
+    }
+  },
+});

@@ -1,0 +1,142 @@
+import { UnknownValueError } from "@pulumi/policy/proxy";
+import { beforeEach, describe, expect, it } from "vitest";
+import { declared, named, resourceViolations, stackViolations, useStack } from "../test/policyHarness";
+import { liveSettings, LIVE_SECRETS } from "../test/mockRun";
+import { resourcePolicy } from "./guard";
+import { liveHardening } from "./liveHardening";
+import { IMAGE_TYPE, liveImagesPinned } from "./liveImagesPinned";
+import { localhostPorts } from "./localhostPorts";
+import { noSecretsInEnv } from "./noSecretsInEnv";
+import { paperStaysPaper } from "./paperStaysPaper";
+import { riskLimits } from "./riskLimits";
+import { stackCoverage } from "./stackCoverage";
+import type { ResourceRecord } from "../readiness/facts";
+
+const PAPER = { sourceDir: "../claire-de-binare" };
+const setEnv = (r: ResourceRecord, key: string, value: string | undefined) => {
+  const envs = (r.props.envs as string[]).filter((e) => !e.startsWith(`${key}=`));
+  r.props.envs = value === undefined ? envs : [...envs, `${key}=${value}`];
+  return r;
+};
+const all = async (policy: Parameters<typeof resourceViolations>[0], rs: ResourceRecord[]) => (await Promise.all(rs.map((r) => resourceViolations(policy, r)))).flat();
+
+describe("safety rules on a paper stack", () => {
+  beforeEach(() => useStack("paper", PAPER));
+
+  it("paper-stays-paper passes the declared paper stack and refuses live flags or missing ones", async () => {
+    expect(await all(paperStaysPaper, declared("paper", PAPER))).toEqual([]);
+    const exec = setEnv(named(declared("paper", PAPER), "cdbpaper_execution"), "MOCK_TRADING", "false");
+    expect(await resourceViolations(paperStaysPaper, exec)).toEqual(['cdbpaper_execution: MOCK_TRADING="false" in a paper stack, must be "true"']);
+    const risk = setEnv(named(declared("paper", PAPER), "cdbpaper_risk"), "USE_REAL_BALANCE", undefined);
+    expect(await resourceViolations(paperStaysPaper, risk)).toEqual(['cdbpaper_risk: USE_REAL_BALANCE must be set explicitly to "false" in a paper stack']);
+  });
+
+  it("risk-limits passes the runbook's values and refuses values out of bounds or missing", async () => {
+    expect(await all(riskLimits, declared("paper", PAPER))).toEqual([]);
+    const risk = setEnv(named(declared("paper", PAPER), "cdbpaper_risk"), "MAX_TOTAL_EXPOSURE_PCT", "0.5");
+    expect(await resourceViolations(riskLimits, risk)).toEqual(["cdbpaper_risk: MAX_TOTAL_EXPOSURE_PCT=0.5 is outside (0, 0.3]"]);
+    setEnv(risk, "MAX_DAILY_DRAWDOWN_PCT", undefined);
+    expect(await resourceViolations(riskLimits, risk)).toContain("cdbpaper_risk: MAX_DAILY_DRAWDOWN_PCT must be set (0 < value <= 0.05)");
+  });
+
+  it("no-secrets-in-env passes file references and refuses literal credentials", async () => {
+    expect(await all(noSecretsInEnv, declared("paper", PAPER))).toEqual([]);
+    const ws = setEnv(named(declared("paper", PAPER), "cdbpaper_ws"), "REDIS_PASSWORD", "hunter2hunter2");
+    const v = await resourceViolations(noSecretsInEnv, ws);
+    expect(v).toEqual(["cdbpaper_ws: environment variable REDIS_PASSWORD carries a literal value; deliver it as a file under /run/secrets"]);
+    expect(v.join()).not.toContain("hunter2");
+  });
+
+  it("localhost-ports passes 127.0.0.1 and refuses any other or a missing address", async () => {
+    expect(await all(localhostPorts, declared("paper", PAPER))).toEqual([]);
+    const g = named(declared("paper", PAPER), "cdbpaper_grafana");
+    g.props.ports = [{ internal: 3000, external: 3000, ip: "0.0.0.0" }, { internal: 3000, external: 3001 }];
+    expect(await resourceViolations(localhostPorts, g)).toEqual([
+      "cdbpaper_grafana: port 3000->3000 is bound to 0.0.0.0, must be 127.0.0.1",
+      "cdbpaper_grafana: port 3001->3000 is bound to all addresses (0.0.0.0), must be 127.0.0.1",
+    ]);
+  });
+
+  it("live-only rules do not apply to paper", async () => {
+    expect(await all(liveImagesPinned, declared("paper", PAPER))).toEqual([]);
+    expect(await all(liveHardening, declared("paper", { ...PAPER, hardening: false }))).toEqual([]);
+  });
+
+  it("cdb-coverage refuses a stack in which no cdb container is recognised", async () => {
+    expect(await stackViolations(stackCoverage, declared("paper", PAPER))).toEqual([]);
+    const renamed = declared("paper", PAPER).map((r) => ({ ...r, type: "docker:index/container:Containr" }));
+    expect(await stackViolations(stackCoverage, renamed)).toEqual(["no cdb container recognised among 27 resources: the policies checked nothing"]);
+  });
+});
+
+describe("safety rules on a live stack", () => {
+  const live = () => declared("live", liveSettings(), LIVE_SECRETS);
+  beforeEach(() => useStack("live", liveSettings(), LIVE_SECRETS));
+
+  it("live-images-pinned passes digests and refuses tags, builds and unknown images", async () => {
+    expect(await all(liveImagesPinned, live())).toEqual([]);
+    const exec = named(live(), "cdb_execution");
+    exec.props.image = "registry.example/cdb/execution:latest";
+    expect(await resourceViolations(liveImagesPinned, exec)).toEqual([
+      "cdb_execution: image registry.example/cdb/execution:latest is not pinned by digest (…@sha256:<64 hex>)",
+    ]);
+    expect(await resourceViolations(liveImagesPinned, { type: IMAGE_TYPE, props: { name: "execution" } })).toEqual([
+      "execution: a live stack must not build images; pin a registry image by digest instead",
+    ]);
+    const unknown = named(live(), "cdb_execution");
+    Object.defineProperty(unknown.props, "image", {
+      get: () => {
+        throw new UnknownValueError("image", unknown.props);
+      },
+    });
+    const v = await resourceViolations(liveImagesPinned, unknown);
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatch(/^live-images-pinned could not be evaluated, so it refuses: /);
+  });
+
+  it("live-hardening passes the hardened stack and names each missing measure", async () => {
+    expect(await all(liveHardening, live())).toEqual([]);
+    const exec = named(live(), "cdb_execution");
+    Object.assign(exec.props, { readOnly: false, securityOpts: [], capabilities: undefined, memory: undefined, restart: "unless-stopped" });
+    expect(await resourceViolations(liveHardening, exec)).toEqual([
+      "cdb_execution: securityOpts lacks no-new-privileges:true",
+      "cdb_execution: capabilities do not drop ALL",
+      "cdb_execution: root filesystem is not read-only",
+      "cdb_execution: no memory limit",
+      "cdb_execution: restart is unless-stopped, must be on-failure",
+    ]);
+  });
+
+  it("no-secrets-in-env refuses a configured secret's value under any name", async () => {
+    const exec = setEnv(named(live(), "cdb_execution"), "EXCHANGE_LABEL", `x-${LIVE_SECRETS.mexcApiKey}`);
+    expect(await resourceViolations(noSecretsInEnv, exec)).toEqual(["cdb_execution: environment variable EXCHANGE_LABEL contains the value of a configured secret"]);
+  });
+});
+
+describe("guard", () => {
+  it("turns an exception inside a policy into a violation, never a pass", async () => {
+    const crashing = resourcePolicy({
+      name: "crashing",
+      description: "throws",
+      validate: () => {
+        throw new TypeError("cannot read properties of undefined");
+      },
+    });
+    expect(await resourceViolations(crashing, { type: "x", props: { name: "r" } })).toEqual([
+      "crashing could not be evaluated, so it refuses: TypeError: cannot read properties of undefined",
+    ]);
+  });
+
+  it("turns a value unknown during preview into a violation, not the SDK's advisory", async () => {
+    const reading = resourcePolicy({
+      name: "reading",
+      description: "reads an unknown",
+      validate: (args) => {
+        throw new UnknownValueError("result", args.props);
+      },
+    });
+    const v = await resourceViolations(reading, { type: "x", props: { name: "r" } });
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatch(/^reading could not be evaluated, so it refuses: /);
+  });
+});
