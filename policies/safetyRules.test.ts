@@ -1,4 +1,4 @@
-import { UnknownValueError } from "@pulumi/policy/proxy";
+import { UnknownValueError } from "@pulumi/policy";
 import { beforeEach, describe, expect, it } from "vitest";
 import { declared, named, resourceViolations, stackViolations, useStack } from "../test/policyHarness";
 import { liveSettings, LIVE_SECRETS } from "../test/mockRun";
