@@ -5,9 +5,11 @@ import { runGate } from "../readiness/gate";
 import { renderJson, renderMarkdown, renderText } from "../readiness/report";
 import { loadStackConfigFile, viewOf } from "../readiness/stackView";
 import { configDigest } from "../readiness/digest";
+import { deploy, DeployRefused } from "./deploy";
+import { PassphraseMissing } from "./pulumiEnv";
 
 // `cdb`: the operator's command line. Exit codes are a contract for CI:
-export const EXIT = { ready: 0, notReady: 1, unusableInput: 2, internalError: 3 } as const;
+export const EXIT = { ready: 0, notReady: 1, unusableInput: 2, internalError: 3, refused: 5, pulumiFailed: 6 } as const;
 
 function fail(e: unknown): never {
   if (e instanceof UnusableInput) {
@@ -60,9 +62,31 @@ program
     }
   });
 
+program
+  .command("deploy")
+  .description("Preview or update a stack with the policy pack (local file backend unless PULUMI_BACKEND_URL is set)")
+  .requiredOption("-s, --stack <name>", "stack (paper, live)")
+  .option("--preview", "preview only, change nothing")
+  .option("--confirm-live", "required to update a stack other than paper")
+  .action(async (opts: { stack: string; preview?: boolean; confirmLive?: boolean }) => {
+    try {
+      await deploy({ stack: opts.stack, preview: opts.preview ?? false, confirmLive: opts.confirmLive ?? false }, (l) => process.stdout.write(l + "\n"));
+    } catch (e) {
+      if (e instanceof DeployRefused || e instanceof PassphraseMissing) {
+        process.stderr.write(`cdb: refused: ${e.message}\n`);
+        process.exit(EXIT.refused);
+      }
+      if (e instanceof UnusableInput) fail(e);
+      // The Automation API's errors carry Pulumi's own output; its last line says why.
+      const lines = String((e as Error).message ?? e).trim().split("\n");
+      process.stderr.write(`cdb: pulumi failed: ${lines.at(-1)}\n`);
+      process.exit(EXIT.pulumiFailed);
+    }
+  });
+
 export function main(argv: string[]): void {
   try {
-    program.parse(argv);
+    void program.parseAsync(argv).catch(fail);
   } catch (e) {
     fail(e);
   }

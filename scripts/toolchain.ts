@@ -27,6 +27,7 @@ export function atLeast(found: string, wanted: string): boolean {
   return true;
 }
 
+/** Laid out as the Automation API expects a Pulumi root: binaries under bin/. */
 export function cacheDir(version: string): string {
   const base = process.env.CDB_TOOLCHAIN_CACHE ?? (process.platform === "win32" ? path.join(process.env.LOCALAPPDATA ?? os.homedir(), "cdb-deploy") : path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "cdb-deploy"));
   return path.join(base, "pulumi", `v${version}`);
@@ -62,7 +63,7 @@ export function main(): number {
     process.stdout.write(`${found}\n`);
     return 0;
   }
-  const dir = cacheDir(version);
+  const dir = path.join(cacheDir(version), "bin");
   const ready = () => existsSync(path.join(dir, exe("pulumi"))) && existsSync(path.join(dir, exe("pulumi-language-nodejs")));
   if (!ready()) {
     process.stderr.write(`cdb toolchain: building Pulumi v${version} from the Go module proxy into ${dir} (one time)\n`);

@@ -1,0 +1,50 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { REPO_ROOT } from "../readiness/catalog";
+import { runGate } from "../readiness/gate";
+import { existsSync } from "node:fs";
+import { pulumiEnv, STATE_DIR } from "./pulumiEnv";
+import { cacheDir, pinnedVersion } from "./toolchain";
+
+// `cdb deploy`: preview or update a stack through Pulumi's Automation API,
+// always with the policy pack. Live additionally needs a ready checklist
+// (checked here before Pulumi starts) and an explicit confirmation.
+
+export interface DeployOptions {
+  stack: string;
+  preview: boolean;
+  confirmLive: boolean;
+}
+
+export const POLICY_PACK = path.join(REPO_ROOT, "policies");
+
+export class DeployRefused extends Error {
+  override name = "DeployRefused";
+}
+
+export async function deploy(opts: DeployOptions, log: (line: string) => void): Promise<void> {
+  const envVars = pulumiEnv(opts.stack);
+  if (opts.stack !== "paper" && !opts.preview) {
+    if (!opts.confirmLive) throw new DeployRefused(`updating ${opts.stack} trades real money: pass --confirm-live to proceed`);
+    const { verdict } = runGate({ stack: opts.stack });
+    const open = verdict.items.filter((i) => i.status !== "satisfied").map((i) => i.id);
+    if (!verdict.ready) throw new DeployRefused(`readiness gate not ready for ${opts.stack}: ${open.join(", ") || "no checklist item"}`);
+  }
+  if (envVars.PULUMI_BACKEND_URL!.startsWith("file:")) mkdirSync(STATE_DIR, { recursive: true });
+  // Loaded here, not at the top: `cdb readiness` must not pay for the Automation API.
+  const { LocalWorkspace, PulumiCommand } = (await import("@pulumi/pulumi")).automation;
+  // The toolchain's cached build when there is one, else the `pulumi` on PATH.
+  const root = cacheDir(pinnedVersion());
+  try {
+    const pulumiCommand = await PulumiCommand.get(existsSync(path.join(root, "bin")) ? { root } : {});
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.stack, workDir: REPO_ROOT }, { envVars, pulumiCommand });
+    const common = { policyPacks: [POLICY_PACK], onOutput: (out: string) => log(out.replace(/\n$/, "")), color: "never" as const };
+    if (opts.preview) await stack.preview(common);
+    else await stack.up(common);
+  } catch (e) {
+    if (/spawn \S*pulumi ENOENT/.test(String((e as Error).message))) {
+      throw new DeployRefused("the Pulumi CLI was not found: install it (README, Prerequisites) or run `npm run toolchain`");
+    }
+    throw e;
+  }
+}
