@@ -5,9 +5,12 @@ import { monitoringFiles } from "./files";
 import { GRAFANA_LIVE_TRADING_DASHBOARD_PATH as DASHBOARD, PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_PATH as RULES } from "./paths";
 import { filesMap } from "./testSupport";
 
+import { loadConfig } from "../config/load";
+
 const base = { stack: "live", mode: "live" as const, networkName: "cdb_network" };
-const grafanaFiles = () => filesMap(monitoringFiles("grafana", base));
-const prometheusFiles = () => filesMap(monitoringFiles("prometheus", base));
+const cfg = loadConfig("paper", new Map([["sourceDir", { value: "/src", secret: false }]])).config;
+const grafanaFiles = () => filesMap(monitoringFiles("grafana", base, cfg));
+const prometheusFiles = () => filesMap(monitoringFiles("prometheus", base, cfg));
 
 interface PanelLike {
   title: string;

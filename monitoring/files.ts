@@ -1,7 +1,7 @@
 import type { ServiceName } from "../config/services";
 import type { ContainerFile, FilesForService } from "../stacks/plan";
 import { alertmanagerTemplate } from "./alertmanager";
-import { alertRulesYaml } from "./alertRules";
+import { alertRulesYaml, DEFAULT_THRESHOLDS } from "./alertRules";
 import { liveTradingDashboardJson } from "./dashboard";
 import { grafanaDashboardProviderYaml, grafanaDatasourcesYaml } from "./grafana";
 import {
@@ -14,23 +14,23 @@ import {
 } from "./paths";
 import { prometheusYaml } from "./prometheus";
 
-/**
- * Monitoring provisioning files uploaded into a container. The plan does not
- * hand config to filesFor yet, so Grafana's PostgreSQL user/database use the
- * config schema's defaults (grafana.ts DEFAULT_GRAFANA_OPTIONS).
- */
-export const monitoringFiles: FilesForService = (service: ServiceName, plan): ContainerFile[] => {
+/** Monitoring provisioning files uploaded into a container. */
+export const monitoringFiles: FilesForService = (service: ServiceName, plan, cfg): ContainerFile[] => {
   switch (service) {
     case "prometheus":
       return [
         { path: PROMETHEUS_CONFIG_PATH, content: prometheusYaml({ stack: plan.stack, mode: plan.mode }) },
-        { path: PROMETHEUS_RULES_PATH, content: alertRulesYaml() },
+        {
+          path: PROMETHEUS_RULES_PATH,
+          // The metric is in percent, the setting a fraction; rounded so 0.05 renders as 5, not 5.000000000000001.
+          content: alertRulesYaml({ ...DEFAULT_THRESHOLDS, dailyDrawdownPct: Math.round(cfg.risk.maxDailyDrawdownPct * 10_000) / 100 }),
+        },
       ];
     case "alertmanager":
       return [{ path: ALERTMANAGER_TEMPLATE_PATH, content: alertmanagerTemplate() }];
     case "grafana":
       return [
-        { path: GRAFANA_DATASOURCES_PATH, content: grafanaDatasourcesYaml() },
+        { path: GRAFANA_DATASOURCES_PATH, content: grafanaDatasourcesYaml({ postgresUser: cfg.postgres.user, postgresDatabase: cfg.postgres.database }) },
         { path: GRAFANA_DASHBOARD_PROVIDER_PATH, content: grafanaDashboardProviderYaml() },
         { path: GRAFANA_LIVE_TRADING_DASHBOARD_PATH, content: liveTradingDashboardJson() },
       ];

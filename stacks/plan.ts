@@ -199,7 +199,7 @@ function hostPorts(service: ServiceName, cfg: CdbConfig): { internal: number; ex
   return [{ internal: port, external: SERVICES[service].paperHostPort ?? port }];
 }
 
-export type FilesForService = (service: ServiceName, plan: Pick<StackPlan, "stack" | "mode" | "networkName">) => ContainerFile[];
+export type FilesForService = (service: ServiceName, plan: Pick<StackPlan, "stack" | "mode" | "networkName">, cfg: CdbConfig) => ContainerFile[];
 
 /** Declares every container of the stack from validated config. */
 export function planStack(stack: string, cfg: CdbConfig, filesFor: FilesForService = () => []): StackPlan {
@@ -228,7 +228,7 @@ export function planStack(stack: string, cfg: CdbConfig, filesFor: FilesForServi
       env,
       ...start,
       secrets: [...spec.secrets],
-      files: filesFor(service, base),
+      files: filesFor(service, base, cfg),
       ports: hostPorts(service, cfg),
       ...(spec.health
         ? { health: { test: healthTest(service, spec.health, spec.port), interval: "15s", timeout: "5s", retries: 5, startPeriod: "20s" } }
