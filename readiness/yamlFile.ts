@@ -30,7 +30,9 @@ export function readYamlFile(file: string): LoadedYaml {
   if (first) {
     const line = first.linePos?.[0].line;
     const what = first.code === "DUPLICATE_KEY" ? "duplicate key" : "malformed YAML";
-    throw new UnusableInput(file, `${what}: ${first.message.split("\n")[0]}`, line);
+    // The parser's first line ends in its own position; ours is in front already.
+    const detail = first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    throw new UnusableInput(file, `${what}: ${detail}`, line);
   }
   const lineOf = (path: readonly (string | number)[]) => {
     for (let p = [...path]; p.length >= 0; p = p.slice(0, -1)) {
