@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { StackPlan } from "../stacks/plan";
-import { DEFAULT_CATALOG, loadCatalog, REPO_ROOT } from "./catalog";
+import { DEFAULT_CATALOG, loadCatalog, REPO_ROOT, type Catalog } from "./catalog";
 import { configDigest } from "./digest";
 import { loadEvidence, type Evidence } from "./evidence";
 import { evaluateReadiness, type Verdict } from "./evaluate";
@@ -30,6 +30,7 @@ export interface GateRequest {
 
 export interface GateResult {
   verdict: Verdict;
+  catalog: Catalog;
   evidenceFile: string;
   /** Facts worth telling that are not item results (e.g. no evidence file yet). */
   notes: string[];
@@ -61,5 +62,5 @@ export function runGate(req: GateRequest): GateResult {
     now: req.now ?? new Date(),
     repoRoot: REPO_ROOT,
   });
-  return { verdict, evidenceFile, notes, configDigest: digest };
+  return { verdict, catalog, evidenceFile, notes, configDigest: digest };
 }

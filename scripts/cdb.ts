@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import { loadCatalog } from "../readiness/catalog";
 import { UnusableInput } from "../readiness/errors";
 import { runGate } from "../readiness/gate";
 import { renderJson, renderMarkdown, renderText } from "../readiness/report";
@@ -39,8 +38,7 @@ program
     try {
       const configFiles = opts.stackConfig ? { [opts.stack]: opts.stackConfig } : undefined;
       const result = runGate({ stack: opts.stack, evidenceFile: opts.evidence, catalogFile: opts.catalog, configFiles });
-      const catalog = loadCatalog(opts.catalog);
-      const { verdict, notes } = result;
+      const { verdict, notes, catalog } = result;
       const text = opts.json ? renderJson(verdict) : opts.markdown ? renderMarkdown(verdict, catalog, notes) : renderText(verdict, catalog, notes);
       process.stdout.write(text + "\n");
       process.exitCode = verdict.ready ? EXIT.ready : EXIT.notReady;

@@ -1,0 +1,161 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { REPO_ROOT } from "../readiness/catalog";
+import { runGate } from "../readiness/gate";
+import { makeFixture } from "../test/readinessFixture";
+
+// Readiness gate benchmark: cold CLI launches (what CI and operators pay) and
+// the in-process gate for comparison. Run with `npm run bench:readiness`.
+// Every measured CLI run must exit 0 (ready): timing a failing run is worthless.
+
+const NODE = path.join(REPO_ROOT, "node_modules", ".bin", "node");
+const SHIM = path.join(REPO_ROOT, "scripts", "bin", "cdb.cjs");
+const CLI_RUNS = Number(process.env.BENCH_CLI_RUNS ?? 10);
+const GATE_RUNS = Number(process.env.BENCH_GATE_RUNS ?? 50);
+const SYNTHETIC_ITEMS = 10_000;
+
+interface Row {
+  name: string;
+  times: number[];
+  targetMs?: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const ms = (x: number) => x.toFixed(1);
+
+class Abort extends Error {}
+/** Stops the benchmark (the temporary files are still removed). */
+function abort(message: string): never {
+  throw new Abort(message);
+}
+
+/** One untimed warm-up launch (file cache, tsx's transform cache), then `runs` timed launches. */
+function coldCli(args: string[], runs: number, env: NodeJS.ProcessEnv = {}): number[] {
+  const times: number[] = [];
+  for (let i = -1; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(NODE, [SHIM, ...args], { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    const dt = performance.now() - t0;
+    if (r.status !== 0) {
+      abort(`\`cdb ${args.join(" ")}\` exited ${r.status ?? r.signal}, expected 0 (ready); not timing a failing run.\n${r.stderr}${r.stdout.slice(0, 2000)}`);
+    }
+    const verdict = JSON.parse(r.stdout) as { ready: boolean; items: unknown[] };
+    if (!verdict.ready) abort(`\`cdb ${args.join(" ")}\` printed ready: false`);
+    if (i >= 0) times.push(dt);
+  }
+  return times;
+}
+
+/** A catalog of `n` attested/measured items with a matching, complete evidence file; artifacts for 1 item in 10. */
+export function syntheticCase(dir: string, configDigest: string, n: number): { catalog: string; evidence: string } {
+  const at = new Date(Date.now() - 2 * 86_400_000).toISOString();
+  // Short names: the gate caps every input file at 1 MiB, so 10,000 items must stay terse.
+  const sections = ["a", "b", "c", "d", "e"];
+  const cat: string[] = ["version: 1", "sections:", ...sections.map((s) => `  ${s}: "Section ${s}"`), "items:"];
+  const ev: string[] = ["version: 1", "stack: live", `configDigest: "${configDigest}"`, "items:"];
+  const artifactDir = path.join(dir, "artifacts");
+  mkdirSync(artifactDir, { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const section = sections[i % sections.length]!;
+    const id = `${section}.i${i}`;
+    const measured = i % 5 === 0;
+    const artifact = i % 10 === 3;
+    const twoPerson = i % 20 === 7;
+    const fields = [`id: ${id}`, `section: ${section}`, `kind: ${measured ? "measured" : "attested"}`, `maxAgeDays: 30`];
+    if (measured) fields.push("threshold: {min: 10, unit: ms}");
+    if (artifact) fields.push("artifact: true");
+    if (twoPerson) fields.push("twoPerson: true");
+    fields.push(`runbook: r${i}`, `summary: s${i}`);
+    cat.push(`- {${fields.join(", ")}}`);
+    const entry = [`by: janne`, `at: "${at}"`];
+    if (twoPerson) entry.push("approvedBy: mara");
+    if (measured) entry.push("value: 11");
+    if (artifact) {
+      const file = path.join(artifactDir, `${id}.txt`);
+      const content = `evidence for ${id}\n`;
+      writeFileSync(file, content);
+      const rel = path.relative(REPO_ROOT, file).split(path.sep).join("/");
+      entry.push(`artifacts: [{path: "${rel}", sha256: "${createHash("sha256").update(content).digest("hex")}"}]`);
+    }
+    ev.push(`  ${id}: {${entry.join(", ")}}`);
+  }
+  const catalog = path.join(dir, "checklist.yaml");
+  const evidence = path.join(dir, "live.evidence.yaml");
+  writeFileSync(catalog, cat.join("\n") + "\n");
+  writeFileSync(evidence, ev.join("\n") + "\n");
+  return { catalog, evidence };
+}
+
+function inProcess(req: Parameters<typeof runGate>[0], runs: number): number[] {
+  const times: number[] = [];
+  for (let i = -1; i < runs; i++) {
+    const t0 = performance.now();
+    const { verdict } = runGate(req);
+    const dt = performance.now() - t0;
+    if (!verdict.ready) abort(`in-process runGate is not ready: ${verdict.items.filter((x) => x.status !== "satisfied").slice(0, 3).map((x) => `${x.id}: ${x.reason}`).join("; ")}`);
+    if (i >= 0) times.push(dt);
+  }
+  return times;
+}
+
+function main(): void {
+  const fx = makeFixture();
+  const synthDir = mkdtempSync(path.join(REPO_ROOT, ".tmp", "bench-readiness-"));
+  try {
+    const digest = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig } }).configDigest;
+    const synth = syntheticCase(synthDir, digest, SYNTHETIC_ITEMS);
+    const full = ["readiness", "--stack", "live", "--json", "--evidence", fx.evidenceFile, "--stack-config", fx.liveConfig];
+    const big = [...full, "--catalog", synth.catalog, "--evidence", synth.evidence];
+
+    const rows: Row[] = [
+      { name: "cold CLI, full catalog (35 items)", times: coldCli(full, CLI_RUNS), targetMs: 200 },
+      { name: `cold CLI, synthetic ${SYNTHETIC_ITEMS} items`, times: coldCli(big, CLI_RUNS), targetMs: 1000 },
+    ];
+    rows.push(
+      { name: "in-process runGate, full catalog", times: inProcess({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig } }, GATE_RUNS) },
+      {
+        name: `in-process runGate, synthetic ${SYNTHETIC_ITEMS} items`,
+        times: inProcess({ stack: "live", evidenceFile: synth.evidence, catalogFile: synth.catalog, configFiles: { live: fx.liveConfig } }, Math.min(GATE_RUNS, 10)),
+      },
+    );
+
+    const cpus = os.cpus();
+    console.log(`## Readiness gate benchmark\n`);
+    console.log(`node ${process.version}, ${cpus.length} CPU(s) (${cpus[0]?.model ?? "unknown"}), ${os.platform()}/${os.arch()}`);
+    console.log("CLI: node scripts/bin/cdb.cjs (tsx, Node compile cache); one untimed warm-up launch per row");
+    console.log(`synthetic catalog ${statSync(synth.catalog).size} B, evidence ${statSync(synth.evidence).size} B, ${SYNTHETIC_ITEMS / 10} artifacts\n`);
+    console.log("| name | runs | median ms | min | max | target | verdict |");
+    console.log("|---|---:|---:|---:|---:|---:|---|");
+    let over = false;
+    for (const r of rows) {
+      const med = median(r.times);
+      const verdict = r.targetMs === undefined ? "info" : med < r.targetMs ? "ok" : "OVER";
+      if (verdict === "OVER") over = true;
+      const target = r.targetMs === undefined ? "-" : `< ${r.targetMs}`;
+      console.log(`| ${r.name} | ${r.times.length} | ${ms(med)} | ${ms(Math.min(...r.times))} | ${ms(Math.max(...r.times))} | ${target} | ${verdict} |`);
+    }
+    console.log("");
+    if (over && process.env.BENCH_STRICT) process.exitCode = 1;
+  } finally {
+    rmSync(synthDir, { recursive: true, force: true });
+    rmSync(fx.dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (e) {
+    if (!(e instanceof Abort)) throw e;
+    process.stderr.write(`bench/readiness: ${e.message}\n`);
+    process.exitCode = 1;
+  }
+}
