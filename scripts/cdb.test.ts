@@ -1,0 +1,56 @@
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../readiness/catalog";
+import { makeFixture } from "../test/readinessFixture";
+
+// The CLI as a user runs it: through the npm bin shim, in its own process.
+const cdb = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "scripts", "bin", "cdb.cjs"), ...args], { encoding: "utf8", cwd: REPO_ROOT });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe("cdb readiness (CLI)", () => {
+  const fx = makeFixture();
+  const base = ["readiness", "--stack", "live", "--stack-config", fx.liveConfig];
+
+  it("exits 0 and prints ready JSON with complete evidence", () => {
+    const r = cdb(...base, "--evidence", fx.evidenceFile, "--json");
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out) as { ready: boolean; stack: string; items: { id: string; status: string; reason: string }[] };
+    expect(json.ready).toBe(true);
+    expect(json.stack).toBe("live");
+    expect(json.items).toHaveLength(35);
+    expect(Object.keys(json.items[0]!).sort()).toEqual(["id", "reason", "status"]);
+  });
+
+  it("exits 1 with the checklist by section and the blocking items when evidence is missing", () => {
+    const e = structuredClone(fx.evidence);
+    delete e.items["compliance.legal-tax"];
+    const file = path.join(fx.dir, "partial.yaml");
+    writeFileSync(file, JSON.stringify(e));
+    const r = cdb(...base, "--evidence", file);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^Status: NOT READY FOR LIVE \(live: 34 of 35 items satisfied\)/);
+    expect(r.out).toContain("7. Compliance & Documentation");
+    expect(r.out).toContain("Blocking items (1):\n  - compliance.legal-tax: missing: no evidence entry");
+    const md = cdb(...base, "--evidence", file, "--markdown");
+    expect(md.code).toBe(1);
+    expect(md.out).toContain("| ❌ | `compliance.legal-tax` | missing | no evidence entry |");
+  });
+
+  it("exits 2 with one line naming the file for unusable input", () => {
+    const r = cdb(...base, "--evidence", path.join(fx.dir, "nope.yaml"));
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`cdb: unusable input: ${path.join(fx.dir, "nope.yaml")}: file not found\n`);
+    expect(r.out).toBe("");
+    expect(cdb("readiness").code).toBe(2);
+  });
+
+  it("prints the config digest the evidence must carry", () => {
+    const r = cdb("digest", "--stack", "live", "--stack-config", fx.liveConfig);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`${fx.evidence.configDigest}\n`);
+  });
+});
