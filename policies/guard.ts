@@ -11,32 +11,27 @@ type Policy<A> = { name: string; description: string; validate: (args: A, report
 const explain = (name: string, e: unknown) =>
   `${name} could not be evaluated, so it refuses: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
 
-export function resourcePolicy(p: Policy<ResourceValidationArgs>): ResourceValidationPolicy {
-  return {
-    name: p.name,
-    description: p.description,
-    enforcementLevel: "mandatory",
-    validateResource: async (args, report) => {
-      try {
-        await p.validate(args, report);
-      } catch (e) {
-        report(explain(p.name, e));
-      }
-    },
+/** The validation wrapped so that any exception becomes a violation of the policy. */
+const guarded =
+  <A>(p: Policy<A>) =>
+  async (args: A, report: ReportViolation): Promise<void> => {
+    try {
+      await p.validate(args, report);
+    } catch (e) {
+      report(explain(p.name, e));
+    }
   };
-}
 
-export function stackPolicy(p: Policy<StackValidationArgs>): StackValidationPolicy {
-  return {
-    name: p.name,
-    description: p.description,
-    enforcementLevel: "mandatory",
-    validateStack: async (args, report) => {
-      try {
-        await p.validate(args, report);
-      } catch (e) {
-        report(explain(p.name, e));
-      }
-    },
-  };
-}
+export const resourcePolicy = (p: Policy<ResourceValidationArgs>): ResourceValidationPolicy => ({
+  name: p.name,
+  description: p.description,
+  enforcementLevel: "mandatory",
+  validateResource: guarded(p),
+});
+
+export const stackPolicy = (p: Policy<StackValidationArgs>): StackValidationPolicy => ({
+  name: p.name,
+  description: p.description,
+  enforcementLevel: "mandatory",
+  validateStack: guarded(p),
+});
