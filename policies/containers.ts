@@ -7,5 +7,4 @@ export const isContainer = (type: string) => type === CONTAINER_TYPE;
 export const cdbContainer = (type: string, props: Record<string, unknown>): ContainerFacts | undefined =>
   isContainer(type) ? containerFacts(props) : undefined;
 
-/** A container that would move real money if it ran. */
-export const tradesForReal = (c: ContainerFacts): boolean => c.env.MOCK_TRADING === "false" || c.env.USE_REAL_BALANCE === "true";
+export { tradesForReal } from "../stacks/plan";

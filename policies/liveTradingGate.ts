@@ -16,7 +16,7 @@ export const liveTradingGate = resourcePolicy({
   description: "No container that trades for real (MOCK_TRADING false or USE_REAL_BALANCE true) without a ready checklist.",
   validate: (args, report) => {
     const c = cdbContainer(args.type, args.props);
-    if (!c || !tradesForReal(c)) return;
+    if (!c || !tradesForReal(c.env)) return;
     const ctx = stackContext();
     reportGate(runGate({ stack: ctx.stack, target: viewOf(ctx.loaded) }), report, `live-trading-gate (${c.name})`);
   },

@@ -87,6 +87,9 @@ export function tradingFlags(mode: TradingMode): Record<string, string> {
   };
 }
 
+/** A container with these settings would move real money if it ran. */
+export const tradesForReal = (env: Readonly<Record<string, string>>): boolean => env.MOCK_TRADING === "false" || env.USE_REAL_BALANCE === "true";
+
 export const secretPath = (name: SecretName): string => `${SECRETS_DIR}/${name}`;
 
 function healthTest(service: ServiceName, check: HealthCheck, port: number | undefined): string[] {

@@ -6,9 +6,7 @@ import { loadStackConfig } from "./pulumiConfig";
 import type { LoadedConfig } from "../config/load";
 import { runGate } from "../readiness/gate";
 import { viewOf } from "../readiness/stackView";
-import type { StackPlan } from "./plan";
-
-const tradesForReal = (env: Record<string, string>) => env.MOCK_TRADING === "false" || env.USE_REAL_BALANCE === "true";
+import { tradesForReal, type StackPlan } from "./plan";
 
 /**
  * Defense in depth behind the policy pack: without a ready checklist the
