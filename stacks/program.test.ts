@@ -149,6 +149,15 @@ describe("live stack (Pulumi mocks)", () => {
     expect(key?.content).toBe(LIVE_SECRETS.mexcApiKey);
   });
 
+  it("provisions monitoring into the containers: scrape config, alert rules, Alertmanager, Grafana dashboards", () => {
+    const c = byService(run, "cdb_");
+    const files = (s: string) => uploads(c[s]!).filter((u) => !u.file.startsWith("/run/secrets/")).map((u) => u.file);
+    expect(files("prometheus")).toEqual(["/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/cdb-alerts.yml"]);
+    expect(files("alertmanager")).toEqual(["/etc/alertmanager/alertmanager.tmpl.yml"]);
+    expect(files("grafana")).toContain("/etc/grafana/dashboards/cdb-live-trading.json");
+    expect(uploads(c.prometheus!).find((u) => u.file.endsWith("cdb-alerts.yml"))!.content).toContain("alert: CircuitBreakerTriggered");
+  });
+
   it("binds no host port", () => {
     for (const c of containers(run)) expect(c.inputs.ports, String(c.inputs.name)).toEqual([]);
   });
