@@ -83,6 +83,11 @@ describe("loadConfig", () => {
     expect(plaintext.join("\n")).not.toContain("k-PLAINTEXT");
   });
 
+  it("never echoes a setting that was stored as a secret", () => {
+    const p = problems("paper", { sourceDir: "../src" }, { dockerHost: "hunter2-not-a-url" });
+    expect(p).toEqual(["cdb:dockerHost must start with unix://, tcp://, ssh:// or npipe://, got [secret]"]);
+  });
+
   it("rejects hardening off and source builds in live", () => {
     const p = problems("live", { mode: "live", images: liveImages, allocation: liveRules, hardening: false, sourceDir: "../src" }, MEXC);
     expect(p).toContain("cdb:hardening must be true in live, got false");

@@ -29,12 +29,14 @@ const REQUIRED_SECRETS_LIVE: readonly SecretSetting[] = ["mexcApiKey", "mexcApiS
 
 const show = (v: unknown): string => (v === undefined ? "nothing" : JSON.stringify(v));
 
-function describe(issue: z.core.$ZodIssue): string[] {
+function describe(issue: z.core.$ZodIssue, storedSecret: ReadonlySet<string>): string[] {
   const key = [NAMESPACE + ":" + (issue.path[0] === undefined ? "" : String(issue.path[0])), ...issue.path.slice(1).map(String)].join(".");
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((k) => `${key === NAMESPACE + ":" ? NAMESPACE + ":" + k : key + "." + k} is not a known setting`);
   }
-  return [`${key} ${issue.message}, got ${show((issue as { input?: unknown }).input)}`];
+  // A setting stored with --secret is never echoed, whatever it is.
+  const got = storedSecret.has(String(issue.path[0])) ? "[secret]" : show((issue as { input?: unknown }).input);
+  return [`${key} ${issue.message}, got ${got}`];
 }
 
 /**
@@ -45,6 +47,7 @@ export function loadConfig(stack: string, raw: ReadonlyMap<string, RawSetting>):
   const plain: Record<string, unknown> = {};
   const secretsSet = new Set<SecretSetting>();
   const problems: string[] = [];
+  const storedSecret = new Set([...raw].filter(([, v]) => v.secret).map(([k]) => k));
   for (const [key, { value, secret }] of raw) {
     if ((SECRET_SETTINGS as readonly string[]).includes(key)) {
       // Never echo the value: it is a credential.
@@ -56,10 +59,10 @@ export function loadConfig(stack: string, raw: ReadonlyMap<string, RawSetting>):
   }
   // Checked on the raw value: a live config in the paper stack must be named even when it is incomplete.
   if (stack === "paper" && plain.mode !== undefined && plain.mode !== "paper") {
-    problems.push(`${NAMESPACE}:mode must be "paper" in the paper stack, got ${show(plain.mode)}`);
+    problems.push(`${NAMESPACE}:mode must be "paper" in the paper stack, got ${storedSecret.has("mode") ? "[secret]" : show(plain.mode)}`);
   }
   const parsed = cdbConfigSchema.safeParse(plain, { reportInput: true });
-  if (!parsed.success) problems.push(...parsed.error.issues.flatMap(describe));
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => describe(i, storedSecret)));
   const config = parsed.success ? parsed.data : undefined;
 
   if (config) {

@@ -1,6 +1,7 @@
 import { runGate } from "../readiness/gate";
 import { viewOf } from "../readiness/stackView";
-import { cdbContainer, tradesForReal } from "./containers";
+import { envOf } from "../readiness/facts";
+import { isContainer, tradesForReal } from "./containers";
 import { resourcePolicy } from "./guard";
 import { stackContext } from "./stackContext";
 import { reportGate } from "./verdictReport";
@@ -10,14 +11,15 @@ import { reportGate } from "./verdictReport";
  * before it is created. Stack policies only run after resources exist, so
  * this is what stops `pulumi up --skip-preview` from starting a live executor.
  * Facts come from the stack's config (always known), never from outputs.
+ * Any flag value other than the exact paper value counts as trading for real.
  */
 export const liveTradingGate = resourcePolicy({
   name: "live-trading-gate",
   description: "No container that trades for real (MOCK_TRADING false or USE_REAL_BALANCE true) without a ready checklist.",
   validate: (args, report) => {
-    const c = cdbContainer(args.type, args.props);
-    if (!c || !tradesForReal(c.env)) return;
+    // Every container, by its flags alone: a renamed or re-aliased executor is still an executor.
+    if (!isContainer(args.type) || !tradesForReal(envOf(args.props))) return;
     const ctx = stackContext();
-    reportGate(runGate({ stack: ctx.stack, target: viewOf(ctx.loaded) }), report, `live-trading-gate (${c.name})`);
+    reportGate(runGate({ stack: ctx.stack, target: viewOf(ctx.loaded) }), report, `live-trading-gate (${args.name})`);
   },
 });

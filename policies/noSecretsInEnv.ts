@@ -4,29 +4,50 @@ import { isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
 
 /** Names that announce a credential. `*_FILE` variables pointing at /run/secrets are the allowed form. */
-export const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|DSN)/i;
+export const SECRET_NAME = /(PASSWORD|PASSWD|_PASS$|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|DSN|DATA_SOURCE_NAME)/i;
+/** A URL with a password in it (redis://:pw@host, postgresql://user:pw@host). */
+export const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
 
 /** Configured secret values; the analyzer receives them in plaintext, like the program. */
 function configuredSecrets(): string[] {
   const all = pulumi.runtime.allConfig();
-  return SECRET_SETTINGS.map((k) => all[`cdb:${k}`]).filter((v): v is string => typeof v === "string" && v.length >= 4);
+  return SECRET_SETTINGS.map((k) => all[`cdb:${k}`]).filter((v): v is string => typeof v === "string" && v.length > 0);
+}
+
+/** Everything else `docker inspect` shows as text: command, entrypoint, labels, health check. */
+function inspectableText(props: Record<string, unknown>): [string, string][] {
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+  const labels = ((props.labels as { label: string; value: string }[] | undefined) ?? []).map((l) => `${l.label}=${l.value}`);
+  const health = (props.healthcheck as { tests?: unknown } | undefined)?.tests;
+  return [
+    ...list(props.command).map((t): [string, string] => ["command", t]),
+    ...list(props.entrypoints).map((t): [string, string] => ["entrypoint", t]),
+    ...labels.map((t): [string, string] => ["label", t]),
+    ...list(health).map((t): [string, string] => ["healthcheck", t]),
+  ];
 }
 
 export const noSecretsInEnv = resourcePolicy({
   name: "no-secrets-in-env",
-  description: "No secret in an environment value: credentials reach containers as files under /run/secrets.",
+  description: "No secret in an environment value (or anything else docker inspect shows): credentials reach containers as files under /run/secrets.",
   validate: (args, report) => {
     if (!isContainer(args.type)) return;
     const secrets = configuredSecrets();
-    for (const entry of (args.props.envs as string[] | undefined) ?? []) {
+    const props = args.props as Record<string, unknown>;
+    // Never echo a value: it may be the secret.
+    for (const entry of (props.envs as string[] | undefined) ?? []) {
       const i = entry.indexOf("=");
       const [key, value] = i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
-      // Never echo the value: it may be the secret.
       if (SECRET_NAME.test(key) && value !== "" && !value.startsWith("/run/secrets/")) {
         report(`${args.name}: environment variable ${key} carries a literal value; deliver it as a file under /run/secrets`);
+      } else if (URL_WITH_PASSWORD.test(value)) {
+        report(`${args.name}: environment variable ${key} holds a URL with a password; deliver it as a file under /run/secrets`);
       } else if (secrets.some((s) => value.includes(s))) {
         report(`${args.name}: environment variable ${key} contains the value of a configured secret`);
       }
+    }
+    for (const [where, text] of inspectableText(props)) {
+      if (secrets.some((s) => text.includes(s)) || URL_WITH_PASSWORD.test(text)) report(`${args.name}: its ${where} contains a secret value`);
     }
   },
 });

@@ -70,4 +70,14 @@ describe("live-trading-gate (resource policy)", () => {
     }
     expect(await resourceViolations(liveTradingGate, named(live(), "cdb_allocation"))).toEqual([]);
   });
+
+  it("stops a renamed, re-aliased executor whose flag is spelled differently", async () => {
+    fx.write({ ...fx.evidence, items: {} });
+    const exec = named(live(), "cdb_execution");
+    exec.props.name = "exec2";
+    exec.props.networksAdvanced = [{ name: "cdb_network", aliases: ["exec2"] }];
+    exec.props.envs = (exec.props.envs as string[]).map((e) => (e === "MOCK_TRADING=false" ? "MOCK_TRADING=False" : e.startsWith("USE_REAL_BALANCE=") ? "USE_REAL_BALANCE=false" : e));
+    const v = await resourceViolations(liveTradingGate, exec);
+    expect(v[0]).toBe("live-trading-gate (exec2): not ready, 26 of 35 checklist items unsatisfied");
+  });
 });

@@ -1,4 +1,5 @@
-import { cdbContainer } from "./containers";
+import { envOf } from "../readiness/facts";
+import { cdbContainer, isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
 
 /** The runbook's bounds: 0 < value <= max. */
@@ -12,17 +13,19 @@ export const riskLimits = resourcePolicy({
   name: "risk-limits",
   description: "Risk limits stay within the runbook's bounds (position 10 %, exposure 30 %, daily drawdown 5 %).",
   validate: (args, report) => {
-    const c = cdbContainer(args.type, args.props);
-    if (!c) return;
+    if (!isContainer(args.type)) return;
+    // Bounds apply to any container that sets a limit, whatever its name or alias.
+    const env = envOf(args.props);
+    const isRisk = cdbContainer(args.type, args.props)?.service === "risk";
     for (const [key, max] of Object.entries(RISK_BOUNDS)) {
-      const text = c.env[key];
+      const text = env[key];
       if (text === undefined) {
         // The service's own default is not reviewed config: the risk service must get every limit explicitly.
-        if (c.service === "risk") report(`${c.name}: ${key} must be set (0 < value <= ${max})`);
+        if (isRisk) report(`${args.name}: ${key} must be set (0 < value <= ${max})`);
         continue;
       }
       const v = Number(text);
-      if (!(v > 0 && v <= max)) report(`${c.name}: ${key}=${text} is outside (0, ${max}]`);
+      if (!(v > 0 && v <= max)) report(`${args.name}: ${key}=${text} is outside (0, ${max}]`);
     }
   },
 });

@@ -107,9 +107,26 @@ describe("safety rules on a live stack", () => {
     ]);
   });
 
-  it("no-secrets-in-env refuses a configured secret's value under any name", async () => {
+  it("no-secrets-in-env refuses a configured secret's value under any name, in a URL, or in the command and labels", async () => {
     const exec = setEnv(named(live(), "cdb_execution"), "EXCHANGE_LABEL", `x-${LIVE_SECRETS.mexcApiKey}`);
     expect(await resourceViolations(noSecretsInEnv, exec)).toEqual(["cdb_execution: environment variable EXCHANGE_LABEL contains the value of a configured secret"]);
+    const ws = setEnv(named(live(), "cdb_ws"), "REDIS_URL", "redis://:s3cretpw@cdb_redis:6379");
+    setEnv(ws, "DATA_SOURCE_NAME", "host=cdb_postgres");
+    expect(await resourceViolations(noSecretsInEnv, ws)).toEqual([
+      "cdb_ws: environment variable REDIS_URL holds a URL with a password; deliver it as a file under /run/secrets",
+      "cdb_ws: environment variable DATA_SOURCE_NAME carries a literal value; deliver it as a file under /run/secrets",
+    ]);
+    const cmd = named(live(), "cdb_signal");
+    cmd.props.command = ["run", `--key=${LIVE_SECRETS.mexcApiSecret}`];
+    cmd.props.labels = [{ label: "owner", value: "postgresql://u:pw@db/x" }];
+    expect(await resourceViolations(noSecretsInEnv, cmd)).toEqual(["cdb_signal: its command contains a secret value", "cdb_signal: its label contains a secret value"]);
+  });
+
+  it("trading checks see every container by its flags, not by its alias", async () => {
+    const exec = named(live(), "cdb_execution");
+    exec.props.networksAdvanced = [{ name: "cdb_network", aliases: ["execution"] }];
+    setEnv(exec, "MAX_POSITION_PCT", "0.9");
+    expect(await resourceViolations(riskLimits, exec)).toEqual(["cdb_execution: MAX_POSITION_PCT=0.9 is outside (0, 0.1]"]);
   });
 });
 

@@ -10,7 +10,10 @@ import path from "node:path";
 export function artifactProblem(repoRoot: string, artifact: { path: string; sha256: string }): string | undefined {
   const p = artifact.path;
   if (path.posix.isAbsolute(p) || path.win32.isAbsolute(p)) return `artifact ${p}: absolute paths are not allowed`;
-  if (p.split(/[\\/]/).includes("..")) return `artifact ${p}: ".." is not allowed`;
+  const parts = p.split(/[\\/]/);
+  if (parts.includes("..")) return `artifact ${p}: ".." is not allowed`;
+  // Tooling files change on every install or commit; they prove nothing about the checklist.
+  if (parts.some((x) => x.toLowerCase() === ".git" || x.toLowerCase() === "node_modules")) return `artifact ${p}: files under .git or node_modules are not evidence`;
   let root: string;
   let real: string;
   try {

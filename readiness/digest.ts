@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import type { StackPlan } from "../stacks/plan";
 
 // Binds evidence to one configuration: the trading-relevant settings as the
-// containers receive them (mode flags, risk limits, allocation rules) and
+// containers receive them (mode flags, risk limits, allocation rules, the traded symbol) and
 // every image. Anything else (ports, log level) may change without voiding it.
 
-const TRADING_ENV = /^(MOCK_TRADING|DRY_RUN|USE_REAL_BALANCE|MEXC_TESTNET|MAX_|STOP_LOSS_PCT|EARLY_LIVE_MAX_ALLOC|ALLOCATION_)/;
+const TRADING_ENV = /^(MOCK_TRADING|DRY_RUN|USE_REAL_BALANCE|MEXC_TESTNET|MEXC_SYMBOL|MAX_|STOP_LOSS_PCT|EARLY_LIVE_MAX_ALLOC|ALLOCATION_)/;
 
 /** JSON with sorted keys, so the digest does not depend on declaration order. */
 function canonical(value: unknown): string {

@@ -53,14 +53,20 @@ function readUploads(props: Record<string, unknown>, secretFiles: ContainerFacts
 type Volume = { volumeName?: string; containerPath?: string };
 const volumes = (props: Record<string, unknown>) => (props.volumes as Volume[] | undefined) ?? [];
 
-export function containerFacts(props: Record<string, unknown>): ContainerFacts | undefined {
-  const service = serviceOf(props);
-  if (service === undefined) return undefined;
+/** A container's environment as a map (`envs` is a list of KEY=value). */
+export function envOf(props: Record<string, unknown>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of (props.envs as string[] | undefined) ?? []) {
     const i = e.indexOf("=");
     if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);
   }
+  return env;
+}
+
+export function containerFacts(props: Record<string, unknown>): ContainerFacts | undefined {
+  const service = serviceOf(props);
+  if (service === undefined) return undefined;
+  const env = envOf(props);
   const secretFiles = new Map<string, boolean | "unread">();
   const files = new Map<string, string>();
   readUploads(props, secretFiles, files);

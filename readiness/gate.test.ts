@@ -65,10 +65,12 @@ describe("readiness gate", () => {
       status: "invalid",
       reason: "needs approvedBy: a second person must approve",
     });
-    expect(item("execution.live-executor-review", withEntry("execution.live-executor-review", (x) => (x.approvedBy = " Janne ")))).toMatchObject({
+    expect(item("execution.live-executor-review", withEntry("execution.live-executor-review", (x) => (x.approvedBy = "Janne")))).toMatchObject({
       status: "invalid",
       reason: "approvedBy must differ from by (janne)",
     });
+    // A look-alike (Cyrillic а) is not a second person: the file is refused.
+    expect(() => gate(withEntry("execution.live-executor-review", (x) => (x.approvedBy = "j\u0430nne")))).toThrow(/approvedBy: must match pattern/);
   });
 
   it("checks measured values against the threshold", () => {
@@ -94,6 +96,7 @@ describe("readiness gate", () => {
     expect(item(id, setPath("C:\\Users\\janne\\plan.pdf")).reason).toBe("artifact C:\\Users\\janne\\plan.pdf: absolute paths are not allowed");
     expect(item(id, setPath("docs/../../outside.txt")).reason).toBe('artifact docs/../../outside.txt: ".." is not allowed');
     expect(item(id, setPath(".tmp/does-not-exist.pdf")).reason).toBe("artifact .tmp/does-not-exist.pdf: file not found");
+    expect(item(id, setPath(".git/HEAD")).reason).toBe("artifact .git/HEAD: files under .git or node_modules are not evidence");
     const link = path.join(fx.dir, "link.txt");
     symlinkSync("/etc/hostname", link);
     const rel = path.relative(REPO_ROOT, link);
@@ -110,6 +113,11 @@ describe("readiness gate", () => {
     expect(attested.reason).toMatch(/^evidence is for config digest [0-9a-f]{12}…, the stack's is [0-9a-f]{12}…$/);
     // Machine items are still judged on the stack itself.
     expect(verdict.items.find((i) => i.id === "risk.limits")!.status).toBe("satisfied");
+  });
+
+  it("voids all evidence when the traded symbol changes", () => {
+    writeFileSync(fx.liveConfig, liveConfigYaml({ symbol: "PEPEUSDT" }));
+    expect(item("compliance.strategy").status).toBe("invalid");
   });
 
   it("does not let an evidence entry override a failing machine check", () => {

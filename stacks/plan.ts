@@ -87,8 +87,13 @@ export function tradingFlags(mode: TradingMode): Record<string, string> {
   };
 }
 
-/** A container with these settings would move real money if it ran. */
-export const tradesForReal = (env: Readonly<Record<string, string>>): boolean => env.MOCK_TRADING === "false" || env.USE_REAL_BALANCE === "true";
+/**
+ * A container with these settings could move real money if it ran: any
+ * trading flag that is present with anything but its exact paper value
+ * ("False", "0", "no" included) counts as live.
+ */
+export const tradesForReal = (env: Readonly<Record<string, string>>): boolean =>
+  ("MOCK_TRADING" in env && env.MOCK_TRADING !== "true") || ("USE_REAL_BALANCE" in env && env.USE_REAL_BALANCE !== "false");
 
 export const secretPath = (name: SecretName): string => `${SECRETS_DIR}/${name}`;
 
