@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, type RawSetting } from "./load";
+import { keyFingerprint } from "./schema";
 
 const raw = (settings: Record<string, unknown>, secrets: Record<string, string> = {}) =>
   new Map<string, RawSetting>([
@@ -15,6 +16,7 @@ const ALL = [
 const liveImages = Object.fromEntries(ALL.map((s) => [s, `reg.example/${s}${digest}`]));
 const liveRules = { rules: { paper: { TREND: 0.02, RANGE: 0.01 } } };
 const MEXC = { mexcApiKey: "k-123", mexcApiSecret: "s-456" };
+const liveBase = { mode: "live", images: liveImages, mexcKeyFingerprint: keyFingerprint(MEXC.mexcApiKey) };
 
 function problems(stack: string, settings: Record<string, unknown>, secrets?: Record<string, string>): string[] {
   try {
@@ -36,7 +38,7 @@ describe("loadConfig", () => {
   });
 
   it("accepts a complete live config", () => {
-    const { config, secretsSet } = loadConfig("live", raw({ mode: "live", images: liveImages, allocation: liveRules }, MEXC));
+    const { config, secretsSet } = loadConfig("live", raw({ ...liveBase, allocation: liveRules }, MEXC));
     expect(config.mode).toBe("live");
     expect([...secretsSet].sort()).toEqual(["mexcApiKey", "mexcApiSecret"]);
   });
@@ -56,31 +58,41 @@ describe("loadConfig", () => {
 
   it("rejects an allocation share above the early-live cap in live", () => {
     const rules = { rules: { paper: { TREND: 0.3, RANGE: 0.01 } } };
-    expect(problems("live", { mode: "live", images: liveImages, allocation: rules }, MEXC)).toEqual([
+    expect(problems("live", { ...liveBase, allocation: rules }, MEXC)).toEqual([
       "cdb:allocation.rules.paper.TREND must be <= 0.02 in live (risk.earlyLiveMaxAlloc), got 0.3",
     ]);
   });
 
   it("rejects an early-live cap above 0.02 in live", () => {
-    expect(problems("live", { mode: "live", images: liveImages, allocation: liveRules, risk: { earlyLiveMaxAlloc: 0.05 } }, MEXC)).toContain(
+    expect(problems("live", { ...liveBase, allocation: liveRules, risk: { earlyLiveMaxAlloc: 0.05 } }, MEXC)).toContain(
       "cdb:risk.earlyLiveMaxAlloc must be <= 0.02 in live (early-live cap), got 0.05",
     );
   });
 
   it("rejects a live image without a digest", () => {
     const images = { ...liveImages, execution: "reg.example/execution:1.4.2" };
-    expect(problems("live", { mode: "live", images, allocation: liveRules }, MEXC)).toEqual([
+    expect(problems("live", { ...liveBase, images, allocation: liveRules }, MEXC)).toEqual([
       'cdb:images.execution must be pinned by digest in live (…@sha256:<64 hex>), got "reg.example/execution:1.4.2"',
     ]);
   });
 
   it("rejects a live stack without the MEXC secret, and never echoes secret values", () => {
-    expect(problems("live", { mode: "live", images: liveImages, allocation: liveRules }, { mexcApiKey: "k-123" })).toEqual([
+    expect(problems("live", { ...liveBase, allocation: liveRules }, { mexcApiKey: "k-123" })).toEqual([
       "cdb:mexcApiSecret is required in live (pulumi config set --secret cdb:mexcApiSecret)",
     ]);
-    const plaintext = problems("live", { mode: "live", images: liveImages, allocation: liveRules, mexcApiKey: "k-PLAINTEXT" }, { mexcApiSecret: "s" });
+    const plaintext = problems("live", { ...liveBase, allocation: liveRules, mexcApiKey: "k-PLAINTEXT" }, { mexcApiSecret: "s" });
     expect(plaintext).toContain("cdb:mexcApiKey must be set with --secret (it is stored in plaintext)");
     expect(plaintext.join("\n")).not.toContain("k-PLAINTEXT");
+  });
+
+  it("binds the live config to the API key through its fingerprint", () => {
+    const { mexcKeyFingerprint: _, ...noFingerprint } = liveBase;
+    expect(problems("live", { ...noFingerprint, allocation: liveRules }, MEXC)).toEqual([
+      "cdb:mexcKeyFingerprint is required in live: binds the evidence to the API key (pipe the key into `npx cdb fingerprint`), got nothing",
+    ]);
+    const swapped = () => loadConfig("live", raw({ ...liveBase, allocation: liveRules }, MEXC), "k-OTHER-KEY");
+    expect(swapped).toThrow("cdb:mexcKeyFingerprint does not match cdb:mexcApiKey: the key changed, so review the evidence and set the new fingerprint");
+    expect(loadConfig("live", raw({ ...liveBase, allocation: liveRules }, MEXC), MEXC.mexcApiKey).config.mexcKeyFingerprint).toBe(keyFingerprint("k-123"));
   });
 
   it("never echoes a setting that was stored as a secret", () => {
@@ -89,7 +101,7 @@ describe("loadConfig", () => {
   });
 
   it("rejects hardening off and source builds in live", () => {
-    const p = problems("live", { mode: "live", images: liveImages, allocation: liveRules, hardening: false, sourceDir: "../src" }, MEXC);
+    const p = problems("live", { ...liveBase, allocation: liveRules, hardening: false, sourceDir: "../src" }, MEXC);
     expect(p).toContain("cdb:hardening must be true in live, got false");
     expect(p).toContain('cdb:sourceDir is not allowed in live: live runs only images pinned by digest, got "../src"');
   });

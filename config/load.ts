@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { cdbConfigSchema, missingImageSources, SECRET_SETTINGS, type CdbConfig, type SecretSetting } from "./schema";
+import { cdbConfigSchema, keyFingerprint, missingImageSources, SECRET_SETTINGS, type CdbConfig, type SecretSetting } from "./schema";
 
 export const NAMESPACE = "cdb";
 
@@ -43,7 +43,12 @@ function describe(issue: z.core.$ZodIssue, storedSecret: ReadonlySet<string>): s
  * Validates the `cdb:` settings of one stack. `raw` maps keys without the
  * namespace (`risk`, `mode`, `mexcApiKey`) to their decoded values.
  */
-export function loadConfig(stack: string, raw: ReadonlyMap<string, RawSetting>): LoadedConfig {
+export function loadConfig(
+  stack: string,
+  raw: ReadonlyMap<string, RawSetting>,
+  /** The plaintext MEXC key where the caller has it (program, policy pack), to check the fingerprint. */
+  mexcApiKey?: string,
+): LoadedConfig {
   const plain: Record<string, unknown> = {};
   const secretsSet = new Set<SecretSetting>();
   const problems: string[] = [];
@@ -70,6 +75,9 @@ export function loadConfig(stack: string, raw: ReadonlyMap<string, RawSetting>):
       for (const s of REQUIRED_SECRETS_LIVE) {
         if (!secretsSet.has(s)) problems.push(`${NAMESPACE}:${s} is required in live (pulumi config set --secret ${NAMESPACE}:${s})`);
       }
+    }
+    if (mexcApiKey !== undefined && config.mexcKeyFingerprint !== undefined && keyFingerprint(mexcApiKey) !== config.mexcKeyFingerprint) {
+      problems.push(`${NAMESPACE}:mexcKeyFingerprint does not match ${NAMESPACE}:mexcApiKey: the key changed, so review the evidence and set the new fingerprint`);
     }
     for (const s of missingImageSources(config)) {
       problems.push(`${NAMESPACE}:images.${s} is required: set an image or ${NAMESPACE}:sourceDir to build from a checkout`);

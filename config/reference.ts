@@ -18,6 +18,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   symbol: "MEXC_SYMBOL for cdb_ws.",
   postgres: "`user` and `database` of cdb_postgres.",
   paperTradingDurationDays: "PAPER_TRADING_DURATION_DAYS for cdb_paper_runner.",
+  mexcKeyFingerprint: "First 16 hex of sha256(MEXC API key), from `npx cdb fingerprint`. Required in live; a new key voids the evidence.",
   mexcApiKey: "Secret (`--secret`). MEXC API key, mounted as /run/secrets/mexc_api_key in risk and execution. Required in live.",
   mexcApiSecret: "Secret (`--secret`). MEXC API secret, /run/secrets/mexc_api_secret. Required in live.",
   smtpUser: "Secret (`--secret`). SMTP user for alert e-mail (Grafana, Alertmanager, reports).",

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { APP_SERVICES, SERVICE_NAMES, type SecretName, type ServiceName } from "./services";
 
@@ -90,6 +91,13 @@ export const cdbConfigSchema = z
       .strict()
       .prefault({}),
     paperTradingDurationDays: z.number().int().positive("must be > 0").default(14),
+    /**
+     * First 16 hex digits of sha256(MEXC API key), in plain config so that
+     * swapping the key changes the config digest and voids the evidence
+     * (the readiness CLI cannot decrypt the key itself). Checked against the
+     * key wherever the plaintext is known (program, policy pack).
+     */
+    mexcKeyFingerprint: z.string().regex(/^[0-9a-f]{16}$/, "must be 16 lowercase hex digits (npx cdb fingerprint)").optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -114,6 +122,14 @@ export const cdbConfigSchema = z
           });
         }
       }
+    }
+    if (cfg.mexcKeyFingerprint === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["mexcKeyFingerprint"],
+        message: "is required in live: binds the evidence to the API key (pipe the key into `npx cdb fingerprint`)",
+        input: undefined,
+      });
     }
     if (!cfg.hardening) {
       ctx.addIssue({ code: "custom", path: ["hardening"], message: "must be true in live", input: false });
@@ -142,6 +158,9 @@ export const cdbConfigSchema = z
 export type CdbConfig = z.output<typeof cdbConfigSchema>;
 export type CdbConfigInput = z.input<typeof cdbConfigSchema>;
 export type TradingMode = CdbConfig["mode"];
+
+/** The fingerprint `cdb:mexcKeyFingerprint` must hold for a key. */
+export const keyFingerprint = (key: string): string => createHash("sha256").update(key.trim()).digest("hex").slice(0, 16);
 
 export const isPinnedByDigest = (image: string): boolean => DIGEST.test(image);
 

@@ -24,6 +24,8 @@ export function tradingSettings(plan: StackPlan): unknown {
   return {
     stack: plan.stack,
     mode: plan.mode,
+    // Another API key is another account or other permissions.
+    mexcKey: plan.mexcKeyFingerprint ?? null,
     containers: Object.fromEntries(
       plan.containers.map((c) => [
         c.service,

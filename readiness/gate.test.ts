@@ -115,9 +115,11 @@ describe("readiness gate", () => {
     expect(verdict.items.find((i) => i.id === "risk.limits")!.status).toBe("satisfied");
   });
 
-  it("voids all evidence when the traded symbol changes", () => {
+  it("voids all evidence when the traded symbol or the API key (its fingerprint) changes", () => {
     writeFileSync(fx.liveConfig, liveConfigYaml({ symbol: "PEPEUSDT" }));
     expect(item("compliance.strategy").status).toBe("invalid");
+    writeFileSync(fx.liveConfig, liveConfigYaml({ mexcKeyFingerprint: "0123456789abcdef" }));
+    expect(item("secrets.key-permissions").status).toBe("invalid");
   });
 
   it("does not let an evidence entry override a failing machine check", () => {

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { keyFingerprint } from "../config/schema";
 import { REPO_ROOT } from "../readiness/catalog";
 import { makeFixture } from "../test/readinessFixture";
 
@@ -46,6 +47,16 @@ describe("cdb readiness (CLI)", () => {
     expect(r.err).toBe(`cdb: unusable input: ${path.join(fx.dir, "nope.yaml")}: file not found\n`);
     expect(r.out).toBe("");
     expect(cdb("readiness").code).toBe(2);
+  });
+
+  it("prints a key's fingerprint from standard input, and refuses an empty one", () => {
+    const run = (input: string) => spawnSync(process.execPath, [path.join(REPO_ROOT, "scripts", "bin", "cdb.cjs"), "fingerprint"], { input, encoding: "utf8" });
+    const ok = run("mx0-live-key-AAAA1111\n");
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toBe(`${keyFingerprint("mx0-live-key-AAAA1111")}\n`);
+    const empty = run("");
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toBe("cdb: unusable input: <stdin>: no key given: pipe the MEXC API key into this command\n");
   });
 
   it("prints the config digest the evidence must carry", () => {

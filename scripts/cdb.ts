@@ -3,6 +3,7 @@ import { UnusableInput } from "../readiness/errors";
 import { runGate } from "../readiness/gate";
 import { renderJson, renderMarkdown, renderText } from "../readiness/report";
 import { loadStackConfigFile, viewOf } from "../readiness/stackView";
+import { keyFingerprint } from "../config/schema";
 import { configDigest } from "../readiness/digest";
 import { deploy, DeployRefused } from "./deploy";
 import { PassphraseMissing } from "./pulumiEnv";
@@ -58,6 +59,18 @@ program
     } catch (e) {
       fail(e);
     }
+  });
+
+program
+  .command("fingerprint")
+  .description("Read a MEXC API key from standard input and print the value for cdb:mexcKeyFingerprint")
+  .action(async () => {
+    // stdin, never an argument: a key on the command line ends up in shell history.
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    const key = Buffer.concat(chunks).toString("utf8").trim();
+    if (key === "") fail(new UnusableInput("<stdin>", "no key given: pipe the MEXC API key into this command"));
+    process.stdout.write(keyFingerprint(key) + "\n");
   });
 
 program

@@ -57,6 +57,8 @@ export interface ContainerPlan {
 export interface StackPlan {
   stack: string;
   mode: TradingMode;
+  /** cdb:mexcKeyFingerprint: part of the config digest. */
+  mexcKeyFingerprint?: string;
   networkName: string;
   /** Physical names of every named volume the containers mount. */
   volumes: string[];
@@ -251,5 +253,5 @@ export function planStack(stack: string, cfg: CdbConfig, filesFor: FilesForServi
     };
   });
   const volumes = [...new Set(containers.flatMap((c) => c.volumes.map((v) => v.volumeName)))];
-  return { ...base, volumes, containers };
+  return { ...base, ...(cfg.mexcKeyFingerprint ? { mexcKeyFingerprint: cfg.mexcKeyFingerprint } : {}), volumes, containers };
 }

@@ -16,9 +16,10 @@ function secretKeys(): Set<string> {
 export function loadStackConfig(): LoadedConfig {
   const secret = secretKeys();
   const raw = new Map<string, RawSetting>();
-  for (const [key, text] of Object.entries(pulumi.runtime.allConfig())) {
+  const all = pulumi.runtime.allConfig();
+  for (const [key, text] of Object.entries(all)) {
     if (!key.startsWith(NAMESPACE + ":")) continue;
     raw.set(key.slice(NAMESPACE.length + 1), { value: decodeConfigValue(text), secret: secret.has(key) });
   }
-  return loadConfig(pulumi.getStack(), raw);
+  return loadConfig(pulumi.getStack(), raw, all[`${NAMESPACE}:mexcApiKey`]);
 }

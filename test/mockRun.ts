@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { keyFingerprint } from "../config/schema";
 
 // Runs the real program against Pulumi's mock monitor: every resource the
 // program registers is recorded with its inputs, nothing reaches an engine.
@@ -101,6 +102,7 @@ export function liveSettings(): Record<string, unknown> {
     mode: "live",
     allocation: { rules: { paper: { STEADY_BULLISH: 0.02, TREND: 0.02, VOLATILE_RANGE: 0.01, RANGE: 0.01, HIGH_VOL_CHAOTIC: 0.0, UNKNOWN: 0.0 } } },
     images: Object.fromEntries(services.map((s, i) => [s, `registry.example/cdb/${s}@${digest(i + 1)}`])),
+    mexcKeyFingerprint: keyFingerprint(LIVE_SECRETS.mexcApiKey),
   };
 }
 
