@@ -31,6 +31,14 @@ describe("live-readiness (stack policy)", () => {
     expect(v[0]).toMatch(/^live-readiness could not be evaluated, so it refuses: UnusableInput: .*absent\.yaml: file not found$/);
   });
 
+  it("refuses when the API key no longer matches the fingerprint the evidence is bound to", async () => {
+    await useStack("live", liveSettings(), { ...LIVE_SECRETS, mexcApiKey: "mx0-someone-elses-key" });
+    const v = await stackViolations(liveReadiness, live());
+    expect(v).toEqual([
+      "live-readiness could not be evaluated, so it refuses: ConfigError: cdb:mexcKeyFingerprint does not match cdb:mexcApiKey: the key changed, so review the evidence and set the new fingerprint",
+    ]);
+  });
+
   it("refuses when the stack's resources do not prove a machine item (grafana without dashboards)", async () => {
     const resources = live();
     named(resources, "cdb_grafana").props.uploads = [];
