@@ -25,6 +25,8 @@ export abstract class ServiceComponent extends pulumi.ComponentResource {
 
   protected constructor(type: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(type, args.plan.service, {}, opts);
+    // containerInputs takes plain strings (the readiness CLI has no Outputs);
+    // image and network are Outputs here and are set below.
     const inputs = containerInputs(args.plan, {
       image: "",
       network: "",
