@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { REPO_ROOT } from "../readiness/catalog";
+import { unsatisfied } from "../readiness/evaluate";
 import { runGate } from "../readiness/gate";
 import { makeFixture } from "../test/readinessFixture";
 
@@ -100,7 +101,7 @@ function inProcess(req: Parameters<typeof runGate>[0], runs: number): number[] {
     const t0 = performance.now();
     const { verdict } = runGate(req);
     const dt = performance.now() - t0;
-    if (!verdict.ready) abort(`in-process runGate is not ready: ${verdict.items.filter((x) => x.status !== "satisfied").slice(0, 3).map((x) => `${x.id}: ${x.reason}`).join("; ")}`);
+    if (!verdict.ready) abort(`in-process runGate is not ready: ${unsatisfied(verdict).slice(0, 3).map((x) => `${x.id}: ${x.reason}`).join("; ")}`);
     if (i >= 0) times.push(dt);
   }
   return times;

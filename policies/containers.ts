@@ -7,4 +7,3 @@ export const isContainer = (type: string) => type === CONTAINER_TYPE;
 export const cdbContainer = (type: string, props: Record<string, unknown>): ContainerFacts | undefined =>
   isContainer(type) ? containerFacts(props) : undefined;
 
-export { tradesForReal } from "../stacks/plan";

@@ -1,7 +1,8 @@
 import { runGate } from "../readiness/gate";
 import { viewOf } from "../readiness/stackView";
 import { envOf } from "../readiness/facts";
-import { isContainer, tradesForReal } from "./containers";
+import { tradesForReal } from "../stacks/plan";
+import { isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
 import { stackContext } from "./stackContext";
 import { reportGate } from "./verdictReport";

@@ -80,6 +80,9 @@ function judge(item: CatalogItem, g: GateInput): [ItemStatus, string] {
   return judgeEntry(item, g.evidence?.items[item.id], g);
 }
 
+/** The items that keep a verdict from being ready. */
+export const unsatisfied = (v: Verdict): ItemResult[] => v.items.filter((i) => i.status !== "satisfied");
+
 /** Ready only when every catalog item is satisfied and there was at least one; any error counts against. */
 export function evaluateReadiness(g: GateInput): Verdict {
   const items = g.catalog.items.map((item): ItemResult => {

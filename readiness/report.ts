@@ -1,16 +1,14 @@
 import type { Catalog } from "./catalog";
-import type { ItemResult, Verdict } from "./evaluate";
+import { unsatisfied, type ItemResult, type Verdict } from "./evaluate";
 
 // Renderings of one verdict: a terminal checklist, JSON for machines, and
 // Markdown for pull-request comments and job summaries.
 
 const MARK: Record<ItemResult["status"], string> = { satisfied: "[x]", missing: "[ ]", invalid: "[!]", expired: "[~]", failed: "[-]" };
 
-const blocking = (v: Verdict) => v.items.filter((i) => i.status !== "satisfied");
-
 function headline(v: Verdict): string {
   if (v.ready) return `Status: READY FOR LIVE (${v.stack}: ${v.items.length} of ${v.items.length} items satisfied)`;
-  const done = v.items.length - blocking(v).length;
+  const done = v.items.length - unsatisfied(v).length;
   return `Status: NOT READY FOR LIVE (${v.stack}: ${done} of ${v.items.length} items satisfied)`;
 }
 
@@ -25,7 +23,7 @@ export function renderText(v: Verdict, catalog: Catalog, notes: string[]): strin
     for (const i of items) out.push(`  ${MARK[i.status]} ${i.id.padEnd(34)} ${i.status.padEnd(9)} ${i.reason}`);
     out.push("");
   }
-  const b = blocking(v);
+  const b = unsatisfied(v);
   if (b.length > 0) out.push(`Blocking items (${b.length}):`, ...b.map((i) => `  - ${i.id}: ${i.status}: ${i.reason}`));
   return out.join("\n");
 }

@@ -23,8 +23,8 @@ export interface StackView {
 const SET = "<set>";
 const GENERATED = "<generated>";
 
-export function viewOf(loaded: LoadedConfig): StackView {
-  const plan = planStackWithMonitoring(loaded.stack, loaded.config);
+/** `plan` defaults to planning the config; the program passes the plan it already made. */
+export function viewOf(loaded: LoadedConfig, plan: StackPlan = planStackWithMonitoring(loaded.stack, loaded.config)): StackView {
   const configured = new Map<SecretName, string>(
     Object.entries(SECRET_FILE_OF_SETTING).map(([setting, file]) => [file, loaded.secretsSet.has(setting as never) ? SET : ""]),
   );

@@ -2,7 +2,8 @@ import { Command, Option } from "commander";
 import { UnusableInput } from "../readiness/errors";
 import { runGate } from "../readiness/gate";
 import { renderJson, renderMarkdown, renderText } from "../readiness/report";
-import { loadStackConfigFile, viewOf } from "../readiness/stackView";
+import { loadStackConfigFile } from "../readiness/stackView";
+import { planStackWithMonitoring } from "../stacks/monitoredPlan";
 import { keyFingerprint } from "../config/schema";
 import { configDigest } from "../readiness/digest";
 import { deploy, DeployRefused } from "./deploy";
@@ -55,7 +56,8 @@ program
   .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
   .action((opts: { stack: string; stackConfig?: string }) => {
     try {
-      process.stdout.write(configDigest(viewOf(loadStackConfigFile(opts.stack, opts.stackConfig)).plan) + "\n");
+      const loaded = loadStackConfigFile(opts.stack, opts.stackConfig);
+      process.stdout.write(configDigest(planStackWithMonitoring(loaded.stack, loaded.config)) + "\n");
     } catch (e) {
       fail(e);
     }

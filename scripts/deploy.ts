@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "../readiness/catalog";
+import { unsatisfied } from "../readiness/evaluate";
 import { runGate } from "../readiness/gate";
 import { existsSync } from "node:fs";
 import { pulumiEnv, STATE_DIR } from "./pulumiEnv";
@@ -27,7 +28,7 @@ export async function deploy(opts: DeployOptions, log: (line: string) => void): 
   if (opts.stack !== "paper" && !opts.preview) {
     if (!opts.confirmLive) throw new DeployRefused(`updating ${opts.stack} trades real money: pass --confirm-live to proceed`);
     const { verdict } = runGate({ stack: opts.stack });
-    const open = verdict.items.filter((i) => i.status !== "satisfied").map((i) => i.id);
+    const open = unsatisfied(verdict).map((i) => i.id);
     if (!verdict.ready) throw new DeployRefused(`readiness gate not ready for ${opts.stack}: ${open.join(", ") || "no checklist item"}`);
   }
   if (envVars.PULUMI_BACKEND_URL!.startsWith("file:")) mkdirSync(STATE_DIR, { recursive: true });

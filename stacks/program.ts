@@ -4,6 +4,7 @@ import { planStackWithMonitoring } from "./monitoredPlan";
 import { declareStack } from "./cdbStack";
 import { loadStackConfig } from "./pulumiConfig";
 import type { LoadedConfig } from "../config/load";
+import { unsatisfied } from "../readiness/evaluate";
 import { runGate } from "../readiness/gate";
 import { viewOf } from "../readiness/stackView";
 import { tradesForReal, type StackPlan } from "./plan";
@@ -18,9 +19,9 @@ function withoutUnreadyTraders(loaded: LoadedConfig, plan: StackPlan): StackPlan
   if (traders.length === 0) return plan;
   let why: string;
   try {
-    const { verdict } = runGate({ stack: loaded.stack, target: viewOf(loaded) });
+    const { verdict } = runGate({ stack: loaded.stack, target: viewOf(loaded, plan) });
     if (verdict.ready) return plan;
-    const open = verdict.items.filter((i) => i.status !== "satisfied").map((i) => i.id);
+    const open = unsatisfied(verdict).map((i) => i.id);
     why = `${open.length} checklist items unsatisfied (${open.join(", ")})`;
   } catch (e) {
     why = `the gate could not be evaluated: ${(e as Error).message}`;
