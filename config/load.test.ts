@@ -1,26 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, type RawSetting } from "./load";
+import { rawSettings } from "../test/settings";
+import { ConfigError, loadConfig } from "./load";
 import { keyFingerprint } from "./schema";
+import { SERVICE_NAMES } from "./services";
 
-const raw = (settings: Record<string, unknown>, secrets: Record<string, string> = {}) =>
-  new Map<string, RawSetting>([
-    ...Object.entries(settings).map(([k, value]) => [k, { value, secret: false }] as const),
-    ...Object.entries(secrets).map(([k, value]) => [k, { value, secret: true }] as const),
-  ]);
 
 const digest = "@sha256:" + "a".repeat(64);
-const ALL = [
-  "redis", "postgres", "prometheus", "alertmanager", "grafana", "postgres_exporter", "redis_exporter",
-  "ws", "signal", "candles", "regime", "allocation", "risk", "execution", "db_writer", "paper_runner", "reports",
-];
-const liveImages = Object.fromEntries(ALL.map((s) => [s, `reg.example/${s}${digest}`]));
+const liveImages = Object.fromEntries(SERVICE_NAMES.map((s) => [s, `reg.example/${s}${digest}`]));
 const liveRules = { rules: { paper: { TREND: 0.02, RANGE: 0.01 } } };
 const MEXC = { mexcApiKey: "k-123", mexcApiSecret: "s-456" };
 const liveBase = { mode: "live", images: liveImages, mexcKeyFingerprint: keyFingerprint(MEXC.mexcApiKey) };
 
 function problems(stack: string, settings: Record<string, unknown>, secrets?: Record<string, string>): string[] {
   try {
-    loadConfig(stack, raw(settings, secrets));
+    loadConfig(stack, rawSettings(settings, secrets));
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
     return (e as ConfigError).problems;
@@ -30,7 +23,7 @@ function problems(stack: string, settings: Record<string, unknown>, secrets?: Re
 
 describe("loadConfig", () => {
   it("defaults to paper mode with the runbook's risk limits", () => {
-    const { config } = loadConfig("paper", raw({ sourceDir: "../src" }));
+    const { config } = loadConfig("paper", rawSettings({ sourceDir: "../src" }));
     expect(config.mode).toBe("paper");
     expect(config.risk).toEqual({ maxPositionPct: 0.1, maxTotalExposurePct: 0.3, maxDailyDrawdownPct: 0.05, stopLossPct: 0.02, earlyLiveMaxAlloc: 0.02 });
     expect(config.hostPorts).toBeUndefined();
@@ -38,7 +31,7 @@ describe("loadConfig", () => {
   });
 
   it("accepts a complete live config", () => {
-    const { config, secretsSet } = loadConfig("live", raw({ ...liveBase, allocation: liveRules }, MEXC));
+    const { config, secretsSet } = loadConfig("live", rawSettings({ ...liveBase, allocation: liveRules }, MEXC));
     expect(config.mode).toBe("live");
     expect([...secretsSet].sort()).toEqual(["mexcApiKey", "mexcApiSecret"]);
   });
@@ -90,9 +83,9 @@ describe("loadConfig", () => {
     expect(problems("live", { ...noFingerprint, allocation: liveRules }, MEXC)).toEqual([
       "cdb:mexcKeyFingerprint is required in live: binds the evidence to the API key (pipe the key into `npx cdb fingerprint`), got nothing",
     ]);
-    const swapped = () => loadConfig("live", raw({ ...liveBase, allocation: liveRules }, MEXC), "k-OTHER-KEY");
+    const swapped = () => loadConfig("live", rawSettings({ ...liveBase, allocation: liveRules }, MEXC), "k-OTHER-KEY");
     expect(swapped).toThrow("cdb:mexcKeyFingerprint does not match cdb:mexcApiKey: the key changed, so review the evidence and set the new fingerprint");
-    expect(loadConfig("live", raw({ ...liveBase, allocation: liveRules }, MEXC), MEXC.mexcApiKey).config.mexcKeyFingerprint).toBe(keyFingerprint("k-123"));
+    expect(loadConfig("live", rawSettings({ ...liveBase, allocation: liveRules }, MEXC), MEXC.mexcApiKey).config.mexcKeyFingerprint).toBe(keyFingerprint("k-123"));
   });
 
   it("never echoes a setting that was stored as a secret", () => {

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { keyFingerprint } from "../config/schema";
+import { SERVICE_NAMES } from "../config/services";
+import { setPulumiConfig } from "./settings";
 
 // Runs the real program against Pulumi's mock monitor: every resource the
 // program registers is recorded with its inputs, nothing reaches an engine.
@@ -66,10 +68,7 @@ export async function mockRun(
     stack,
     false,
   );
-  const all: Record<string, string> = {};
-  for (const [k, v] of Object.entries(settings)) all[`cdb:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-  for (const [k, v] of Object.entries(secretSettings)) all[`cdb:${k}`] = v;
-  pulumi.runtime.setAllConfig(all, Object.keys(secretSettings).map((k) => `cdb:${k}`));
+  setPulumiConfig(settings, secretSettings);
 
   // Import after setMocks, as Pulumi's mocks require.
   const { program } = await import("../stacks/program");
@@ -94,14 +93,10 @@ const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 
 /** Complete, valid settings of a live stack (images pinned by made-up digests, nothing pulled). */
 export function liveSettings(): Record<string, unknown> {
-  const services = [
-    "redis", "postgres", "prometheus", "alertmanager", "grafana", "postgres_exporter", "redis_exporter",
-    "ws", "signal", "candles", "regime", "allocation", "risk", "execution", "db_writer", "paper_runner", "reports",
-  ];
   return {
     mode: "live",
     allocation: { rules: { paper: { STEADY_BULLISH: 0.02, TREND: 0.02, VOLATILE_RANGE: 0.01, RANGE: 0.01, HIGH_VOL_CHAOTIC: 0.0, UNKNOWN: 0.0 } } },
-    images: Object.fromEntries(services.map((s, i) => [s, `registry.example/cdb/${s}@${digest(i + 1)}`])),
+    images: Object.fromEntries(SERVICE_NAMES.map((s, i) => [s, `registry.example/cdb/${s}@${digest(i + 1)}`])),
     mexcKeyFingerprint: keyFingerprint(LIVE_SECRETS.mexcApiKey),
   };
 }

@@ -1,8 +1,9 @@
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig, type RawSetting } from "../config/load";
+import { loadConfig } from "../config/load";
 import type { ResourceRecord } from "../readiness/facts";
 import { viewOf } from "../readiness/stackView";
+import { rawSettings, setPulumiConfig } from "./settings";
 
 // Calls policies the way the analyzer does, with hand-built arguments and a
 // collecting reportViolation (Pulumi ships no helper for this). The stack's
@@ -10,19 +11,12 @@ import { viewOf } from "../readiness/stackView";
 
 export async function useStack(stack: string, settings: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<void> {
   await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, "cdb", stack, true);
-  const all: Record<string, string> = {};
-  for (const [k, v] of Object.entries(settings)) all[`cdb:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-  for (const [k, v] of Object.entries(secrets)) all[`cdb:${k}`] = v;
-  pulumi.runtime.setAllConfig(all, Object.keys(secrets).map((k) => `cdb:${k}`));
+  setPulumiConfig(settings, secrets);
 }
 
 /** The container inputs a stack with these settings declares (same mapping as the program). */
 export function declared(stack: string, settings: Record<string, unknown>, secrets: Record<string, string> = {}): ResourceRecord[] {
-  const raw = new Map<string, RawSetting>([
-    ...Object.entries(settings).map(([k, value]) => [k, { value, secret: false }] as const),
-    ...Object.entries(secrets).map(([k, value]) => [k, { value, secret: true }] as const),
-  ]);
-  return viewOf(loadConfig(stack, raw)).resources.map((r) => ({ type: r.type, props: structuredClone(r.props) }));
+  return viewOf(loadConfig(stack, rawSettings(settings, secrets))).resources.map((r) => ({ type: r.type, props: structuredClone(r.props) }));
 }
 
 export const named = (resources: ResourceRecord[], name: string): ResourceRecord => {
