@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { carrierInputs, containerInputs } from "../stacks/containerArgs";
-import type { ContainerPlan } from "../stacks/plan";
+import { carrierInputs, containerInputs } from "../model/containerArgs";
+import type { ContainerPlan } from "../model/plan";
 import type { Secrets } from "./secrets";
 
 export interface ServiceArgs {
@@ -43,11 +43,16 @@ export abstract class ServiceComponent extends pulumi.ComponentResource {
         ...inputs,
         image: args.image,
         networksAdvanced: [{ name: args.network, aliases: [args.plan.alias] }],
-        // New secret files (a new carrier) must restart the service that reads them at start.
-        ...(this.carrier ? { labels: [{ label: "cdb.secrets-carrier-id", value: this.carrier.id }] } : {}),
       },
-      // Replacing a trading container must never leave two running at once.
-      { parent: this, deleteBeforeReplace: true, ...(this.carrier ? { dependsOn: [this.carrier] } : {}) },
+      {
+        parent: this,
+        // Replacing a trading container must never leave two running at once.
+        deleteBeforeReplace: true,
+        // New secret files (a new carrier) must restart the service that reads them at start.
+        // An option, not a label holding the carrier's id: that id is unknown during a
+        // first preview, and the policy pack must not have to read unknown values.
+        ...(this.carrier ? { dependsOn: [this.carrier], replaceWith: [this.carrier] } : {}),
+      },
     );
     this.registerOutputs({ name: this.container.name });
   }

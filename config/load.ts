@@ -14,8 +14,11 @@ export class ConfigError extends Error {
 export interface RawSetting {
   /** Parsed value (objects and numbers already decoded). */
   value: unknown;
-  /** True when the value was stored encrypted (`pulumi config set --secret`). */
-  secret: boolean;
+  /**
+   * True when the value was stored encrypted (`pulumi config set --secret`);
+   * "unknown" where the engine does not say (a policy pack is never told).
+   */
+  secret: boolean | "unknown";
 }
 
 export interface LoadedConfig {
@@ -52,11 +55,12 @@ export function loadConfig(
   const plain: Record<string, unknown> = {};
   const secretsSet = new Set<SecretSetting>();
   const problems: string[] = [];
-  const storedSecret = new Set([...raw].filter(([, v]) => v.secret).map(([k]) => k));
+  const storedSecret = new Set([...raw].filter(([, v]) => v.secret !== false).map(([k]) => k));
   for (const [key, { value, secret }] of raw) {
     if ((SECRET_SETTINGS as readonly string[]).includes(key)) {
-      // Never echo the value: it is a credential.
-      if (!secret) problems.push(`${NAMESPACE}:${key} must be set with --secret (it is stored in plaintext)`);
+      // Never echo the value: it is a credential. Where nobody knows how it was
+      // stored, the program (which is told) has already refused a plaintext one.
+      if (secret === false) problems.push(`${NAMESPACE}:${key} must be set with --secret (it is stored in plaintext)`);
       if (value !== "" && value !== undefined && value !== null) secretsSet.add(key as SecretSetting);
       continue;
     }

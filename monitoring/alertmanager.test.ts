@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadConfig } from "../config/load";
-import { planStack, SECRETS_DIR as PLAN_SECRETS_DIR } from "../stacks/plan";
+import { planStack, SECRETS_DIR as PLAN_SECRETS_DIR } from "../model/plan";
 import { alertmanagerTemplate, DEFAULT_SMTP_SMARTHOST } from "./alertmanager";
 import { alertmanagerScript, DEFAULT_SCRIPT_PATHS } from "./alertmanagerCommand";
 import { SMTP_PLACEHOLDERS } from "./alertmanagerPlaceholders";

@@ -1,7 +1,7 @@
 // The values Alertmanager cannot read from files (only the SMTP password has
 // a *_file option): the template carries a placeholder, the container command
 // replaces it with the secret file's content at start. Kept free of imports
-// because stacks/plan.ts loads it on the readiness CLI's cold path.
+// because model/plan.ts loads it on the readiness CLI's cold path.
 
 export const SMTP_PLACEHOLDERS = [
   { placeholder: "__SMTP_USER__", secret: "smtp_user" },

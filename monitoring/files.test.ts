@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../config/load";
 import { SERVICE_NAMES } from "../config/services";
-import { planStackWithMonitoring } from "../stacks/monitoredPlan";
+import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { checkAlertRules, checkDashboards } from "./checks";
 import { monitoringFiles } from "./files";
 

@@ -1,5 +1,5 @@
 import type { ServiceName } from "../config/services";
-import type { ContainerFile, FilesForService } from "../stacks/plan";
+import type { ContainerFile, FilesForService } from "../model/plan";
 import { alertmanagerTemplate } from "./alertmanager";
 import { alertRulesYaml, DEFAULT_THRESHOLDS } from "./alertRules";
 import { liveTradingDashboardJson } from "./dashboard";

@@ -18,5 +18,5 @@ export const GRAFANA_DASHBOARD_PROVIDER_PATH = "/etc/grafana/provisioning/dashbo
 export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards";
 export const GRAFANA_LIVE_TRADING_DASHBOARD_PATH = `${GRAFANA_DASHBOARDS_DIR}/cdb-live-trading.json`;
 
-/** Docker secrets are mounted here by the plan (stacks/plan.ts SECRETS_DIR). */
+/** Docker secrets are mounted here by the plan (model/plan.ts SECRETS_DIR). */
 export const SECRETS_DIR = "/run/secrets";

@@ -1,4 +1,4 @@
-import { CONTAINER_TYPE } from "../stacks/containerArgs";
+import { CONTAINER_TYPE } from "../model/containerArgs";
 import { containerFacts, type ContainerFacts } from "../readiness/facts";
 
 export const isContainer = (type: string) => type === CONTAINER_TYPE;

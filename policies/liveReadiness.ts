@@ -1,5 +1,5 @@
 import { runGate } from "../readiness/gate";
-import { planStackWithMonitoring } from "../stacks/monitoredPlan";
+import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { stackPolicy } from "./guard";
 import { stackContext } from "./stackContext";
 import { reportGate } from "./verdictReport";

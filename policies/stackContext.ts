@@ -16,6 +16,6 @@ export interface StackContext {
 
 export function stackContext(): StackContext {
   const stack = pulumi.getStack();
-  const loaded = loadStackConfig();
+  const loaded = loadStackConfig("policy-pack");
   return { stack, loaded, live: loaded.config.mode === "live" || stack === "live" };
 }

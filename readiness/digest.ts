@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { StackPlan } from "../stacks/plan";
+import type { StackPlan } from "../model/plan";
 
 // Binds evidence to one configuration: the trading-relevant settings as the
 // containers receive them (mode flags, risk limits, allocation rules, the traded symbol) and

@@ -1,5 +1,5 @@
-import { CARRIER_LABEL, CONTAINER_TYPE } from "../stacks/containerArgs";
-import { SECRETS_DIR } from "../stacks/plan";
+import { CARRIER_LABEL, CONTAINER_TYPE } from "../model/containerArgs";
+import { SECRETS_DIR } from "../model/plan";
 
 // Facts for machine checks, read from resource inputs in the shape the engine
 // hands to a policy pack. The CLI builds the same shape from the plan, so both

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { StackPlan } from "../stacks/plan";
+import type { StackPlan } from "../model/plan";
 import { DEFAULT_CATALOG, loadCatalog, REPO_ROOT, type Catalog } from "./catalog";
 import { configDigest } from "./digest";
 import { loadEvidence, type Evidence } from "./evidence";

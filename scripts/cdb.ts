@@ -3,7 +3,7 @@ import { UnusableInput } from "../readiness/errors";
 import { runGate } from "../readiness/gate";
 import { renderJson, renderMarkdown, renderText } from "../readiness/report";
 import { loadStackConfigFile } from "../readiness/stackView";
-import { planStackWithMonitoring } from "../stacks/monitoredPlan";
+import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { keyFingerprint } from "../config/schema";
 import { configDigest } from "../readiness/digest";
 import { deploy, DeployRefused } from "./deploy";

@@ -15,8 +15,8 @@ import { RedisExporter } from "../components/redisExporter";
 import { Secrets } from "../components/secrets";
 import type { ServiceArgs, ServiceComponent } from "../components/serviceContainer";
 import type { LoadedConfig } from "../config/load";
-import { awaitedHealthy } from "./containerArgs";
-import type { StackPlan } from "./plan";
+import { awaitedHealthy } from "../model/containerArgs";
+import type { StackPlan } from "../model/plan";
 
 type ComponentCtor = new (args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) => ServiceComponent;
 const INFRA_COMPONENTS: Partial<Record<ServiceName, ComponentCtor>> = {

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config/load";
-import { planStackWithMonitoring } from "./monitoredPlan";
+import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { declareStack } from "./cdbStack";
 import { loadStackConfig } from "./pulumiConfig";
 import type { LoadedConfig } from "../config/load";
 import { unsatisfied } from "../readiness/evaluate";
 import { runGate } from "../readiness/gate";
 import { viewOf } from "../readiness/stackView";
-import { tradesForReal, type StackPlan } from "./plan";
+import { tradesForReal, type StackPlan } from "../model/plan";
 
 /**
  * Defense in depth behind the policy pack: without a ready checklist the
@@ -35,7 +35,7 @@ function withoutUnreadyTraders(loaded: LoadedConfig, plan: StackPlan): StackPlan
 export function program() {
   let loaded;
   try {
-    loaded = loadStackConfig();
+    loaded = loadStackConfig("program");
   } catch (e) {
     if (e instanceof ConfigError) throw new pulumi.RunError(`invalid stack config:\n${e.message}`);
     throw e;

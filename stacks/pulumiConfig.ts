@@ -2,24 +2,33 @@ import * as pulumi from "@pulumi/pulumi";
 import { decodeConfigValue, loadConfig, NAMESPACE, type LoadedConfig, type RawSetting } from "../config/load";
 
 // The engine hands the program its config as `cdb:key` → text, and the list
-// of keys that were stored encrypted in a separate variable.
+// of keys that were stored encrypted in a separate variable. A policy pack
+// gets the config but not that list: the language host passes it to programs
+// only, and inside a pack the runtime store holds it as an empty string.
 const SECRET_KEYS_VAR = "PULUMI_CONFIG_SECRET_KEYS";
 
+/** The keys stored with --secret, as the engine tells a program (unset when there are none). */
 function secretKeys(): Set<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const store = require("@pulumi/pulumi/runtime/state").getStore() as { config: Record<string, string | undefined> };
-  const text = store.config[SECRET_KEYS_VAR] ?? process.env[SECRET_KEYS_VAR] ?? "[]";
+  const text = store.config[SECRET_KEYS_VAR] || process.env[SECRET_KEYS_VAR] || "[]";
   return new Set(JSON.parse(text) as string[]);
 }
 
-/** The stack's `cdb:` settings, validated; throws ConfigError naming every bad key. */
-export function loadStackConfig(): LoadedConfig {
-  const secret = secretKeys();
+/**
+ * The stack's `cdb:` settings, validated; throws ConfigError naming every bad
+ * key. `where` says who asks: the program is told which keys are secret and
+ * must refuse a credential stored in plaintext; a policy pack is not told, so
+ * for it that one check is left to the program (which runs in every preview
+ * and update before the pack sees a resource).
+ */
+export function loadStackConfig(where: "program" | "policy-pack"): LoadedConfig {
+  const secret = where === "program" ? secretKeys() : undefined;
   const raw = new Map<string, RawSetting>();
   const all = pulumi.runtime.allConfig();
   for (const [key, text] of Object.entries(all)) {
     if (!key.startsWith(NAMESPACE + ":")) continue;
-    raw.set(key.slice(NAMESPACE.length + 1), { value: decodeConfigValue(text), secret: secret.has(key) });
+    raw.set(key.slice(NAMESPACE.length + 1), { value: decodeConfigValue(text), secret: secret === undefined ? "unknown" : secret.has(key) });
   }
   return loadConfig(pulumi.getStack(), raw, all[`${NAMESPACE}:mexcApiKey`]);
 }
