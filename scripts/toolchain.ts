@@ -1,23 +1,35 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../readiness/catalog";
 
 // Finds or builds the Pulumi CLI and nodejs language host at the version of
-// @pulumi/pulumi in package-lock.json: a `pulumi` on PATH of that version or
-// newer wins; otherwise binaries cached per version in the user cache folder;
-// otherwise a build from the Go module proxy through tools/pulumi. Prints the
-// directory to put on PATH. Exit 0 found, 4 cannot build (one-line reason).
+// @pulumi/pulumi in package-lock.json, so CLI, SDK and policy runtime are one
+// release. A `pulumi` on PATH of that version or newer wins (the official CLI
+// bundles its own language host); otherwise binaries cached per version in the
+// user cache folder; otherwise a build from the Go module proxy, once:
+//   - the CLI (tools/pulumi, version stamped),
+//   - the nodejs language host of sdk/v3 v3.68.0 (tools/nodejs-host-v3.68),
+//   - the project's adapter (tools/pulumi/nodejs-adapter), installed as
+//     pulumi-language-nodejs, which adds RunPlugin for policy packs.
+// Prints the directory to put on PATH. Exit 0 found, 4 cannot build.
 
-const EXIT_CANNOT_BUILD = 4;
+export const EXIT_CANNOT_BUILD = 4;
 const exe = (name: string) => (process.platform === "win32" ? `${name}.exe` : name);
+/** The adapter finds the legacy host under this name next to itself. */
+export const LEGACY_HOST = "cdb-nodejs-host-v3.68.0";
 
 export function pinnedVersion(lockFile = path.join(REPO_ROOT, "package-lock.json")): string {
   const lock = JSON.parse(readFileSync(lockFile, "utf8")) as { packages: Record<string, { version?: string }> };
   const v = lock.packages["node_modules/@pulumi/pulumi"]?.version;
   if (!v) throw new Error(`${lockFile}: @pulumi/pulumi is not locked`);
   return v;
+}
+
+/** The pkg/v3 release tools/pulumi/go.mod builds. */
+export function goModVersion(goMod = path.join(REPO_ROOT, "tools", "pulumi", "go.mod")): string | undefined {
+  return /github\.com\/pulumi\/pulumi\/pkg\/v3 v(\S+)/.exec(readFileSync(goMod, "utf8"))?.[1];
 }
 
 const parse = (v: string) => v.replace(/^v/, "").split(/[.-]/).slice(0, 3).map(Number);
@@ -43,38 +55,60 @@ function onPath(version: string): string | undefined {
 function build(version: string, dir: string): string | undefined {
   const go = spawnSync("go", ["version"], { encoding: "utf8" });
   if (go.status !== 0) return "go is not installed (Go 1.26.6 or newer is needed to build the Pulumi CLI)";
-  mkdirSync(dir, { recursive: true });
+  const pinned = goModVersion();
+  if (pinned !== version) return `tools/pulumi/go.mod builds pkg/v3 v${pinned}, but package-lock.json has @pulumi/pulumi ${version}: pin both to one release`;
+  const tools = path.join(REPO_ROOT, "tools");
   const ldflags = `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${version}`;
-  for (const pkg of ["github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"]) {
-    const args = ["build", "-mod=mod", "-tags", "osusergo grpcnotrace", "-ldflags", ldflags, "-o", dir + path.sep, pkg];
-    const r = spawnSync("go", args, { cwd: path.join(REPO_ROOT, "tools", "pulumi"), encoding: "utf8", env: { ...process.env, GOFLAGS: "-mod=mod" } });
+  const steps: [string, string[]][] = [
+    ["pulumi", ["build", "-tags", "osusergo grpcnotrace", "-ldflags", ldflags, "-o", path.join(dir, exe("pulumi")), "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"]],
+    ["pulumi", ["build", "-o", path.join(dir, exe("pulumi-language-nodejs")), "./nodejs-adapter"]],
+    ["nodejs-host-v3.68", ["build", "-o", path.join(dir, exe(LEGACY_HOST)), "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"]],
+  ];
+  for (const [module, args] of steps) {
+    // readonly: the committed go.sum files decide every dependency.
+    const r = spawnSync("go", args, { cwd: path.join(tools, module), encoding: "utf8", env: { ...process.env, GOFLAGS: "-mod=readonly" } });
     if (r.status !== 0) {
-      const last = (r.stderr || r.stdout).trim().split("\n").filter((l) => l.trim()).slice(-2).join(" ").replace(/\s+/g, " ");
-      return `go ${args.join(" ")} failed: ${last}`;
+      const last = (r.stderr || r.stdout || String(r.error)).trim().split("\n").filter((l) => l.trim()).slice(-2).join(" ").replace(/\s+/g, " ");
+      return `(cd tools/${module} && go ${args.join(" ")}) failed: ${last}`;
     }
   }
   return undefined;
 }
 
-export function main(): number {
+/** The directory holding `pulumi` and its nodejs language host, building them when needed; throws ToolchainError. */
+export function toolchainDir(log: (line: string) => void = () => {}): string {
   const version = pinnedVersion();
   const found = onPath(version);
-  if (found) {
-    process.stdout.write(`${found}\n`);
-    return 0;
-  }
+  if (found) return found;
   const dir = path.join(cacheDir(version), "bin");
-  const ready = () => existsSync(path.join(dir, exe("pulumi"))) && existsSync(path.join(dir, exe("pulumi-language-nodejs")));
-  if (!ready()) {
-    process.stderr.write(`cdb toolchain: building Pulumi v${version} from the Go module proxy into ${dir} (one time)\n`);
-    const problem = build(version, dir);
-    if (problem) {
-      process.stderr.write(`cdb toolchain: cannot build Pulumi v${version}: ${problem}\n`);
-      return EXIT_CANNOT_BUILD;
-    }
+  if (existsSync(path.join(dir, exe("pulumi"))) && existsSync(path.join(dir, exe("pulumi-language-nodejs"))) && existsSync(path.join(dir, exe(LEGACY_HOST)))) return dir;
+  log(`cdb toolchain: building Pulumi v${version} from the Go module proxy into ${dir} (one time)`);
+  // Built beside the cache and moved in whole: a broken build never looks ready.
+  const partial = `${dir}.partial-${process.pid}`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  const problem = build(version, partial);
+  if (problem) {
+    rmSync(partial, { recursive: true, force: true });
+    throw new ToolchainError(`cannot build Pulumi v${version}: ${problem}`);
   }
-  process.stdout.write(`${dir}\n`);
-  return 0;
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(partial, dir);
+  return dir;
+}
+
+export class ToolchainError extends Error {
+  override name = "ToolchainError";
+}
+
+export function main(): number {
+  try {
+    process.stdout.write(`${toolchainDir((l) => process.stderr.write(l + "\n"))}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`cdb toolchain: ${(e as Error).message}\n`);
+    return e instanceof ToolchainError ? EXIT_CANNOT_BUILD : 3;
+  }
 }
 
 if (require.main === module) process.exitCode = main();

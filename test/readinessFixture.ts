@@ -29,13 +29,12 @@ export function liveConfigYaml(overrides: Record<string, unknown> = {}): string 
   return stringify({ config });
 }
 
-export function makeFixture(now = new Date()): Fixture {
-  const base = path.join(REPO_ROOT, ".tmp");
-  mkdirSync(base, { recursive: true });
-  const dir = mkdtempSync(path.join(base, "readiness-"));
-  const liveConfig = path.join(dir, "Pulumi.live.yaml");
-  writeFileSync(liveConfig, liveConfigYaml());
-  const digest = configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan);
+/**
+ * A complete evidence file's content for a stack whose config digest is
+ * `digest`: every attested item, each artifact written into `dir` (which must
+ * lie inside `root`, the repository the gate reads artifacts from).
+ */
+export function completeEvidence(dir: string, digest: string, now: Date, root = REPO_ROOT): Omit<Evidence, "file"> {
   const at = new Date(now.getTime() - 2 * 86_400_000).toISOString();
   const items: Evidence["items"] = {};
   for (const item of loadCatalog().items) {
@@ -47,11 +46,21 @@ export function makeFixture(now = new Date()): Fixture {
       const file = path.join(dir, `${item.id}.txt`);
       const content = `evidence for ${item.id}\n`;
       writeFileSync(file, content);
-      entry.artifacts = [{ path: path.relative(REPO_ROOT, file).split(path.sep).join("/"), sha256: createHash("sha256").update(content).digest("hex") }];
+      entry.artifacts = [{ path: path.relative(root, file).split(path.sep).join("/"), sha256: createHash("sha256").update(content).digest("hex") }];
     }
     items[item.id] = entry;
   }
-  const evidence = { version: 1 as const, stack: "live", configDigest: digest, items };
+  return { version: 1 as const, stack: "live", configDigest: digest, items };
+}
+
+export function makeFixture(now = new Date()): Fixture {
+  const base = path.join(REPO_ROOT, ".tmp");
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(path.join(base, "readiness-"));
+  const liveConfig = path.join(dir, "Pulumi.live.yaml");
+  writeFileSync(liveConfig, liveConfigYaml());
+  const digest = configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan);
+  const evidence = completeEvidence(dir, digest, now);
   const evidenceFile = path.join(dir, "live.evidence.yaml");
   const write = (e: unknown = evidence) => {
     writeFileSync(evidenceFile, typeof e === "string" ? e : stringify(e));

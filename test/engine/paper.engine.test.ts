@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { engineWorkspace, type EngineWorkspace } from "./workspace";
+
+// The paper stack through the real Pulumi CLI, language host and policy
+// analyzer, with STAND-IN docker and random providers (they echo inputs and
+// start no container).
+
+const PASSPHRASE = "engine-paper-passphrase";
+const MEXC = { key: "paper-mexc-key-QQ11", secret: "paper-mexc-secret-RR22" };
+let ws: EngineWorkspace;
+
+const passwords = async (): Promise<string[]> => {
+  const r = await ws.pulumi(["stack", "export", "-s", "paper", "--show-secrets"]);
+  expect(r.code, r.stderr).toBe(0);
+  const resources = (JSON.parse(r.stdout) as { deployment: { resources?: { type: string; outputs?: { result?: string } }[] } }).deployment.resources ?? [];
+  return resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword").map((x) => x.outputs!.result!);
+};
+
+beforeAll(async () => {
+  ws = await engineWorkspace(PASSPHRASE);
+  const init = await ws.pulumi(["stack", "init", "paper"]);
+  expect(init.code, init.stderr).toBe(0);
+  for (const [k, v] of [["mexcApiKey", MEXC.key], ["mexcApiSecret", MEXC.secret]] as const) {
+    const r = await ws.pulumi(["config", "set", "-s", "paper", "--secret", `cdb:${k}`, v]);
+    expect(r.code, r.stderr).toBe(0);
+  }
+});
+afterAll(() => ws?.dispose());
+
+describe("paper stack on the real engine (stand-in providers)", () => {
+  it("previews a new stack with the policy pack and passes every policy", async () => {
+    const r = await ws.pulumi(["preview", "-s", "paper", "--policy-pack", "policies"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Policies:\s+✅ cdb@v0\.1\.0/);
+    expect(r.stdout + r.stderr).not.toContain("could not be evaluated");
+    expect(r.stdout).toMatch(/\+ \d+ to create/);
+  });
+
+  it("updates with the policy pack, creating every container through the provider", async () => {
+    const r = await ws.pulumi(["up", "-s", "paper", "--yes", "--policy-pack", "policies"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const created = ws.standinOps().filter((o) => o.op === "create" && o.type === "docker:index/container:Container").map((o) => o.name);
+    for (const s of ["redis", "postgres", "execution", "risk", "signal", "paper_runner"]) expect(created).toContain(`cdbpaper_${s}`);
+    // Paper never declares a container that trades for real.
+    const envs = ws.standinOps().filter((o) => o.type === "docker:index/container:Container").flatMap((o) => (o.inputs.envs as string[] | undefined) ?? []);
+    expect(envs).toContain("MOCK_TRADING=true");
+    expect(envs).not.toContain("MOCK_TRADING=false");
+  });
+
+  it("reports no changes on a second update (generated passwords are stable)", async () => {
+    const before = await passwords();
+    const opsBefore = ws.standinOps().length;
+    const r = await ws.pulumi(["up", "-s", "paper", "--yes", "--expect-no-changes", "--policy-pack", "policies"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(ws.standinOps().length).toBe(opsBefore);
+    expect(await passwords()).toEqual(before);
+  });
+
+  it("keeps generated passwords and MEXC values out of the state file and the stack outputs", async () => {
+    const secrets = [...(await passwords()), MEXC.key, MEXC.secret];
+    expect(secrets.length).toBeGreaterThanOrEqual(5);
+    for (const s of secrets) expect(s.length).toBeGreaterThan(8);
+    const state = ws.stateText("paper");
+    const outputs = await ws.pulumi(["stack", "output", "-s", "paper", "--json", "--show-secrets"]);
+    expect(outputs.code).toBe(0);
+    expect(outputs.stdout).toContain("cdbpaper_execution");
+    for (const s of secrets) {
+      expect(state).not.toContain(s);
+      expect(outputs.stdout).not.toContain(s);
+    }
+    // The secrets are in state, encrypted: the check above is not vacuous.
+    expect(state).toContain("ciphertext");
+  });
+
+  it("refuses a wrong passphrase with Pulumi's message and changes nothing", async () => {
+    const state = ws.stateText("paper");
+    const ops = ws.standinOps().length;
+    const r = await ws.pulumi(["up", "-s", "paper", "--yes", "--policy-pack", "policies"], { env: { PULUMI_CONFIG_PASSPHRASE: "not-the-passphrase" } });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/incorrect passphrase/i);
+    expect(ws.stateText("paper")).toBe(state);
+    expect(ws.standinOps().length).toBe(ops);
+  });
+
+  it("destroys to an empty stack", async () => {
+    const r = await ws.pulumi(["destroy", "-s", "paper", "--yes"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const deleted = ws.standinOps().filter((o) => o.op === "delete").map((o) => o.name);
+    expect(deleted).toContain("cdbpaper_execution");
+    const exp = await ws.pulumi(["stack", "export", "-s", "paper"]);
+    expect((JSON.parse(exp.stdout) as { deployment: { resources?: unknown[] } }).deployment.resources ?? []).toEqual([]);
+  });
+});

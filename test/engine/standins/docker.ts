@@ -1,0 +1,18 @@
+import * as pulumi from "@pulumi/pulumi";
+import { standinProvider } from "./standinProvider";
+
+// STAND-IN for the docker provider (engine tests only): echoes inputs, starts
+// no container. A built image reports its name and a made-up digest.
+
+void pulumi.provider.main(
+  standinProvider({
+    version: "5.2.0",
+    computed: (type, inputs) =>
+      type === "docker:index/image:Image"
+        ? { repoDigest: `${String(inputs.imageName)}@sha256:${"0".repeat(64)}` }
+        : type === "docker:index/remoteImage:RemoteImage"
+          ? { imageId: `sha256:${"0".repeat(64)}`, repoDigest: String(inputs.name) }
+          : {},
+  }),
+  process.argv.slice(2),
+);

@@ -1,0 +1,99 @@
+import { spawn } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { REPO_ROOT } from "../../readiness/catalog";
+import { toolchainDir } from "../../scripts/toolchain";
+import type { StandinOp } from "./standins/standinProvider";
+
+// A throwaway place for one engine test file: a copy of the Pulumi project
+// (stack config files get encryption salts and settings written into them),
+// its own PULUMI_HOME with the STAND-IN docker and random plugins installed
+// under their real names and versions, and a file backend. The real Pulumi
+// CLI, language host and policy analyzer run against it.
+
+/** What the project's Pulumi program and policy pack need at run time. */
+const PROJECT_FILES = ["Pulumi.yaml", "Pulumi.paper.yaml", "Pulumi.live.yaml", "package.json", "tsconfig.json", "stacks", "model", "config", "components", "monitoring", "readiness", "policies"];
+
+/** The provider plugins the program requires, at the versions of package.json. */
+const STANDINS = { docker: "5.2.0", random: "4.21.2" } as const;
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface EngineWorkspace {
+  /** The project copy: run pulumi here. */
+  project: string;
+  env: NodeJS.ProcessEnv;
+  pulumi(args: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string }): Promise<Run>;
+  /** Every create/update/delete the stand-in providers saw, in order. */
+  standinOps(): StandinOp[];
+  /** The state file of a stack, as stored by the file backend. */
+  stateText(stack: string): string;
+  dispose(): void;
+}
+
+const NODE = process.execPath;
+const TSX_CLI = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+
+export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 240_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+export async function engineWorkspace(passphrase: string): Promise<EngineWorkspace> {
+  const bin = toolchainDir();
+  const root = mkdtempSync(path.join(os.tmpdir(), "cdb-engine-"));
+  const project = path.join(root, "project");
+  for (const f of PROJECT_FILES) cpSync(path.join(REPO_ROOT, f), path.join(project, f), { recursive: true, filter: (src) => !/\.test\.ts$/.test(src) && !src.includes(`${path.sep}.tmp`) && !/\.evidence\.yaml$/.test(src) });
+  symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "junction");
+  const standinLog = path.join(root, "standin-ops.jsonl");
+  mkdirSync(path.join(root, "state"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: [bin, path.dirname(NODE), process.env.PATH].join(path.delimiter),
+    PULUMI_HOME: path.join(root, "pulumi-home"),
+    PULUMI_BACKEND_URL: pathToFileURL(path.join(root, "state")).href,
+    PULUMI_CONFIG_PASSPHRASE: passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // Only the plugins installed below, never one found on PATH.
+    PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+    CDB_STANDIN_LOG: standinLog,
+  };
+  delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  delete env.CDB_EVIDENCE_FILE;
+  const pulumi = (args: string[], o: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
+    run(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: project, env: { ...env, ...o.env }, input: o.input });
+  for (const [name, version] of Object.entries(STANDINS)) {
+    const launcher = path.join(root, `${name}-standin`);
+    writeFileSync(launcher, `#!/bin/sh\nexec "${NODE}" "${TSX_CLI}" "${path.join(__dirname, "standins", `${name}.ts`)}" "$@"\n`);
+    chmodSync(launcher, 0o755);
+    const r = await pulumi(["plugin", "install", "resource", name, version, "--file", launcher]);
+    if (r.code !== 0) throw new Error(`installing the ${name} stand-in failed: ${r.stderr}`);
+  }
+  return {
+    project,
+    env,
+    pulumi,
+    standinOps: () => (existsSync(standinLog) ? readFileSync(standinLog, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as StandinOp) : []),
+    stateText: (stack) => readFileSync(path.join(root, "state", ".pulumi", "stacks", "cdb", `${stack}.json`), "utf8"),
+    dispose: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
