@@ -12,8 +12,11 @@ let ws: EngineWorkspace;
 const passwords = async (): Promise<string[]> => {
   const r = await ws.pulumi(["stack", "export", "-s", "paper", "--show-secrets"]);
   expect(r.code, r.stderr).toBe(0);
-  const resources = (JSON.parse(r.stdout) as { deployment: { resources?: { type: string; outputs?: { result?: string } }[] } }).deployment.resources ?? [];
-  return resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword").map((x) => x.outputs!.result!);
+  type Shown = { plaintext: string };
+  const resources = (JSON.parse(r.stdout) as { deployment: { resources?: { type: string; outputs?: { result?: Shown } }[] } }).deployment.resources ?? [];
+  // --show-secrets shows a secret as {<sig>: <secret sig>, plaintext: <JSON text>}.
+  return resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword").map((x) => JSON.parse(x.outputs!.result!.plaintext) as string)
+    .sort();
 };
 
 beforeAll(async () => {

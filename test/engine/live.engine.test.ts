@@ -1,0 +1,109 @@
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { stringify } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SERVICE_NAMES } from "../../config/services";
+import { keyFingerprint } from "../../config/schema";
+import { configDigest } from "../../readiness/digest";
+import { unsatisfied } from "../../readiness/evaluate";
+import { runGate } from "../../readiness/gate";
+import { loadStackConfigFile, viewOf } from "../../readiness/stackView";
+import { completeEvidence } from "../readinessFixture";
+import type { StandinOp } from "./standins/standinProvider";
+import { engineWorkspace, type EngineWorkspace } from "./workspace";
+
+// The live stack through the real Pulumi CLI, language host and policy
+// analyzer, completed as an operator would, with STAND-IN docker and random
+// providers (they echo inputs and start no container).
+
+const PASSPHRASE = "engine-live-passphrase";
+const KEY = "mx0-live-key-ENGINE-1111";
+const SECRET = "mx0-live-secret-ENGINE-2222";
+let ws: EngineWorkspace;
+let configFile: string;
+let evidenceFile: string;
+
+const digestOf = (i: number) => `sha256:${i.toString(16).padStart(64, "0")}`;
+const output = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
+
+async function pulumiOk(args: string[]): Promise<void> {
+  const r = await ws.pulumi(args);
+  expect(r.code, output(r)).toBe(0);
+}
+
+/** Any container input that makes it trade for real, as the stand-in provider received it. */
+const tradesForReal = (o: StandinOp) =>
+  o.type === "docker:index/container:Container" &&
+  ((o.inputs.envs as string[] | undefined) ?? []).some((e) => /^(MOCK_TRADING=(?!true$)|USE_REAL_BALANCE=(?!false$)|DRY_RUN=(?!true$)|CONFIRM_LIVE_TRADING=)/.test(e));
+
+function writeEvidence(): void {
+  const dir = path.join(ws.project, "readiness", "engine-artifacts");
+  mkdirSync(dir, { recursive: true });
+  const digest = configDigest(viewOf(loadStackConfigFile("live", configFile)).plan);
+  writeFileSync(evidenceFile, stringify(completeEvidence(dir, digest, new Date(), ws.project)));
+}
+
+beforeAll(async () => {
+  ws = await engineWorkspace(PASSPHRASE);
+  configFile = path.join(ws.project, "Pulumi.live.yaml");
+  evidenceFile = path.join(ws.project, "readiness", "live.evidence.yaml");
+  await pulumiOk(["stack", "init", "live"]);
+  await pulumiOk(["config", "set", "-s", "live", "--secret", "cdb:mexcApiKey", KEY]);
+  await pulumiOk(["config", "set", "-s", "live", "--secret", "cdb:mexcApiSecret", SECRET]);
+  await pulumiOk(["config", "set", "-s", "live", "cdb:mexcKeyFingerprint", keyFingerprint(KEY)]);
+  for (const [i, s] of SERVICE_NAMES.entries()) await pulumiOk(["config", "set", "-s", "live", "--path", `cdb:images.${s}`, `registry.example/cdb/${s}@${digestOf(i + 1)}`]);
+});
+afterAll(() => ws?.dispose());
+
+describe("live stack on the real engine (stand-in providers)", () => {
+  it("refuses a preview without evidence, naming every unsatisfied item under live-readiness", async () => {
+    const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
+    expect(r.code).not.toBe(0);
+    const text = output(r);
+    expect(text).not.toContain("could not be evaluated");
+    expect(text).toContain("[mandatory]  live-readiness");
+    const open = unsatisfied(runGate({ stack: "live", configFiles: { live: configFile }, evidenceFile: undefined }).verdict).map((i) => i.id);
+    expect(open.length).toBeGreaterThan(10);
+    for (const id of open) expect(text).toContain(`live-readiness: ${id} `);
+  });
+
+  it("with `up --skip-preview` and no evidence, creates no container that trades for real", async () => {
+    const r = await ws.pulumi(["up", "-s", "live", "--yes", "--skip-preview", "--policy-pack", "policies"]);
+    expect(r.code).not.toBe(0);
+    const created = ws.standinOps().filter((o) => o.op === "create" && o.type === "docker:index/container:Container");
+    // The update ran (the check is not vacuous), but no trader was among what it created.
+    expect(created.length).toBeGreaterThan(5);
+    expect(created.filter(tradesForReal).map((o) => o.name)).toEqual([]);
+  });
+
+  it("passes with complete, fresh evidence bound to the config digest", async () => {
+    writeEvidence();
+    const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stdout).toMatch(/Policies:\s+✅ cdb@v0\.1\.0/);
+    // Ready, so the program declares the traders, and the pack let them pass.
+    expect(r.stdout).toContain("cdb_execution");
+  });
+
+  it("refuses again after one risk limit changes (the evidence is bound to the old digest)", async () => {
+    await pulumiOk(["config", "set", "-s", "live", "--path", "--type", "float", "cdb:risk.maxPositionPct", "0.05"]);
+    const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
+    expect(r.code).not.toBe(0);
+    expect(output(r)).toMatch(/live-readiness: .*configDigest|config digest/i);
+    expect(output(r)).not.toContain("could not be evaluated");
+  });
+
+  it("reports a throwing policy as a mandatory violation, not an advisory", async () => {
+    // At the same relative path, so that its import of the project's guard resolves.
+    const pack = path.join(ws.project, "test", "engine", "throwing-pack");
+    rmSync(pack, { recursive: true, force: true });
+    cpSync(path.join(__dirname, "throwing-pack"), pack, { recursive: true });
+    await pulumiOk(["stack", "init", "paper"]);
+    const r = await ws.pulumi(["preview", "-s", "paper", "--policy-pack", pack]);
+    expect(r.code).not.toBe(0);
+    const text = output(r);
+    expect(text).toContain("[mandatory]  always-throws");
+    expect(text).toContain("always-throws could not be evaluated, so it refuses: TypeError: deliberate failure for the engine suite");
+    expect(text).not.toContain("[advisory]");
+  });
+});
