@@ -26,6 +26,7 @@ export class Secrets extends pulumi.ComponentResource {
     const postgres = password("postgres-password");
     const grafana = password("grafana-password");
     const configured = Object.fromEntries(
+      // An unset setting is never uploaded (the plan leaves its file out); "" only fills the map.
       Object.entries(SECRET_FILE_OF_SETTING).map(([key, file]) => [file, args.setting(key as SecretSetting) ?? pulumi.secret("")]),
     ) as Record<SecretName, pulumi.Output<string>>;
     this.values = {
@@ -33,6 +34,8 @@ export class Secrets extends pulumi.ComponentResource {
       redis_password: redis,
       postgres_password: postgres,
       grafana_password: grafana,
+      // redis_exporter reads REDIS_PASSWORD_FILE as a JSON map of address to password.
+      redis_exporter_passwords: pulumi.secret(redis.apply((pw) => JSON.stringify({ "redis://cdb_redis:6379": pw }))),
       postgres_password_dsn: pulumi.secret(
         pulumi.interpolate`postgresql://${args.postgresUser}:${postgres}@cdb_postgres:5432/${args.postgresDatabase}?sslmode=disable`,
       ),

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { cdbConfigSchema, keyFingerprint, missingImageSources, SECRET_SETTINGS, type CdbConfig, type SecretSetting } from "./schema";
+import { cdbConfigSchema, configWarnings, keyFingerprint, missingImageSources, SECRET_SETTINGS, type CdbConfig, type SecretSetting } from "./schema";
 
 export const NAMESPACE = "cdb";
 
@@ -26,6 +26,8 @@ export interface LoadedConfig {
   config: CdbConfig;
   /** Secret settings that are set (their values stay with Pulumi, never here). */
   secretsSet: ReadonlySet<SecretSetting>;
+  /** Settings that load but will not act as written (see configWarnings). */
+  warnings: string[];
 }
 
 const REQUIRED_SECRETS_LIVE: readonly SecretSetting[] = ["mexcApiKey", "mexcApiSecret"];
@@ -88,7 +90,7 @@ export function loadConfig(
     }
   }
   if (problems.length > 0 || !config) throw new ConfigError(problems);
-  return { stack, config, secretsSet };
+  return { stack, config, secretsSet, warnings: configWarnings(config) };
 }
 
 /** Pulumi hands structured values over as JSON text and scalars as strings. */

@@ -6,7 +6,12 @@ import { APP_SERVICES, SERVICE_NAMES, type SecretName, type ServiceName } from "
 // part of it: their values must never reach a validation message, so they
 // are checked for presence only (see ./load.ts).
 
+/** Regimes an allocation rule may name (upstream's dev.yml uses all six). */
 export const REGIMES = ["STEADY_BULLISH", "TREND", "VOLATILE_RANGE", "RANGE", "HIGH_VOL_CHAOTIC", "UNKNOWN"] as const;
+/** The only regimes the regime service emits; a share for any other is never used. */
+export const EMITTED_REGIMES = ["TREND", "RANGE", "HIGH_VOL_CHAOTIC", "UNKNOWN"] as const;
+/** The role the vendored schema.sql grants its tables to. */
+export const SCHEMA_ROLE = "claire_user";
 
 /** The runbook's early-live cap: no allocation share above 2 % while live is young. */
 export const EARLY_LIVE_MAX_ALLOC_CAP = 0.02;
@@ -44,9 +49,13 @@ export const SECRET_FILE_OF_SETTING = {
   alertEmailTo: "alert_email_to",
 } as const satisfies Record<SecretSetting, SecretName>;
 
+/** dev.yml's rules without the two regimes the regime service never emits (they only drew a warning). */
 export const DEFAULT_ALLOCATION_RULES = {
-  paper: { STEADY_BULLISH: 0.3, TREND: 0.3, VOLATILE_RANGE: 0.1, RANGE: 0.1, HIGH_VOL_CHAOTIC: 0.02, UNKNOWN: 0.0 },
+  paper: { TREND: 0.3, RANGE: 0.1, HIGH_VOL_CHAOTIC: 0.02, UNKNOWN: 0.0 },
 };
+
+const positive = (what = "must be > 0") => z.number({ error: what }).positive(what);
+const wholePositive = () => z.number({ error: "must be a whole number > 0" }).int("must be a whole number > 0").positive("must be a whole number > 0");
 
 export const cdbConfigSchema = z
   .object({
@@ -92,6 +101,32 @@ export const cdbConfigSchema = z
       .prefault({}),
     paperTradingDurationDays: z.number().int().positive("must be > 0").default(14),
     /**
+     * cdb_signal. dev.yml's thresholds: with the code's defaults (3.0 / 100000)
+     * no signal ever passes, so no order is ever placed.
+     */
+    signal: z
+      .object({
+        strategyId: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a strategy id").default("paper"),
+        thresholdPct: positive().default(0.005),
+        minVolume: z.number({ error: "must be >= 0" }).gte(0, "must be >= 0").default(0),
+      })
+      .strict()
+      .prefault({}),
+    /** cdb_regime's ADX/ATR classification (dev.yml values). */
+    regime: z
+      .object({
+        adxPeriod: wholePositive().default(14),
+        atrPeriod: wholePositive().default(14),
+        adxTrendThreshold: positive().default(25),
+        adxRangeThreshold: positive().default(20),
+        atrHighVolThreshold: positive().default(2),
+        confirmationBars: wholePositive().default(3),
+      })
+      .strict()
+      .prefault({}),
+    /** SMTP relay (host:port) for alert e-mail from Grafana and Alertmanager. */
+    smtpHost: z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, "must be host:port").default("smtp.gmail.com:587"),
+    /**
      * First 16 hex digits of sha256(MEXC API key), in plain config so that
      * swapping the key changes the config digest and voids the evidence
      * (the readiness CLI cannot decrypt the key itself). Checked against the
@@ -101,6 +136,31 @@ export const cdbConfigSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    // signal publishes under this id; allocation has no rule for an unknown one, so risk blocks every order.
+    if (!(cfg.signal.strategyId in cfg.allocation.rules)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["signal", "strategyId"],
+        message: `must be a strategy of cdb:allocation.rules (${Object.keys(cfg.allocation.rules).join(", ") || "none"})`,
+        input: cfg.signal.strategyId,
+      });
+    }
+    if (cfg.postgres.user !== SCHEMA_ROLE) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["postgres", "user"],
+        message: `must be ${SCHEMA_ROLE}: the trading system's schema.sql grants its tables to that role, so PostgreSQL's init fails for any other`,
+        input: cfg.postgres.user,
+      });
+    }
+    if (cfg.regime.adxRangeThreshold >= cfg.regime.adxTrendThreshold) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["regime", "adxRangeThreshold"],
+        message: "must be below regime.adxTrendThreshold",
+        input: cfg.regime.adxRangeThreshold,
+      });
+    }
     if (cfg.mode !== "live") return;
     if (cfg.risk.earlyLiveMaxAlloc > EARLY_LIVE_MAX_ALLOC_CAP) {
       ctx.addIssue({
@@ -163,6 +223,16 @@ export type TradingMode = CdbConfig["mode"];
 export const keyFingerprint = (key: string): string => createHash("sha256").update(key.trim()).digest("hex").slice(0, 16);
 
 export const isPinnedByDigest = (image: string): boolean => DIGEST.test(image);
+
+/** Settings that load but cannot do what they say: shown to the operator, not refused. */
+export function configWarnings(cfg: CdbConfig): string[] {
+  const emitted: readonly string[] = EMITTED_REGIMES;
+  return Object.entries(cfg.allocation.rules).flatMap(([strategy, regimes]) =>
+    Object.keys(regimes)
+      .filter((r) => !emitted.includes(r))
+      .map((r) => `cdb:allocation.rules.${strategy}.${r} is never used: the regime service emits only ${EMITTED_REGIMES.join(", ")}`),
+  );
+}
 
 /** App services need an image or a source checkout; say which one is missing. */
 export function missingImageSources(cfg: CdbConfig): ServiceName[] {

@@ -6,6 +6,8 @@ export const SECRET_NAMES = [
   "redis_password",
   "postgres_password",
   "postgres_password_dsn",
+  /** redis_exporter's REDIS_PASSWORD_FILE: a JSON map {"redis://host:port": "password"}, not a plain password. */
+  "redis_exporter_passwords",
   "grafana_password",
   "mexc_api_key",
   "mexc_api_secret",
@@ -63,8 +65,23 @@ export interface ServiceSpec {
   paperHostPort?: number;
   /** Infra services run a public image; app services are built from the trading system's sources. */
   image?: string;
-  /** App services: build context relative to the trading system's checkout. */
-  sourcePath?: string;
+  /**
+   * App services: build context and Dockerfile, relative to the trading
+   * system's checkout. The Dockerfiles copy `core/` and `services/<svc>/`, so
+   * the context is the checkout root; only reports builds from its own folder.
+   */
+  build?: { context: string; dockerfile: string };
+  /**
+   * App services: the reference's start command. Given explicitly because the
+   * plan replaces the image's entrypoint with the secret-exporting shell, and
+   * Docker drops an image's CMD when its entrypoint is overridden.
+   */
+  start?: readonly string[];
+  /**
+   * Secrets the code reads from the environment only: exported as
+   * `<NAME uppercased>` inside the process by the start wrapper.
+   */
+  exports?: readonly SecretName[];
   secrets: readonly SecretName[];
   health?: HealthCheck;
   /** Services that must exist first; "healthy" waits for their health check. */
@@ -135,7 +152,8 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
   postgres_exporter: {
     port: 9187,
     image: "prometheuscommunity/postgres-exporter:v0.16.0",
-    secrets: ["postgres_password_dsn"],
+    // DATA_SOURCE_URI + USER + PASS_FILE: the exporter has no DATA_SOURCE_NAME_FILE.
+    secrets: ["postgres_password"],
     health: { kind: "http", path: "/" },
     dependsOn: [{ service: "postgres", until: "healthy" }],
     volumes: [],
@@ -145,7 +163,7 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
   redis_exporter: {
     port: 9121,
     image: "bitnami/redis-exporter:1.67.0",
-    secrets: ["redis_password"],
+    secrets: ["redis_exporter_passwords"],
     health: { kind: "http", path: "/health" },
     dependsOn: [{ service: "redis", until: "healthy" }],
     volumes: [],
@@ -154,16 +172,21 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
   },
   ws: {
     port: 8000,
-    sourcePath: "services/ws",
+    build: { context: ".", dockerfile: "services/ws/Dockerfile" },
+    start: ["python", "-u", "service.py"],
+    exports: ["redis_password", "postgres_password"],
     secrets: ["redis_password", "postgres_password"],
     health: { kind: "http", path: "/health" },
     dependsOn: infraFirst,
     volumes: [],
+    metricsPort: 8000,
     limits: { cpus: 0.5, memoryMb: 512 },
   },
   signal: {
     port: 8005,
-    sourcePath: "services/signal",
+    build: { context: ".", dockerfile: "services/signal/Dockerfile" },
+    start: ["python", "-m", "services.signal.service"],
+    exports: ["redis_password", "postgres_password"],
     secrets: ["redis_password", "postgres_password"],
     health: { kind: "http", path: "/health" },
     dependsOn: infraFirst,
@@ -173,7 +196,9 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
   },
   candles: {
     port: 8007,
-    sourcePath: "services/candles",
+    build: { context: ".", dockerfile: "services/candles/Dockerfile" },
+    start: ["python", "-u", "service.py"],
+    exports: ["redis_password"],
     secrets: ["redis_password"],
     health: { kind: "http", path: "/health" },
     dependsOn: [{ service: "redis", until: "healthy" }, { service: "ws", until: "started" }],
@@ -183,42 +208,59 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
   },
   regime: {
     port: 8008,
-    sourcePath: "services/regime",
+    build: { context: ".", dockerfile: "services/regime/Dockerfile" },
+    start: ["python", "-u", "service.py"],
+    exports: ["redis_password"],
     secrets: ["redis_password"],
     health: { kind: "http", path: "/health" },
     dependsOn: [{ service: "redis", until: "healthy" }, { service: "candles", until: "started" }],
     volumes: [],
+    metricsPort: 8008,
     limits: { cpus: 0.5, memoryMb: 512 },
   },
   allocation: {
     port: 8006,
-    sourcePath: "services/allocation",
+    build: { context: ".", dockerfile: "services/allocation/Dockerfile" },
+    start: ["python", "-u", "service.py"],
+    exports: ["redis_password"],
     secrets: ["redis_password"],
     health: { kind: "http", path: "/health" },
     dependsOn: [{ service: "redis", until: "healthy" }],
     volumes: [],
+    metricsPort: 8006,
     limits: { cpus: 0.5, memoryMb: 512 },
   },
   risk: {
     port: 8002,
-    sourcePath: "services/risk",
+    build: { context: ".", dockerfile: "services/risk/Dockerfile" },
+    start: ["python", "-m", "services.risk.service"],
+    exports: ["redis_password", "postgres_password", "mexc_api_key", "mexc_api_secret"],
     secrets: ["redis_password", "postgres_password", "mexc_api_key", "mexc_api_secret"],
+    health: { kind: "http", path: "/health" },
     dependsOn: infraFirst,
     volumes: [{ volume: "validation_data", path: "/app/data" }],
+    metricsPort: 8002,
     limits: { cpus: 0.5, memoryMb: 512 },
   },
   execution: {
     port: 8003,
-    sourcePath: "services/execution",
+    build: { context: ".", dockerfile: "services/execution/Dockerfile" },
+    start: ["python", "-u", "service.py"],
+    exports: ["redis_password", "postgres_password", "mexc_api_key", "mexc_api_secret"],
     secrets: ["redis_password", "postgres_password", "mexc_api_key", "mexc_api_secret"],
+    health: { kind: "http", path: "/health" },
     dependsOn: infraFirst,
     volumes: [],
     metricsPort: 8003,
     limits: { cpus: 0.5, memoryMb: 512 },
   },
   db_writer: {
-    sourcePath: "services/db_writer",
+    build: { context: ".", dockerfile: "services/db_writer/Dockerfile" },
+    start: ["python", "-u", "db_writer.py"],
+    exports: ["redis_password", "postgres_password"],
     secrets: ["redis_password", "postgres_password"],
+    // The image's own check pings Redis without a password and can never pass.
+    health: { kind: "shell", command: "kill -0 1" },
     dependsOn: infraFirst,
     volumes: [],
     metricsPort: 8010,
@@ -226,7 +268,9 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
   },
   paper_runner: {
     port: 8004,
-    sourcePath: "tools/paper_trading",
+    build: { context: ".", dockerfile: "tools/paper_trading/Dockerfile" },
+    start: ["python", "tools/paper_trading/service.py"],
+    exports: ["redis_password", "postgres_password"],
     secrets: ["redis_password", "postgres_password"],
     health: { kind: "http", path: "/health" },
     dependsOn: infraFirst,
@@ -234,8 +278,11 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     limits: { cpus: 0.5, memoryMb: 512 },
   },
   reports: {
-    sourcePath: "services/reports",
+    build: { context: "services/reports", dockerfile: "services/reports/Dockerfile" },
+    start: ["python", "daily_orders_summary.py"],
+    exports: [],
     secrets: ["postgres_password_dsn", "postgres_password", "smtp_user", "smtp_password", "smtp_from", "alert_email_to"],
+    health: { kind: "shell", command: "pgrep -f daily_orders_summary.py" },
     dependsOn: infraFirst,
     volumes: [],
     limits: { cpus: 0.25, memoryMb: 256 },

@@ -31,6 +31,7 @@ export interface ContainerInputs<S> {
   tmpfs?: Record<string, string>;
   cpus: string;
   memory: number;
+  memorySwap: number;
   /** Wait for the health check on create, so dependents start after a healthy service. */
   wait: boolean;
   waitTimeout?: number;
@@ -47,6 +48,20 @@ export interface InputOptions<S> {
 // container boundary, not file mode, keeps them private.
 const secretUploads = <S>(plan: ContainerPlan, secret: (name: SecretName) => S): Upload<S>[] =>
   plan.secrets.map((name) => ({ file: secretPath(name), content: secret(name), permissions: "0444" }));
+
+/**
+ * pulumi-docker 5.2.0 normalises on read: a whole CPU count comes back with a
+ * decimal point ("1" is read as "1.0"; "0.5" and "0.25" unchanged). Written in
+ * that form, the second `pulumi up` sees no diff (and does not replace).
+ */
+export const providerCpus = (cpus: number): string => (Number.isInteger(cpus) ? cpus.toFixed(1) : String(cpus));
+
+/**
+ * Docker sets swap to twice the memory limit when only memory is given, and
+ * the provider reads that back as memorySwap: declaring it avoids a diff that
+ * replaces the container on every update. 0 (unset) without a memory limit.
+ */
+export const providerMemorySwap = (memoryMb: number): number => (memoryMb > 0 ? 2 * memoryMb : 0);
 
 export function containerInputs<S>(plan: ContainerPlan, opts: InputOptions<S>): ContainerInputs<S> {
   const h = plan.hardening;
@@ -79,9 +94,10 @@ export function containerInputs<S>(plan: ContainerPlan, opts: InputOptions<S>): 
     readOnly: h?.readOnlyRoot ?? false,
     ...(h?.dropAllCapabilities ? { capabilities: { drops: ["ALL"] } } : {}),
     securityOpts: h?.noNewPrivileges ? ["no-new-privileges:true"] : [],
-    ...(h?.readOnlyRoot ? { tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" } } : {}),
-    cpus: String(plan.limits.cpus),
+    ...(plan.tmpfs ? { tmpfs: plan.tmpfs } : {}),
+    cpus: providerCpus(plan.limits.cpus),
     memory: plan.limits.memoryMb,
+    memorySwap: providerMemorySwap(plan.limits.memoryMb),
     wait: opts.waitForHealthy && plan.health !== undefined,
     ...(opts.waitForHealthy && plan.health ? { waitTimeout: 180 } : {}),
   };

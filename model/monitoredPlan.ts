@@ -1,6 +1,10 @@
-import type { CdbConfig } from "../config/schema";
+import type { CdbConfig, SecretSetting } from "../config/schema";
 import { monitoringFiles } from "../monitoring/files";
 import { planStack, type StackPlan } from "./plan";
 
-/** The plan every entry point uses: the containers plus their monitoring provisioning. */
-export const planStackWithMonitoring = (stack: string, cfg: CdbConfig): StackPlan => planStack(stack, cfg, monitoringFiles);
+/**
+ * The plan every entry point uses: the containers plus their monitoring provisioning.
+ * `configured`: the secret settings the stack sets (LoadedConfig.secretsSet).
+ */
+export const planStackWithMonitoring = (stack: string, cfg: CdbConfig, configured: ReadonlySet<SecretSetting> = new Set()): StackPlan =>
+  planStack(stack, cfg, monitoringFiles, configured);

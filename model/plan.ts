@@ -1,5 +1,8 @@
-import type { CdbConfig, TradingMode } from "../config/schema";
-import { alertmanagerScript } from "../monitoring/alertmanagerCommand";
+import path from "node:path";
+import { SECRET_FILE_OF_SETTING, type CdbConfig, type SecretSetting, type TradingMode } from "../config/schema";
+import { alertmanagerNoMailScript, alertmanagerScript } from "../monitoring/alertmanagerCommand";
+import { postgresInitFiles } from "./postgresInit";
+import { SECRETS_DIR, startScript, WRAPPER_ENTRYPOINT } from "./startCommand";
 import {
   canonicalName,
   isAppService,
@@ -15,7 +18,12 @@ import {
 // resources; the readiness CLI reads the same plan without starting Pulumi.
 // Keep this module free of @pulumi imports: the CLI's cold start depends on it.
 
-export type ImageSource = { kind: "ref"; ref: string } | { kind: "build"; context: string };
+/**
+ * `build`: paths as pulumi-docker takes them. It resolves `dockerfile`
+ * against the Pulumi project directory, not against the context, so both
+ * are the checkout path joined with the upstream relative path.
+ */
+export type ImageSource = { kind: "ref"; ref: string } | { kind: "build"; context: string; dockerfile: string };
 
 export interface ContainerFile {
   path: string;
@@ -49,6 +57,8 @@ export interface ContainerPlan {
    * volume. The carrier writes them to a volume this container mounts read-only.
    */
   secretsCarrier?: string;
+  /** In-memory mounts (path → options): /tmp, and /app/logs where the code writes logs under a read-only root. */
+  tmpfs?: Record<string, string>;
   restart: "unless-stopped" | "on-failure";
   hardening?: { readOnlyRoot: boolean; dropAllCapabilities: boolean; noNewPrivileges: true };
   limits: { cpus: number; memoryMb: number };
@@ -66,7 +76,7 @@ export interface StackPlan {
 }
 
 export const HOST_BIND_ADDRESS = "127.0.0.1";
-export const SECRETS_DIR = "/run/secrets";
+export { SECRETS_DIR };
 
 /**
  * `live` keeps the reference's names (`cdb_execution`), so the runbook's
@@ -80,6 +90,7 @@ export function physicalPrefix(stack: string, mode: TradingMode): string {
 
 /** The four flags the runbook switches by hand today; they follow the mode and nothing else. */
 export function tradingFlags(mode: TradingMode): Record<string, string> {
+  // CONFIRM_LIVE_TRADING is not among them: only execution reads it (see serviceEnv).
   const live = mode === "live";
   return {
     MOCK_TRADING: live ? "false" : "true",
@@ -95,7 +106,10 @@ export function tradingFlags(mode: TradingMode): Record<string, string> {
  * ("False", "0", "no" included) counts as live.
  */
 export const tradesForReal = (env: Readonly<Record<string, string>>): boolean =>
-  ("MOCK_TRADING" in env && env.MOCK_TRADING !== "true") || ("USE_REAL_BALANCE" in env && env.USE_REAL_BALANCE !== "false");
+  ("MOCK_TRADING" in env && env.MOCK_TRADING !== "true") ||
+  ("USE_REAL_BALANCE" in env && env.USE_REAL_BALANCE !== "false") ||
+  // Execution's own switch past its live safety gate: whatever its value, only a live executor carries it.
+  "CONFIRM_LIVE_TRADING" in env;
 
 export const secretPath = (name: SecretName): string => `${SECRETS_DIR}/${name}`;
 
@@ -108,11 +122,46 @@ function healthTest(service: ServiceName, check: HealthCheck, port: number | und
     : ["CMD-SHELL", `wget -q -O /dev/null ${url} || exit 1`];
 }
 
-function serviceEnv(service: ServiceName, cfg: CdbConfig): Record<string, string> {
+/** Python reads these as floats; dev.yml writes them with a decimal point ("25.0"). */
+const floatText = (n: number): string => (Number.isInteger(n) ? n.toFixed(1) : String(n));
+
+const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"] as const;
+
+/**
+ * LOG_LEVEL per app service. Execution logs its `Mode: LIVE|MOCK` line at
+ * INFO, which the runbook's verification greps for: it never logs above INFO.
+ */
+function logLevel(service: ServiceName, cfg: CdbConfig): string {
+  const base = cfg.mode === "live" ? "WARNING" : cfg.logLevel;
+  if (service !== "execution") return base;
+  return LOG_LEVELS.indexOf(base) > LOG_LEVELS.indexOf("INFO") ? "INFO" : base;
+}
+
+/** Secret files a service receives: generated ones always, configured ones only when set (no empty upload). */
+const SETTING_OF_FILE = new Map<SecretName, SecretSetting>(
+  Object.entries(SECRET_FILE_OF_SETTING).map(([setting, file]) => [file, setting as SecretSetting]),
+);
+export const settingOfSecret = (file: SecretName): SecretSetting | undefined => SETTING_OF_FILE.get(file);
+
+function deliveredSecrets(service: ServiceName, configured: ReadonlySet<SecretSetting>): SecretName[] {
+  return SERVICES[service].secrets.filter((f) => {
+    const setting = SETTING_OF_FILE.get(f);
+    return setting === undefined || configured.has(setting);
+  });
+}
+
+const SMTP_FOR_GRAFANA: readonly SecretName[] = ["smtp_user", "smtp_password", "smtp_from"];
+const SMTP_FOR_ALERTMANAGER: readonly SecretName[] = ["smtp_user", "smtp_password", "smtp_from", "alert_email_to"];
+const hasAll = (have: readonly SecretName[], want: readonly SecretName[]) => want.every((w) => have.includes(w));
+
+function serviceEnv(service: ServiceName, cfg: CdbConfig, secrets: readonly SecretName[]): Record<string, string> {
   const { risk, allocation } = cfg;
   const database = { POSTGRES_HOST: canonicalName("postgres"), POSTGRES_PORT: "5432", POSTGRES_DB: cfg.postgres.database, POSTGRES_USER: cfg.postgres.user };
   const redis = { REDIS_HOST: canonicalName("redis"), REDIS_PORT: "6379" };
+  // Every app service gets the connection settings, as in dev.yml.
+  const app = { ...redis, ...database };
   const flags = tradingFlags(cfg.mode);
+  const port = (s: ServiceName) => String(SERVICES[s].port);
   switch (service) {
     case "redis":
     case "prometheus":
@@ -125,42 +174,66 @@ function serviceEnv(service: ServiceName, cfg: CdbConfig): Record<string, string
         GF_SECURITY_ADMIN_USER: "admin",
         GF_SECURITY_ADMIN_PASSWORD__FILE: secretPath("grafana_password"),
         GF_USERS_ALLOW_SIGN_UP: "false",
-        GF_SMTP_ENABLED: "true",
-        GF_SMTP_USER__FILE: secretPath("smtp_user"),
-        GF_SMTP_PASSWORD__FILE: secretPath("smtp_password"),
-        GF_SMTP_FROM_ADDRESS__FILE: secretPath("smtp_from"),
+        // Grafana refuses to start when a __FILE points at nothing: mail only when every SMTP file exists.
+        ...(hasAll(secrets, SMTP_FOR_GRAFANA)
+          ? {
+              GF_SMTP_ENABLED: "true",
+              GF_SMTP_HOST: cfg.smtpHost,
+              GF_SMTP_USER__FILE: secretPath("smtp_user"),
+              GF_SMTP_PASSWORD__FILE: secretPath("smtp_password"),
+              GF_SMTP_FROM_ADDRESS__FILE: secretPath("smtp_from"),
+              GF_SMTP_FROM_NAME: "CDB Alerts",
+              GF_SMTP_STARTTLS_POLICY: "MandatoryStartTLS",
+            }
+          : { GF_SMTP_ENABLED: "false" }),
       };
     case "postgres_exporter":
-      return { DATA_SOURCE_NAME_FILE: secretPath("postgres_password_dsn") };
+      // The exporter has no DATA_SOURCE_NAME_FILE; URI + user + password file is its file-based form.
+      return {
+        DATA_SOURCE_URI: `${canonicalName("postgres")}:5432/${cfg.postgres.database}?sslmode=disable`,
+        DATA_SOURCE_USER: cfg.postgres.user,
+        DATA_SOURCE_PASS_FILE: secretPath("postgres_password"),
+      };
     case "redis_exporter":
-      return { REDIS_ADDR: `redis://${canonicalName("redis")}:6379`, REDIS_PASSWORD_FILE: secretPath("redis_password") };
+      return { REDIS_ADDR: `redis://${canonicalName("redis")}:6379`, REDIS_PASSWORD_FILE: secretPath("redis_exporter_passwords") };
     case "ws":
-      return { ...redis, ...database, WS_SOURCE: "mexc_pb", MEXC_SYMBOL: cfg.symbol };
+      return { ...app, WS_SOURCE: "mexc_pb", MEXC_SYMBOL: cfg.symbol };
     case "signal":
+      return {
+        ...app,
+        SIGNAL_STRATEGY_ID: cfg.signal.strategyId,
+        // Wiring: the code's default is 8001, Prometheus and the health check use the reference's port.
+        SIGNAL_PORT: port("signal"),
+        SIGNAL_THRESHOLD_PCT: String(cfg.signal.thresholdPct),
+        SIGNAL_MIN_VOLUME: String(cfg.signal.minVolume),
+      };
     case "db_writer":
-      return { ...redis, ...database };
+      return { ...app };
     case "candles":
-      return { ...redis, CANDLE_INTERVAL_SECONDS: "60", CANDLE_OUTPUT_STREAM: "stream.candles_1m" };
+      // 60 s belongs to the stream's name (candles_1m) and to regime's input: wiring, not a setting.
+      return { ...app, CANDLE_PORT: port("candles"), CANDLE_INTERVAL_SECONDS: "60", CANDLE_OUTPUT_STREAM: "stream.candles_1m" };
     case "regime":
       return {
-        ...redis,
-        REGIME_ADX_PERIOD: "14",
-        REGIME_ATR_PERIOD: "14",
-        REGIME_ADX_TREND_THRESHOLD: "25.0",
-        REGIME_ADX_RANGE_THRESHOLD: "20.0",
-        REGIME_ATR_HIGH_VOL_THRESHOLD: "2.0",
-        REGIME_CONFIRMATION_BARS: "3",
+        ...app,
+        REGIME_PORT: port("regime"),
+        REGIME_ADX_PERIOD: String(cfg.regime.adxPeriod),
+        REGIME_ATR_PERIOD: String(cfg.regime.atrPeriod),
+        REGIME_ADX_TREND_THRESHOLD: floatText(cfg.regime.adxTrendThreshold),
+        REGIME_ADX_RANGE_THRESHOLD: floatText(cfg.regime.adxRangeThreshold),
+        REGIME_ATR_HIGH_VOL_THRESHOLD: floatText(cfg.regime.atrHighVolThreshold),
+        REGIME_CONFIRMATION_BARS: String(cfg.regime.confirmationBars),
       };
     case "allocation":
       return {
-        ...redis,
+        ...app,
+        // Code and Dockerfile default to 8005, which is signal's port.
+        ALLOCATION_PORT: port("allocation"),
         ALLOCATION_RULES_JSON: JSON.stringify(allocation.rules),
         ALLOCATION_REGIME_MIN_STABLE_SECONDS: String(allocation.regimeMinStableSeconds),
       };
     case "risk":
       return {
-        ...redis,
-        ...database,
+        ...app,
         USE_REAL_BALANCE: flags.USE_REAL_BALANCE!,
         MEXC_TESTNET: flags.MEXC_TESTNET!,
         MAX_POSITION_PCT: String(risk.maxPositionPct),
@@ -170,23 +243,51 @@ function serviceEnv(service: ServiceName, cfg: CdbConfig): Record<string, string
         EARLY_LIVE_MAX_ALLOC: String(risk.earlyLiveMaxAlloc),
       };
     case "execution":
-      return { ...redis, ...database, ...flags };
+      // Unless DRY_RUN and MOCK_TRADING are both true, execution exits at start without CONFIRM_LIVE_TRADING=true.
+      return { ...app, ...flags, ...(tradesForReal(flags) ? { CONFIRM_LIVE_TRADING: "true" } : {}) };
     case "paper_runner":
-      return { ...redis, ...database, PAPER_TRADING_DURATION_DAYS: String(cfg.paperTradingDurationDays) };
+      return { ...app, PAPER_TRADING_DURATION_DAYS: String(cfg.paperTradingDurationDays) };
     case "reports":
-      return { ...database };
+      // It prints without flushing: unbuffered, or `docker logs` stays empty.
+      return { ...app, TZ: "UTC", PYTHONUNBUFFERED: "1", POSTGRES_DSN_FILE: secretPath("postgres_password_dsn") };
   }
 }
 
-function startCommand(service: ServiceName): { entrypoint?: string[]; command: string[] } | undefined {
+/** One line per secret setting a service wants but the stack does not configure. */
+function notConfiguredNotices(service: ServiceName, delivered: readonly SecretName[]): string[] {
+  return SERVICES[service].secrets
+    .filter((f) => !delivered.includes(f))
+    .map((f) => `${canonicalName(service)}: ${secretPath(f)} is not configured (cdb:${settingOfSecret(f)}), running without it`);
+}
+
+/**
+ * Redis: the kill switch is a stream (stream.bot_shutdown). allkeys-lru (upstream) may evict
+ * it under memory pressure, silently undoing a shutdown. volatile-lru evicts only keys with a
+ * TTL, and streams have none, so the stream survives; when nothing is evictable Redis refuses
+ * writes instead (an error the services see) rather than dropping data.
+ */
+export const REDIS_MAXMEMORY_POLICY = "volatile-lru";
+
+function startCommand(service: ServiceName, delivered: readonly SecretName[]): { entrypoint?: string[]; command: string[] } | undefined {
+  const spec = SERVICES[service];
+  if (spec.start !== undefined) {
+    const exports = (spec.exports ?? []).filter((s) => delivered.includes(s));
+    return { entrypoint: [...WRAPPER_ENTRYPOINT], command: [startScript({ exports, notices: notConfiguredNotices(service, delivered), start: spec.start })] };
+  }
   switch (service) {
     case "redis":
       // --requirepass reads the secret file inside the container; docker inspect shows only this line.
-      return { command: ["sh", "-c", `exec redis-server --appendonly yes --requirepass "$(cat ${secretPath("redis_password")})"`] };
+      return {
+        command: [
+          "sh",
+          "-c",
+          `exec redis-server --appendonly yes --requirepass "$(cat ${secretPath("redis_password")})" --maxmemory 256mb --maxmemory-policy ${REDIS_MAXMEMORY_POLICY}`,
+        ],
+      };
     case "alertmanager":
       // Alertmanager reads only the SMTP password from a file; the start script fills user, sender
       // and recipient in from theirs. The image's entrypoint is the alertmanager binary itself.
-      return { entrypoint: ["/bin/sh", "-c"], command: [alertmanagerScript()] };
+      return { entrypoint: ["/bin/sh", "-c"], command: [hasAll(delivered, SMTP_FOR_ALERTMANAGER) ? alertmanagerScript() : alertmanagerNoMailScript()] };
     default:
       return undefined;
   }
@@ -196,8 +297,10 @@ function imageSource(service: ServiceName, cfg: CdbConfig): ImageSource {
   const spec = SERVICES[service];
   const ref = cfg.images[service] ?? spec.image;
   if (ref !== undefined) return { kind: "ref", ref };
-  // loadConfig guarantees sourceDir for app services without an image.
-  return { kind: "build", context: `${cfg.sourceDir}/${spec.sourcePath}` };
+  // loadConfig guarantees sourceDir for app services without an image; every app service has a build.
+  const source = cfg.sourceDir!;
+  const build = spec.build!;
+  return { kind: "build", context: path.join(source, build.context), dockerfile: path.join(source, build.dockerfile) };
 }
 
 function hostPorts(service: ServiceName, cfg: CdbConfig): { internal: number; external: number }[] {
@@ -211,8 +314,19 @@ function hostPorts(service: ServiceName, cfg: CdbConfig): { internal: number; ex
 
 export type FilesForService = (service: ServiceName, plan: Pick<StackPlan, "stack" | "mode" | "networkName">, cfg: CdbConfig) => ContainerFile[];
 
-/** Declares every container of the stack from validated config. */
-export function planStack(stack: string, cfg: CdbConfig, filesFor: FilesForService = () => []): StackPlan {
+const TMPFS_OPTIONS = "rw,noexec,nosuid,size=64m";
+
+/**
+ * Declares every container of the stack from validated config.
+ * `configured`: the secret settings the stack sets; a service gets only
+ * those files (the real provider refuses an empty upload).
+ */
+export function planStack(
+  stack: string,
+  cfg: CdbConfig,
+  filesFor: FilesForService = () => [],
+  configured: ReadonlySet<SecretSetting> = new Set(),
+): StackPlan {
   const prefix = physicalPrefix(stack, cfg.mode);
   const live = cfg.mode === "live";
   const volumeName = (v: VolumeName | `${ServiceName}_secrets`) => `${prefix}${v}`;
@@ -221,15 +335,16 @@ export function planStack(stack: string, cfg: CdbConfig, filesFor: FilesForServi
     const spec = SERVICES[service];
     const app = isAppService(service);
     const readOnlyRoot = cfg.hardening && app;
+    const secrets = deliveredSecrets(service, configured);
     const volumes: ContainerPlan["volumes"] = spec.volumes.map((v) => ({ volumeName: volumeName(v.volume), path: v.path }));
-    const carried = readOnlyRoot && spec.secrets.length > 0;
+    const carried = readOnlyRoot && secrets.length > 0;
     if (carried) volumes.push({ volumeName: volumeName(`${service}_secrets`), path: SECRETS_DIR, readOnly: true });
-    const env = serviceEnv(service, cfg);
+    const env = serviceEnv(service, cfg, secrets);
     if (app) {
       env.ENV = live ? "production" : "development";
-      env.LOG_LEVEL = live ? "WARNING" : cfg.logLevel;
+      env.LOG_LEVEL = logLevel(service, cfg);
     }
-    const start = startCommand(service);
+    const start = startCommand(service, secrets);
     return {
       service,
       name: `${prefix}${service}`,
@@ -237,8 +352,8 @@ export function planStack(stack: string, cfg: CdbConfig, filesFor: FilesForServi
       image: imageSource(service, cfg),
       env,
       ...start,
-      secrets: [...spec.secrets],
-      files: filesFor(service, base, cfg),
+      secrets,
+      files: [...(service === "postgres" ? postgresInitFiles() : []), ...filesFor(service, base, cfg)],
       ports: hostPorts(service, cfg),
       ...(spec.health
         ? { health: { test: healthTest(service, spec.health, spec.port), interval: "15s", timeout: "5s", retries: 5, startPeriod: "20s" } }
@@ -246,6 +361,8 @@ export function planStack(stack: string, cfg: CdbConfig, filesFor: FilesForServi
       dependsOn: [...spec.dependsOn],
       volumes,
       ...(carried ? { secretsCarrier: `${prefix}${service}_secrets` } : {}),
+      // The services write logs under /app/logs (paper_runner at import): writable, root still read-only.
+      ...(readOnlyRoot ? { tmpfs: { "/tmp": TMPFS_OPTIONS, "/app/logs": TMPFS_OPTIONS } } : {}),
       restart: live ? "on-failure" : "unless-stopped",
       // Infra images write outside their volumes (pid files, sockets), so only app services get a read-only root.
       ...(cfg.hardening ? { hardening: { readOnlyRoot, dropAllCapabilities: app, noNewPrivileges: true as const } } : {}),
@@ -255,3 +372,4 @@ export function planStack(stack: string, cfg: CdbConfig, filesFor: FilesForServi
   const volumes = [...new Set(containers.flatMap((c) => c.volumes.map((v) => v.volumeName)))];
   return { ...base, ...(cfg.mexcKeyFingerprint ? { mexcKeyFingerprint: cfg.mexcKeyFingerprint } : {}), volumes, containers };
 }
+

@@ -2,12 +2,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "nod
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadConfig } from "../config/load";
-import { planStack, SECRETS_DIR as PLAN_SECRETS_DIR } from "../model/plan";
 import { alertmanagerTemplate, DEFAULT_SMTP_SMARTHOST } from "./alertmanager";
-import { alertmanagerScript, DEFAULT_SCRIPT_PATHS } from "./alertmanagerCommand";
+import { alertmanagerNoMailScript, alertmanagerScript, DEFAULT_SCRIPT_PATHS } from "./alertmanagerCommand";
 import { SMTP_PLACEHOLDERS } from "./alertmanagerPlaceholders";
-import { SECRETS_DIR } from "./paths";
 import { run, tempRoot, writeUnder } from "./testSupport";
 
 const substitute = (template: string, values: Record<string, string>): string =>
@@ -50,7 +47,6 @@ describe("alertmanager.yml template", () => {
       route: { receiver: "email" },
       receivers: [{ name: "email", email_configs: [{ to: "__ALERT_EMAIL_TO__" }] }],
     });
-    expect(SECRETS_DIR).toBe(PLAN_SECRETS_DIR);
   });
 
   it("takes the smarthost as a parameter", () => {
@@ -75,18 +71,24 @@ describe("alertmanager.yml template", () => {
   });
 });
 
-describe("alertmanager container command", () => {
-  it("is the command the plan gives the alertmanager container", () => {
-    const { config } = loadConfig("paper", new Map([["sourceDir", { value: "/src/cdb", secret: false }]]));
-    const plan = planStack("paper", config);
-    const am = plan.containers.find((c) => c.service === "alertmanager");
-    // The image's entrypoint is the alertmanager binary: the plan replaces it with a shell.
-    expect(am?.entrypoint).toEqual(["/bin/sh", "-c"]);
-    expect(am?.command).toEqual([alertmanagerScript()]);
+describe("alertmanager container scripts", () => {
+  it("start alertmanager with the rendered file from the image's template path", () => {
     expect(alertmanagerScript()).toContain(`exec /bin/alertmanager --config.file=/tmp/alertmanager.yml --storage.path=/alertmanager`);
     expect(DEFAULT_SCRIPT_PATHS.template).toBe("/etc/alertmanager/alertmanager.tmpl.yml");
-    // No secret value or env indirection in what `docker inspect` shows.
-    for (const c of plan.containers.filter((x) => x.service === "alertmanager")) expect(Object.keys(c.env)).toEqual([]);
+  });
+
+  it("without SMTP: says so, writes a config amtool accepts and starts alertmanager", () => {
+    const root = tempRoot();
+    const binary = writeUnder(root, "/bin/alertmanager", '#!/bin/sh\necho "started $*"\n');
+    chmodSync(binary, 0o755);
+    const rendered = join(root, "alertmanager.yml");
+    const r = run("sh", ["-c", alertmanagerNoMailScript({ ...DEFAULT_SCRIPT_PATHS, rendered, binary, storage: join(root, "data") })]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("SMTP is not configured (cdb:smtpUser");
+    expect(r.stdout).toContain(`started --config.file=${rendered}`);
+    const check = run("amtool", ["check-config", rendered]);
+    expect(check.output).toContain("SUCCESS");
+    expect(check.status).toBe(0);
   });
 });
 

@@ -45,3 +45,17 @@ export function alertmanagerScript(paths: AlertmanagerScriptPaths = DEFAULT_SCRI
     `exec ${paths.binary} --config.file=${paths.rendered} --storage.path=${paths.storage}`,
   ].join("\n");
 }
+
+/**
+ * Without SMTP settings there is nobody to mail: Alertmanager still runs (Prometheus keeps
+ * a target and the rules keep evaluating), routes to a receiver without integrations, and
+ * says so in its log instead of crash-looping on missing secret files.
+ */
+export function alertmanagerNoMailScript(paths: AlertmanagerScriptPaths = DEFAULT_SCRIPT_PATHS): string {
+  return [
+    "set -eu",
+    `echo "alertmanager: SMTP is not configured (cdb:smtpUser, cdb:smtpPassword, cdb:smtpFrom, cdb:alertEmailTo), alerts are not e-mailed" >&2`,
+    `printf 'route:\n  receiver: none\nreceivers:\n  - name: none\n' > ${paths.rendered}`,
+    `exec ${paths.binary} --config.file=${paths.rendered} --storage.path=${paths.storage}`,
+  ].join("\n");
+}

@@ -1,5 +1,5 @@
+import type { CdbConfig, TradingMode } from "../config/schema";
 import type { ServiceName } from "../config/services";
-import type { ContainerFile, FilesForService } from "../model/plan";
 import { alertmanagerTemplate } from "./alertmanager";
 import { alertRulesYaml, DEFAULT_THRESHOLDS } from "./alertRules";
 import { liveTradingDashboardJson } from "./dashboard";
@@ -14,8 +14,14 @@ import {
 } from "./paths";
 import { prometheusYaml } from "./prometheus";
 
+/** A file uploaded into a container. Structurally the plan's ContainerFile: monitoring sits below model/ and must not import it. */
+export interface ProvisionedFile {
+  path: string;
+  content: string;
+}
+
 /** Monitoring provisioning files uploaded into a container. */
-export const monitoringFiles: FilesForService = (service: ServiceName, plan, cfg): ContainerFile[] => {
+export const monitoringFiles = (service: ServiceName, plan: { stack: string; mode: TradingMode }, cfg: CdbConfig): ProvisionedFile[] => {
   switch (service) {
     case "prometheus":
       return [
@@ -27,7 +33,7 @@ export const monitoringFiles: FilesForService = (service: ServiceName, plan, cfg
         },
       ];
     case "alertmanager":
-      return [{ path: ALERTMANAGER_TEMPLATE_PATH, content: alertmanagerTemplate() }];
+      return [{ path: ALERTMANAGER_TEMPLATE_PATH, content: alertmanagerTemplate({ smtpSmarthost: cfg.smtpHost }) }];
     case "grafana":
       return [
         { path: GRAFANA_DATASOURCES_PATH, content: grafanaDatasourcesYaml({ postgresUser: cfg.postgres.user, postgresDatabase: cfg.postgres.database }) },

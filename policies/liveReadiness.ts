@@ -17,7 +17,7 @@ export const liveReadiness = stackPolicy({
     const ctx = stackContext();
     if (!ctx.live) return;
     const resources = args.resources.map((r) => ({ type: r.type, props: r.props as Record<string, unknown> }));
-    const plan = planStackWithMonitoring(ctx.stack, ctx.loaded.config);
+    const plan = planStackWithMonitoring(ctx.stack, ctx.loaded.config, ctx.loaded.secretsSet);
     reportGate(runGate({ stack: ctx.stack, target: { plan, resources } }), report, "live-readiness");
   },
 });

@@ -24,7 +24,7 @@ const SET = "<set>";
 const GENERATED = "<generated>";
 
 /** `plan` defaults to planning the config; the program passes the plan it already made. */
-export function viewOf(loaded: LoadedConfig, plan: StackPlan = planStackWithMonitoring(loaded.stack, loaded.config)): StackView {
+export function viewOf(loaded: LoadedConfig, plan: StackPlan = planStackWithMonitoring(loaded.stack, loaded.config, loaded.secretsSet)): StackView {
   const configured = new Map<SecretName, string>(
     Object.entries(SECRET_FILE_OF_SETTING).map(([setting, file]) => [file, loaded.secretsSet.has(setting as never) ? SET : ""]),
   );

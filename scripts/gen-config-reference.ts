@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { METRICS_END, METRICS_START, renderConfigReference, renderMetricContract, replaceBetween, TABLE_END, TABLE_START } from "../config/reference";
+import { renderConfigReference, replaceBetween, TABLE_END, TABLE_START } from "../config/reference";
+import { METRICS_END, METRICS_START, renderMetricContract } from "../monitoring/metricReference";
 
 const file = path.join(__dirname, "..", "README.md");
 let readme = readFileSync(file, "utf8");

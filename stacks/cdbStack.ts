@@ -1,7 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretSetting } from "../config/schema";
-import type { ServiceName } from "../config/services";
 import { Alertmanager } from "../components/alertmanager";
 import { AppImage } from "../components/appImage";
 import { AppService } from "../components/appService";
@@ -16,7 +15,8 @@ import { Secrets } from "../components/secrets";
 import type { ServiceArgs, ServiceComponent } from "../components/serviceContainer";
 import type { LoadedConfig } from "../config/load";
 import { awaitedHealthy } from "../model/containerArgs";
-import type { StackPlan } from "../model/plan";
+import { settingOfSecret, type StackPlan } from "../model/plan";
+import { SERVICES, type ServiceName } from "../config/services";
 
 type ComponentCtor = new (args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) => ServiceComponent;
 const INFRA_COMPONENTS: Partial<Record<ServiceName, ComponentCtor>> = {
@@ -37,6 +37,12 @@ export interface DeclaredStack {
 /** Declares every resource of a stack from its plan. */
 export function declareStack(loaded: LoadedConfig, plan: StackPlan, setting: (k: SecretSetting) => pulumi.Output<string> | undefined): DeclaredStack {
   const { config } = loaded;
+  for (const w of loaded.warnings) pulumi.log.warn(w);
+  // A service that lacks an optional secret says so in its own log; the deploy says it once up front.
+  for (const c of plan.containers) {
+    const missing = SERVICES[c.service].secrets.filter((s) => !c.secrets.includes(s));
+    if (missing.length > 0) pulumi.log.info(`${c.name} runs without ${missing.map((m) => `cdb:${settingOfSecret(m)}`).join(", ")} (not configured)`);
+  }
   const provider = config.dockerHost ? new docker.Provider("docker", { host: config.dockerHost }) : undefined;
   const opts = provider ? { providers: { docker: provider } } : {};
   const base = new NetworkAndVolumes("cdb", { networkName: plan.networkName, volumeNames: plan.volumes }, opts);
@@ -49,7 +55,7 @@ export function declareStack(loaded: LoadedConfig, plan: StackPlan, setting: (k:
     const image =
       c.image.kind === "ref"
         ? c.image.ref
-        : new AppImage(c.service, { context: c.image.context, tag: `${c.name}:local` }, opts).imageName;
+        : new AppImage(c.service, { context: c.image.context, dockerfile: c.image.dockerfile, tag: `${c.name}:local` }, opts).imageName;
     const dependsOn = [...Object.values(base.volumes), ...c.dependsOn.map((d) => containers[d.service]!.container)];
     const Ctor = INFRA_COMPONENTS[c.service] ?? AppService;
     containers[c.service] = new Ctor(

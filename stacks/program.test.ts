@@ -25,7 +25,7 @@ const delivered = (c: RecordedResource) => {
 };
 const secretFiles = (c: RecordedResource) => delivered(c).filter((u) => u.file.startsWith("/run/secrets/")).map((u) => u.file).sort();
 
-function sharedChecks(run: () => MockRunResult, prefix: string, secrets: () => string[]) {
+function sharedChecks(run: () => MockRunResult, prefix: string, secrets: () => string[], mexcConfigured: boolean) {
   it("declares every container with its canonical alias on the stack's network", () => {
     const c = byService(run(), prefix);
     expect(Object.keys(c).sort()).toEqual([...SERVICES].sort());
@@ -36,9 +36,15 @@ function sharedChecks(run: () => MockRunResult, prefix: string, secrets: () => s
 
   it("delivers secrets as files under /run/secrets and never as an environment value", () => {
     const c = byService(run(), prefix);
-    expect(secretFiles(c.execution!)).toEqual(
-      ["/run/secrets/mexc_api_key", "/run/secrets/mexc_api_secret", "/run/secrets/postgres_password", "/run/secrets/redis_password"],
-    );
+    // MEXC files only where the key is configured: the real provider refuses an empty upload.
+    expect(secretFiles(c.execution!)).toEqual([
+      ...(mexcConfigured ? ["/run/secrets/mexc_api_key", "/run/secrets/mexc_api_secret"] : []),
+      "/run/secrets/postgres_password",
+      "/run/secrets/redis_password",
+    ]);
+    for (const container of [...containers(run()), ...carriers(run())]) {
+      for (const u of uploads(container)) expect(u.content, `${container.inputs.name} ${u.file}`).not.toBe("");
+    }
     expect(secretFiles(c.reports!)).toContain("/run/secrets/postgres_password_dsn");
     expect(envOf(c.postgres!).POSTGRES_PASSWORD_FILE).toBe("/run/secrets/postgres_password");
     expect(envOf(c.grafana!).GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/grafana_password");
@@ -90,12 +96,13 @@ describe("paper stack (Pulumi mocks)", () => {
   beforeAll(async () => {
     run = current = await mockRun("paper", { sourceDir: "../claire-de-binare" });
   });
-  sharedChecks(() => run, "cdbpaper_", () => run.generatedSecrets);
+  sharedChecks(() => run, "cdbpaper_", () => run.generatedSecrets, false);
 
   it("forces mock mode explicitly on every container that reads the flags", () => {
     const c = byService(run, "cdbpaper_");
     expect(envOf(c.execution!)).toMatchObject({ MOCK_TRADING: "true", DRY_RUN: "true", USE_REAL_BALANCE: "false", MEXC_TESTNET: "true" });
     expect(envOf(c.risk!)).toMatchObject({ USE_REAL_BALANCE: "false", MEXC_TESTNET: "true" });
+    for (const x of containers(run)) expect(Object.keys(envOf(x)), String(x.inputs.name)).not.toContain("CONFIRM_LIVE_TRADING");
   });
 
   it("binds every service port on 127.0.0.1, Prometheus on 19090", () => {
@@ -107,11 +114,39 @@ describe("paper stack (Pulumi mocks)", () => {
     expect(c.db_writer!.inputs.ports).toEqual([]);
   });
 
-  it("builds app images from the checkout and restarts unless stopped", () => {
-    const images = run.resources.filter((r) => r.type === "docker:index/image:Image");
-    expect(images.map((i) => (i.inputs.build as { context: string }).context).sort()).toContain("../claire-de-binare/services/execution");
-    expect(images.map((i) => (i.inputs.build as { context: string }).context)).toContain("../claire-de-binare/tools/paper_trading");
+  it("builds app images like upstream: checkout root as context, the service's Dockerfile (reports: its folder)", () => {
+    const builds = Object.fromEntries(
+      run.resources
+        .filter((r) => r.type === "docker:index/image:Image")
+        .map((i) => [i.name, i.inputs.build as { context: string; dockerfile: string }]),
+    );
+    expect(Object.keys(builds).sort()).toEqual([...APP].sort());
+    for (const s of APP.filter((a) => a !== "reports")) {
+      const dir = s === "paper_runner" ? "tools/paper_trading" : `services/${s}`;
+      // pulumi-docker resolves the Dockerfile against the project directory, so it carries the checkout path.
+      expect(builds[s], s).toEqual({ context: "../claire-de-binare", dockerfile: `../claire-de-binare/${dir}/Dockerfile` });
+    }
+    expect(builds.reports).toEqual({ context: "../claire-de-binare/services/reports", dockerfile: "../claire-de-binare/services/reports/Dockerfile" });
     expect(byService(run, "cdbpaper_").execution!.inputs.restart).toBe("unless-stopped");
+  });
+
+  it("starts every app service with its reference command behind the secret-exporting shell", () => {
+    const c = byService(run, "cdbpaper_");
+    expect(c.signal!.inputs.entrypoints).toEqual(["/bin/sh", "-c"]);
+    expect(c.signal!.inputs.command).toEqual([
+      'REDIS_PASSWORD="$(cat /run/secrets/redis_password)" && export REDIS_PASSWORD && POSTGRES_PASSWORD="$(cat /run/secrets/postgres_password)" && export POSTGRES_PASSWORD && exec python -m services.signal.service',
+    ]);
+    expect((c.execution!.inputs.command as string[])[0]).toMatch(/&& exec python -u service\.py$/);
+    // Paper configures no MEXC key: execution says so and exports only what exists.
+    expect((c.execution!.inputs.command as string[])[0]).not.toContain("MEXC_API_KEY");
+    expect((c.execution!.inputs.command as string[])[0]).toContain("/run/secrets/mexc_api_key is not configured (cdb:mexcApiKey)");
+  });
+
+  it("initialises PostgreSQL with the vendored schema and migration 002", () => {
+    const files = uploads(byService(run, "cdbpaper_").postgres!).filter((u) => !u.file.startsWith("/run/secrets/"));
+    expect(files.map((f) => f.file)).toEqual(["/docker-entrypoint-initdb.d/01-schema.sql", "/docker-entrypoint-initdb.d/02-migration-002.sql"]);
+    expect(files[0]!.content).toContain("CREATE TABLE orders");
+    expect(files[1]!.content).toContain("ALTER COLUMN price DROP NOT NULL");
   });
 });
 
@@ -123,7 +158,7 @@ describe("live stack (Pulumi mocks)", () => {
     run = current = await mockRun("live", liveSettings(), LIVE_SECRETS);
     delete process.env.CDB_EVIDENCE_FILE;
   });
-  sharedChecks(() => run, "cdb_", () => [...run.generatedSecrets, ...Object.values(LIVE_SECRETS)]);
+  sharedChecks(() => run, "cdb_", () => [...run.generatedSecrets, ...Object.values(LIVE_SECRETS)], true);
 
   it("keeps the reference's container names", () => {
     expect(containers(run).map((c) => c.inputs.name)).toContain("cdb_execution");
@@ -131,7 +166,9 @@ describe("live stack (Pulumi mocks)", () => {
 
   it("sets the live trading values and caps every allocation share at EARLY_LIVE_MAX_ALLOC", () => {
     const c = byService(run, "cdb_");
-    expect(envOf(c.execution!)).toMatchObject({ MOCK_TRADING: "false", DRY_RUN: "false", USE_REAL_BALANCE: "true", MEXC_TESTNET: "false" });
+    expect(envOf(c.execution!)).toMatchObject({ MOCK_TRADING: "false", DRY_RUN: "false", USE_REAL_BALANCE: "true", MEXC_TESTNET: "false", CONFIRM_LIVE_TRADING: "true" });
+    expect(Object.keys(envOf(c.risk!))).not.toContain("CONFIRM_LIVE_TRADING");
+    expect((c.execution!.inputs.command as string[])[0]).toContain('MEXC_API_KEY="$(cat /run/secrets/mexc_api_key)" && export MEXC_API_KEY');
     expect(envOf(c.risk!).EARLY_LIVE_MAX_ALLOC).toBe("0.02");
     const rules = JSON.parse(envOf(c.allocation!).ALLOCATION_RULES_JSON!) as Record<string, Record<string, number>>;
     const shares = Object.values(rules).flatMap((r) => Object.values(r));
@@ -170,13 +207,15 @@ describe("live stack (Pulumi mocks)", () => {
       expect(i.securityOpts, s).toEqual(["no-new-privileges:true"]);
       expect(i.capabilities, s).toEqual({ drops: ["ALL"] });
       expect(i.readOnly, s).toBe(true);
-      expect(i.tmpfs, s).toEqual({ "/tmp": "rw,noexec,nosuid,size=64m" });
+      expect(i.tmpfs, s).toEqual({ "/tmp": "rw,noexec,nosuid,size=64m", "/app/logs": "rw,noexec,nosuid,size=64m" });
       expect(Number(i.cpus), s).toBeGreaterThan(0);
       expect(i.memory, s).toBeGreaterThan(0);
-      expect(envOf(c[s]!), s).toMatchObject({ ENV: "production", LOG_LEVEL: "WARNING" });
+      // Execution logs its "Mode: LIVE" line at INFO: the runbook's verification greps for it.
+      expect(envOf(c[s]!), s).toMatchObject({ ENV: "production", LOG_LEVEL: s === "execution" ? "INFO" : "WARNING" });
     }
-    expect(c.execution!.inputs).toMatchObject({ cpus: "0.5", memory: 512 });
-    expect(c.postgres!.inputs).toMatchObject({ cpus: "1", memory: 1024 });
+    // The provider's read-back form: whole CPUs with a decimal point, swap twice the memory.
+    expect(c.execution!.inputs).toMatchObject({ cpus: "0.5", memory: 512, memorySwap: 1024 });
+    expect(c.postgres!.inputs).toMatchObject({ cpus: "1.0", memory: 1024, memorySwap: 2048 });
   });
 
   it("delivers the secrets of read-only containers through a stopped carrier and a read-only volume", () => {

@@ -40,7 +40,7 @@ export function program() {
     if (e instanceof ConfigError) throw new pulumi.RunError(`invalid stack config:\n${e.message}`);
     throw e;
   }
-  const plan = withoutUnreadyTraders(loaded, planStackWithMonitoring(loaded.stack, loaded.config));
+  const plan = withoutUnreadyTraders(loaded, planStackWithMonitoring(loaded.stack, loaded.config, loaded.secretsSet));
   const cfg = new pulumi.Config("cdb");
   const declared = declareStack(loaded, plan, (key) => (loaded.secretsSet.has(key) ? cfg.requireSecret(key) : undefined));
   return {

@@ -1,0 +1,273 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../config/load";
+import { SECRET_SETTINGS, type SecretSetting } from "../config/schema";
+import { SERVICE_NAMES } from "../config/services";
+import { alertmanagerNoMailScript, alertmanagerScript } from "../monitoring/alertmanagerCommand";
+import { checkAlertRules, checkDashboards } from "../monitoring/checks";
+import { DELIBERATE_DIFFERENCES, REFERENCE_CONTAINERS } from "../test/cdbReference";
+import { rawSettings, type Settings } from "../test/settings";
+import { containerInputs, providerCpus, providerMemorySwap } from "./containerArgs";
+import { planStackWithMonitoring } from "./monitoredPlan";
+import { REDIS_MAXMEMORY_POLICY, tradesForReal, type ContainerPlan, type StackPlan } from "./plan";
+import { postgresInitFiles } from "./postgresInit";
+import { startScript } from "./startCommand";
+
+const SOURCE = "/src/cdb";
+const ALL_SECRETS = new Set<SecretSetting>(SECRET_SETTINGS);
+const load = (settings: Settings = {}) => loadConfig("paper", rawSettings({ sourceDir: SOURCE, ...settings }));
+const plan = (settings: Settings = {}, configured: ReadonlySet<SecretSetting> = ALL_SECRETS): StackPlan =>
+  planStackWithMonitoring("paper", load(settings).config, configured);
+const of = (p: StackPlan, service: string): ContainerPlan => p.containers.find((c) => c.service === service)!;
+/** The service's start command as the reference writes it: what follows the exports. */
+const startOf = (c: ContainerPlan) => /exec (.*)$/.exec(c.command?.[0] ?? "")?.[1];
+const exportsOf = (c: ContainerPlan) => [...(c.command?.[0] ?? "").matchAll(/export ([A-Z_]+)/g)].map((m) => m[1]);
+
+describe("the plan reproduces the reference's containers and settings", () => {
+  const p = plan();
+
+  it.each(Object.entries(REFERENCE_CONTAINERS))("%s", (service, ref) => {
+    const c = of(p, service);
+    if (ref.image) expect(c.image).toEqual({ kind: "ref", ref: ref.image });
+    if (ref.build) {
+      expect(c.image).toEqual({ kind: "build", context: path.join(SOURCE, ref.build.context), dockerfile: path.join(SOURCE, ref.build.dockerfile) });
+    }
+    const diff = DELIBERATE_DIFFERENCES[service as keyof typeof DELIBERATE_DIFFERENCES];
+    const secrets = diff && "secrets" in diff ? diff.secrets : [...ref.secrets, ...(diff && "extraSecrets" in diff ? diff.extraSecrets : [])];
+    expect([...c.secrets].sort()).toEqual([...secrets].sort());
+    if (ref.start) {
+      expect(c.entrypoint).toEqual(["/bin/sh", "-c"]);
+      expect(startOf(c)).toBe(ref.start);
+      expect(exportsOf(c)).toEqual(ref.exports);
+    }
+    expect(c.env).toMatchObject(ref.env ?? {});
+    // The port the process listens on is the one the health check asks (paper binds it on the host too).
+    if (ref.port !== undefined) expect(c.ports[0]?.internal, service).toBe(ref.port);
+  });
+
+  it("declares exactly the reference's services plus alertmanager", () => {
+    expect([...SERVICE_NAMES].sort()).toEqual([...Object.keys(REFERENCE_CONTAINERS), "alertmanager"].sort());
+  });
+});
+
+describe("generic start wrapper", () => {
+  function runWrapper(files: Record<string, string>, exports: ("redis_password" | "postgres_password")[], notices: string[] = []) {
+    const dir = mkdtempSync(path.join(tmpdir(), "cdb-secrets-"));
+    for (const [name, value] of Object.entries(files)) writeFileSync(path.join(dir, name), value);
+    const script = startScript({ exports, notices, start: ["sh", "-c", 'echo "r=$REDIS_PASSWORD p=$POSTGRES_PASSWORD"; env | grep -c _PASSWORD= || true'] }, dir);
+    try {
+      return { status: 0, out: execFileSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] }) };
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      return { status: err.status, out: err.stderr };
+    }
+  }
+
+  it("exports exactly the listed secrets inside the process", () => {
+    const r = runWrapper({ redis_password: "r3d", postgres_password: "pg5" }, ["redis_password"]);
+    expect(r.out).toBe("r=r3d p=\n1\n");
+    expect(runWrapper({ redis_password: "r3d", postgres_password: "pg5" }, ["redis_password", "postgres_password"]).out).toBe("r=r3d p=pg5\n2\n");
+  });
+
+  it("stops with cat's error when a secret file is missing, instead of starting without it", () => {
+    const r = runWrapper({ redis_password: "r3d" }, ["redis_password", "postgres_password"]);
+    expect(r.status).not.toBe(0);
+    expect(r.out).toContain("postgres_password");
+  });
+
+  it("quotes arguments and notices for the shell", () => {
+    const script = startScript({ exports: [], notices: ["it's not configured"], start: ["python", "-c", "print('a b')"] });
+    expect(execFileSync("sh", ["-c", script.replace("exec python", "exec echo")], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })).toBe("-c print('a b')\n");
+  });
+
+  it("carries no secret value and no URL with a password in what docker inspect shows", () => {
+    for (const c of plan().containers) {
+      const text = [...(c.entrypoint ?? []), ...(c.command ?? []), ...Object.values(c.env)].join("\n");
+      expect(text, c.service).not.toMatch(/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i);
+    }
+  });
+});
+
+describe("settings", () => {
+  it("signal: strategy id, port, thresholds; allocation and candles and regime ports are wiring", () => {
+    const p = plan({ signal: { strategyId: "momo", thresholdPct: 0.01, minVolume: 5 }, allocation: { rules: { momo: { TREND: 0.1 } } } });
+    expect(of(p, "signal").env).toMatchObject({ SIGNAL_STRATEGY_ID: "momo", SIGNAL_PORT: "8005", SIGNAL_THRESHOLD_PCT: "0.01", SIGNAL_MIN_VOLUME: "5" });
+    expect(of(p, "allocation").env).toMatchObject({ ALLOCATION_PORT: "8006", ALLOCATION_RULES_JSON: '{"momo":{"TREND":0.1}}' });
+    expect(of(p, "candles").env.CANDLE_PORT).toBe("8007");
+    expect(of(p, "regime").env.REGIME_PORT).toBe("8008");
+  });
+
+  it("regime thresholds are written as floats, periods as integers", () => {
+    const p = plan({ regime: { adxTrendThreshold: 30, adxRangeThreshold: 18.5, confirmationBars: 5 } });
+    expect(of(p, "regime").env).toMatchObject({ REGIME_ADX_TREND_THRESHOLD: "30.0", REGIME_ADX_RANGE_THRESHOLD: "18.5", REGIME_CONFIRMATION_BARS: "5" });
+  });
+
+  it("refuses a strategy id that is not a key of the allocation rules, naming the key", () => {
+    expect(() => load({ signal: { strategyId: "ghost" } })).toThrow(/^cdb:signal\.strategyId must be a strategy of cdb:allocation\.rules \(paper\), got "ghost"$/m);
+  });
+
+  it("refuses another database role than the one schema.sql grants to", () => {
+    expect(() => load({ postgres: { user: "trader" } })).toThrow(/cdb:postgres\.user must be claire_user/);
+  });
+
+  it("refuses a range threshold at or above the trend threshold", () => {
+    expect(() => load({ regime: { adxRangeThreshold: 25 } })).toThrow(/cdb:regime\.adxRangeThreshold must be below regime\.adxTrendThreshold/);
+  });
+
+  it("warns about regimes the regime service never emits, and only about those", () => {
+    expect(load().warnings).toEqual([]);
+    expect(load({ allocation: { rules: { paper: { STEADY_BULLISH: 0.3, TREND: 0.3 } } } }).warnings).toEqual([
+      "cdb:allocation.rules.paper.STEADY_BULLISH is never used: the regime service emits only TREND, RANGE, HIGH_VOL_CHAOTIC, UNKNOWN",
+    ]);
+  });
+
+  it("execution never logs above INFO, so its Mode line is always logged", () => {
+    expect(of(plan({ logLevel: "WARNING" }), "execution").env.LOG_LEVEL).toBe("INFO");
+    expect(of(plan({ logLevel: "WARNING" }), "risk").env.LOG_LEVEL).toBe("WARNING");
+    expect(of(plan({ logLevel: "DEBUG" }), "execution").env.LOG_LEVEL).toBe("DEBUG");
+  });
+
+  it("reports runs unbuffered in UTC", () => {
+    expect(of(plan(), "reports").env).toMatchObject({ TZ: "UTC", PYTHONUNBUFFERED: "1" });
+  });
+});
+
+describe("paper and live flags", () => {
+  it("paper sets no CONFIRM_LIVE_TRADING and nothing that trades for real (live: stacks/program.test.ts)", () => {
+    const paper = plan();
+    expect(paper.containers.some((c) => "CONFIRM_LIVE_TRADING" in c.env)).toBe(false);
+    expect(paper.containers.some((c) => tradesForReal(c.env))).toBe(false);
+  });
+
+  it("counts any container carrying CONFIRM_LIVE_TRADING as trading for real", () => {
+    expect(tradesForReal({ MOCK_TRADING: "true", USE_REAL_BALANCE: "false", CONFIRM_LIVE_TRADING: "false" })).toBe(true);
+    expect(tradesForReal({ MOCK_TRADING: "true", USE_REAL_BALANCE: "false" })).toBe(false);
+  });
+});
+
+describe("optional secrets", () => {
+  const none = plan({}, new Set());
+
+  it("leaves unset settings' files out instead of uploading empty ones", () => {
+    expect(of(none, "execution").secrets).toEqual(["redis_password", "postgres_password"]);
+    expect(of(none, "reports").secrets).toEqual(["postgres_password_dsn", "postgres_password"]);
+    expect(of(none, "alertmanager").secrets).toEqual([]);
+  });
+
+  it("makes the services that want them say so", () => {
+    expect(of(none, "reports").command?.[0]).toContain("cdb_reports: /run/secrets/smtp_user is not configured (cdb:smtpUser), running without it");
+    expect(of(none, "alertmanager").command).toEqual([alertmanagerNoMailScript()]);
+    expect(of(plan(), "alertmanager").command).toEqual([alertmanagerScript()]);
+    expect(of(none, "grafana").env.GF_SMTP_ENABLED).toBe("false");
+    expect(Object.keys(of(none, "grafana").env).filter((k) => k.includes("__FILE"))).toEqual(["GF_SECURITY_ADMIN_PASSWORD__FILE"]);
+    expect(of(plan(), "grafana").env).toMatchObject({ GF_SMTP_ENABLED: "true", GF_SMTP_HOST: "smtp.gmail.com:587", GF_SMTP_USER__FILE: "/run/secrets/smtp_user" });
+  });
+});
+
+describe("infrastructure wiring", () => {
+  const p = plan();
+
+  it("redis never evicts the kill-switch stream", () => {
+    expect(REDIS_MAXMEMORY_POLICY).toBe("volatile-lru");
+    expect(of(p, "redis").command?.[2]).toContain("--maxmemory 256mb --maxmemory-policy volatile-lru");
+    expect(of(p, "redis").command?.[2]).not.toContain("allkeys");
+  });
+
+  it("exporters get credentials in the form they read", () => {
+    expect(of(p, "postgres_exporter").env).toEqual({
+      DATA_SOURCE_URI: "cdb_postgres:5432/claire_de_binare?sslmode=disable",
+      DATA_SOURCE_USER: "claire_user",
+      DATA_SOURCE_PASS_FILE: "/run/secrets/postgres_password",
+    });
+    expect(of(p, "redis_exporter").env).toEqual({ REDIS_ADDR: "redis://cdb_redis:6379", REDIS_PASSWORD_FILE: "/run/secrets/redis_exporter_passwords" });
+  });
+
+  it("app services get writable /tmp and /app/logs under a read-only root", () => {
+    for (const c of p.containers.filter((x) => x.hardening?.readOnlyRoot)) {
+      expect(Object.keys(c.tmpfs ?? {}), c.service).toEqual(["/tmp", "/app/logs"]);
+    }
+    expect(of(p, "paper_runner").hardening?.readOnlyRoot).toBe(true);
+    expect(of(plan({ hardening: false }), "paper_runner").tmpfs).toBeUndefined();
+  });
+
+  it("health checks: db_writer by process, reports by pgrep, risk and execution over HTTP", () => {
+    expect(of(p, "db_writer").health?.test).toEqual(["CMD-SHELL", "kill -0 1"]);
+    expect(of(p, "reports").health?.test).toEqual(["CMD-SHELL", "pgrep -f daily_orders_summary.py"]);
+    expect(of(p, "risk").health?.test.join(" ")).toContain("http://localhost:8002/health");
+    expect(of(p, "execution").health?.test.join(" ")).toContain("http://localhost:8003/health");
+  });
+
+  it("monitoring provisioning passes the gate's own checks", () => {
+    const filesOf = (service: string) => new Map(of(p, service).files.map((f) => [f.path, f.content]));
+    expect(checkDashboards(filesOf("grafana"))).toEqual([]);
+    expect(checkAlertRules(filesOf("prometheus"))).toEqual([]);
+  });
+});
+
+describe("PostgreSQL", () => {
+  it("gets the vendored schema and migration in both stacks", () => {
+    const files = postgresInitFiles();
+    expect(files.map((f) => f.path)).toEqual(["/docker-entrypoint-initdb.d/01-schema.sql", "/docker-entrypoint-initdb.d/02-migration-002.sql"]);
+    expect(of(plan(), "postgres").files).toEqual(files);
+  });
+
+  it("refuses a vendored file whose sha256 is not the reviewed one", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cdb-vendor-"));
+    const vendor = path.join(__dirname, "..", "vendor", "claire-de-binare");
+    for (const rel of ["infrastructure/database/schema.sql", "infrastructure/database/migrations/002_orders_price_nullable.sql"]) {
+      const target = path.join(dir, rel);
+      execFileSync("mkdir", ["-p", path.dirname(target)]);
+      writeFileSync(target, readFileSync(path.join(vendor, rel), "utf8") + (rel.endsWith("schema.sql") ? "\n-- edited" : ""));
+    }
+    expect(() => postgresInitFiles(dir)).toThrow(/schema\.sql has sha256 [0-9a-f]{64}, expected 38d59b23/);
+  });
+
+  it("is declared with the same inputs whatever else the settings say (no replacement)", () => {
+    const inputs = (settings: Settings, configured: ReadonlySet<SecretSetting> = ALL_SECRETS) =>
+      containerInputs(of(plan(settings, configured), "postgres"), { image: "postgres:15-alpine", network: "n", secret: (n) => n, waitForHealthy: true });
+    const baseline = inputs({});
+    for (const change of [
+      { risk: { maxPositionPct: 0.05 } },
+      { signal: { thresholdPct: 0.01 } },
+      { logLevel: "DEBUG" },
+      { regime: { confirmationBars: 4 } },
+      { smtpHost: "mail.example.org:25" },
+      { resources: { execution: { cpus: 1, memoryMb: 256 } } },
+    ]) {
+      expect(inputs(change), JSON.stringify(change)).toEqual(baseline);
+    }
+    expect(inputs({}, new Set())).toEqual(baseline);
+  });
+});
+
+describe("inputs in the provider's read-back form", () => {
+  it("whole CPU counts carry a decimal point; fractions stay as they are", () => {
+    expect([1, 2, 0.5, 0.25].map(providerCpus)).toEqual(["1.0", "2.0", "0.5", "0.25"]);
+  });
+
+  it("memory swap is twice the memory limit, 0 without one", () => {
+    expect(providerMemorySwap(512)).toBe(1024);
+    expect(providerMemorySwap(0)).toBe(0);
+    const c = containerInputs(of(plan(), "postgres"), { image: "i", network: "n", secret: (n) => n, waitForHealthy: false });
+    expect(c).toMatchObject({ cpus: "1.0", memory: 1024, memorySwap: 2048 });
+  });
+});
+
+describe("layering: every import points down", () => {
+  const root = path.join(__dirname, "..");
+  const imports = (dir: string) =>
+    readdirSync(path.join(root, dir))
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .flatMap((f) => [...readFileSync(path.join(root, dir, f), "utf8").matchAll(/from "\.\.\/([a-z]+)\//g)].map((m) => `${dir}/${f} -> ${m[1]}`));
+
+  it.each([
+    ["config", ["components", "readiness", "stacks", "policies", "scripts", "model", "monitoring"]],
+    ["monitoring", ["components", "readiness", "stacks", "policies", "scripts", "model"]],
+    ["model", ["components", "readiness", "stacks", "policies", "scripts"]],
+  ])("%s imports nothing from above it", (dir, above) => {
+    expect(imports(dir).filter((i) => above.some((a) => i.endsWith(`-> ${a}`)))).toEqual([]);
+  });
+});
