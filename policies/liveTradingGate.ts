@@ -16,7 +16,7 @@ import { reportGate } from "./verdictReport";
  */
 export const liveTradingGate = resourcePolicy({
   name: "live-trading-gate",
-  description: "No container that trades for real (MOCK_TRADING false or USE_REAL_BALANCE true) without a ready checklist.",
+  description: "No container that trades for real (MOCK_TRADING false, USE_REAL_BALANCE true, or CONFIRM_LIVE_TRADING set) without a ready checklist.",
   validate: (args, report) => {
     // Every container, by its flags alone: a renamed or re-aliased executor is still an executor.
     if (!isContainer(args.type) || !tradesForReal(envOf(args.props))) return;

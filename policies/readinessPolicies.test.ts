@@ -88,4 +88,15 @@ describe("live-trading-gate (resource policy)", () => {
     const v = await resourceViolations(liveTradingGate, exec);
     expect(v[0]).toBe("live-trading-gate (exec2): not ready, 26 of 35 checklist items unsatisfied");
   });
+
+  it("stops a container that carries only CONFIRM_LIVE_TRADING, with paper values on every other flag", async () => {
+    fx.write({ ...fx.evidence, items: {} });
+    const exec = named(live(), "cdb_execution");
+    exec.props.envs = (exec.props.envs as string[]).map((e) =>
+      e.startsWith("MOCK_TRADING=") ? "MOCK_TRADING=true" : e.startsWith("USE_REAL_BALANCE=") ? "USE_REAL_BALANCE=false" : e,
+    );
+    expect(exec.props.envs).toContain("CONFIRM_LIVE_TRADING=true");
+    const v = await resourceViolations(liveTradingGate, exec);
+    expect(v[0]).toBe("live-trading-gate (cdb_execution): not ready, 26 of 35 checklist items unsatisfied");
+  });
 });

@@ -31,6 +31,15 @@ describe("safety rules on a paper stack", () => {
     expect(await resourceViolations(paperStaysPaper, risk)).toEqual(['cdbpaper_risk: USE_REAL_BALANCE must be set explicitly to "false" in a paper stack']);
   });
 
+  it("paper-stays-paper refuses CONFIRM_LIVE_TRADING on any paper container, whatever its value", async () => {
+    for (const value of ["true", "false", ""]) {
+      const exec = setEnv(named(declared("paper", PAPER), "cdbpaper_execution"), "CONFIRM_LIVE_TRADING", value);
+      expect(await resourceViolations(paperStaysPaper, exec)).toEqual(["cdbpaper_execution: CONFIRM_LIVE_TRADING is set in a paper stack; only a live executor carries it"]);
+    }
+    const ws = setEnv(named(declared("paper", PAPER), "cdbpaper_ws"), "CONFIRM_LIVE_TRADING", "true");
+    expect(await resourceViolations(paperStaysPaper, ws)).toHaveLength(1);
+  });
+
   it("risk-limits passes the runbook's values and refuses values out of bounds or missing", async () => {
     expect(await all(riskLimits, declared("paper", PAPER))).toEqual([]);
     const risk = setEnv(named(declared("paper", PAPER), "cdbpaper_risk"), "MAX_TOTAL_EXPOSURE_PCT", "0.5");

@@ -92,5 +92,11 @@ export const MACHINE_CHECKS: Record<string, Check> = {
     const p = target.containers.get("prometheus");
     return p ? checkAlertRules(p.files) : [`stack ${target.stack} declares no prometheus container`];
   },
-  "execution.mock-explicit": ({ paper }) => expectEnv(paper, ["execution"], "MOCK_TRADING", "true"),
+  "execution.mock-explicit": ({ paper }) => [
+    ...expectEnv(paper, ["execution"], "MOCK_TRADING", "true"),
+    // The confirmation lets execution past its live safety gate: paper must not carry it at all.
+    ...[...paper.containers.values()]
+      .filter((c) => "CONFIRM_LIVE_TRADING" in c.env)
+      .map((c) => `${paper.stack}/${c.service} sets CONFIRM_LIVE_TRADING, which only a live executor may carry`),
+  ],
 };
