@@ -12,6 +12,18 @@ export default defineConfig({
           pool: "forks",
         },
       },
+      {
+        test: {
+          name: "ops",
+          // Real redis-server and dockerd; test/dockerd.ts starts an engine when none answers and builds the test-double image.
+          include: ["ops/**/*.test.ts"],
+          exclude: ["**/node_modules/**"],
+          globalSetup: ["test/dockerd.ts"],
+          pool: "forks",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,52 @@
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { REPO_ROOT } from "../readiness/catalog";
+
+// Append-only operations log in the repository: one JSON object per line.
+// (`.jsonl`, not `.log`: the repository ignores *.log.)
+
+export const AUDIT_FILE = path.join(REPO_ROOT, "audit", "operations.jsonl");
+export const AUDIT_ENV = "CDB_AUDIT_FILE";
+
+export interface AuditRecord {
+  at: string;
+  by: string;
+  op: string;
+  stack: string;
+  outcome: string;
+  [detail: string]: unknown;
+}
+
+/** The operator: --by when given, else the OS user. */
+export function operator(by?: string): string {
+  if (by) return by;
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? "unknown";
+  }
+}
+
+export const auditFile = () => process.env[AUDIT_ENV] ?? AUDIT_FILE;
+
+export function appendAudit(record: Omit<AuditRecord, "at"> & { at?: string }, file = auditFile()): AuditRecord {
+  const full = { at: new Date().toISOString(), ...record } as AuditRecord;
+  mkdirSync(path.dirname(file), { recursive: true });
+  // One write of one line with O_APPEND: concurrent writers do not interleave.
+  appendFileSync(file, JSON.stringify(full) + "\n", { encoding: "utf8", flag: "a" });
+  return full;
+}
+
+export function readAudit(file = auditFile()): AuditRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as AuditRecord);
+}

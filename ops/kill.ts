@@ -1,0 +1,107 @@
+import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
+import type { RedisAccess } from "./redis";
+
+// The kill switch of the reference (cdb-stack.md): an entry on
+// stream.bot_shutdown. execution rejects every order after any entry; risk
+// blocks the named strategy or bot; allocation zeroes the named strategy. All
+// read from 0-0: every entry left in the stream takes effect again after a
+// restart, so releasing means trimming the stream and restarting them.
+
+export const SHUTDOWN_STREAM = "stream.bot_shutdown";
+/** The services that keep the shutdown state in memory (restart after a release). */
+export const SHUTDOWN_READERS = ["execution", "risk", "allocation"] as const;
+
+export interface KillEntry {
+  reason: string;
+  strategyId?: string;
+  botId?: string;
+  /** Unix seconds; now when omitted. */
+  ts?: number;
+}
+
+/** The XADD arguments, each a separate argv element (never interpolated into a shell). */
+export function killEntryArgs(e: KillEntry): string[] {
+  if (e.reason.trim() === "") throw new Error("a kill-switch entry needs a reason");
+  const ts = e.ts ?? Math.floor(Date.now() / 1000);
+  return [
+    "XADD", SHUTDOWN_STREAM, "MAXLEN", "~", "10000", "*",
+    "ts", String(ts),
+    "reason", e.reason,
+    "priority", "SAFETY",
+    ...(e.strategyId ? ["strategy_id", e.strategyId] : []),
+    ...(e.botId ? ["bot_id", e.botId] : []),
+  ];
+}
+
+export interface WrittenEntry {
+  id: string;
+  ts: number;
+  fields: Record<string, string>;
+}
+
+/** Writes a kill-switch entry; returns its stream id. */
+export async function writeKillEntry(redis: RedisAccess, entry: KillEntry): Promise<WrittenEntry> {
+  const args = killEntryArgs(entry);
+  const id = await redis.call(args);
+  if (typeof id !== "string" || !/^\d+-\d+$/.test(id)) throw new Error(`${redis.where}: XADD returned ${JSON.stringify(id)}, not a stream id`);
+  const fields: Record<string, string> = {};
+  for (let i = 6; i < args.length; i += 2) fields[args[i]!] = args[i + 1]!;
+  return { id, ts: Number(fields.ts), fields };
+}
+
+export const shutdownEntryCount = async (redis: RedisAccess): Promise<number> => Number(await redis.call(["XLEN", SHUTDOWN_STREAM]));
+
+/** Entries currently in the stream, oldest first. */
+export async function shutdownEntries(redis: RedisAccess): Promise<{ id: string; fields: Record<string, string> }[]> {
+  const raw = (await redis.call(["XRANGE", SHUTDOWN_STREAM, "-", "+", "COUNT", "1000"])) as [string, string[]][] | null;
+  return (raw ?? []).map(([id, kv]) => ({ id, fields: Object.fromEntries(kv.flatMap((_, i) => (i % 2 === 0 ? [[kv[i]!, kv[i + 1]!]] : []))) }));
+}
+
+/** Empties the stream (XTRIM MAXLEN 0); returns how many entries were removed. */
+export async function releaseKillSwitch(redis: RedisAccess): Promise<number> {
+  return Number(await redis.call(["XTRIM", SHUTDOWN_STREAM, "MAXLEN", "0"]));
+}
+
+/** Deletes one entry (a drill's own); returns 1 when it was there. */
+export const deleteEntry = async (redis: RedisAccess, id: string): Promise<number> => Number(await redis.call(["XDEL", SHUTDOWN_STREAM, id]));
+
+/**
+ * Stops a container (execution) through the Engine API, without Pulumi or its
+ * state. Already stopped is fine. The restart policy does not bring back a
+ * container stopped this way.
+ */
+export async function stopExecution(t: DockerTarget, container: string, opts: { graceSeconds?: number } = {}): Promise<{ wasRunning: boolean }> {
+  const info = await inspectContainer(t, container);
+  if (!info.State.Running && !info.State.Restarting) return { wasRunning: false };
+  const grace = opts.graceSeconds ?? 5;
+  await dockerCall(
+    t,
+    `stop container ${container}`,
+    async () => {
+      try {
+        await t.docker.getContainer(container).stop({ t: grace });
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode !== 304) throw e; // 304: already stopped
+      }
+    },
+    (grace + 10) * 1000,
+  );
+  return { wasRunning: true };
+}
+
+/** Restarts containers and waits until each runs (and is healthy where it has a check). */
+export async function restartContainers(t: DockerTarget, names: readonly string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const name of names) {
+    await dockerCall(t, `restart container ${name}`, () => t.docker.getContainer(name).restart({ t: 5 }), 20_000);
+  }
+  for (const name of names) {
+    for (;;) {
+      const s = (await inspectContainer(t, name)).State;
+      const healthy = !s.Health || s.Health.Status === "healthy";
+      if (s.Running && !s.Restarting && healthy) break;
+      if (Date.now() > deadline) throw new Error(`container ${name} did not come back running${s.Health ? " and healthy" : ""} within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -1,0 +1,200 @@
+import { readFileSync } from "node:fs";
+import Redis from "ioredis";
+import { type DockerTarget, execIn } from "./docker";
+import { authFailed, notFound, OpsFailure, unreachable, withTimeout } from "./errors";
+
+// Two ways to reach a stack's Redis, with one interface:
+// - inside its container, through the Engine API's exec of redis-cli (live
+//   publishes no host port; works with Docker Desktop and remote hosts). The
+//   password is read from the container's own secret file inside the exec and
+//   handed to redis-cli through REDISCLI_AUTH: it never appears in an argv that
+//   `docker inspect`, `ps` or the exec record would show.
+// - directly with ioredis (`--redis-url` + `--password-file`).
+// Results have RESP2 shapes in both (redis-cli runs with -2 --json).
+
+export const SECRET_FILE = "/run/secrets/redis_password";
+export const REDIS_TIMEOUT_MS = 8_000;
+
+export interface MonitorLine {
+  /** Server time of the command, in ms since the epoch (fractional). */
+  timeMs: number;
+  client: string;
+  args: string[];
+}
+
+export interface RedisAccess {
+  /** What to call this Redis in messages. */
+  readonly where: string;
+  call(args: readonly string[]): Promise<unknown>;
+  /**
+   * Runs MONITOR for at most `durationMs`, handing every command to `onLine`
+   * until it returns true. Resolves once monitoring runs (`started`) and when it ended (`done`).
+   */
+  monitor(durationMs: number, onLine: (l: MonitorLine) => boolean): Promise<{ done: Promise<void> }>;
+  close(): Promise<void>;
+}
+
+/** Thrown for an error reply of Redis itself (wrong arguments, wrong type). */
+export class RedisReplyError extends Error {
+  constructor(where: string, reply: string) {
+    super(`${where} answered: ${reply}`);
+    this.name = "RedisReplyError";
+  }
+}
+
+const AUTH_REPLY = /^(NOAUTH|WRONGPASS|ERR invalid password|ERR AUTH)/;
+
+/** Parses one line of MONITOR output: `1700000000.123456 [0 127.0.0.1:5555] "XREAD" "BLOCK" "0" …`. */
+export function parseMonitorLine(line: string): MonitorLine | undefined {
+  const m = /^(\d+\.\d+) \[(\d+ [^\]]*)\] (.*)$/.exec(line.trim());
+  if (!m) return undefined;
+  const args: string[] = [];
+  for (const a of m[3]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+    args.push(a[1]!.replace(/\\x([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))).replace(/\\(.)/g, (_, c: string) => ({ n: "\n", r: "\r", t: "\t" })[c] ?? c));
+  }
+  return { timeMs: Number(m[1]) * 1000, client: m[2]!.split(" ")[1] ?? "", args };
+}
+
+const REDIS_CLI = (extra: string) => `REDISCLI_AUTH="$(cat ${SECRET_FILE})" || exit 97; export REDISCLI_AUTH; exec ${extra}redis-cli "$@"`;
+
+/** Redis inside `container`, reached with redis-cli through docker exec. */
+export function containerRedis(t: DockerTarget, container: string, timeoutMs = REDIS_TIMEOUT_MS): RedisAccess {
+  const where = `Redis in container ${container} (${t.host})`;
+  const classify = (stderr: string, code: number): Error | undefined => {
+    if (code === 97 || /can't open|No such file/.test(stderr)) return notFound(`container ${container} has no readable ${SECRET_FILE}`);
+    if (/WRONGPASS|invalid password|AUTH failed/i.test(stderr)) return authFailed(`${where} rejected the password from ${SECRET_FILE}`);
+    if (/Could not connect|Connection refused|Connection reset/i.test(stderr)) return unreachable(`${where} is not answering: ${stderr.trim().split("\n")[0]}`);
+    if (code === 127 || /not found/.test(stderr)) return notFound(`container ${container} has no redis-cli`);
+    return undefined;
+  };
+  return {
+    where,
+    async call(args) {
+      const r = await execIn(t, container, ["sh", "-c", REDIS_CLI(""), "sh", "-2", "--json", ...args], { timeoutMs });
+      const failure = classify(r.stderr, r.exitCode);
+      if (failure) throw failure;
+      const out = r.stdout.trim();
+      if (out.startsWith("error:") || out.startsWith("(error)")) {
+        const reply = out.startsWith("error:") ? (JSON.parse(out.slice(6)) as string) : out.slice(8);
+        if (AUTH_REPLY.test(reply)) throw authFailed(`${where} rejected the password from ${SECRET_FILE} (${reply.split(" ")[0]})`);
+        throw new RedisReplyError(where, reply);
+      }
+      if (r.exitCode !== 0) throw new Error(`${where}: redis-cli exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
+      return out === "" ? null : JSON.parse(out);
+    },
+    async monitor(durationMs, onLine) {
+      // `timeout` (coreutils or busybox) bounds the exec even if the connection is lost.
+      const secs = String(Math.max(1, Math.ceil(durationMs / 1000)));
+      let stop!: () => void;
+      const stopped = new Promise<void>((r) => (stop = r));
+      let buffer = "";
+      let started!: () => void;
+      const isStarted = new Promise<void>((r) => (started = r));
+      const run = execIn(t, container, ["sh", "-c", REDIS_CLI(`timeout ${secs} `), "sh", "monitor"], {
+        timeoutMs: durationMs + timeoutMs,
+        stop: stopped,
+        onStdout: (chunk) => {
+          buffer += chunk;
+          const lines = buffer.split("\n");
+          buffer = lines.pop()!;
+          for (const line of lines) {
+            if (line.trim() === "OK") started();
+            const parsed = parseMonitorLine(line);
+            if (parsed && onLine(parsed)) stop();
+          }
+        },
+      }).then((r) => {
+        const failure = classify(r.stderr, r.exitCode);
+        if (failure) throw failure;
+      });
+      // MONITOR answers OK before the first command; wait for it so no command is missed.
+      await withTimeout(Promise.race([isStarted, run]), timeoutMs, () => unreachable(`${where}: MONITOR did not start within ${timeoutMs / 1000} s`));
+      return { done: run.finally(stop) };
+    },
+    async close() {},
+  };
+}
+
+/** Redis at `url` (redis://host:port) with the password from `passwordFile`, through ioredis. */
+export async function directRedis(url: string, passwordFile: string | undefined, timeoutMs = REDIS_TIMEOUT_MS): Promise<RedisAccess> {
+  let password: string | undefined;
+  if (passwordFile !== undefined) {
+    try {
+      password = readFileSync(passwordFile, "utf8").replace(/\r?\n$/, "");
+    } catch (e) {
+      throw notFound(`password file ${passwordFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+  let shown: string;
+  try {
+    const u = new URL(url);
+    u.password = "";
+    shown = u.toString();
+  } catch {
+    throw notFound(`--redis-url ${JSON.stringify(url)} is not a URL like redis://127.0.0.1:6379`);
+  }
+  const where = `Redis at ${shown}`;
+  const options = {
+    ...(password !== undefined ? { password } : {}),
+    lazyConnect: true,
+    connectTimeout: Math.min(5_000, timeoutMs),
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+  };
+  const classify = (e: unknown): Error => {
+    if (e instanceof OpsFailure) return e;
+    const msg = String((e as Error).message ?? e);
+    if (AUTH_REPLY.test(msg)) return authFailed(`${where} rejected the password${passwordFile ? ` from ${passwordFile}` : " (none given: use --password-file)"} (${msg.split(" ")[0]})`);
+    if (/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ECONNRESET|connect|Connection is closed|timed out|Stream isn't writeable/i.test(msg)) {
+      return unreachable(`${where} is not answering: ${msg.split("\n")[0]}`);
+    }
+    return new RedisReplyError(where, msg);
+  };
+  const open = async () => {
+    const client = new Redis(url, options);
+    // ioredis rejects connect() with "Connection is closed."; the cause comes as an event.
+    let cause: unknown;
+    client.on("error", (e) => (cause ??= e));
+    try {
+      await withTimeout(client.connect(), timeoutMs, () => unreachable(`${where} did not answer within ${timeoutMs / 1000} s`));
+      // ioredis sends AUTH on connect but resolves before a missing password shows: ask once.
+      await client.ping();
+    } catch (e) {
+      client.disconnect();
+      throw classify(cause ?? e);
+    }
+    return client;
+  };
+  const client = await open();
+  return {
+    where,
+    async call(args) {
+      try {
+        return await client.call(args[0]!, ...args.slice(1));
+      } catch (e) {
+        throw classify(e);
+      }
+    },
+    async monitor(durationMs, onLine) {
+      const m = await client.monitor();
+      let finish!: () => void;
+      const done = new Promise<void>((r) => (finish = r));
+      const timer = setTimeout(finish, durationMs);
+      m.on("monitor", (time: string, args: string[], source: string) => {
+        if (onLine({ timeMs: Number(time) * 1000, client: source, args })) finish();
+      });
+      return {
+        done: done.then(() => {
+          clearTimeout(timer);
+          m.disconnect();
+        }),
+      };
+    },
+    async close() {
+      client.disconnect();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, openSync } from "node:fs";
+import Docker from "dockerode";
+import { ensureDoubleImage } from "./images/build";
+
+// vitest globalSetup of the ops project: a Docker engine that answers (the
+// running one, or a dockerd started here and stopped after the run), and the
+// test-double image built once for every test file.
+
+let started: ChildProcess | undefined;
+
+async function answers(docker: Docker): Promise<boolean> {
+  try {
+    await docker.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function setup(): Promise<void> {
+  const docker = new Docker();
+  if (!(await answers(docker))) {
+    if (process.platform !== "linux" || !existsSync("/usr/sbin/dockerd") && !existsSync("/usr/bin/dockerd")) {
+      throw new Error("no Docker engine answers and no dockerd to start: install docker.io (npm run setup:test-tools) or start Docker");
+    }
+    const log = openSync("/tmp/cdb-test-dockerd.log", "a");
+    started = spawn("dockerd", [], { stdio: ["ignore", log, log], detached: true });
+    const deadline = Date.now() + 60_000;
+    while (!(await answers(docker))) {
+      if (started.exitCode !== null) throw new Error(`dockerd exited ${started.exitCode}; see /tmp/cdb-test-dockerd.log`);
+      if (Date.now() > deadline) throw new Error("dockerd did not answer within 60 s; see /tmp/cdb-test-dockerd.log");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  process.env.CDB_TEST_DOUBLE_IMAGE = await ensureDoubleImage(docker);
+}
+
+export async function teardown(): Promise<void> {
+  if (started?.pid && started.exitCode === null) {
+    process.kill(started.pid, "SIGTERM");
+    await new Promise((r) => started!.once("exit", r));
+  }
+}

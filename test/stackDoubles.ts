@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { SERVICES, type ServiceName } from "../config/services";
+import type { StackPlan } from "../model/plan";
+import type { DockerTarget } from "../ops/docker";
+import { ensureDoubleImage } from "./images/build";
+
+// A stack of TEST DOUBLES on a real dockerd: one container per declared
+// container of a plan, with the plan's name, network alias, environment and
+// restart policy, running test/images/double/run.sh instead of the service.
+// Redis is the Debian redis-server with the stack's password from
+// /run/secrets/redis_password; execution prints the real mode lines and
+// models the kill switch (test/images/double/execution.sh).
+
+export interface Doubles {
+  image: string;
+  secretsDir: string;
+  password: string;
+  names: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface DoubleOptions {
+  only?: ServiceName[];
+  crash?: ServiceName[];
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+  orderIntervalMs?: number;
+  /** Leave out the health check of these services, though the plan declares one. */
+  noHealth?: ServiceName[];
+}
+
+const ns = (ms: number) => ms * 1_000_000;
+
+function healthTest(service: ServiceName): string[] {
+  if (service === "redis") return ["CMD-SHELL", 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli ping | grep -q PONG'];
+  const port = SERVICES[service].port;
+  return port ? ["CMD-SHELL", `wget -q -O /dev/null http://127.0.0.1:${port}/health`] : ["CMD-SHELL", "kill -0 1"];
+}
+
+export async function removeContainer(t: DockerTarget, name: string): Promise<void> {
+  try {
+    await t.docker.getContainer(name).remove({ force: true, v: true });
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+  }
+}
+
+export async function startDoubles(t: DockerTarget, plan: StackPlan, opts: DoubleOptions = {}): Promise<Doubles> {
+  const image = await ensureDoubleImage(t.docker);
+  const secretsDir = mkdtempSync(path.join(os.tmpdir(), "cdb-secrets-"));
+  const password = `double-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(path.join(secretsDir, "redis_password"), password);
+  const containers = plan.containers.filter((c) => !opts.only || opts.only.includes(c.service));
+  for (const c of containers) await removeContainer(t, c.name);
+  try {
+    await t.docker.getNetwork(plan.networkName).remove();
+  } catch {
+    // not there
+  }
+  await t.docker.createNetwork({ Name: plan.networkName, Labels: { "cdb-test-double": "true" } });
+  const names: Record<string, string> = {};
+  // Redis first, so the others find it.
+  const ordered = [...containers].sort((a, b) => Number(b.service === "redis") - Number(a.service === "redis"));
+  for (const c of ordered) {
+    // Redis serves its own port; every other double answers GET /health on the service's port.
+    const port = c.service === "redis" ? undefined : SERVICES[c.service].port;
+    const env = {
+      ...c.env,
+      ...opts.env?.[c.service],
+      ...(port ? { CDB_DOUBLE_PORT: String(port) } : {}),
+      ...(opts.crash?.includes(c.service) ? { CDB_DOUBLE_CRASH: "1" } : {}),
+      ...(c.service === "execution" && opts.orderIntervalMs !== undefined ? { CDB_DOUBLE_ORDER_INTERVAL_MS: String(opts.orderIntervalMs) } : {}),
+    };
+    const withHealth = c.health && !opts.noHealth?.includes(c.service);
+    const container = await t.docker.createContainer({
+      name: c.name,
+      Image: image,
+      Cmd: [c.service],
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      Labels: { "cdb-test-double": "true", "cdb-test-double.service": c.service },
+      ...(withHealth ? { Healthcheck: { Test: healthTest(c.service), Interval: ns(250), Timeout: ns(2000), Retries: 3, StartPeriod: 0 } } : {}),
+      HostConfig: {
+        Binds: [`${secretsDir}:/run/secrets:ro`],
+        RestartPolicy: { Name: opts.crash?.includes(c.service) ? "always" : c.restart },
+        NetworkMode: plan.networkName,
+      },
+      NetworkingConfig: { EndpointsConfig: { [plan.networkName]: { Aliases: [c.alias] } } },
+    });
+    await container.start();
+    names[c.service] = c.name;
+  }
+  const stop = async () => {
+    for (const c of containers) await removeContainer(t, c.name);
+    try {
+      await t.docker.getNetwork(plan.networkName).remove();
+    } catch {
+      // gone
+    }
+    rmSync(secretsDir, { recursive: true, force: true });
+  };
+  return { image, secretsDir, password, names, stop };
+}
+
+/** Waits until every named container runs and is healthy where it has a check. */
+export async function waitHealthy(t: DockerTarget, names: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const name of names) {
+    for (;;) {
+      const s = (await t.docker.getContainer(name).inspect()).State;
+      if (s.Running && (!s.Health || s.Health.Status === "healthy")) break;
+      if (Date.now() > deadline) throw new Error(`${name} not running and healthy after ${timeoutMs} ms: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
