@@ -52,7 +52,7 @@ export async function startDoubles(t: DockerTarget, plan: StackPlan, opts: Doubl
   const password = `double-${Math.random().toString(36).slice(2)}`;
   writeFileSync(path.join(secretsDir, "redis_password"), password);
   const containers = plan.containers.filter((c) => !opts.only || opts.only.includes(c.service));
-  for (const c of containers) await removeContainer(t, c.name);
+  await Promise.all(containers.map((c) => removeContainer(t, c.name)));
   try {
     await t.docker.getNetwork(plan.networkName).remove();
   } catch {
@@ -60,9 +60,7 @@ export async function startDoubles(t: DockerTarget, plan: StackPlan, opts: Doubl
   }
   await t.docker.createNetwork({ Name: plan.networkName, Labels: { "cdb-test-double": "true" } });
   const names: Record<string, string> = {};
-  // Redis first, so the others find it.
-  const ordered = [...containers].sort((a, b) => Number(b.service === "redis") - Number(a.service === "redis"));
-  for (const c of ordered) {
+  const create = async (c: (typeof containers)[number]) => {
     // Redis serves its own port; every other double answers GET /health on the service's port.
     const port = c.service === "redis" ? undefined : SERVICES[c.service].port;
     const env = {
@@ -89,9 +87,12 @@ export async function startDoubles(t: DockerTarget, plan: StackPlan, opts: Doubl
     });
     await container.start();
     names[c.service] = c.name;
-  }
+  };
+  // Redis first, so the others find it; the rest at once.
+  for (const c of containers.filter((x) => x.service === "redis")) await create(c);
+  await Promise.all(containers.filter((x) => x.service !== "redis").map(create));
   const stop = async () => {
-    for (const c of containers) await removeContainer(t, c.name);
+    await Promise.all(containers.map((c) => removeContainer(t, c.name)));
     try {
       await t.docker.getNetwork(plan.networkName).remove();
     } catch {

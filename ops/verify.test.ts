@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { liveStackFile, paperPlan } from "../test/opsStack";
+import { startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
+import { dockerTarget } from "./docker";
+import { SHUTDOWN_STREAM, writeKillEntry } from "./kill";
+import { containerRedis } from "./redis";
+import { stackPlan } from "./target";
+import { executionModeProblems, verifyStack } from "./verify";
+
+const t = dockerTarget();
+
+describe("execution's mode lines", () => {
+  it("paper needs Mode: MOCK and refuses any live line; live accepts its WARNING line", () => {
+    expect(executionModeProblems("x", "paper", "INFO Mode: MOCK\n")).toEqual([]);
+    expect(executionModeProblems("x", "paper", "INFO starting\n")).toEqual(['x: no "Mode: MOCK" in its log since it started (execution must log at INFO)']);
+    expect(executionModeProblems("x", "paper", "INFO Mode: MOCK\nINFO Mode: LIVE\n")).toEqual(['x: its log shows another mode than paper: "INFO Mode: LIVE"']);
+    expect(executionModeProblems("x", "live", "WARNING 🔴 Live Executor in LIVE mode - REAL MONEY!\n")).toEqual([]);
+    expect(executionModeProblems("x", "live", "WARNING Live Executor in TESTNET mode\n")).toHaveLength(2);
+  });
+});
+
+describe("cdb verify on a paper stack of test doubles", () => {
+  const { plan } = paperPlan("verifytest");
+  const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
+  let doubles: Doubles;
+  beforeAll(async () => {
+    doubles = await startDoubles(t, plan, { orderIntervalMs: 0 });
+    await waitHealthy(t, plan.containers.map((c) => c.name));
+  });
+  afterAll(async () => doubles?.stop());
+
+  it("is healthy when every declared container runs, healthy, in paper mode, with an empty kill switch", async () => {
+    const r = await verifyStack({ stack: "verifytest", plan, docker: t, restartSampleMs: 500 });
+    expect(r.problems).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.checked).toBe(plan.containers.length);
+    expect(r.checked).toBeGreaterThanOrEqual(17);
+  });
+
+  it("names every problem on its own line: missing, stopped, kill switch set", async () => {
+    const redis = containerRedis(t, name("redis"));
+    const entry = await writeKillEntry(redis, { reason: "verify test" });
+    await t.docker.getContainer(name("reports")).stop({ t: 1 });
+    await t.docker.getContainer(name("candles")).remove({ force: true });
+    try {
+      const r = await verifyStack({ stack: "verifytest", plan, docker: t, restartSampleMs: 200 });
+      expect(r.ok).toBe(false);
+      expect(r.problems).toEqual([
+        `${name("candles")}: missing (declared by stack verifytest, not on ${t.host})`,
+        expect.stringMatching(new RegExp(`^${name("reports")}: not running \\(exited, exit code \\d+\\)$`)),
+        `${name("redis")}: ${SHUTDOWN_STREAM} holds 1 entry: execution rejects every order (release with cdb kill --release, then restart)`,
+      ]);
+    } finally {
+      await redis.call(["XDEL", SHUTDOWN_STREAM, entry.id]);
+    }
+  });
+});
+
+describe("cdb verify catches a restart loop, a secret in the environment and the wrong mode", () => {
+  const { plan } = paperPlan("verifybad");
+  const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
+  let doubles: Doubles;
+  beforeAll(async () => {
+    doubles = await startDoubles(t, plan, {
+      orderIntervalMs: 0,
+      crash: ["regime"],
+      env: { risk: { REDIS_PASSWORD: "hunter2" }, ws: { DATABASE_URL: "postgresql://claire_user:hunter2@cdb_postgres/db" }, execution: { MOCK_TRADING: "false" } },
+    });
+    await waitHealthy(t, plan.containers.filter((c) => c.service !== "regime").map((c) => c.name));
+  });
+  afterAll(async () => doubles?.stop());
+
+  it("reports each without echoing a secret value", async () => {
+    const r = await verifyStack({ stack: "verifybad", plan, docker: t, restartSampleMs: 1500 });
+    expect(r.ok).toBe(false);
+    expect(r.problems).toContain(`${name("risk")}: environment variable REDIS_PASSWORD carries a literal value (secrets belong in /run/secrets)`);
+    expect(r.problems).toContain(`${name("ws")}: environment variable DATABASE_URL holds a URL with a password`);
+    expect(r.problems).toContain(`${name("execution")}: its environment trades for real (MOCK_TRADING=false), the stack is paper`);
+    expect(r.problems).toContain(`${name("execution")}: its log shows another mode than paper: "INFO Mode: LIVE"`);
+    expect(r.problems).toContain(`${name("execution")}: no "Mode: MOCK" in its log since it started (execution must log at INFO)`);
+    expect(r.problems.filter((p) => p.startsWith(`${name("regime")}: restart-looping`))).toHaveLength(1);
+    expect(r.problems.join("\n")).not.toContain("hunter2");
+  });
+});
+
+describe("cdb verify on a live stack of test doubles", () => {
+  const { plan } = stackPlan("live", liveStackFile());
+  let doubles: Doubles;
+  beforeAll(async () => {
+    doubles = await startDoubles(t, plan, { orderIntervalMs: 0 });
+    await waitHealthy(t, plan.containers.map((c) => c.name));
+  });
+  afterAll(async () => doubles?.stop());
+
+  it("is healthy with Mode: LIVE from cdb_execution", async () => {
+    expect(plan.containers.find((c) => c.service === "execution")!.name).toBe("cdb_execution");
+    const r = await verifyStack({ stack: "live", plan, docker: t, restartSampleMs: 300 });
+    expect(r.problems).toEqual([]);
+  });
+});

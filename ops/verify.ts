@@ -1,0 +1,164 @@
+import type Docker from "dockerode";
+import { tradesForReal, type StackPlan } from "../model/plan";
+import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
+import { OpsFailure } from "./errors";
+import { SHUTDOWN_STREAM, shutdownEntryCount } from "./kill";
+import { containerRedis } from "./redis";
+
+// The runbook's step 4 as a check of a running stack, through the Engine API.
+
+export interface VerifyRequest {
+  stack: string;
+  plan: StackPlan;
+  docker: DockerTarget;
+  /** Keep checking until healthy or this long has passed (0: one pass). */
+  timeoutMs?: number;
+  /** Time between the two RestartCount samples of one pass. */
+  restartSampleMs?: number;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  stack: string;
+  /** One line per problem, each naming its container. */
+  problems: string[];
+  checked: number;
+}
+
+/** Log lines of execution that tell its mode (services/execution/service.py; cdb-stack.md). */
+const MODE_LINES = {
+  // At INFO; live runs execution at WARNING, where only the executor's warning is printed.
+  live: [/Mode: LIVE\b/, /Live Executor in LIVE mode - REAL MONEY/],
+  paper: [/Mode: MOCK\b/, /Using MockExecutor/],
+};
+const NOT_LIVE = /Live Executor in (TESTNET|DRY RUN)/i;
+
+async function logsSince(t: DockerTarget, name: string, since: string): Promise<string> {
+  const sinceSec = Math.floor(Date.parse(since) / 1000);
+  const buf = await dockerCall(t, `read the log of ${name}`, () =>
+    t.docker.getContainer(name).logs({ stdout: true, stderr: true, follow: false, since: Number.isFinite(sinceSec) ? sinceSec : 0, tail: 5000 }),
+  );
+  // Without a TTY the Engine multiplexes: 8-byte frame headers before each chunk.
+  const raw = Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf));
+  const parts: string[] = [];
+  for (let i = 0; i + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(i + 4);
+    if (raw[i]! > 2 || raw[i + 1] !== 0) return raw.toString("utf8"); // not multiplexed
+    parts.push(raw.subarray(i + 8, i + 8 + size).toString("utf8"));
+    i += 8 + size;
+  }
+  return parts.join("");
+}
+
+export function executionModeProblems(name: string, mode: "paper" | "live", log: string): string[] {
+  const want = MODE_LINES[mode === "live" ? "live" : "paper"];
+  const other = MODE_LINES[mode === "live" ? "paper" : "live"];
+  const problems: string[] = [];
+  if (other.some((re) => re.test(log)) || (mode === "live" && NOT_LIVE.test(log))) {
+    const line = log.split("\n").find((l) => other.some((re) => re.test(l)) || (mode === "live" && NOT_LIVE.test(l)))!;
+    problems.push(`${name}: its log shows another mode than ${mode}: ${JSON.stringify(line.trim().slice(0, 120))}`);
+  }
+  if (!want.some((re) => re.test(log))) {
+    problems.push(`${name}: no "${mode === "live" ? "Mode: LIVE" : "Mode: MOCK"}" in its log since it started (execution must log at INFO)`);
+  }
+  return problems;
+}
+
+/** Secret names and URL patterns of the no-secrets-in-env policy, applied to what `docker inspect` shows. */
+export async function secretProblems(name: string, info: Docker.ContainerInspectInfo): Promise<string[]> {
+  const { SECRET_NAME, URL_WITH_PASSWORD } = await import("../policies/noSecretsInEnv");
+  const problems: string[] = [];
+  for (const entry of info.Config.Env ?? []) {
+    const i = entry.indexOf("=");
+    const [key, value] = i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
+    // Never echo a value: it may be the secret.
+    if (SECRET_NAME.test(key) && value !== "" && !value.startsWith("/run/secrets/")) problems.push(`${name}: environment variable ${key} carries a literal value (secrets belong in /run/secrets)`);
+    else if (URL_WITH_PASSWORD.test(value)) problems.push(`${name}: environment variable ${key} holds a URL with a password`);
+  }
+  const shown: [string, string[]][] = [
+    ["command", info.Config.Cmd ?? []],
+    ["entrypoint", ([] as string[]).concat(info.Config.Entrypoint ?? [])],
+    ["labels", Object.entries(info.Config.Labels ?? {}).map(([k, v]) => `${k}=${v}`)],
+  ];
+  for (const [where, texts] of shown) if (texts.some((x) => URL_WITH_PASSWORD.test(x))) problems.push(`${name}: its ${where} holds a URL with a password`);
+  return problems;
+}
+
+async function onePass(req: VerifyRequest): Promise<string[]> {
+  const { plan, docker: t } = req;
+  const problems: string[] = [];
+  const first = new Map<string, Docker.ContainerInspectInfo>();
+  for (const c of plan.containers) {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await inspectContainer(t, c.name);
+    } catch (e) {
+      if (e instanceof OpsFailure && e.kind === "notFound") {
+        problems.push(`${c.name}: missing (declared by stack ${plan.stack}, not on ${t.host})`);
+        continue;
+      }
+      throw e;
+    }
+    first.set(c.name, info);
+    const s = info.State;
+    if (s.Restarting) problems.push(`${c.name}: restart-looping (restarting now, RestartCount ${info.RestartCount}, last exit code ${s.ExitCode})`);
+    else if (!s.Running) problems.push(`${c.name}: not running (${s.Status}, exit code ${s.ExitCode}${s.OOMKilled ? ", OOM-killed" : ""})`);
+    else if (s.Health && s.Health.Status !== "healthy") problems.push(`${c.name}: health ${s.Health.Status}`);
+    else if (c.health && !s.Health) problems.push(`${c.name}: the stack declares a health check, the container has none`);
+    problems.push(...(await secretProblems(c.name, info)));
+    const env = Object.fromEntries((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    if (c.service === "execution") {
+      if (tradesForReal(env) !== (plan.mode === "live")) {
+        problems.push(`${c.name}: its environment trades ${tradesForReal(env) ? "for real" : "on paper"} (MOCK_TRADING=${env.MOCK_TRADING ?? "unset"}), the stack is ${plan.mode}`);
+      }
+      if (s.Running) problems.push(...executionModeProblems(c.name, plan.mode, await logsSince(t, c.name, s.StartedAt)));
+    }
+  }
+  const redis = plan.containers.find((c) => c.service === "redis");
+  if (redis && first.get(redis.name)?.State.Running) {
+    try {
+      const n = await shutdownEntryCount(containerRedis(t, redis.name));
+      if (n > 0) problems.push(`${redis.name}: ${SHUTDOWN_STREAM} holds ${n} entr${n === 1 ? "y" : "ies"}: execution rejects every order (release with cdb kill --release, then restart)`);
+    } catch (e) {
+      if (!(e instanceof OpsFailure)) throw e;
+      problems.push(`${redis.name}: cannot read ${SHUTDOWN_STREAM}: ${e.message}`);
+    }
+  }
+  // A container that restarted between the samples is looping even when it runs right now.
+  const sampleMs = req.restartSampleMs ?? 1_000;
+  const waited = Date.now();
+  while (Date.now() - waited < sampleMs) await new Promise((r) => setTimeout(r, 50));
+  for (const [name, before] of first) {
+    let after: Docker.ContainerInspectInfo;
+    try {
+      after = await inspectContainer(t, name);
+    } catch {
+      problems.push(`${name}: disappeared during verification`);
+      continue;
+    }
+    if (after.RestartCount > before.RestartCount || (after.State.StartedAt !== before.State.StartedAt && !before.State.Restarting)) {
+      if (!problems.some((p) => p.startsWith(`${name}: restart-looping`))) {
+        problems.push(`${name}: restart-looping (RestartCount ${before.RestartCount} -> ${after.RestartCount} within ${sampleMs} ms)`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Verifies a running stack: every declared container exists, runs, is healthy
+ * where it has a check and is not restart-looping; execution logs the stack's
+ * mode; no secret in any container's environment; the kill switch is empty.
+ * With timeoutMs it repeats until everything holds or time is up.
+ */
+export async function verifyStack(req: VerifyRequest): Promise<VerifyResult> {
+  const deadline = Date.now() + (req.timeoutMs ?? 0);
+  for (;;) {
+    const problems = await onePass(req);
+    if (problems.length === 0 || Date.now() >= deadline) {
+      return { ok: problems.length === 0, stack: req.stack, problems, checked: req.plan.containers.length };
+    }
+    await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(0, deadline - Date.now()))));
+  }
+}
+
