@@ -75,13 +75,20 @@ function build(version: string, dir: string): string | undefined {
   return undefined;
 }
 
+const cachedBin = (version: string) => path.join(cacheDir(version), "bin");
+const complete = (dir: string) => [exe("pulumi"), exe("pulumi-language-nodejs"), exe(LEGACY_HOST)].every((f) => existsSync(path.join(dir, f)));
+
+/** The directory holding a usable `pulumi` and its nodejs language host, or undefined; never builds. */
+export function findToolchain(version = pinnedVersion()): string | undefined {
+  return onPath(version) ?? (complete(cachedBin(version)) ? cachedBin(version) : undefined);
+}
+
 /** The directory holding `pulumi` and its nodejs language host, building them when needed; throws ToolchainError. */
 export function toolchainDir(log: (line: string) => void = () => {}): string {
   const version = pinnedVersion();
-  const found = onPath(version);
+  const found = findToolchain(version);
   if (found) return found;
-  const dir = path.join(cacheDir(version), "bin");
-  if (existsSync(path.join(dir, exe("pulumi"))) && existsSync(path.join(dir, exe("pulumi-language-nodejs"))) && existsSync(path.join(dir, exe(LEGACY_HOST)))) return dir;
+  const dir = cachedBin(version);
   log(`cdb toolchain: building Pulumi v${version} from the Go module proxy into ${dir} (one time)`);
   // Built beside the cache and moved in whole: a broken build never looks ready.
   const partial = `${dir}.partial-${process.pid}`;

@@ -1,0 +1,73 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseDocument } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SERVICE_NAMES } from "../../config/services";
+import { keyFingerprint } from "../../config/schema";
+import { REPO_ROOT } from "../../readiness/catalog";
+import { engineWorkspace, run, type EngineWorkspace } from "./workspace";
+
+// `cdb deploy` and `npm run policy-check` end to end through the Automation
+// API, the real CLI and the real policy analyzer, with STAND-IN providers.
+
+let ws: EngineWorkspace;
+const TSX = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const script = (file: string, args: string[]) => run(process.execPath, [TSX, path.join("scripts", file), ...args], { cwd: ws.project, env: ws.env });
+
+function editConfig(stack: string, edit: (config: Record<string, unknown>) => void): void {
+  const file = path.join(ws.project, `Pulumi.${stack}.yaml`);
+  const doc = parseDocument(readFileSync(file, "utf8"));
+  const config = (doc.get("config") as { toJSON(): Record<string, unknown> }).toJSON();
+  edit(config);
+  doc.set("config", config);
+  writeFileSync(file, doc.toString());
+}
+
+beforeAll(async () => {
+  ws = await engineWorkspace("engine-deploy-passphrase");
+});
+afterAll(() => ws?.dispose());
+
+describe("cdb deploy and policy-check through the Automation API (stand-in providers)", () => {
+  it("`cdb deploy --stack paper --preview` previews with the policy pack and exits 0", async () => {
+    const r = await script("cdb.ts", ["deploy", "--stack", "paper", "--preview"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Policies:\s+✅ cdb@v0\.1\.0/);
+    expect(r.stdout).toMatch(/\+ \d+ to create/);
+  });
+
+  it("policy-check is green on the repository's own config, reporting live as not ready (operator settings missing)", async () => {
+    const r = await script("policyCheck.ts", ["--no-tests"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ok\s+preview paper with the policy pack/m);
+    expect(r.stdout).toMatch(/^REPORTED preview live with the policy pack: not ready, not previewed: operator settings missing: cdb:mexcApiKey/m);
+  });
+
+  it("policy-check reports a completed but not-ready live stack without failing", async () => {
+    const key = "mx0-policy-check-key";
+    for (const args of [
+      ["stack", "init", "live"],
+      ["config", "set", "-s", "live", "--secret", "cdb:mexcApiKey", key],
+      ["config", "set", "-s", "live", "--secret", "cdb:mexcApiSecret", "mx0-policy-check-secret"],
+      ["config", "set", "-s", "live", "cdb:mexcKeyFingerprint", keyFingerprint(key)],
+    ]) {
+      const c = await ws.pulumi(args);
+      expect(c.code, c.stderr).toBe(0);
+    }
+    editConfig("live", (c) => {
+      c["cdb:images"] = Object.fromEntries(SERVICE_NAMES.map((s, i) => [s, `registry.example/cdb/${s}@sha256:${(i + 1).toString(16).padStart(64, "0")}`]));
+    });
+    const r = await script("policyCheck.ts", ["--no-tests"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^REPORTED preview live with the policy pack: not ready: \d+ readiness violations/m);
+  });
+
+  it("policy-check is red when a safety policy fires in paper", async () => {
+    editConfig("paper", (c) => {
+      c["cdb:risk"] = { maxPositionPct: 0.5 };
+    });
+    const r = await script("policyCheck.ts", ["--no-tests"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+preview paper with the policy pack: .*risk-limits/m);
+  });
+});
