@@ -14,6 +14,18 @@ export default defineConfig({
       },
       {
         test: {
+          name: "engine",
+          // The real Pulumi CLI, language host and policy analyzer, with stand-in providers.
+          include: ["test/engine/**/*.engine.test.ts"],
+          pool: "forks",
+          // Two cores: one engine file at a time keeps timings honest.
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
           name: "ops",
           // Real redis-server and dockerd; test/dockerd.ts starts an engine when none answers and builds the test-double image.
           include: ["ops/**/*.test.ts"],

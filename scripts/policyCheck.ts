@@ -79,23 +79,25 @@ function readinessStep(log: (l: string) => void): Step {
   }
 }
 
-export async function policyCheck(opts: { tests: boolean }, log: (l: string) => void): Promise<Step[]> {
+/** `progress` gets Pulumi's output; `report` the Markdown meant for a pull request's summary. */
+export async function policyCheck(opts: { tests: boolean }, progress: (l: string) => void, report: (l: string) => void): Promise<Step[]> {
   const steps: Step[] = [];
   if (opts.tests) {
     const r = spawnSync("npm", ["test"], { stdio: "inherit", cwd: REPO_ROOT, shell: process.platform === "win32" });
     steps.push({ name: "tests", outcome: r.status === 0 ? "ok" : "failed", detail: `exit ${r.status}` });
   }
-  steps.push(await paperStep(log));
-  steps.push(await liveStep(log));
-  steps.push(readinessStep(log));
+  steps.push(await paperStep(progress));
+  steps.push(await liveStep(progress));
+  steps.push(readinessStep(report));
   return steps;
 }
 
 if (require.main === module) {
   const opts = new Command("policy-check").option("--no-tests", "skip `npm test` (the workflow runs it as its own step)").parse().opts<{ tests: boolean }>();
-  void policyCheck(opts, (l) => process.stdout.write(l + "\n")).then((steps) => {
+  const out = (l: string) => process.stdout.write(l + "\n");
+  void policyCheck(opts, (l) => process.stderr.write(l + "\n"), out).then((steps) => {
     const mark: Record<Outcome, string> = { ok: "ok      ", reported: "REPORTED", failed: "FAIL    " };
-    process.stdout.write(`\n${steps.map((s) => `${mark[s.outcome]} ${s.name}: ${s.detail}`).join("\n")}\n`);
+    out(`\n## Policy check\n\n\`\`\`\n${steps.map((s) => `${mark[s.outcome]} ${s.name}: ${s.detail}`).join("\n")}\n\`\`\``);
     process.exitCode = steps.some((s) => s.outcome === "failed") ? 1 : 0;
   });
 }
