@@ -47,3 +47,11 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined>, timeoutM
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** The operation refuses on purpose (not ready, would overwrite, same person approving): exit 5. */
+export class OpsRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OpsRefused";
+  }
+}

@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../readiness/catalog";
+import { runGate } from "../readiness/gate";
+import { paperPlan } from "../test/opsStack";
+import { makeFixture } from "../test/readinessFixture";
+import { startRedis, type RedisServer } from "../test/redisServer";
+import { startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
+import { dockerTarget } from "./docker";
+import { DRILL_KIND, ORDER_RESULTS, runDrill, writeDrillRecord, type DrillRecord } from "./drill";
+import { OpsRefused } from "./errors";
+import { addEvidence } from "./evidence";
+import { SHUTDOWN_STREAM, shutdownEntryCount, writeKillEntry } from "./kill";
+import { containerRedis, directRedis } from "./redis";
+
+const t = dockerTarget();
+const outDir = () => mkdtempSync(path.join(REPO_ROOT, ".tmp", "drills-"));
+
+async function filledAfter(redis: ReturnType<typeof containerRedis>, id: string): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const rows = ((await redis.call(["XRANGE", ORDER_RESULTS, `(${id}`, "+"])) ?? []) as [string, string[]][];
+    const filled = rows.find(([, kv]) => kv.includes("FILLED"));
+    if (filled) return filled[1][kv(filled[1], "order_id")]!;
+    if (Date.now() > deadline) throw new Error("no FILLED order after the drill");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const kv = (fields: string[], key: string) => fields.indexOf(key) + 1;
+
+describe("cdb kill --drill on a paper stack of test doubles", () => {
+  const { plan } = paperPlan("drilltest");
+  const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
+  let doubles: Doubles;
+  beforeAll(async () => {
+    doubles = await startDoubles(t, plan, { only: ["redis", "execution", "risk", "allocation"], orderIntervalMs: 100 });
+    await waitHealthy(t, Object.values(doubles.names));
+  });
+  afterAll(async () => doubles?.stop());
+
+  it("measures kill to first rejected order, cleans up, and the gate counts the record as killswitch.manual-drill", async () => {
+    const redis = containerRedis(t, name("redis"));
+    const restart = { docker: t, containers: [name("execution"), name("risk"), name("allocation")] };
+    const latencies: number[] = [];
+    let last: DrillRecord | undefined;
+    for (let i = 0; i < 3; i++) {
+      const r = await runDrill({ stack: "drilltest", redis, by: "janne", windowMs: 10_000, restart });
+      expect(r.outcome).toBe("passed");
+      expect(r.measured).toBe("first-rejected-order");
+      expect(r.rejectedOrder!.order_id).toMatch(/^SHUTDOWN_/);
+      expect(r.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(r.latencyMs).toBeLessThan(2_000);
+      expect(r.entry.fields).toMatchObject({ priority: "SAFETY", strategy_id: expect.stringMatching(/^drill-/) });
+      expect(r.cleanup).toMatchObject({ entryDeleted: true, restarted: restart.containers });
+      // Re-armed: the stream is empty and the restarted execution fills orders again.
+      expect(await shutdownEntryCount(redis)).toBe(0);
+      expect(await filledAfter(redis, r.rejectedOrder!.id)).toMatch(/^MOCK_/);
+      latencies.push(r.latencyMs!);
+      last = r;
+    }
+    process.stdout.write(`drill kill -> first rejected order (ms, Redis clock): ${latencies.join(", ")}; median ${[...latencies].sort((a, b) => a - b)[1]}\n`);
+
+    const file = writeDrillRecord(last!, outDir());
+    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ kind: DRILL_KIND, outcome: "passed" });
+    const fx = makeFixture();
+    const entry = addEvidence({ file: fx.evidenceFile, id: "killswitch.manual-drill", by: "janne", artifacts: [file] });
+    expect(entry.at).toBe(last!.startedAt);
+    const gate = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig } });
+    const item = gate.verdict.items.find((x) => x.id === "killswitch.manual-drill")!;
+    expect(item.status).toBe("satisfied");
+    expect(gate.verdict.ready).toBe(true);
+    // The artifact binds: an edited record no longer counts.
+    const { appendFileSync } = await import("node:fs");
+    appendFileSync(file, " ");
+    const after = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig } });
+    expect(after.verdict.items.find((x) => x.id === "killswitch.manual-drill")!.status).toBe("invalid");
+  });
+
+  it("refuses while the kill switch already holds an entry", async () => {
+    const redis = containerRedis(t, name("redis"));
+    const e = await writeKillEntry(redis, { reason: "real incident" });
+    try {
+      await expect(runDrill({ stack: "drilltest", redis, by: "janne", windowMs: 1_000 })).rejects.toThrow(OpsRefused);
+      expect(await shutdownEntryCount(redis)).toBe(1);
+    } finally {
+      await redis.call(["XDEL", SHUTDOWN_STREAM, e.id]);
+    }
+  });
+});
+
+describe("cdb kill --drill when no order arrives", () => {
+  const { plan } = paperPlan("drillidle");
+  const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
+  let doubles: Doubles;
+  beforeAll(async () => {
+    doubles = await startDoubles(t, plan, { only: ["redis", "execution"], orderIntervalMs: 0 });
+    await waitHealthy(t, Object.values(doubles.names));
+  });
+  afterAll(async () => doubles?.stop());
+
+  it("measures until execution reads the entry, says so, and says it restarted nothing", async () => {
+    const r = await runDrill({ stack: "drillidle", redis: containerRedis(t, name("redis")), by: "janne", windowMs: 2_000 });
+    expect(r.outcome).toBe("passed");
+    expect(r.measured).toBe("entry-read");
+    expect(r.entryRead!.command).toContain(SHUTDOWN_STREAM);
+    expect(r.latencyMs).toBeLessThan(3_000);
+    expect(r.explanation).toMatch(/no order arrived within 2000 ms/);
+    expect(r.cleanup.entryDeleted).toBe(true);
+    expect(r.cleanup.note).toMatch(/restarted nothing/);
+    process.stdout.write(`drill kill -> entry read (ms, Redis clock): ${r.latencyMs}\n`);
+  });
+});
+
+describe("cdb kill --drill with --redis-url against a redis-server nobody reads", () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => server?.stop());
+
+  it("records not-observed, and evidence add refuses that record", async () => {
+    const redis = await directRedis(server.url, server.passwordFile);
+    try {
+      const r = await runDrill({ stack: "paper", redis, by: "janne", windowMs: 500 });
+      expect(r).toMatchObject({ outcome: "not-observed", measured: "none", cleanup: { entryDeleted: true } });
+      expect(await shutdownEntryCount(redis)).toBe(0);
+      const file = writeDrillRecord(r, outDir());
+      const fx = makeFixture();
+      expect(() => addEvidence({ file: fx.evidenceFile, id: "killswitch.manual-drill", by: "janne", artifacts: [file] })).toThrow(
+        /not a passing drill record: outcome is "not-observed"/,
+      );
+    } finally {
+      await redis.close();
+    }
+  });
+});
