@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	sdk "github.com/pulumi/pulumi/sdk/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -64,6 +65,7 @@ func run() error {
 		return fmt.Errorf("start %s: %w", legacyHost, err)
 	}
 	defer child.Process.Kill() //nolint:errcheck
+	go exitWithParent(child)
 	reader := bufio.NewReader(out)
 	line, err := reader.ReadString('\n')
 	if err != nil {
@@ -100,11 +102,26 @@ func run() error {
 	return <-handle.Done
 }
 
+// exitWithParent ends the adapter and the legacy host when the engine that
+// started them is gone: a CLI killed hard never closes its plugins, and the
+// two would otherwise keep their ports open forever.
+func exitWithParent(child *exec.Cmd) {
+	parent := os.Getppid()
+	for range time.Tick(time.Second) {
+		if os.Getppid() != parent {
+			child.Process.Kill() //nolint:errcheck
+			os.Exit(1)
+		}
+	}
+}
+
 // runPluginOnly registers RunPlugin alone: gRPC hands every other method of
 // the service to the unknown-service handler, which forwards it.
 var runPluginOnly = grpc.ServiceDesc{
 	ServiceName: "pulumirpc.LanguageRuntime",
-	HandlerType: (*interface{ RunPlugin(*pulumirpc.RunPluginRequest, pulumirpc.LanguageRuntime_RunPluginServer) error })(nil),
+	HandlerType: (*interface {
+		RunPlugin(*pulumirpc.RunPluginRequest, pulumirpc.LanguageRuntime_RunPluginServer) error
+	})(nil),
 	Streams: []grpc.StreamDesc{{
 		StreamName:    "RunPlugin",
 		ServerStreams: true,
