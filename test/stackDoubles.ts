@@ -115,3 +115,11 @@ export async function waitHealthy(t: DockerTarget, names: string[], timeoutMs = 
     }
   }
 }
+
+/** Runs a shell script in a Redis double with REDISCLI_AUTH set (for seeding many entries in one exec). */
+export async function redisScript(t: DockerTarget, container: string, script: string): Promise<string> {
+  const { execIn } = await import("../ops/docker");
+  const r = await execIn(t, container, ["sh", "-c", `REDISCLI_AUTH="$(cat /run/secrets/redis_password)"; export REDISCLI_AUTH; ${script}`], { timeoutMs: 30_000 });
+  if (r.exitCode !== 0) throw new Error(`script failed (${r.exitCode}): ${r.stderr}`);
+  return r.stdout;
+}

@@ -1,0 +1,84 @@
+import { mkdtempSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../readiness/catalog";
+import { runGate } from "../readiness/gate";
+import { paperPlan } from "../test/opsStack";
+import { makeFixture } from "../test/readinessFixture";
+import { redisScript, startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
+import { collectEvidence, countPaperOrders, observationWindow } from "./collect";
+import { dockerTarget } from "./docker";
+import { ORDER_RESULTS } from "./drill";
+import { containerRedis } from "./redis";
+
+const t = dockerTarget();
+
+describe("cdb evidence collect on a paper stack of test doubles", () => {
+  const { plan } = paperPlan("collecttest");
+  const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
+  let doubles: Doubles;
+  beforeAll(async () => {
+    doubles = await startDoubles(t, plan, { orderIntervalMs: 0 });
+    await waitHealthy(t, plan.containers.map((c) => c.name));
+  });
+  afterAll(async () => doubles?.stop());
+
+  const add = (redis: ReturnType<typeof containerRedis>, orderId: string, status: string) => redis.call(["XADD", ORDER_RESULTS, "*", "order_id", orderId, "status", status, "symbol", "BTCUSDT"]);
+
+  it("counts distinct filled MOCK_ orders since --since, not rejected, errors, duplicates or older ones", async () => {
+    const redis = containerRedis(t, name("redis"));
+    await add(redis, "MOCK_old", "FILLED");
+    await new Promise((r) => setTimeout(r, 20));
+    const since = new Date();
+    await new Promise((r) => setTimeout(r, 20));
+    const x = (id: string, status: string) => `redis-cli XADD ${ORDER_RESULTS} '*' order_id ${id} status ${status} >/dev/null`;
+    // MOCK_1 is reported twice: it counts once.
+    await redisScript(t, name("redis"), [0, 1, 2, 3, 4].map((i) => x(`MOCK_${i}`, "FILLED")).concat(x("MOCK_1", "FILLED"), x("SHUTDOWN_1", "REJECTED"), x("MOCK_9", "ERROR"), x("C02_live", "FILLED")).join(" && "));
+    const r = await countPaperOrders(redis, since);
+    expect(r).toMatchObject({ filled: 5, duplicates: 1, rejected: 1, errors: 1, nonPaperIds: 1, scanned: 9, startsAfterSince: false });
+    expect(r.orderIds).toEqual(["MOCK_0", "MOCK_1", "MOCK_2", "MOCK_3", "MOCK_4"]);
+  });
+
+  it("measures hours since the last start, restart or crash of any paper container", async () => {
+    const before = await observationWindow(t, plan, new Date(Date.now() - 3_600_000), new Date(Date.now() + 50 * 3_600_000));
+    expect(before.containers).toHaveLength(plan.containers.length);
+    expect(before.hours).toBeGreaterThanOrEqual(49.9);
+    expect(before.hours).toBeLessThanOrEqual(50);
+    await t.docker.getContainer(name("candles")).restart({ t: 1 });
+    const after = await observationWindow(t, plan, new Date(Date.now() - 3_600_000), new Date(Date.now() + 48 * 3_600_000 + 60_000));
+    expect(after.lastDisruption!.container).toBe(name("candles"));
+    expect(after.hours).toBe(48);
+    expect(after.events.some((e) => e.container === name("candles") && e.action === "restart")).toBe(true);
+    await t.docker.getContainer(name("reports")).stop({ t: 1 });
+    try {
+      const down = await observationWindow(t, plan, new Date(Date.now() - 3_600_000));
+      expect(down).toMatchObject({ hours: 0, lastDisruption: { container: name("reports"), what: "not running" } });
+    } finally {
+      await t.docker.getContainer(name("reports")).start();
+    }
+  });
+
+  it("writes both entries with artifacts the gate verifies, and thresholds decide", async () => {
+    const redis = containerRedis(t, name("redis"));
+    const since = new Date();
+    await new Promise((r) => setTimeout(r, 5));
+    await redisScript(t, name("redis"), `for i in $(seq 1 120); do redis-cli XADD ${ORDER_RESULTS} '*' order_id MOCK_c$i status FILLED >/dev/null || exit 1; done`);
+    const fx = makeFixture();
+    const dir = mkdtempSync(path.join(REPO_ROOT, ".tmp", "collect-"));
+    const now = new Date(Date.now() + 49 * 3_600_000);
+    const r = await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir, now });
+    expect(r.orders.filled).toBe(120);
+    expect(r.entries["stability.paper-orders"]).toMatchObject({ by: "janne", value: 120, artifacts: [{ path: expect.stringMatching(/^\.tmp\/collect-.*paper-orders\.json$/) }] });
+    expect(r.window.hours).toBeGreaterThanOrEqual(48);
+    const gate = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig }, now });
+    const status = (id: string) => gate.verdict.items.find((i) => i.id === id)!;
+    expect(status("stability.paper-orders").status).toBe("satisfied");
+    expect(status("stability.observation-window").status).toBe("satisfied");
+    // Fewer than 48 hours is measured, written, and fails the gate.
+    const soon = new Date(Date.now() + 3_600_000);
+    const early = await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir, now: soon });
+    expect(early.window.hours).toBeLessThan(48);
+    const gate2 = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig }, now: soon });
+    expect(gate2.verdict.items.find((i) => i.id === "stability.observation-window")!.status).toBe("failed");
+  });
+});

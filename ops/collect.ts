@@ -1,0 +1,195 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { StackPlan } from "../model/plan";
+import { REPO_ROOT } from "../readiness/catalog";
+import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
+import { ORDER_RESULTS } from "./drill";
+import { OpsFailure } from "./errors";
+import type { RedisAccess } from "./redis";
+
+// `cdb evidence collect`: measures two checklist items from the running paper
+// stack instead of having someone type them.
+// - stability.paper-orders: distinct paper order ids (MOCK_…) with status
+//   FILLED on stream.order_results since --since. "Erfolgreich processed" is
+//   read as filled: REJECTED (risk, the kill switch) and ERROR results are
+//   counted in the artifact but not in the value. Duplicates count once.
+// - stability.observation-window: hours since the last crash, restart, OOM or
+//   start of any paper container (Docker State.StartedAt, RestartCount, and
+//   die/oom/restart events since --since). A container that is not running: 0.
+
+export const COLLECT_DIR = path.join(REPO_ROOT, "readiness", "artifacts", "collected");
+
+export interface PaperOrders {
+  stream: string;
+  since: string;
+  /** Distinct MOCK_ order ids with status FILLED. */
+  filled: number;
+  rejected: number;
+  errors: number;
+  duplicates: number;
+  otherStatus: number;
+  nonPaperIds: number;
+  scanned: number;
+  firstId?: string;
+  lastId?: string;
+  /** True when the stream's oldest entry is younger than --since: older results may have been trimmed or evicted. */
+  startsAfterSince: boolean;
+  orderIds: string[];
+}
+
+const fieldsOf = (kv: string[]) => Object.fromEntries(kv.flatMap((_, i) => (i % 2 === 0 ? [[kv[i]!, kv[i + 1]!]] : []))) as Record<string, string>;
+
+export async function countPaperOrders(redis: RedisAccess, since: Date): Promise<PaperOrders> {
+  const seen = new Map<string, string>();
+  const r: PaperOrders = { stream: ORDER_RESULTS, since: since.toISOString(), filled: 0, rejected: 0, errors: 0, duplicates: 0, otherStatus: 0, nonPaperIds: 0, scanned: 0, startsAfterSince: false, orderIds: [] };
+  const first = ((await redis.call(["XRANGE", ORDER_RESULTS, "-", "+", "COUNT", "1"])) ?? []) as [string, string[]][];
+  if (first[0]) r.startsAfterSince = Number(first[0][0].split("-")[0]) > since.getTime();
+  let cursor = String(since.getTime());
+  for (;;) {
+    const batch = ((await redis.call(["XRANGE", ORDER_RESULTS, cursor, "+", "COUNT", "1000"])) ?? []) as [string, string[]][];
+    for (const [id, kv] of batch) {
+      r.scanned++;
+      r.firstId ??= id;
+      r.lastId = id;
+      const f = fieldsOf(kv);
+      const orderId = f.order_id ?? "";
+      if (seen.has(orderId)) {
+        r.duplicates++;
+        continue;
+      }
+      seen.set(orderId, f.status ?? "");
+      if (f.status === "FILLED" && orderId.startsWith("MOCK_")) {
+        r.filled++;
+        r.orderIds.push(orderId);
+      } else if (f.status === "FILLED") r.nonPaperIds++;
+      else if (f.status === "REJECTED") r.rejected++;
+      else if (f.status === "ERROR") r.errors++;
+      else r.otherStatus++;
+    }
+    if (batch.length < 1000) break;
+    cursor = `(${batch.at(-1)![0]}`;
+  }
+  return r;
+}
+
+export interface ContainerUptime {
+  name: string;
+  running: boolean;
+  startedAt?: string;
+  restartCount?: number;
+  oomKilled?: boolean;
+  exitCode?: number;
+}
+
+export interface ObservationWindow {
+  hours: number;
+  since: string;
+  now: string;
+  lastDisruption?: { at: string; container: string; what: string };
+  containers: ContainerUptime[];
+  events: { at: string; container: string; action: string; exitCode?: string }[];
+}
+
+async function containerEvents(t: DockerTarget, names: string[], since: Date, now: Date): Promise<ObservationWindow["events"]> {
+  const stream = await dockerCall(t, "read container events", () =>
+    t.docker.getEvents({
+      since: Math.floor(since.getTime() / 1000),
+      // Never in the future: the engine would keep the stream open until then.
+      until: Math.ceil(Math.min(now.getTime(), Date.now()) / 1000),
+      filters: { type: ["container"], event: ["die", "oom", "restart", "start", "kill"], container: names },
+    }),
+  );
+  const text = await dockerCall(t, "read container events", async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
+    return Buffer.concat(chunks).toString("utf8");
+  });
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as { timeNano: number; Action: string; Actor: { Attributes: Record<string, string> } })
+    .map((e) => ({
+      at: new Date(e.timeNano / 1e6).toISOString(),
+      container: e.Actor.Attributes.name ?? "?",
+      action: e.Action,
+      ...(e.Actor.Attributes.exitCode !== undefined ? { exitCode: e.Actor.Attributes.exitCode } : {}),
+    }));
+}
+
+export async function observationWindow(t: DockerTarget, plan: StackPlan, since: Date, now = new Date()): Promise<ObservationWindow> {
+  const containers: ContainerUptime[] = [];
+  const starts: { at: number; container: string; what: string }[] = [];
+  for (const c of plan.containers) {
+    try {
+      const info = await inspectContainer(t, c.name);
+      const s = info.State;
+      containers.push({ name: c.name, running: s.Running && !s.Restarting, startedAt: s.StartedAt, restartCount: info.RestartCount, oomKilled: s.OOMKilled, exitCode: s.ExitCode });
+      starts.push({ at: Date.parse(s.StartedAt), container: c.name, what: info.RestartCount > 0 ? `started (RestartCount ${info.RestartCount})` : "started" });
+    } catch (e) {
+      if (!(e instanceof OpsFailure && e.kind === "notFound")) throw e;
+      containers.push({ name: c.name, running: false });
+    }
+  }
+  const events = await containerEvents(t, plan.containers.map((c) => c.name), since, now);
+  for (const e of events) starts.push({ at: Date.parse(e.at), container: e.container, what: e.action === "die" ? `died (exit code ${e.exitCode ?? "?"})` : e.action });
+  const base = { since: since.toISOString(), now: now.toISOString(), containers, events };
+  const down = containers.find((c) => !c.running);
+  if (down) return { ...base, hours: 0, lastDisruption: { at: now.toISOString(), container: down.name, what: "not running" } };
+  const last = starts.sort((a, b) => b.at - a.at)[0];
+  if (!last) return { ...base, hours: 0 };
+  const hours = Math.floor(((now.getTime() - last.at) / 3_600_000) * 10) / 10;
+  return { ...base, hours: Math.max(0, hours), lastDisruption: { at: new Date(last.at).toISOString(), container: last.container, what: last.what } };
+}
+
+/** Writes a raw result as a JSON artifact; returns its path and sha256. */
+export function writeArtifact(name: string, data: unknown, dir = COLLECT_DIR): { file: string; sha256: string } {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  const text = JSON.stringify(data, null, 2) + "\n";
+  writeFileSync(file, text);
+  return { file, sha256: createHash("sha256").update(text).digest("hex") };
+}
+
+export interface CollectRequest {
+  stack: string;
+  plan: StackPlan;
+  docker: DockerTarget;
+  redis: RedisAccess;
+  since: Date;
+  by: string;
+  /** The evidence file that receives the entries (the live stack's: that is where the gate reads them). */
+  evidenceFile: string;
+  now?: Date;
+  dir?: string;
+}
+
+export async function collectEvidence(req: CollectRequest) {
+  const { addEvidence } = await import("./evidence");
+  const now = req.now ?? new Date();
+  const orders = await countPaperOrders(req.redis, req.since);
+  const window = await observationWindow(req.docker, req.plan, req.since, now);
+  const stamp = now.toISOString().replace(/[:.]/g, "-");
+  const ordersArtifact = writeArtifact(`${req.stack}-${stamp}-paper-orders.json`, { item: "stability.paper-orders", redis: req.redis.where, counted: "distinct MOCK_ order ids with status FILLED", ...orders }, req.dir);
+  const windowArtifact = writeArtifact(`${req.stack}-${stamp}-observation-window.json`, { item: "stability.observation-window", docker: req.docker.host, ...window }, req.dir);
+  const at = now.toISOString();
+  const ordersEntry = addEvidence({
+    file: req.evidenceFile,
+    id: "stability.paper-orders",
+    by: req.by,
+    at,
+    value: orders.filled,
+    artifacts: [ordersArtifact.file],
+    note: `cdb evidence collect: ${orders.filled} distinct filled paper orders on ${req.stack} since ${orders.since} (${orders.rejected} rejected, ${orders.errors} errors, ${orders.duplicates} duplicates not counted)${orders.startsAfterSince ? "; the stream starts after --since, older results may be gone" : ""}`,
+  });
+  const windowEntry = addEvidence({
+    file: req.evidenceFile,
+    id: "stability.observation-window",
+    by: req.by,
+    at,
+    value: window.hours,
+    artifacts: [windowArtifact.file],
+    note: `cdb evidence collect: ${window.hours} h since ${window.lastDisruption ? `${window.lastDisruption.container} ${window.lastDisruption.what} at ${window.lastDisruption.at}` : "?"}`,
+  });
+  return { orders, window, entries: { "stability.paper-orders": ordersEntry, "stability.observation-window": windowEntry }, artifacts: [ordersArtifact.file, windowArtifact.file] };
+}
