@@ -80,11 +80,13 @@ export { SECRETS_DIR };
 
 /**
  * `live` keeps the reference's names (`cdb_execution`), so the runbook's
- * `docker logs cdb_execution` keeps working; every other stack gets its own
- * prefix so it can share a Docker host with live (paper: `cdbpaper_`).
+ * `docker logs cdb_execution` keeps working, also after `cdb rollback` has
+ * returned it to paper flags (the runbook then expects `Mode: MOCK` there);
+ * every other stack gets its own prefix so it can share a Docker host with
+ * live (paper: `cdbpaper_`).
  */
-export function physicalPrefix(stack: string, mode: TradingMode): string {
-  if (stack === "live" && mode === "live") return "cdb_";
+export function physicalPrefix(stack: string): string {
+  if (stack === "live") return "cdb_";
   return `cdb${stack.toLowerCase().replace(/[^a-z0-9]/g, "")}_`;
 }
 
@@ -327,7 +329,7 @@ export function planStack(
   filesFor: FilesForService = () => [],
   configured: ReadonlySet<SecretSetting> = new Set(),
 ): StackPlan {
-  const prefix = physicalPrefix(stack, cfg.mode);
+  const prefix = physicalPrefix(stack);
   const live = cfg.mode === "live";
   const volumeName = (v: VolumeName | `${ServiceName}_secrets`) => `${prefix}${v}`;
   const base = { stack, mode: cfg.mode, networkName: `${prefix}network` };

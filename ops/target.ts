@@ -27,7 +27,7 @@ export function stackTarget(stack: string, configFile: string = stackConfigFile(
   if (mode !== "paper" && mode !== "live") throw new UnusableInput(configFile, `cdb:mode must be paper or live, got ${JSON.stringify(mode)}`, y.lineOf(["config", "cdb:mode"]));
   const host = config["cdb:dockerHost"];
   if (host !== undefined && typeof host !== "string") throw new UnusableInput(configFile, "cdb:dockerHost must be a string", y.lineOf(["config", "cdb:dockerHost"]));
-  const prefix = physicalPrefix(stack, mode);
+  const prefix = physicalPrefix(stack);
   return { stack, mode, ...(host ? { dockerHost: host } : {}), containerName: (s) => `${prefix}${s}` };
 }
 

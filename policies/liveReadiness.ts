@@ -1,5 +1,8 @@
 import { runGate } from "../readiness/gate";
+import { envOf } from "../readiness/facts";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
+import { tradesForReal } from "../model/plan";
+import { isContainer } from "./containers";
 import { stackPolicy } from "./guard";
 import { stackContext } from "./stackContext";
 import { reportGate } from "./verdictReport";
@@ -9,6 +12,11 @@ import { reportGate } from "./verdictReport";
  * engine registered, evidence from the evidence file, config digest from the
  * stack's config. Runs on preview and update; the resource-level twin
  * (live-trading-gate) covers `pulumi up --skip-preview`.
+ *
+ * A live stack in which nothing can trade (mode paper, every container with
+ * paper flags) passes without evidence: that is where `cdb rollback` returns
+ * it, and a rollback refused by the gate it restores safety for would leave
+ * the operator with no way back but by hand.
  */
 export const liveReadiness = stackPolicy({
   name: "live-readiness",
@@ -17,6 +25,8 @@ export const liveReadiness = stackPolicy({
     const ctx = stackContext();
     if (!ctx.live) return;
     const resources = args.resources.map((r) => ({ type: r.type, props: r.props as Record<string, unknown> }));
+    const trades = resources.some((r) => isContainer(r.type) && tradesForReal(envOf(r.props)));
+    if (ctx.loaded.config.mode !== "live" && !trades) return;
     const plan = planStackWithMonitoring(ctx.stack, ctx.loaded.config, ctx.loaded.secretsSet);
     reportGate(runGate({ stack: ctx.stack, target: { plan, resources } }), report, "live-readiness");
   },

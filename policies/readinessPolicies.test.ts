@@ -39,6 +39,17 @@ describe("live-readiness (stack policy)", () => {
     ]);
   });
 
+  it("passes a live stack returned to paper flags without evidence, but not one in which a container still trades", async () => {
+    process.env.CDB_EVIDENCE_FILE = path.join(fx.dir, "absent.yaml");
+    const halted = { ...liveSettings(), mode: "paper" };
+    await useStack("live", halted, LIVE_SECRETS);
+    const resources = declared("live", halted, LIVE_SECRETS);
+    expect(await stackViolations(liveReadiness, resources)).toEqual([]);
+    const execution = named(resources, "cdb_execution").props;
+    execution.envs = (execution.envs as string[]).map((e) => (e === "MOCK_TRADING=true" ? "MOCK_TRADING=false" : e));
+    expect((await stackViolations(liveReadiness, resources))[0]).toMatch(/^live-readiness could not be evaluated, so it refuses: UnusableInput: .*absent\.yaml: file not found$/);
+  });
+
   it("refuses when the stack's resources do not prove a machine item (grafana without dashboards)", async () => {
     const resources = live();
     named(resources, "cdb_grafana").props.uploads = [];

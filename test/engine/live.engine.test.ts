@@ -93,6 +93,19 @@ describe("live stack on the real engine (stand-in providers)", () => {
     expect(output(r)).not.toContain("could not be evaluated");
   });
 
+  it("lets a live stack returned to paper flags (as `cdb rollback` leaves it) update without evidence, trading nothing", async () => {
+    rmSync(evidenceFile, { force: true });
+    await pulumiOk(["config", "set", "-s", "live", "cdb:mode", "paper"]);
+    const before = ws.standinOps().length;
+    const r = await ws.pulumi(["up", "-s", "live", "--yes", "--policy-pack", "policies"]);
+    expect(r.code, output(r)).toBe(0);
+    const ops = ws.standinOps().slice(before);
+    const execution = ops.filter((o) => o.op === "create" && o.name === "cdb_execution");
+    expect(execution).toHaveLength(1);
+    expect(execution[0]!.inputs.envs).toContain("MOCK_TRADING=true");
+    expect(ops.filter(tradesForReal)).toEqual([]);
+  });
+
   it("reports a throwing policy as a mandatory violation, not an advisory", async () => {
     // At the same relative path, so that its import of the project's guard resolves.
     const pack = path.join(ws.project, "test", "engine", "throwing-pack");
