@@ -9,15 +9,16 @@ const byName = (name: string) => rules.find((r) => r.alert === name);
 
 describe("alert rules", () => {
   it("contains the runbook's and the existing stack's alerts with the expected expressions", () => {
-    expect(byName("CircuitBreakerTriggered")?.expr).toContain("cdb_circuit_breaker_triggered) == 1");
-    expect(byName("UnusualOrderVolume")?.expr).toBe("sum(rate(cdb_orders_processed_total[5m])) * 60 > 30");
-    expect(byName("MexcApiErrors")?.expr).toContain("cdb_execution_errors_total");
+    expect(byName("CircuitBreakerTriggered")?.expr).toBe("max(circuit_breaker_active) == 1");
+    expect(byName("UnusualOrderVolume")?.expr).toBe("sum(rate(execution_orders_received_total[5m])) * 60 > 30");
+    expect(byName("MexcApiErrors")?.expr).toContain("execution_exchange_errors_total");
     expect(byName("BalanceDrop")?.expr).toContain("> 0.05");
-    expect(byName("BalanceDrop")?.expr).toContain("cdb_account_balance_usdt");
+    expect(byName("BalanceDrop")?.expr).toContain("risk_account_balance_usdt");
+    expect(byName("MarketDataDisconnected")?.expr).toBe("max(ws_connected) == 0");
     expect(byName("ServiceDown")?.expr).toBe("up == 0");
     expect(byName("DatabaseConnectionLost")?.expr).toBe("pg_up == 0");
     expect(byName("RedisConnectionLost")?.expr).toBe("redis_up == 0");
-    expect(byName("DailyDrawdownExceeded")?.expr).toBe("max(cdb_daily_drawdown_pct) > 5");
+    expect(byName("DailyDrawdownExceeded")?.expr).toBe("-sum(risk_daily_pnl_usdt) / max(risk_account_balance_usdt) > 0.05");
   });
 
   it("stays well below MEXC's 600 requests/min with the order-volume threshold", () => {

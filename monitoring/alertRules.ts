@@ -36,15 +36,15 @@ export interface AlertThresholds {
   executionErrorsPer5m: number;
   /** Fraction of the 24 h balance peak (the runbook's "balance drops > 5 %"). */
   balanceDropFraction: number;
-  /** Percent, like the metric itself (MAX_DAILY_DRAWDOWN_PCT 0.05 = 5). */
-  dailyDrawdownPct: number;
+  /** Fraction of the balance lost since 00:00 UTC, like MAX_DAILY_DRAWDOWN_PCT (0.05 = 5 %). */
+  dailyDrawdownFraction: number;
 }
 
 export const DEFAULT_THRESHOLDS: AlertThresholds = {
   ordersPerMinute: 30,
   executionErrorsPer5m: 3,
   balanceDropFraction: 0.05,
-  dailyDrawdownPct: 5,
+  dailyDrawdownFraction: 0.05,
 };
 
 /**
@@ -52,14 +52,18 @@ export const DEFAULT_THRESHOLDS: AlertThresholds = {
  * does not exist is silently false, so each gets an absent() alert: a metric
  * that is not (yet) exposed shows up as an alert instead of as calm.
  */
-export const GUARDED_GAUGES = ["cdb_circuit_breaker_triggered", "cdb_daily_drawdown_pct", "cdb_account_balance_usdt"] as const;
+export const GUARDED_GAUGES = ["circuit_breaker_active", "risk_daily_pnl_usdt", "risk_account_balance_usdt"] as const;
+
+const BALANCE = "risk_account_balance_usdt";
+/** Loss since 00:00 UTC as a fraction of the balance (positive = loss). */
+export const DAILY_DRAWDOWN_EXPR = `-sum(risk_daily_pnl_usdt) / max(${BALANCE})`;
 
 function tradingRules(t: AlertThresholds): AlertRule[] {
-  const peak = "max_over_time(cdb_account_balance_usdt[24h])";
+  const peak = `max_over_time(${BALANCE}[24h])`;
   return [
     {
       alert: "CircuitBreakerTriggered",
-      expr: "max(cdb_circuit_breaker_triggered) == 1",
+      expr: "max(circuit_breaker_active) == 1",
       for: "0m",
       labels: { severity: "critical" },
       annotations: {
@@ -70,7 +74,7 @@ function tradingRules(t: AlertThresholds): AlertRule[] {
     },
     {
       alert: "UnusualOrderVolume",
-      expr: `sum(rate(cdb_orders_processed_total[5m])) * 60 > ${t.ordersPerMinute}`,
+      expr: `sum(rate(execution_orders_received_total[5m])) * 60 > ${t.ordersPerMinute}`,
       for: "2m",
       labels: { severity: "warning" },
       annotations: {
@@ -81,7 +85,7 @@ function tradingRules(t: AlertThresholds): AlertRule[] {
     },
     {
       alert: "MexcApiErrors",
-      expr: `sum by (error_type) (increase(cdb_execution_errors_total[5m])) >= ${t.executionErrorsPer5m}`,
+      expr: `sum by (error_type) (increase(execution_exchange_errors_total[5m])) >= ${t.executionErrorsPer5m}`,
       for: "0m",
       labels: { severity: "warning" },
       annotations: {
@@ -92,7 +96,7 @@ function tradingRules(t: AlertThresholds): AlertRule[] {
     },
     {
       alert: "BalanceDrop",
-      expr: `(${peak} - cdb_account_balance_usdt) / ${peak} > ${t.balanceDropFraction}`,
+      expr: `(${peak} - ${BALANCE}) / ${peak} > ${t.balanceDropFraction}`,
       for: "1m",
       labels: { severity: "critical" },
       annotations: {
@@ -103,12 +107,12 @@ function tradingRules(t: AlertThresholds): AlertRule[] {
     },
     {
       alert: "DailyDrawdownExceeded",
-      expr: `max(cdb_daily_drawdown_pct) > ${t.dailyDrawdownPct}`,
+      expr: `${DAILY_DRAWDOWN_EXPR} > ${t.dailyDrawdownFraction}`,
       for: "0m",
       labels: { severity: "critical" },
       annotations: {
-        summary: `Daily drawdown above ${t.dailyDrawdownPct}%`,
-        description: "Daily drawdown is {{ $value | humanize }}%. The circuit breaker should have stopped trading.",
+        summary: `Daily drawdown above ${Math.round(t.dailyDrawdownFraction * 10_000) / 100}%`,
+        description: "Daily drawdown is {{ $value | humanizePercentage }}. The circuit breaker should have stopped trading.",
         runbook_url: runbook("daily-drawdown-exceeded"),
       },
     },
@@ -117,6 +121,17 @@ function tradingRules(t: AlertThresholds): AlertRule[] {
 
 function infrastructureRules(): AlertRule[] {
   return [
+    {
+      alert: "MarketDataDisconnected",
+      expr: "max(ws_connected) == 0",
+      for: "2m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: "The market-data websocket is disconnected",
+        description: "cdb_ws has no MEXC connection: no trades, no candles, no signals.",
+        runbook_url: runbook("market-data-disconnected"),
+      },
+    },
     {
       alert: "ServiceDown",
       expr: "up == 0",

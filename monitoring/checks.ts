@@ -13,19 +13,19 @@ import { GRAFANA_DASHBOARDS_DIR, PROMETHEUS_CONFIG_PATH } from "./paths";
 
 /** Runbook section 4, "Grafana Dashboards für Live Trading", plus service health. */
 export const REQUIRED_PANELS = [
-  { title: "Orders per minute", metric: "cdb_orders_processed_total" },
-  { title: "Fill rate", metric: "cdb_orders_filled_total" },
-  { title: "P&L", metric: "cdb_pnl_usdt" },
-  { title: "Circuit breaker status", metric: "cdb_circuit_breaker_triggered" },
+  { title: "Orders per minute", metric: "execution_orders_received_total" },
+  { title: "Fill rate", metric: "execution_orders_filled_total" },
+  { title: "P&L", metric: "risk_daily_pnl_usdt" },
+  { title: "Circuit breaker status", metric: "circuit_breaker_active" },
   { title: "Service health", metric: "up" },
 ] as const;
 
 /** Runbook section 4, "Alerting konfiguriert". */
 export const REQUIRED_ALERTS = [
-  { alert: "CircuitBreakerTriggered", runbookItem: "circuit breaker triggered", metric: "cdb_circuit_breaker_triggered" },
-  { alert: "UnusualOrderVolume", runbookItem: "unusual order volume", metric: "cdb_orders_processed_total" },
-  { alert: "MexcApiErrors", runbookItem: "MEXC API errors", metric: "cdb_execution_errors_total" },
-  { alert: "BalanceDrop", runbookItem: "balance drop > 5%", metric: "cdb_account_balance_usdt" },
+  { alert: "CircuitBreakerTriggered", runbookItem: "circuit breaker triggered", metric: "circuit_breaker_active" },
+  { alert: "UnusualOrderVolume", runbookItem: "unusual order volume", metric: "execution_orders_received_total" },
+  { alert: "MexcApiErrors", runbookItem: "MEXC API errors", metric: "execution_exchange_errors_total" },
+  { alert: "BalanceDrop", runbookItem: "balance drop > 5%", metric: "risk_account_balance_usdt" },
 ] as const;
 
 const SEVERITIES: readonly string[] = ["critical", "warning"];

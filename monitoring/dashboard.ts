@@ -1,3 +1,4 @@
+import { DAILY_DRAWDOWN_EXPR } from "./alertRules";
 import { PROMETHEUS_DATASOURCE_UID } from "./grafana";
 
 // The "cdb live trading" dashboard of runbook section 4, as a Grafana
@@ -48,44 +49,46 @@ interface PanelSpec {
   extra?: Pick<Panel, "options"> & { defaults?: Record<string, unknown> };
 }
 
+const stat = (mappings: Record<string, { text: string; color: string }>, noValue?: string): PanelSpec["extra"] => ({
+  defaults: { mappings: [{ type: "value", options: mappings }], ...(noValue ? { noValue } : {}) },
+  options: { colorMode: "background", reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false } },
+});
+
+// Panels on metrics the services expose, and on the ones the metric contract
+// marks as needed (P&L, balance, MEXC errors): those stay empty until the
+// services add them, and their absent() alert says so meanwhile.
 const PANELS: PanelSpec[] = [
   {
     type: "timeseries",
     title: "Orders per minute",
-    description: "Orders processed by execution, per minute (5m rate).",
-    queries: [{ expr: "sum(rate(cdb_orders_processed_total[5m])) * 60", legend: "orders/min" }],
+    description: "Orders execution received, per minute (5m rate).",
+    queries: [{ expr: "sum(rate(execution_orders_received_total[5m])) * 60", legend: "orders/min" }],
     unit: "short",
   },
   {
     type: "timeseries",
     title: "Fill rate",
-    description: "Share of processed orders that were filled (15m window).",
+    description: "Share of received orders that execution filled (15m window).",
     queries: [
-      { expr: "sum(rate(cdb_orders_filled_total[15m])) / sum(rate(cdb_orders_processed_total[15m]))", legend: "fill rate" },
+      { expr: "sum(rate(execution_orders_filled_total[15m])) / sum(rate(execution_orders_received_total[15m]))", legend: "fill rate" },
     ],
     unit: "percentunit",
   },
   {
     type: "timeseries",
     title: "P&L",
-    description: "Realized + unrealized P&L since the start of the UTC day, per strategy.",
-    queries: [{ expr: "sum by (strategy_id) (cdb_pnl_usdt)", legend: "{{strategy_id}}" }],
+    description: "Daily P&L per strategy. Empty until risk exposes risk_daily_pnl_usdt (metric contract: needed).",
+    queries: [{ expr: "sum by (strategy_id) (risk_daily_pnl_usdt)", legend: "{{strategy_id}}" }],
     unit: "currencyUSD",
   },
   {
     type: "stat",
     title: "Circuit breaker status",
-    description: "TRIPPED while the risk circuit breaker has stopped trading.",
-    queries: [{ expr: "max(cdb_circuit_breaker_triggered)", legend: "circuit breaker" }],
+    description: "TRIPPED while risk's circuit breaker blocks trading. It cannot trip today: risk never updates its daily P&L.",
+    queries: [{ expr: "max(circuit_breaker_active)", legend: "circuit breaker" }],
     unit: "none",
-    extra: {
-      defaults: {
-        mappings: [{ type: "value", options: { "0": { text: "OK", color: "green" }, "1": { text: "TRIPPED", color: "red" } } }],
-        // No data is not OK: the gauge is missing, so the breaker state is unknown.
-        noValue: "UNKNOWN",
-      },
-      options: { colorMode: "background", reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false } },
-    },
+    // No data is not OK: the gauge is missing, so the breaker state is unknown.
+    extra: stat({ "0": { text: "OK", color: "green" }, "1": { text: "TRIPPED", color: "red" } }, "UNKNOWN"),
   },
   {
     type: "stat",
@@ -93,31 +96,49 @@ const PANELS: PanelSpec[] = [
     description: "1 = Prometheus scraped the service's /metrics, 0 = down.",
     queries: [{ expr: "up", legend: "{{job}}" }],
     unit: "none",
-    extra: {
-      defaults: { mappings: [{ type: "value", options: { "0": { text: "DOWN", color: "red" }, "1": { text: "UP", color: "green" } } }] },
-      options: { colorMode: "background", reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false } },
-    },
+    extra: stat({ "0": { text: "DOWN", color: "red" }, "1": { text: "UP", color: "green" } }),
   },
   {
     type: "timeseries",
     title: "Account balance (USDT)",
-    description: "Input of the BalanceDrop alert.",
-    queries: [{ expr: "cdb_account_balance_usdt", legend: "balance" }],
+    description: "Input of the BalanceDrop alert. Empty until risk exposes risk_account_balance_usdt (needed).",
+    queries: [{ expr: "risk_account_balance_usdt", legend: "balance" }],
     unit: "currencyUSD",
   },
   {
     type: "timeseries",
-    title: "Execution errors",
-    description: "Execution errors (MEXC API) per 5 minutes, by type.",
-    queries: [{ expr: "sum by (error_type) (increase(cdb_execution_errors_total[5m]))", legend: "{{error_type}}" }],
+    title: "MEXC API errors",
+    description: "Failed exchange calls per 5 minutes, by type. Empty until execution exposes execution_exchange_errors_total (needed).",
+    queries: [{ expr: "sum by (error_type) (increase(execution_exchange_errors_total[5m]))", legend: "{{error_type}}" }],
     unit: "short",
   },
   {
     type: "timeseries",
     title: "Daily drawdown",
-    description: "Percent; the circuit breaker trips at MAX_DAILY_DRAWDOWN_PCT.",
-    queries: [{ expr: "max(cdb_daily_drawdown_pct)", legend: "drawdown %" }],
-    unit: "percent",
+    description: "Loss since 00:00 UTC as a share of the balance; the circuit breaker should trip at MAX_DAILY_DRAWDOWN_PCT.",
+    queries: [{ expr: DAILY_DRAWDOWN_EXPR, legend: "drawdown" }],
+    unit: "percentunit",
+  },
+  {
+    type: "timeseries",
+    title: "Pipeline throughput",
+    description: "Signals generated, orders blocked by risk and rejected by execution, per minute.",
+    queries: [
+      { expr: "sum(rate(signals_generated_total[5m])) * 60", legend: "signals/min" },
+      { expr: "sum(rate(orders_blocked_total[5m])) * 60", legend: "blocked by risk/min" },
+      { expr: "sum(rate(execution_orders_rejected_total[5m])) * 60", legend: "rejected by execution/min" },
+    ],
+    unit: "short",
+  },
+  {
+    type: "stat",
+    title: "Market data",
+    description: "MEXC websocket of cdb_ws, and candles emitted in the last 5 minutes.",
+    queries: [
+      { expr: "max(ws_connected)", legend: "websocket" },
+      { expr: "sum(increase(candle_candles_emitted_total[5m]))", legend: "candles (5m)" },
+    ],
+    unit: "none",
   },
 ];
 

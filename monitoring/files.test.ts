@@ -34,7 +34,7 @@ describe("monitoringFiles", () => {
     const datasources = monitoringFiles("grafana", base, custom)[0]!.content;
     expect(datasources).toContain("user: claire_user");
     expect(datasources).toContain("database: cdb_paper");
-    expect(monitoringFiles("prometheus", base, custom)[1]!.content).toContain("max(cdb_daily_drawdown_pct) > 3");
+    expect(monitoringFiles("prometheus", base, custom)[1]!.content).toContain("-sum(risk_daily_pnl_usdt) / max(risk_account_balance_usdt) > 0.03");
   });
 
   it("labels Prometheus with the stack it runs in", () => {

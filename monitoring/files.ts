@@ -28,8 +28,7 @@ export const monitoringFiles = (service: ServiceName, plan: { stack: string; mod
         { path: PROMETHEUS_CONFIG_PATH, content: prometheusYaml({ stack: plan.stack, mode: plan.mode }) },
         {
           path: PROMETHEUS_RULES_PATH,
-          // The metric is in percent, the setting a fraction; rounded so 0.05 renders as 5, not 5.000000000000001.
-          content: alertRulesYaml({ ...DEFAULT_THRESHOLDS, dailyDrawdownPct: Math.round(cfg.risk.maxDailyDrawdownPct * 10_000) / 100 }),
+          content: alertRulesYaml({ ...DEFAULT_THRESHOLDS, dailyDrawdownFraction: cfg.risk.maxDailyDrawdownPct }),
         },
       ];
     case "alertmanager":

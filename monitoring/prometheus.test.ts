@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { canonicalName, SERVICE_NAMES, SERVICES } from "../config/services";
+import { REFERENCE_METRICS } from "../test/cdbReference";
 import { alertRulesYaml } from "./alertRules";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_DIR, PROMETHEUS_RULES_GLOB, PROMETHEUS_RULES_PATH } from "./paths";
 import { prometheusConfig, prometheusYaml } from "./prometheus";
@@ -21,6 +22,11 @@ describe("prometheus.yml", () => {
       expect.arrayContaining(["cdb_execution:8003", "cdb_signal:8005", "cdb_candles:8007", "cdb_db_writer:8010", "cdb_postgres_exporter:9187", "cdb_redis_exporter:9121"]),
     );
     expect(cfg.scrape_configs.every((j) => j.metrics_path === "/metrics")).toBe(true);
+  });
+
+  it("scrapes every service the reference says has /metrics, risk and ws included", () => {
+    const targets = prometheusConfig(opts).scrape_configs.flatMap((j) => j.static_configs[0]!.targets);
+    for (const [service, { port }] of Object.entries(REFERENCE_METRICS)) expect(targets, service).toContain(`cdb_${service}:${port}`);
   });
 
   it("has the 15s interval, the rule glob, the alertmanager target and the stack labels", () => {
