@@ -165,7 +165,7 @@ export interface CollectRequest {
 }
 
 export async function collectEvidence(req: CollectRequest) {
-  const { addEvidence } = await import("./evidence");
+  const { addEvidence } = (require("./evidence") as typeof import("./evidence"));
   const now = req.now ?? new Date();
   const orders = await countPaperOrders(req.redis, req.since);
   const window = await observationWindow(req.docker, req.plan, req.since, now);

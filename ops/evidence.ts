@@ -61,8 +61,6 @@ export function initEvidence(req: { stack: string; file: string; stackConfig?: s
     "   npx cdb evidence collect --stack paper --since <time>     (stability.paper-orders, stability.observation-window)",
     ` Items to prove (${open.length}): ${open.map((i) => i.id).join(", ")}`,
   ].join("\n");
-  const items = doc.get("items", true) as YAMLMap;
-  items.flow = false;
   writeChecked(req.file, doc, req.stack, catalog);
   return { file: req.file, configDigest: digest };
 }

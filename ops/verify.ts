@@ -66,7 +66,7 @@ export function executionModeProblems(name: string, mode: "paper" | "live", log:
 
 /** Secret names and URL patterns of the no-secrets-in-env policy, applied to what `docker inspect` shows. */
 export async function secretProblems(name: string, info: Docker.ContainerInspectInfo): Promise<string[]> {
-  const { SECRET_NAME, URL_WITH_PASSWORD } = await import("../policies/noSecretsInEnv");
+  const { SECRET_NAME, URL_WITH_PASSWORD } = (require("../policies/noSecretsInEnv") as typeof import("../policies/noSecretsInEnv"));
   const problems: string[] = [];
   for (const entry of info.Config.Env ?? []) {
     const i = entry.indexOf("=");

@@ -8,9 +8,13 @@ import { keyFingerprint } from "../config/schema";
 import { configDigest } from "../readiness/digest";
 import { deploy, DeployRefused } from "./deploy";
 import { PassphraseMissing } from "./pulumiEnv";
+import { OPS_EXIT, registerOpsCommands } from "../ops/cli";
 
 // `cdb`: the operator's command line. Exit codes are a contract for CI:
-export const EXIT = { ready: 0, notReady: 1, unusableInput: 2, internalError: 3, refused: 5, pulumiFailed: 6 } as const;
+// 0 ready/ok, 1 not ready/unhealthy, 2 unusable input, 3 internal error, 5 refused, 6 pulumi failed,
+// 7 unreachable (Docker host, Redis, a stopped container), 8 authentication failed (Redis password),
+// 9 not found (a container, a secret file).
+export const EXIT = { ready: 0, notReady: 1, unusableInput: 2, internalError: 3, refused: 5, pulumiFailed: 6, ...OPS_EXIT } as const;
 
 function fail(e: unknown): never {
   if (e instanceof UnusableInput) {
@@ -96,6 +100,8 @@ program
       process.exit(EXIT.pulumiFailed);
     }
   });
+
+registerOpsCommands(program, EXIT, fail);
 
 export function main(argv: string[]): void {
   try {

@@ -32,7 +32,7 @@ export interface DoubleOptions {
 
 const ns = (ms: number) => ms * 1_000_000;
 
-function healthTest(service: ServiceName): string[] {
+export function healthTest(service: ServiceName): string[] {
   if (service === "redis") return ["CMD-SHELL", 'REDISCLI_AUTH="$(cat /run/secrets/redis_password)" redis-cli ping | grep -q PONG'];
   const port = SERVICES[service].port;
   return port ? ["CMD-SHELL", `wget -q -O /dev/null http://127.0.0.1:${port}/health`] : ["CMD-SHELL", "kill -0 1"];
@@ -118,7 +118,7 @@ export async function waitHealthy(t: DockerTarget, names: string[], timeoutMs = 
 
 /** Runs a shell script in a Redis double with REDISCLI_AUTH set (for seeding many entries in one exec). */
 export async function redisScript(t: DockerTarget, container: string, script: string): Promise<string> {
-  const { execIn } = await import("../ops/docker");
+  const { execIn } = (require("../ops/docker") as typeof import("../ops/docker"));
   const r = await execIn(t, container, ["sh", "-c", `REDISCLI_AUTH="$(cat /run/secrets/redis_password)"; export REDISCLI_AUTH; ${script}`], { timeoutMs: 30_000 });
   if (r.exitCode !== 0) throw new Error(`script failed (${r.exitCode}): ${r.stderr}`);
   return r.stdout;

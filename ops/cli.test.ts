@@ -1,0 +1,153 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../readiness/catalog";
+import { paperStackFile } from "../test/opsStack";
+import { makeFixture } from "../test/readinessFixture";
+import { freePort, startRedis, type RedisServer } from "../test/redisServer";
+import { startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
+import { readAudit } from "./audit";
+import { dockerTarget } from "./docker";
+import { SHUTDOWN_STREAM, shutdownEntries, shutdownEntryCount } from "./kill";
+import { containerRedis } from "./redis";
+import { stackPlan } from "./target";
+
+// The CLI as an operator runs it: the npm bin shim in its own process.
+const tmp = mkdtempSync(path.join(REPO_ROOT, ".tmp", "ops-cli-"));
+const AUDIT = path.join(tmp, "operations.jsonl");
+
+function cdb(args: string[], input = ""): Promise<{ code: number | null; out: string; err: string; ms: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [path.join(REPO_ROOT, "scripts", "bin", "cdb.cjs"), ...args], { cwd: REPO_ROOT, env: { ...process.env, CDB_AUDIT_FILE: AUDIT } });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    p.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    p.stdin.end(input);
+    p.on("close", (code) => resolve({ code, out, err, ms: Date.now() - t0 }));
+  });
+}
+
+const t = dockerTarget();
+const STACK = "clitest";
+const config = paperStackFile(STACK);
+const { plan } = stackPlan(STACK, config);
+const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
+const timings: string[] = [];
+
+describe("cdb kill, verify and evidence on a paper stack of test doubles", () => {
+  let doubles: Doubles;
+  let server: RedisServer;
+  beforeAll(async () => {
+    [doubles, server] = await Promise.all([startDoubles(t, plan, { orderIntervalMs: 100 }), startRedis()]);
+    await waitHealthy(t, plan.containers.map((c) => c.name));
+  });
+  afterAll(async () => {
+    await Promise.all([doubles?.stop(), server?.stop()]);
+    process.stdout.write(`error paths (wall time of the whole CLI process): ${timings.join("; ")}\n`);
+  });
+  const base = ["--stack", STACK, "--stack-config", config];
+
+  it("verify: healthy, then kill sets the switch (audited), verify names it, release asks for the stack name", async () => {
+    const ok = await cdb(["verify", ...base, "--json"]);
+    expect(ok.err).toBe("");
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toEqual({ ok: true, stack: STACK, problems: [], checked: plan.containers.length });
+
+    const k = await cdb(["kill", ...base, "--reason", "drawdown $(id)", "--strategy", "paper", "--by", "janne"]);
+    expect(k.code).toBe(0);
+    expect(k.out).toMatch(/^kill switch set: \d+-\d+ on stream\.bot_shutdown .*cancel them by hand\.\n$/);
+    const redis = containerRedis(t, name("redis"));
+    const [entry] = await shutdownEntries(redis);
+    expect(entry!.fields).toMatchObject({ reason: "drawdown $(id)", priority: "SAFETY", strategy_id: "paper" });
+    expect(readAudit(AUDIT).at(-1)).toMatchObject({ op: "kill", stack: STACK, by: "janne", outcome: "written", entry: entry!.id });
+
+    const bad = await cdb(["verify", ...base]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toBe(`${name("redis")}: ${SHUTDOWN_STREAM} holds 1 entry: execution rejects every order (release with cdb kill --release, then restart)\n`);
+
+    const wrong = await cdb(["kill", ...base, "--release"], "live\n");
+    expect(wrong.code).toBe(5);
+    expect(wrong.err).toMatch(/cdb: refused: release not confirmed/);
+    expect(await shutdownEntryCount(redis)).toBe(1);
+
+    const rel = await cdb(["kill", ...base, "--release", "--by", "mara"], `${STACK}\n`);
+    expect(rel.code).toBe(0);
+    expect(rel.out).toMatch(/^released: removed 1 entry from stream\.bot_shutdown; restart .*execution/);
+    expect(await shutdownEntryCount(redis)).toBe(0);
+    expect(readAudit(AUDIT).at(-1)).toMatchObject({ op: "kill.release", stack: STACK, by: "mara", outcome: "released", removed: 1 });
+  });
+
+  it("kill --drill writes a record that evidence add takes and cdb readiness counts", async () => {
+    const out = path.join(tmp, "drills");
+    const d = await cdb(["kill", ...base, "--drill", "--window", "10", "--by", "janne", "--out", out, "--json"]);
+    expect(d.err).toBe("");
+    expect(d.code).toBe(0);
+    const record = JSON.parse(d.out) as { file: string; measured: string; latencyMs: number; cleanup: { restarted: string[] } };
+    expect(record.measured).toBe("first-rejected-order");
+    expect(record.cleanup.restarted).toEqual([name("execution"), name("risk"), name("allocation")]);
+    timings.push(`drill latency ${record.latencyMs} ms (CLI ${d.ms} ms incl. restarts)`);
+    const fx = makeFixture();
+    const e = { ...fx.evidence, items: { ...fx.evidence.items } };
+    delete e.items["killswitch.manual-drill"];
+    fx.write(e);
+    const before = await cdb(["readiness", "--stack", "live", "--stack-config", fx.liveConfig, "--evidence", fx.evidenceFile, "--json"]);
+    expect(before.code).toBe(1);
+    const add = await cdb(["evidence", "add", "killswitch.manual-drill", "--by", "janne", "--artifact", record.file, "--evidence", fx.evidenceFile]);
+    expect(add.err).toBe("");
+    expect(add.code).toBe(0);
+    const after = await cdb(["readiness", "--stack", "live", "--stack-config", fx.liveConfig, "--evidence", fx.evidenceFile, "--json"]);
+    expect(after.code).toBe(0);
+    expect((JSON.parse(after.out) as { ready: boolean }).ready).toBe(true);
+  });
+
+  it("error paths: one line, a distinct exit code, within 10 s", async () => {
+    const cases: [string, string[], number, RegExp][] = [
+      ["Docker host unreachable", ["kill", ...base, "--reason", "x", "--docker-host", "unix:///tmp/cdb-no-such-docker.sock"], 7, /^cdb: unreachable: Docker host unix:\/\/\/tmp\/cdb-no-such-docker\.sock is not reachable \(ENOENT\) while trying to inspect container cdbclitest_redis\n$/],
+      ["container missing", ["kill", "--stack", "clinone", "--stack-config", paperStackFile("clinone"), "--reason", "x"], 9, /^cdb: not found: container cdbclinone_redis does not exist on /],
+      ["Redis down", ["kill", ...base, "--reason", "x", "--redis-url", `redis://127.0.0.1:${await freePort()}`, "--password-file", server.passwordFile], 7, /^cdb: unreachable: Redis at redis:\/\/127\.0\.0\.1:\d+ is not answering: .*ECONNREFUSED/],
+      ["wrong password", ["kill", ...base, "--reason", "x", "--redis-url", server.url, "--password-file", (writeFileSync(path.join(tmp, "bad"), "nope\n"), path.join(tmp, "bad"))], 8, /^cdb: authentication failed: Redis at redis:\/\/127\.0\.0\.1:\d+ rejected the password from .*bad \(WRONGPASS\)\n$/],
+    ];
+    for (const [what, args, code, err] of cases) {
+      const r = await cdb(args);
+      expect({ what, code: r.code }).toEqual({ what, code });
+      expect(r.err).toMatch(err);
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.ms).toBeLessThan(10_000);
+      timings.push(`${what}: exit ${r.code} in ${r.ms} ms`);
+    }
+    // Through the Redis client the kill works too.
+    const direct = await cdb(["kill", ...base, "--reason", "direct", "--redis-url", server.url, "--password-file", server.passwordFile, "--json"]);
+    expect(direct.code).toBe(0);
+    expect((JSON.parse(direct.out) as { fields: { reason: string } }).fields.reason).toBe("direct");
+  });
+
+  it("evidence init, add and approve keep comments and order; the author cannot approve", async () => {
+    const fx = makeFixture();
+    const file = path.join(tmp, "live.evidence.yaml");
+    const init = await cdb(["evidence", "init", "--stack", "live", "--stack-config", fx.liveConfig, "--evidence", file]);
+    expect(init.code).toBe(0);
+    expect(readFileSync(file, "utf8")).toContain("configDigest: " + fx.evidence.configDigest);
+    expect((await cdb(["evidence", "init", "--stack", "live", "--stack-config", fx.liveConfig, "--evidence", file])).code).toBe(5);
+    writeFileSync(file, readFileSync(file, "utf8") + "  # reviewed in the weekly ops meeting\n");
+    const artifact = path.join(tmp, "key-permissions.png.txt");
+    writeFileSync(artifact, "screenshot of the key's permissions\n");
+    const add = await cdb(["evidence", "add", "secrets.key-permissions", "--by", "janne", "--artifact", artifact, "--evidence", file]);
+    expect(add.err).toBe("");
+    expect(add.code).toBe(0);
+    const self = await cdb(["evidence", "approve", "secrets.key-permissions", "--by", "Janne", "--evidence", file]);
+    expect(self.code).toBe(5);
+    expect(self.err).toBe("cdb: refused: secrets.key-permissions: Janne wrote the entry and cannot approve it; a second person must\n");
+    const ok = await cdb(["evidence", "approve", "secrets.key-permissions", "--by", "mara", "--evidence", file]);
+    expect(ok.code).toBe(0);
+    const text = readFileSync(file, "utf8");
+    expect(text).toMatch(/^# Readiness evidence for the live stack/);
+    expect(text).toContain("# reviewed in the weekly ops meeting");
+    expect(text.indexOf("version:")).toBeLessThan(text.indexOf("configDigest:"));
+    expect(text).toMatch(/secrets\.key-permissions:\n\s+by: janne\n\s+at: .*\n\s+artifacts:\n\s+- path: \.tmp\/.*\n\s+sha256: [0-9a-f]{64}\n\s+approvedBy: mara/);
+    expect((await cdb(["evidence", "add", "risk.limits", "--by", "janne", "--evidence", file])).code).toBe(5);
+    expect((await cdb(["evidence", "add", "nope.item", "--by", "janne", "--evidence", file])).code).toBe(2);
+  });
+});

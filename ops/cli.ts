@@ -1,0 +1,266 @@
+import { createInterface } from "node:readline";
+import type { Command } from "commander";
+import { UnusableInput } from "../readiness/errors";
+
+// The operations commands of `cdb` (verify, kill, evidence). Heavy modules
+// (dockerode, ioredis, the Pulumi SDK for the secret patterns) load inside the
+// actions, so `cdb readiness` keeps its cold start.
+
+export const OPS_EXIT = { unreachable: 7, authFailed: 8, notFound: 9 } as const;
+
+type Exit = { ready: number; notReady: number; unusableInput: number; internalError: number; refused: number };
+
+const out = (s: string) => process.stdout.write(s + "\n");
+
+/** Runs an action and exits with its code: open sockets (ioredis, ssh) must not keep the process alive. */
+function action<A extends unknown[]>(exit: Exit, fail: (e: unknown) => never, f: (...args: A) => Promise<number>) {
+  return async (...args: A) => {
+    let code: number;
+    try {
+      code = await f(...args);
+    } catch (e) {
+      const { OpsFailure, OpsRefused } = (require("./errors") as typeof import("./errors"));
+      if (e instanceof OpsFailure) {
+        process.stderr.write(`cdb: ${e.kind === "auth" ? "authentication failed" : e.kind === "notFound" ? "not found" : "unreachable"}: ${e.message}\n`);
+        process.exit(e.kind === "auth" ? OPS_EXIT.authFailed : e.kind === "notFound" ? OPS_EXIT.notFound : OPS_EXIT.unreachable);
+      }
+      if (e instanceof OpsRefused) {
+        process.stderr.write(`cdb: refused: ${e.message}\n`);
+        process.exit(exit.refused);
+      }
+      fail(e);
+    }
+    process.exit(code);
+  };
+}
+
+async function redisFor(opts: { stack: string; stackConfig?: string; dockerHost?: string; redisUrl?: string; passwordFile?: string }) {
+  const { stackTarget, dockerFor } = (require("./target") as typeof import("./target"));
+  const { containerRedis, directRedis } = (require("./redis") as typeof import("./redis"));
+  const target = stackTarget(opts.stack, opts.stackConfig);
+  const docker = dockerFor(target, opts.dockerHost);
+  if (opts.passwordFile && !opts.redisUrl) throw new UnusableInput("--password-file", "needs --redis-url");
+  const redis = opts.redisUrl ? await directRedis(opts.redisUrl, opts.passwordFile) : containerRedis(docker, target.containerName("redis"));
+  return { target, docker, redis };
+}
+
+async function confirm(question: string, expected: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await new Promise<string>((resolve) => {
+    rl.question(question, resolve);
+    rl.once("close", () => resolve(""));
+  });
+  rl.close();
+  return answer.trim() === expected;
+}
+
+const parseNumber = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UnusableInput(flag, `${JSON.stringify(v)} is not a number`);
+  return n;
+};
+
+function parseSince(v: string): Date {
+  // ISO time, or a duration back from now: 48h, 7d, 90m.
+  const rel = /^(\d+(?:\.\d+)?)([mhd])$/.exec(v.trim());
+  if (rel) return new Date(Date.now() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as "m" | "h" | "d"]);
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) throw new UnusableInput("--since", `${JSON.stringify(v)} is neither a time (2026-01-17T08:00:00Z) nor a duration (48h, 7d)`);
+  return new Date(t);
+}
+
+export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unknown) => never): void {
+  const run = <A extends unknown[]>(f: (...args: A) => Promise<number>) => action(exit, fail, f);
+
+  program
+    .command("verify")
+    .description("Check a running stack through the Docker Engine API: exit 0 healthy, 1 not (one line per problem)")
+    .requiredOption("-s, --stack <name>", "stack (paper, live)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
+    .option("--timeout <seconds>", "keep checking until healthy or this many seconds passed", parseNumber("--timeout"), 0)
+    .option("--json", "print JSON {ok, stack, problems, checked}")
+    .action(
+      run(async (opts: { stack: string; stackConfig?: string; dockerHost?: string; timeout: number; json?: boolean }) => {
+        const { stackPlan, dockerFor } = (require("./target") as typeof import("./target"));
+        const { verifyStack } = (require("./verify") as typeof import("./verify"));
+        const { plan, dockerHost } = stackPlan(opts.stack, opts.stackConfig);
+        const r = await verifyStack({ stack: opts.stack, plan, docker: dockerFor({ ...(dockerHost ? { dockerHost } : {}) }, opts.dockerHost), timeoutMs: opts.timeout * 1000 });
+        if (opts.json) out(JSON.stringify(r));
+        else if (r.ok) out(`${opts.stack}: healthy (${r.checked} containers)`);
+        else for (const p of r.problems) out(p);
+        return r.ok ? exit.ready : exit.notReady;
+      }),
+    );
+
+  program
+    .command("kill")
+    .description("Kill switch: XADD to stream.bot_shutdown (or --drill on paper, or --release)")
+    .requiredOption("-s, --stack <name>", "stack (paper, live)")
+    .option("--reason <text>", "why (required unless --release)")
+    .option("--strategy <id>", "only this strategy (risk, allocation); execution stops everything anyway")
+    .option("--bot <id>", "only this bot (risk)")
+    .option("--drill", "paper only: a drill entry; measures kill to first rejected order; writes a drill record")
+    .option("--window <seconds>", "drill: how long to wait for a rejected order", parseNumber("--window"), 30)
+    .option("--no-restart", "drill: do not restart execution, risk and allocation afterwards")
+    .option("--out <dir>", "drill: folder for the record (default readiness/artifacts/drills)")
+    .option("--release", "empty the stream (entries re-arm after every restart); asks for the stack name")
+    .option("--yes", "release without asking")
+    .option("--by <handle>", "who (default: the OS user)")
+    .option("--redis-url <url>", "reach Redis directly (redis://host:port) instead of exec in its container")
+    .option("--password-file <file>", "file with the Redis password, for --redis-url")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
+    .option("--json", "print JSON")
+    .action(
+      run(async (opts: {
+        stack: string; reason?: string; strategy?: string; bot?: string; drill?: boolean; window: number; restart: boolean; out?: string;
+        release?: boolean; yes?: boolean; by?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean;
+      }) => {
+        const { appendAudit, operator } = (require("./audit") as typeof import("./audit"));
+        const { OpsRefused } = (require("./errors") as typeof import("./errors"));
+        if (opts.drill && opts.release) throw new UnusableInput("--drill", "cannot be combined with --release");
+        const by = operator(opts.by);
+        if (opts.release) {
+          const { redis, target } = await redisFor(opts);
+          if (!opts.yes && !(await confirm(`Type the stack name (${opts.stack}) to empty stream.bot_shutdown on ${redis.where}: `, opts.stack))) {
+            throw new OpsRefused("release not confirmed (type the stack name, or pass --yes)");
+          }
+          const { releaseKillSwitch, SHUTDOWN_READERS } = (require("./kill") as typeof import("./kill"));
+          const removed = await releaseKillSwitch(redis);
+          appendAudit({ op: "kill.release", stack: opts.stack, by, outcome: "released", removed, redis: redis.where });
+          const readers = SHUTDOWN_READERS.map((s) => target.containerName(s)).join(", ");
+          if (opts.json) out(JSON.stringify({ released: true, removed }));
+          else out(`released: removed ${removed} entr${removed === 1 ? "y" : "ies"} from stream.bot_shutdown; restart ${readers} to resume trading (they keep the shutdown in memory)`);
+          await redis.close();
+          return exit.ready;
+        }
+        if (!opts.reason && !opts.drill) throw new UnusableInput("--reason", "cdb kill needs --reason <text>");
+        if (opts.drill) {
+          const { runDrill, writeDrillRecord } = (require("./drill") as typeof import("./drill"));
+          const { redis, target, docker } = await redisFor(opts);
+          if (target.mode !== "paper") throw new OpsRefused(`a drill runs on paper only; stack ${opts.stack} is ${target.mode}`);
+          const { SHUTDOWN_READERS } = (require("./kill") as typeof import("./kill"));
+          const record = await runDrill({
+            stack: opts.stack,
+            redis,
+            by,
+            ...(opts.strategy ? { strategyId: opts.strategy } : {}),
+            windowMs: opts.window * 1000,
+            ...(opts.restart ? { restart: { docker, containers: SHUTDOWN_READERS.map((s) => target.containerName(s)) } } : {}),
+          });
+          const file = writeDrillRecord(record, opts.out);
+          appendAudit({ op: "kill.drill", stack: opts.stack, by, outcome: record.outcome, entry: record.entry.id, measured: record.measured, latencyMs: record.latencyMs, record: file });
+          await redis.close();
+          if (opts.json) out(JSON.stringify({ ...record, file }));
+          else {
+            out(`drill ${record.outcome}: ${record.measured === "none" ? "nothing observed" : `${record.latencyMs} ms, ${record.measured}`}`);
+            out(record.explanation);
+            out(record.cleanup.note);
+            out(`record: ${file}`);
+            if (record.outcome === "passed") out(`attach it: npx cdb evidence add killswitch.manual-drill --by ${by} --artifact ${file}`);
+          }
+          return record.outcome === "passed" ? exit.ready : exit.notReady;
+        }
+        const { writeKillEntry } = (require("./kill") as typeof import("./kill"));
+        const { redis } = await redisFor(opts);
+        const entry = await writeKillEntry(redis, { reason: opts.reason!, ...(opts.strategy ? { strategyId: opts.strategy } : {}), ...(opts.bot ? { botId: opts.bot } : {}) });
+        appendAudit({ op: "kill", stack: opts.stack, by, outcome: "written", entry: entry.id, fields: entry.fields, redis: redis.where });
+        await redis.close();
+        if (opts.json) out(JSON.stringify(entry));
+        else out(`kill switch set: ${entry.id} on stream.bot_shutdown (${redis.where}); execution rejects every order from now on. Open MEXC orders are not cancelled: cancel them by hand.`);
+        return exit.ready;
+      }),
+    );
+
+  const evidence = program.command("evidence").description("Write the readiness evidence file with commands (init, add, approve, collect)");
+  const fileOf = async (o: { evidence?: string; stack?: string }) => {
+    const { defaultEvidenceFile } = (require("../readiness/gate") as typeof import("../readiness/gate"));
+    return o.evidence ?? defaultEvidenceFile(o.stack ?? "live");
+  };
+
+  evidence
+    .command("init")
+    .description("Write a skeleton evidence file with the stack's current config digest")
+    .option("-s, --stack <name>", "stack", "live")
+    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--force", "replace an existing file")
+    .action(
+      run(async (opts: { stack: string; evidence?: string; stackConfig?: string; force?: boolean }) => {
+        const { initEvidence } = (require("./evidence") as typeof import("./evidence"));
+        const r = initEvidence({ stack: opts.stack, file: await fileOf(opts), ...(opts.stackConfig ? { stackConfig: opts.stackConfig } : {}), force: opts.force ?? false });
+        out(`wrote ${r.file} (configDigest ${r.configDigest})`);
+        return exit.ready;
+      }),
+    );
+
+  evidence
+    .command("add <id>")
+    .description("Write the entry of a checklist item, with artifact digests")
+    .requiredOption("--by <handle>", "who vouches for it")
+    .option("--artifact <file...>", "files inside the repository that prove it")
+    .option("--value <number>", "the measured value (measured items)", parseNumber("--value"))
+    .option("--note <text>", "a note")
+    .option("-s, --stack <name>", "stack whose evidence file to write", "live")
+    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .action(
+      run(async (id: string, opts: { by: string; artifact?: string[]; value?: number; note?: string; stack: string; evidence?: string }) => {
+        const { addEvidence } = (require("./evidence") as typeof import("./evidence"));
+        const file = await fileOf(opts);
+        const entry = addEvidence({ file, id, by: opts.by, ...(opts.artifact ? { artifacts: opts.artifact } : {}), ...(opts.value !== undefined ? { value: opts.value } : {}), ...(opts.note ? { note: opts.note } : {}) });
+        out(`${id}: by ${entry.by} at ${entry.at}${entry.artifacts ? `, ${entry.artifacts.length} artifact(s)` : ""} -> ${file}`);
+        return exit.ready;
+      }),
+    );
+
+  evidence
+    .command("approve <id>")
+    .description("Approve an entry as the second person")
+    .requiredOption("--by <handle>", "the approving person (not the author)")
+    .option("-s, --stack <name>", "stack whose evidence file to write", "live")
+    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .action(
+      run(async (id: string, opts: { by: string; stack: string; evidence?: string }) => {
+        const { approveEvidence } = (require("./evidence") as typeof import("./evidence"));
+        const file = await fileOf(opts);
+        const entry = approveEvidence({ file, id, by: opts.by });
+        out(`${id}: by ${entry.by}, approved by ${entry.approvedBy} -> ${file}`);
+        return exit.ready;
+      }),
+    );
+
+  evidence
+    .command("collect")
+    .description("Measure stability.paper-orders and stability.observation-window on the paper stack and write them as evidence")
+    .option("-s, --stack <name>", "the paper stack to measure", "paper")
+    .requiredOption("--since <time>", "start of the observation (ISO time, or 48h, 7d back from now)")
+    .requiredOption("--by <handle>", "who collects")
+    .option("-e, --evidence <file>", "evidence file to write (default readiness/live.evidence.yaml: the gate reads it for live)")
+    .option("--out <dir>", "folder for the raw results (default readiness/artifacts/collected)")
+    .option("--redis-url <url>", "reach Redis directly instead of exec in its container")
+    .option("--password-file <file>", "file with the Redis password, for --redis-url")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
+    .option("--json", "print JSON")
+    .action(
+      run(async (opts: { stack: string; since: string; by: string; evidence?: string; out?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
+        const { stackPlan } = (require("./target") as typeof import("./target"));
+        const { collectEvidence } = (require("./collect") as typeof import("./collect"));
+        const { OpsRefused } = (require("./errors") as typeof import("./errors"));
+        const since = parseSince(opts.since);
+        const { plan } = stackPlan(opts.stack, opts.stackConfig);
+        if (plan.mode !== "paper") throw new OpsRefused(`collect measures the paper stack; ${opts.stack} is ${plan.mode}`);
+        const { redis, docker } = await redisFor(opts);
+        const r = await collectEvidence({ stack: opts.stack, plan, docker, redis, since, by: opts.by, evidenceFile: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }), ...(opts.out ? { dir: opts.out } : {}) });
+        await redis.close();
+        if (opts.json) out(JSON.stringify({ paperOrders: r.orders.filled, observationHours: r.window.hours, artifacts: r.artifacts }));
+        else {
+          out(`stability.paper-orders: ${r.orders.filled} distinct filled paper orders since ${r.orders.since} (${r.orders.rejected} rejected, ${r.orders.errors} errors, ${r.orders.duplicates} duplicates not counted)`);
+          out(`stability.observation-window: ${r.window.hours} h${r.window.lastDisruption ? ` since ${r.window.lastDisruption.container} ${r.window.lastDisruption.what} at ${r.window.lastDisruption.at}` : ""}`);
+          for (const a of r.artifacts) out(`artifact: ${a}`);
+        }
+        return exit.ready;
+      }),
+    );
+}
