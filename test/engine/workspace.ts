@@ -57,7 +57,15 @@ export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJ
   });
 }
 
-export async function engineWorkspace(passphrase: string): Promise<EngineWorkspace> {
+export interface WorkspaceOptions {
+  /**
+   * "echo" (default): the docker stand-in starts nothing. "dockerd": it runs
+   * TEST-DOUBLE containers on the local dockerd (standins/dockerOnDockerd.ts).
+   */
+  docker?: "echo" | "dockerd";
+}
+
+export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions = {}): Promise<EngineWorkspace> {
   const bin = toolchainDir();
   const root = mkdtempSync(path.join(os.tmpdir(), "cdb-engine-"));
   const project = path.join(root, "project");
@@ -81,9 +89,10 @@ export async function engineWorkspace(passphrase: string): Promise<EngineWorkspa
   delete env.CDB_EVIDENCE_FILE;
   const pulumi = (args: string[], o: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
     run(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: project, env: { ...env, ...o.env }, input: o.input });
-  for (const [name, version] of Object.entries(STANDINS)) {
+  const sources: Record<keyof typeof STANDINS, string> = { docker: opts.docker === "dockerd" ? "dockerOnDockerd.ts" : "docker.ts", random: "random.ts" };
+  for (const [name, version] of Object.entries(STANDINS) as [keyof typeof STANDINS, string][]) {
     const launcher = path.join(root, `${name}-standin`);
-    writeFileSync(launcher, `#!/bin/sh\nexec "${NODE}" "${TSX_CLI}" "${path.join(__dirname, "standins", `${name}.ts`)}" "$@"\n`);
+    writeFileSync(launcher, `#!/bin/sh\nexec "${NODE}" "${TSX_CLI}" "${path.join(__dirname, "standins", sources[name])}" "$@"\n`);
     chmodSync(launcher, 0o755);
     const r = await pulumi(["plugin", "install", "resource", name, version, "--file", launcher]);
     if (r.code !== 0) throw new Error(`installing the ${name} stand-in failed: ${r.stderr}`);
