@@ -116,6 +116,12 @@ describe("safety rules on a live stack", () => {
     ]);
   });
 
+  it("no-secrets-in-env passes the live stack: start wrappers export from files, exporters read files", async () => {
+    const resources = live();
+    expect((named(resources, "cdb_execution").props.command as string[])[0]).toContain("MEXC_API_KEY=");
+    expect(await all(noSecretsInEnv, resources)).toEqual([]);
+  });
+
   it("no-secrets-in-env refuses a configured secret's value under any name, in a URL, or in the command and labels", async () => {
     const exec = setEnv(named(live(), "cdb_execution"), "EXCHANGE_LABEL", `x-${LIVE_SECRETS.mexcApiKey}`);
     expect(await resourceViolations(noSecretsInEnv, exec)).toEqual(["cdb_execution: environment variable EXCHANGE_LABEL contains the value of a configured secret"]);

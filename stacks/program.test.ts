@@ -160,6 +160,17 @@ describe("live stack (Pulumi mocks)", () => {
   });
   sharedChecks(() => run, "cdb_", () => [...run.generatedSecrets, ...Object.values(LIVE_SECRETS)], true);
 
+  it("gives redis_exporter its password as the JSON map it reads, and no file without a value", () => {
+    const c = byService(run, "cdb_");
+    const file = uploads(c.redis_exporter!).find((u) => u.file === "/run/secrets/redis_exporter_passwords")!;
+    const redisPassword = delivered(c.redis!).find((u) => u.file === "/run/secrets/redis_password")!.content;
+    expect(JSON.parse(file.content)).toEqual({ "redis://cdb_redis:6379": redisPassword });
+    expect(run.markedSecret.has(file.content)).toBe(true);
+    // No SMTP configured: no smtp file anywhere, and alertmanager starts without mail.
+    for (const x of [...containers(run), ...carriers(run)]) expect(uploads(x).map((u) => u.file).filter((f) => f.includes("smtp"))).toEqual([]);
+    expect((c.alertmanager!.inputs.command as string[])[0]).toContain("SMTP is not configured");
+  });
+
   it("keeps the reference's container names", () => {
     expect(containers(run).map((c) => c.inputs.name)).toContain("cdb_execution");
   });
