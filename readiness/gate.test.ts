@@ -131,9 +131,11 @@ describe("readiness gate", () => {
     expect(r.reason).toBe("MAX_POSITION_PCT=0.25 is outside (0, 0.1] (its evidence entry is ignored: machine items are proven by the stack)");
   });
 
-  it("fails the MEXC items when live has no credential", () => {
+  it("blocks on the MEXC secret when live has no credential (a missing operator setting, not unusable input)", () => {
     writeFileSync(fx.liveConfig, liveConfigYaml().replace(/\s+cdb:mexcApiSecret:\n\s+secure: .*\n/, "\n"));
-    expect(() => gate()).toThrow("cdb:mexcApiSecret is required in live");
+    const v = gate().verdict;
+    expect(v.ready).toBe(false);
+    expect(v.items).toEqual([{ id: "config.mexcApiSecret", section: "config", status: "missing", reason: expect.stringContaining("cdb:mexcApiSecret is required in live") }]);
   });
 
   it.each([

@@ -6,7 +6,7 @@ import { configDigest } from "./digest";
 import { loadEvidence, type Evidence } from "./evidence";
 import { evaluateReadiness, type Verdict } from "./evaluate";
 import { factsFromResources, type ResourceRecord } from "./facts";
-import { loadStackConfigFile, viewOf } from "./stackView";
+import { IncompleteStackConfig, loadStackConfigFile, viewOf } from "./stackView";
 
 /** Env var naming the evidence file, for pipelines and the policy pack. */
 export const EVIDENCE_ENV = "CDB_EVIDENCE_FILE";
@@ -37,11 +37,39 @@ export interface GateResult {
   configDigest: string;
 }
 
+/** Section of the items that name missing operator settings (not a checklist section). */
+export const CONFIG_SECTION = "config";
+
+/**
+ * The stack's config lacks operator settings: each one is a blocking item, and
+ * the checklist itself cannot be evaluated until they are set (no plan, no digest).
+ */
+function incompleteConfigResult(req: GateRequest, catalog: Catalog, e: IncompleteStackConfig): GateResult {
+  const explicit = req.evidenceFile ?? process.env[EVIDENCE_ENV];
+  const evidenceFile = path.resolve(explicit ?? defaultEvidenceFile(req.stack));
+  // A broken evidence file is still unusable input, whatever the config.
+  if (explicit !== undefined || existsSync(evidenceFile)) loadEvidence(evidenceFile, req.stack, catalog);
+  const items = e.missing.map((m) => ({ id: `${CONFIG_SECTION}.${m.key.replace(/^cdb:/, "")}`, section: CONFIG_SECTION, status: "missing" as const, reason: m.problem }));
+  return {
+    verdict: { ready: false, stack: req.stack, items },
+    catalog,
+    evidenceFile,
+    notes: [`${path.relative(REPO_ROOT, e.file)} lacks ${items.length} operator setting(s); the checklist is evaluated once they are set`],
+    configDigest: "",
+  };
+}
+
 /** Every input of the gate read and checked; unusable input throws UnusableInput. */
 export function runGate(req: GateRequest): GateResult {
   const catalog = loadCatalog(req.catalogFile ?? DEFAULT_CATALOG);
   const view = (stack: string) => viewOf(loadStackConfigFile(stack, req.configFiles?.[stack]));
-  const target = req.target ?? view(req.stack);
+  let target: { plan: StackPlan; resources: Iterable<ResourceRecord> };
+  try {
+    target = req.target ?? view(req.stack);
+  } catch (e) {
+    if (!(e instanceof IncompleteStackConfig)) throw e;
+    return incompleteConfigResult(req, catalog, e);
+  }
   const paper = req.stack === "paper" && !req.target ? target : view("paper");
   const explicit = req.evidenceFile ?? process.env[EVIDENCE_ENV];
   const evidenceFile = path.resolve(explicit ?? defaultEvidenceFile(req.stack));

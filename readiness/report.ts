@@ -13,7 +13,11 @@ function headline(v: Verdict): string {
 }
 
 function bySection(v: Verdict, catalog: Catalog): [string, ItemResult[]][] {
-  return Object.entries(catalog.sections).map(([key, title]) => [title, v.items.filter((i) => i.section === key)]);
+  // Items outside the catalog's sections: operator settings the stack config lacks.
+  const config = v.items.filter((i) => !(i.section in catalog.sections));
+  const sections = Object.entries(catalog.sections).map(([key, title]): [string, ItemResult[]] => [title, v.items.filter((i) => i.section === key)]);
+  // With settings missing the checklist is not evaluated: show only what blocks.
+  return config.length > 0 ? [["0. Stack configuration (operator settings)", config], ...sections.filter(([, items]) => items.length > 0)] : sections;
 }
 
 export function renderText(v: Verdict, catalog: Catalog, notes: string[]): string {

@@ -45,6 +45,26 @@ export function viewOf(loaded: LoadedConfig, plan: StackPlan = planStackWithMoni
   return { loaded, plan, resources };
 }
 
+/**
+ * A stack config that is valid except that operator settings are not set yet
+ * (MEXC key and secret, key fingerprint, pinned images): the gate reports each
+ * as a blocking item (exit 1) instead of refusing the file as unusable (exit 2).
+ */
+export class IncompleteStackConfig extends UnusableInput {
+  constructor(
+    file: string,
+    /** One per missing setting: the key (`cdb:images.redis`) and what the loader said. */
+    readonly missing: { key: string; problem: string }[],
+  ) {
+    super(file, `invalid stack config: ${missing.length} operator setting(s) missing: ${missing.map((m) => m.key).join(", ")}`);
+    this.name = "IncompleteStackConfig";
+  }
+}
+
+/** Loader problems that say a setting is absent, not that a given value is wrong. */
+const MISSING_SETTING = /^(cdb:[\w.]+) (?:.*, got nothing$|is required in live\b|is required: set an image)/;
+const REQUIRED_LIVE_SECRETS = ["mexcApiKey", "mexcApiSecret"] as const;
+
 export const stackConfigFile = (stack: string, root = REPO_ROOT) => path.join(root, `Pulumi.${stack}.yaml`);
 
 /** Reads `Pulumi.<stack>.yaml` the way the engine would hand it to the program. */
@@ -62,6 +82,18 @@ export function loadStackConfigFile(stack: string, file: string = stackConfigFil
     return loadConfig(stack, raw);
   } catch (e) {
     if (e instanceof ConfigError) {
+      const missing = e.problems.map((p) => ({ key: MISSING_SETTING.exec(p)?.[1], problem: p }));
+      if (missing.length > 0 && missing.every((m) => m.key !== undefined)) {
+        // The schema stops before the secret checks when other settings fail: name those too.
+        const mode = raw.get("mode")?.value;
+        if (mode === "live") {
+          for (const s of REQUIRED_LIVE_SECRETS) {
+            const key = `${NAMESPACE}:${s}`;
+            if (!raw.has(s) && !missing.some((m) => m.key === key)) missing.push({ key, problem: `${key} is required in live (pulumi config set --secret ${key})` });
+          }
+        }
+        throw new IncompleteStackConfig(file, missing as { key: string; problem: string }[]);
+      }
       // One line: the first problems, then how many more.
       const shown = e.problems.slice(0, 3).join("; ");
       const more = e.problems.length > 3 ? ` (and ${e.problems.length - 3} more)` : "";

@@ -22,8 +22,11 @@ export interface LoadedYaml {
 export function readYamlFile(file: string): LoadedYaml {
   let size: number;
   try {
-    size = statSync(file).size;
+    const st = statSync(file);
+    if (st.isDirectory()) throw new UnusableInput(file, "is a directory, not a file");
+    size = st.size;
   } catch (e) {
+    if (e instanceof UnusableInput) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new UnusableInput(file, code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(e)})`);
   }

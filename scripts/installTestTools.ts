@@ -1,19 +1,31 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 // The test suite runs the real promtool, amtool and busybox (the Alertmanager
-// image's shell). On Debian/Ubuntu as root this installs what is missing;
-// elsewhere it names the packages and fails, so no test is silently skipped.
-
-const TOOLS: Record<string, string> = { promtool: "prometheus", amtool: "prometheus-alertmanager", busybox: "busybox" };
+// image's shell); the ops tests run a real redis-server and dockerd and build
+// their test-double image from busybox-static (a static /bin/busybox) and the
+// Debian redis binaries. On Debian/Ubuntu as root this installs what is
+// missing; elsewhere it names the packages and fails, so no test is silently skipped.
 
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+/** busybox-static: /bin/busybox without shared libraries, so it runs in a FROM-scratch image. */
+const staticBusybox = () => existsSync("/bin/busybox") && spawnSync("ldd", ["/bin/busybox"], { stdio: "ignore" }).status !== 0;
 
-const missing = Object.keys(TOOLS).filter((t) => !has(t));
+const TOOLS: Record<string, { pkg: string; present: () => boolean }> = {
+  promtool: { pkg: "prometheus", present: () => has("promtool") },
+  amtool: { pkg: "prometheus-alertmanager", present: () => has("amtool") },
+  // busybox-static provides the busybox command too (and replaces the busybox package).
+  busybox: { pkg: "busybox-static", present: () => has("busybox") && staticBusybox() },
+  "redis-server": { pkg: "redis-server", present: () => has("redis-server") && has("redis-cli") },
+  dockerd: { pkg: "docker.io", present: () => has("dockerd") || has("docker") },
+};
+
+const missing = Object.keys(TOOLS).filter((t) => !TOOLS[t]!.present());
 if (missing.length === 0) {
-  process.stdout.write("test tools present: promtool, amtool, busybox\n");
+  process.stdout.write(`test tools present: ${Object.keys(TOOLS).join(", ")}\n`);
   process.exit(0);
 }
-const packages = missing.map((t) => TOOLS[t]!);
+const packages = missing.map((t) => TOOLS[t]!.pkg);
 if (process.platform !== "linux" || !has("apt-get") || process.getuid?.() !== 0) {
   process.stderr.write(`missing test tools: ${missing.join(", ")}; install the Debian packages ${packages.join(" ")}\n`);
   process.exit(2);
