@@ -17,6 +17,10 @@ export default defineConfig({
           name: "engine",
           // The real Pulumi CLI, language host and policy analyzer, with stand-in providers.
           include: ["test/engine/**/*.engine.test.ts"],
+          // promote/rollback run test doubles on dockerd; the ops tests do too.
+          globalSetup: ["test/dockerd.ts"],
+          // After the unit and ops projects: both create cdb_* containers on the same dockerd.
+          sequence: { groupOrder: 1 },
           pool: "forks",
           // Two cores: one engine file at a time keeps timings honest.
           fileParallelism: false,

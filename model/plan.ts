@@ -365,7 +365,8 @@ export function planStack(
       ...(carried ? { secretsCarrier: `${prefix}${service}_secrets` } : {}),
       // The services write logs under /app/logs (paper_runner at import): writable, root still read-only.
       ...(readOnlyRoot ? { tmpfs: { "/tmp": TMPFS_OPTIONS, "/app/logs": TMPFS_OPTIONS } } : {}),
-      restart: live ? "on-failure" : "unless-stopped",
+      // The live stack keeps live-hardening's policy also in paper mode (after `cdb rollback`).
+      restart: live || stack === "live" ? "on-failure" : "unless-stopped",
       // Infra images write outside their volumes (pid files, sockets), so only app services get a read-only root.
       ...(cfg.hardening ? { hardening: { readOnlyRoot, dropAllCapabilities: app, noNewPrivileges: true as const } } : {}),
       limits: { ...spec.limits, ...cfg.resources[service] },

@@ -8,12 +8,12 @@ import { UnusableInput } from "../readiness/errors";
 
 export const OPS_EXIT = { unreachable: 7, authFailed: 8, notFound: 9 } as const;
 
-type Exit = { ready: number; notReady: number; unusableInput: number; internalError: number; refused: number };
+export type Exit = { ready: number; notReady: number; unusableInput: number; internalError: number; refused: number };
 
 const out = (s: string) => process.stdout.write(s + "\n");
 
 /** Runs an action and exits with its code: open sockets (ioredis, ssh) must not keep the process alive. */
-function action<A extends unknown[]>(exit: Exit, fail: (e: unknown) => never, f: (...args: A) => Promise<number>) {
+export function action<A extends unknown[]>(exit: Exit, fail: (e: unknown) => never, f: (...args: A) => Promise<number>) {
   return async (...args: A) => {
     let code: number;
     try {
@@ -44,7 +44,7 @@ async function redisFor(opts: { stack: string; stackConfig?: string; dockerHost?
   return { target, docker, redis };
 }
 
-async function confirm(question: string, expected: string): Promise<boolean> {
+export async function confirm(question: string, expected: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await new Promise<string>((resolve) => {
     rl.question(question, resolve);

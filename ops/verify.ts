@@ -15,6 +15,8 @@ export interface VerifyRequest {
   timeoutMs?: number;
   /** Time between the two RestartCount samples of one pass. */
   restartSampleMs?: number;
+  /** The kill switch was armed on purpose (by `cdb rollback`): entries are not a problem. */
+  killSwitchArmed?: boolean;
 }
 
 export interface VerifyResult {
@@ -115,7 +117,7 @@ async function onePass(req: VerifyRequest): Promise<string[]> {
     }
   }
   const redis = plan.containers.find((c) => c.service === "redis");
-  if (redis && first.get(redis.name)?.State.Running) {
+  if (redis && !req.killSwitchArmed && first.get(redis.name)?.State.Running) {
     try {
       const n = await shutdownEntryCount(containerRedis(t, redis.name));
       if (n > 0) problems.push(`${redis.name}: ${SHUTDOWN_STREAM} holds ${n} entr${n === 1 ? "y" : "ies"}: execution rejects every order (release with cdb kill --release, then restart)`);

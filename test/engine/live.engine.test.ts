@@ -1,14 +1,9 @@
-import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, rmSync } from "node:fs";
 import path from "node:path";
-import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SERVICE_NAMES } from "../../config/services";
-import { keyFingerprint } from "../../config/schema";
-import { configDigest } from "../../readiness/digest";
 import { unsatisfied } from "../../readiness/evaluate";
 import { runGate } from "../../readiness/gate";
-import { loadStackConfigFile, viewOf } from "../../readiness/stackView";
-import { completeEvidence } from "../readinessFixture";
+import { initLiveStack, liveConfigFile, liveEvidenceFile, pulumiOk as ok, writeLiveEvidence } from "./liveStack";
 import type { StandinOp } from "./standins/standinProvider";
 import { engineWorkspace, type EngineWorkspace } from "./workspace";
 
@@ -16,42 +11,23 @@ import { engineWorkspace, type EngineWorkspace } from "./workspace";
 // analyzer, completed as an operator would, with STAND-IN docker and random
 // providers (they echo inputs and start no container).
 
-const PASSPHRASE = "engine-live-passphrase";
-const KEY = "mx0-live-key-ENGINE-1111";
-const SECRET = "mx0-live-secret-ENGINE-2222";
 let ws: EngineWorkspace;
 let configFile: string;
 let evidenceFile: string;
 
-const digestOf = (i: number) => `sha256:${i.toString(16).padStart(64, "0")}`;
 const output = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
-
-async function pulumiOk(args: string[]): Promise<void> {
-  const r = await ws.pulumi(args);
-  expect(r.code, output(r)).toBe(0);
-}
+const pulumiOk = (args: string[]) => ok(ws, args);
 
 /** Any container input that makes it trade for real, as the stand-in provider received it. */
 const tradesForReal = (o: StandinOp) =>
   o.type === "docker:index/container:Container" &&
   ((o.inputs.envs as string[] | undefined) ?? []).some((e) => /^(MOCK_TRADING=(?!true$)|USE_REAL_BALANCE=(?!false$)|DRY_RUN=(?!true$)|CONFIRM_LIVE_TRADING=)/.test(e));
 
-function writeEvidence(): void {
-  const dir = path.join(ws.project, "readiness", "engine-artifacts");
-  mkdirSync(dir, { recursive: true });
-  const digest = configDigest(viewOf(loadStackConfigFile("live", configFile)).plan);
-  writeFileSync(evidenceFile, stringify(completeEvidence(dir, digest, new Date(), ws.project)));
-}
-
 beforeAll(async () => {
-  ws = await engineWorkspace(PASSPHRASE);
-  configFile = path.join(ws.project, "Pulumi.live.yaml");
-  evidenceFile = path.join(ws.project, "readiness", "live.evidence.yaml");
-  await pulumiOk(["stack", "init", "live"]);
-  await pulumiOk(["config", "set", "-s", "live", "--secret", "cdb:mexcApiKey", KEY]);
-  await pulumiOk(["config", "set", "-s", "live", "--secret", "cdb:mexcApiSecret", SECRET]);
-  await pulumiOk(["config", "set", "-s", "live", "cdb:mexcKeyFingerprint", keyFingerprint(KEY)]);
-  for (const [i, s] of SERVICE_NAMES.entries()) await pulumiOk(["config", "set", "-s", "live", "--path", `cdb:images.${s}`, `registry.example/cdb/${s}@${digestOf(i + 1)}`]);
+  ws = await engineWorkspace("engine-live-passphrase");
+  configFile = liveConfigFile(ws);
+  evidenceFile = liveEvidenceFile(ws);
+  await initLiveStack(ws);
 });
 afterAll(() => ws?.dispose());
 
@@ -77,7 +53,7 @@ describe("live stack on the real engine (stand-in providers)", () => {
   });
 
   it("passes with complete, fresh evidence bound to the config digest", async () => {
-    writeEvidence();
+    writeLiveEvidence(ws);
     const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
     expect(r.code, output(r)).toBe(0);
     expect(r.stdout).toMatch(/Policies:\s+✅ cdb@v0\.1\.0/);

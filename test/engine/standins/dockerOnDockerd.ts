@@ -13,6 +13,9 @@ import { isSecret, standinProvider } from "./standinProvider";
 // runs the test-double image (test/images) instead of the service's image,
 // which no registry here can provide. Images are echoed, not built. Replacing
 // is delete-then-create, like the real provider under deleteBeforeReplace.
+// TEST KNOB: with CDB_STANDIN_CRASH_LIVE_EXECUTION=1 in its environment, an
+// execution container that trades for real exits at start (as a live
+// executor with a rejected MEXC key would), to make a promotion fail.
 
 const docker = new Docker();
 const ns = (ms: number) => ms * 1_000_000;
@@ -43,7 +46,9 @@ async function createContainer(inputs: Inputs): Promise<void> {
   const alias = networks.flatMap((n) => n.aliases ?? []).find((a) => a.startsWith("cdb_"));
   const service = alias?.slice(4) as ServiceName | undefined;
   const port = service && service !== "redis" ? SERVICES[service]?.port : undefined;
-  const env = [...((inputs.envs as string[] | undefined) ?? []), ...(port ? [`CDB_DOUBLE_PORT=${port}`] : [])];
+  const envs = (inputs.envs as string[] | undefined) ?? [];
+  const crash = service === "execution" && process.env.CDB_STANDIN_CRASH_LIVE_EXECUTION === "1" && envs.some((e) => e.startsWith("CONFIRM_LIVE_TRADING="));
+  const env = [...envs, ...(port ? [`CDB_DOUBLE_PORT=${port}`] : []), ...(crash ? ["CDB_DOUBLE_CRASH=1"] : [])];
   const volumes = (inputs.volumes as { volumeName?: string; containerPath: string; readOnly?: boolean }[] | undefined) ?? [];
   const name = String(inputs.name);
   await gone(docker.getContainer(name).remove({ force: true }));

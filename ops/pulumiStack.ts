@@ -1,0 +1,41 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { automation } from "@pulumi/pulumi";
+import { REPO_ROOT } from "../readiness/catalog";
+import { pulumiEnv, STATE_DIR } from "../scripts/pulumiEnv";
+import { findToolchain } from "../scripts/toolchain";
+import { OpsRefused } from "./errors";
+
+// One way to reach a stack through Pulumi's Automation API, shared by
+// `cdb deploy`, `cdb promote` and `cdb rollback`: the project's defaults
+// (local state, no downloads, a passphrase), the pinned CLI, the policy pack.
+
+export const POLICY_PACK = path.join(REPO_ROOT, "policies");
+
+export async function openStack(name: string): Promise<automation.Stack> {
+  const envVars = pulumiEnv(name);
+  if (envVars.PULUMI_BACKEND_URL!.startsWith("file:")) mkdirSync(STATE_DIR, { recursive: true });
+  // A `pulumi` on PATH that is new enough, else the toolchain's cached build.
+  const bin = findToolchain();
+  if (!bin) throw new OpsRefused("no Pulumi CLI of the pinned release or newer was found: install it (README, Prerequisites) or run `npm run toolchain`");
+  // Loaded here, not at the top: `cdb readiness` must not pay for the Automation API.
+  const { LocalWorkspace, PulumiCommand } = (await import("@pulumi/pulumi")).automation;
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin) });
+  return LocalWorkspace.createOrSelectStack({ stackName: name, workDir: REPO_ROOT }, { envVars, pulumiCommand });
+}
+
+/** Options for preview and up: always the policy pack, output line by line. */
+export function withPolicyPack(log: (line: string) => void, onPolicy?: (e: automation.PolicyEvent) => void) {
+  return {
+    policyPacks: [POLICY_PACK],
+    onOutput: (out: string) => log(out.replace(/\n$/, "")),
+    onEvent: (e: automation.EngineEvent) => e.policyEvent && onPolicy?.(e.policyEvent),
+    color: "never" as const,
+  };
+}
+
+/** "create 3, update 1, same 80": the change summary of a preview or update. */
+export const summaryLine = (changes: Record<string, number> | undefined) =>
+  Object.entries(changes ?? {})
+    .map(([op, n]) => `${op} ${n}`)
+    .join(", ") || "no changes";

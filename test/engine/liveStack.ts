@@ -1,0 +1,42 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { stringify } from "yaml";
+import { expect } from "vitest";
+import { SERVICE_NAMES } from "../../config/services";
+import { keyFingerprint } from "../../config/schema";
+import { configDigest } from "../../readiness/digest";
+import { loadStackConfigFile, viewOf } from "../../readiness/stackView";
+import { completeEvidence } from "../readinessFixture";
+import type { EngineWorkspace } from "./workspace";
+
+// The live stack of an engine workspace, completed as an operator would:
+// key and secret with --secret, the fingerprint, every image pinned by digest.
+
+export const LIVE_KEY = "mx0-live-key-ENGINE-1111";
+export const LIVE_SECRET = "mx0-live-secret-ENGINE-2222";
+const digestOf = (i: number) => `sha256:${i.toString(16).padStart(64, "0")}`;
+
+export async function pulumiOk(ws: EngineWorkspace, args: string[]): Promise<void> {
+  const r = await ws.pulumi(args);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+}
+
+export async function initLiveStack(ws: EngineWorkspace): Promise<void> {
+  await pulumiOk(ws, ["stack", "init", "live"]);
+  await pulumiOk(ws, ["config", "set", "-s", "live", "--secret", "cdb:mexcApiKey", LIVE_KEY]);
+  await pulumiOk(ws, ["config", "set", "-s", "live", "--secret", "cdb:mexcApiSecret", LIVE_SECRET]);
+  await pulumiOk(ws, ["config", "set", "-s", "live", "cdb:mexcKeyFingerprint", keyFingerprint(LIVE_KEY)]);
+  for (const [i, s] of SERVICE_NAMES.entries()) await pulumiOk(ws, ["config", "set", "-s", "live", "--path", `cdb:images.${s}`, `registry.example/cdb/${s}@${digestOf(i + 1)}`]);
+}
+
+export const liveConfigFile = (ws: EngineWorkspace) => path.join(ws.project, "Pulumi.live.yaml");
+export const liveEvidenceFile = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "live.evidence.yaml");
+
+/** Complete, fresh evidence bound to the live config's current digest; returns the digest. */
+export function writeLiveEvidence(ws: EngineWorkspace): string {
+  const dir = path.join(ws.project, "readiness", "engine-artifacts");
+  mkdirSync(dir, { recursive: true });
+  const digest = configDigest(viewOf(loadStackConfigFile("live", liveConfigFile(ws))).plan);
+  writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project)));
+  return digest;
+}

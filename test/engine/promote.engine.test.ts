@@ -1,0 +1,105 @@
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tradesForReal } from "../../model/plan";
+import { readAudit } from "../../ops/audit";
+import { dockerTarget } from "../../ops/docker";
+import { releaseKillSwitch, shutdownEntryCount } from "../../ops/kill";
+import { containerRedis } from "../../ops/redis";
+import { MANUAL_STEP } from "../../ops/rollback";
+import { REPO_ROOT } from "../../readiness/catalog";
+import { initLiveStack, liveEvidenceFile, pulumiOk, writeLiveEvidence } from "./liveStack";
+import { engineWorkspace, run, type EngineWorkspace } from "./workspace";
+
+// `cdb promote` and `cdb rollback` end to end: the real CLI, language host
+// and policy analyzer drive a STAND-IN docker provider that runs TEST-DOUBLE
+// containers on a real dockerd (test/images: busybox doubles printing the
+// real mode lines, the Debian redis-server as Redis), so verification and
+// the kill switch act on containers Pulumi really created.
+
+let ws: EngineWorkspace;
+const t = dockerTarget();
+const TSX = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const audit = () => readAudit(path.join(ws.project, "audit", "operations.jsonl"));
+const cdb = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  run(process.execPath, [TSX, path.join("scripts", "cdb.ts"), ...args], { cwd: ws.project, env: { ...ws.env, ...env }, timeoutMs: 600_000 });
+
+async function liveContainers(): Promise<{ name: string; running: boolean; env: Record<string, string> }[]> {
+  const list = await t.docker.listContainers({ all: true, filters: { name: ["^/cdb_"] } });
+  return Promise.all(
+    list.map(async (c) => {
+      const info = await t.docker.getContainer(c.Id).inspect();
+      const env = Object.fromEntries((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+      return { name: info.Name.slice(1), running: info.State.Running || info.State.Restarting, env };
+    }),
+  );
+}
+const runningTraders = async () => (await liveContainers()).filter((c) => c.running && tradesForReal(c.env)).map((c) => c.name);
+const logOf = async (name: string) => (await t.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 200 })).toString("utf8");
+
+beforeAll(async () => {
+  ws = await engineWorkspace("engine-promote-passphrase", { docker: "dockerd" });
+  await initLiveStack(ws);
+});
+afterAll(async () => {
+  if (ws) await ws.pulumi(["destroy", "-s", "live", "--yes"]);
+  ws?.dispose();
+});
+
+describe("promote and rollback on a real dockerd (stand-in provider, test-double containers)", () => {
+  it("refuses to promote without evidence and creates nothing", async () => {
+    const r = await cdb(["promote", "--to", "live", "--yes"]);
+    expect(r.code, r.stdout + r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/^cdb: refused: readiness gate not ready for live: /m);
+    expect(await liveContainers()).toEqual([]);
+    expect(audit().at(-1)).toMatchObject({ op: "promote", outcome: "refused: gate not ready" });
+  });
+
+  it("promotes with complete evidence through to a verified live stack, backed up and audited", async () => {
+    const digest = writeLiveEvidence(ws);
+    const r = await cdb(["promote", "--to", "live", "--yes", "--by", "janne", "--verify-timeout", "90"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^live: promoted and verified \(update \d+, [\d.]+ s\)$/m);
+    expect(await logOf("cdb_execution")).toContain("Mode: LIVE");
+    expect(await runningTraders()).toContain("cdb_execution");
+    expect(readdirSync(path.join(ws.project, "backups")).some((f) => /^live-.*\.json$/.test(f))).toBe(true);
+    const record = audit().at(-1)!;
+    expect(record).toMatchObject({ op: "promote", by: "janne", stack: "live", outcome: "verified", configDigest: digest });
+    expect(record.evidenceSha256).toBe(createHash("sha256").update(readFileSync(liveEvidenceFile(ws))).digest("hex"));
+    expect(record.stackVersion).toEqual(expect.any(Number));
+  });
+
+  it("rolls back: stops trading, arms the kill switch, returns to paper flags through Pulumi, verifies", async () => {
+    const r = await cdb(["rollback", "--stack", "live", "--reason", "engine test", "--by", "mara"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toContain("cdb_execution stopped");
+    expect(r.stderr).toContain(MANUAL_STEP);
+    expect(await runningTraders()).toEqual([]);
+    expect(await logOf("cdb_execution")).toContain("Mode: MOCK");
+    expect(await shutdownEntryCount(containerRedis(t, "cdb_redis"))).toBeGreaterThan(0);
+    expect(readFileSync(path.join(ws.project, "Pulumi.live.yaml"), "utf8")).toMatch(/^ {2}cdb:mode: paper$/m);
+    expect(audit().at(-1)).toMatchObject({ op: "rollback", by: "mara", outcome: "verified" });
+  });
+
+  it("refuses to promote while the kill switch is armed", async () => {
+    await pulumiOk(ws, ["config", "set", "-s", "live", "cdb:mode", "live"]);
+    const r = await cdb(["promote", "--to", "live", "--yes"]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/kill switch of live holds \d+ entr/);
+    expect(await runningTraders()).toEqual([]);
+  });
+
+  it("rolls back by itself when verification fails, leaving no trading container running", async () => {
+    await releaseKillSwitch(containerRedis(t, "cdb_redis"));
+    const r = await cdb(["promote", "--to", "live", "--yes", "--verify-timeout", "20"], { CDB_STANDIN_CRASH_LIVE_EXECUTION: "1" });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^live: promotion failed and was rolled back \(cdb_execution: /m);
+    expect(await runningTraders()).toEqual([]);
+    expect(await logOf("cdb_execution")).toContain("Mode: MOCK");
+    const [promoteRecord, rollbackRecord] = [audit().findLast((a) => a.op === "promote"), audit().findLast((a) => a.op === "rollback")];
+    expect(promoteRecord).toMatchObject({ outcome: "rolled back (verified)" });
+    expect(rollbackRecord?.reason).toMatch(/^promotion failed: cdb_execution: /);
+    expect(existsSync(liveEvidenceFile(ws))).toBe(true);
+  });
+});
