@@ -1,13 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { Command } from "commander";
-import { isPinnedByDigest } from "../config/schema";
-import { SERVICE_NAMES } from "../config/services";
 import { REPO_ROOT } from "../readiness/catalog";
-import { UnusableInput } from "../readiness/errors";
-import { runGate } from "../readiness/gate";
+import { CONFIG_SECTION, runGate, type GateResult } from "../readiness/gate";
 import { renderMarkdown } from "../readiness/report";
-import { stackConfigFile } from "../readiness/stackView";
-import { readYamlFile } from "../readiness/yamlFile";
 import { deploy } from "./deploy";
 
 // `npm run policy-check`: what the pull-request workflow checks, locally.
@@ -24,18 +19,6 @@ interface Step {
   name: string;
   outcome: Outcome;
   detail: string;
-}
-
-/** Settings only an operator adds to a live stack (with their passphrase), missing from the file. */
-export function missingOperatorSettings(file = stackConfigFile("live")): string[] {
-  const config = ((readYamlFile(file).value as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
-  const secure = (k: string) => typeof config[k] === "object" && config[k] !== null && "secure" in (config[k] as object);
-  const images = (config["cdb:images"] ?? {}) as Record<string, unknown>;
-  return [
-    ...["mexcApiKey", "mexcApiSecret"].filter((k) => !secure(`cdb:${k}`)).map((k) => `cdb:${k} (--secret)`),
-    ...(typeof config["cdb:mexcKeyFingerprint"] === "string" ? [] : ["cdb:mexcKeyFingerprint"]),
-    ...SERVICE_NAMES.filter((s) => typeof images[s] !== "string" || !isPinnedByDigest(images[s] as string)).map((s) => `cdb:images.${s} (pinned by digest)`),
-  ];
 }
 
 async function preview(stack: string, log: (l: string) => void): Promise<{ error?: string; safety: string[]; readiness: string[] }> {
@@ -55,9 +38,18 @@ async function paperStep(log: (l: string) => void): Promise<Step> {
   return { name: "preview paper with the policy pack", outcome: "ok", detail: "every policy passed" };
 }
 
-async function liveStep(log: (l: string) => void): Promise<Step> {
+/** The live gate, once: its config items name the operator settings still missing. */
+function liveGate(): { gate?: GateResult; problem?: string } {
+  try {
+    return { gate: runGate({ stack: "live" }) };
+  } catch (e) {
+    return { problem: e instanceof Error ? e.message.split("\n")[0]! : String(e) };
+  }
+}
+
+async function liveStep(log: (l: string) => void, gate: GateResult): Promise<Step> {
   const name = "preview live with the policy pack";
-  const missing = missingOperatorSettings();
+  const missing = gate.verdict.items.filter((i) => i.section === CONFIG_SECTION).map((i) => `cdb:${i.id.slice(CONFIG_SECTION.length + 1)}`);
   if (missing.length) return { name, outcome: "reported", detail: `not ready, not previewed: operator settings missing: ${missing.join(", ")}` };
   const r = await preview("live", log);
   if (r.safety.length) return { name, outcome: "failed", detail: `safety policies fired: ${r.safety.join("; ")}` };
@@ -66,17 +58,9 @@ async function liveStep(log: (l: string) => void): Promise<Step> {
   return { name, outcome: "ok", detail: "ready, every policy passed" };
 }
 
-function readinessStep(log: (l: string) => void): Step {
-  const name = "readiness of live";
-  try {
-    const result = runGate({ stack: "live" });
-    log(renderMarkdown(result.verdict, result.catalog, result.notes));
-    return { name, outcome: result.verdict.ready ? "ok" : "reported", detail: result.verdict.ready ? "ready" : "not ready" };
-  } catch (e) {
-    // An incomplete live config is reported by the live step; anything else unusable is red.
-    if (e instanceof UnusableInput && missingOperatorSettings().length) return { name, outcome: "reported", detail: `not evaluated: ${e.message.split("\n")[0]}` };
-    return { name, outcome: "failed", detail: e instanceof Error ? e.message.split("\n")[0]! : String(e) };
-  }
+function readinessStep(report: (l: string) => void, gate: GateResult): Step {
+  report(renderMarkdown(gate.verdict, gate.catalog, gate.notes));
+  return { name: "readiness of live", outcome: gate.verdict.ready ? "ok" : "reported", detail: gate.verdict.ready ? "ready" : "not ready" };
 }
 
 /** `progress` gets Pulumi's output; `report` the Markdown meant for a pull request's summary. */
@@ -87,8 +71,13 @@ export async function policyCheck(opts: { tests: boolean }, progress: (l: string
     steps.push({ name: "tests", outcome: r.status === 0 ? "ok" : "failed", detail: `exit ${r.status}` });
   }
   steps.push(await paperStep(progress));
-  steps.push(await liveStep(progress));
-  steps.push(readinessStep(report));
+  const { gate, problem } = liveGate();
+  if (!gate) {
+    steps.push({ name: "live", outcome: "failed", detail: `unusable input: ${problem}` });
+    return steps;
+  }
+  steps.push(await liveStep(progress, gate));
+  steps.push(readinessStep(report, gate));
   return steps;
 }
 

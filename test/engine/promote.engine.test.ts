@@ -38,7 +38,15 @@ async function liveContainers(): Promise<{ name: string; running: boolean; env: 
 const runningTraders = async () => (await liveContainers()).filter((c) => c.running && tradesForReal(c.env)).map((c) => c.name);
 const logOf = async (name: string) => (await t.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 200 })).toString("utf8");
 
+/** Test doubles a killed earlier run left behind: live's names must be free for this one. */
+async function removeLeftovers(): Promise<void> {
+  const label = ["cdb-test-double=true"];
+  for (const c of await t.docker.listContainers({ all: true, filters: { label, name: ["^/cdb_"] } })) await t.docker.getContainer(c.Id).remove({ force: true });
+  for (const n of await t.docker.listNetworks({ filters: { label, name: ["cdb_network"] } })) await t.docker.getNetwork(n.Id).remove();
+}
+
 beforeAll(async () => {
+  await removeLeftovers();
   ws = await engineWorkspace("engine-promote-passphrase", { docker: "dockerd" });
   await initLiveStack(ws);
 });
@@ -52,7 +60,7 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
     const r = await cdb(["promote", "--to", "live", "--yes"]);
     expect(r.code, r.stdout + r.stderr).toBe(5);
     expect(r.stderr).toMatch(/^cdb: refused: readiness gate not ready for live: /m);
-    expect(await liveContainers()).toEqual([]);
+    expect(ws.standinOps()).toEqual([]);
     expect(audit().at(-1)).toMatchObject({ op: "promote", outcome: "refused: gate not ready" });
   });
 
