@@ -116,7 +116,9 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     port: 5432,
     image: "postgres:15-alpine",
     secrets: ["postgres_password"],
-    health: { kind: "shell", command: 'pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB"' },
+    // Over TCP: while the image runs the init scripts, its temporary server listens on the socket
+    // only, and a socket check would report healthy before the services can connect.
+    health: { kind: "shell", command: 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"' },
     dependsOn: [],
     volumes: [{ volume: "postgres_data", path: "/var/lib/postgresql/data" }],
     limits: { cpus: 1, memoryMb: 1024 },

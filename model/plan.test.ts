@@ -188,12 +188,16 @@ describe("infrastructure wiring", () => {
   it("app services get writable /tmp and /app/logs under a read-only root", () => {
     for (const c of p.containers.filter((x) => x.hardening?.readOnlyRoot)) {
       expect(Object.keys(c.tmpfs ?? {}), c.service).toEqual(["/tmp", "/app/logs"]);
+      // The images' user (uid 1000) must own it: the tmpfs otherwise takes the image directory's root-owned 755.
+      expect(c.tmpfs?.["/app/logs"], c.service).toMatch(/,uid=1000,gid=1000$/);
     }
     expect(of(p, "paper_runner").hardening?.readOnlyRoot).toBe(true);
     expect(of(plan({ hardening: false }), "paper_runner").tmpfs).toBeUndefined();
   });
 
-  it("health checks: db_writer by process, reports by pgrep, risk and execution over HTTP", () => {
+  it("health checks: PostgreSQL over TCP, db_writer by process, reports by pgrep, risk and execution over HTTP", () => {
+    // A socket check passes while the init scripts still run on a socket-only server.
+    expect(of(p, "postgres").health?.test).toEqual(["CMD-SHELL", 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"']);
     expect(of(p, "db_writer").health?.test).toEqual(["CMD-SHELL", "kill -0 1"]);
     expect(of(p, "reports").health?.test).toEqual(["CMD-SHELL", "pgrep -f daily_orders_summary.py"]);
     expect(of(p, "risk").health?.test.join(" ")).toContain("http://localhost:8002/health");

@@ -317,6 +317,12 @@ function hostPorts(service: ServiceName, cfg: CdbConfig): { internal: number; ex
 export type FilesForService = (service: ServiceName, plan: Pick<StackPlan, "stack" | "mode" | "networkName">, cfg: CdbConfig) => ContainerFile[];
 
 const TMPFS_OPTIONS = "rw,noexec,nosuid,size=64m";
+/**
+ * Every upstream app image runs as uid/gid 1000 and has /app/logs (root-owned, 755 after the
+ * tmpfs copies the image directory's mode). Without the owner the service cannot write there:
+ * paper_runner died with "Permission denied: '/app/logs/paper_trading_….log'" on a real dockerd.
+ */
+const APP_LOGS_TMPFS = `${TMPFS_OPTIONS},uid=1000,gid=1000`;
 
 /**
  * Declares every container of the stack from validated config.
@@ -364,7 +370,7 @@ export function planStack(
       volumes,
       ...(carried ? { secretsCarrier: `${prefix}${service}_secrets` } : {}),
       // The services write logs under /app/logs (paper_runner at import): writable, root still read-only.
-      ...(readOnlyRoot ? { tmpfs: { "/tmp": TMPFS_OPTIONS, "/app/logs": TMPFS_OPTIONS } } : {}),
+      ...(readOnlyRoot ? { tmpfs: { "/tmp": TMPFS_OPTIONS, "/app/logs": APP_LOGS_TMPFS } } : {}),
       // The live stack keeps live-hardening's policy also in paper mode (after `cdb rollback`).
       restart: live || stack === "live" ? "on-failure" : "unless-stopped",
       // Infra images write outside their volumes (pid files, sockets), so only app services get a read-only root.

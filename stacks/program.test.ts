@@ -218,7 +218,7 @@ describe("live stack (Pulumi mocks)", () => {
       expect(i.securityOpts, s).toEqual(["no-new-privileges:true"]);
       expect(i.capabilities, s).toEqual({ drops: ["ALL"] });
       expect(i.readOnly, s).toBe(true);
-      expect(i.tmpfs, s).toEqual({ "/tmp": "rw,noexec,nosuid,size=64m", "/app/logs": "rw,noexec,nosuid,size=64m" });
+      expect(i.tmpfs, s).toEqual({ "/tmp": "rw,noexec,nosuid,size=64m", "/app/logs": "rw,noexec,nosuid,size=64m,uid=1000,gid=1000" });
       expect(Number(i.cpus), s).toBeGreaterThan(0);
       expect(i.memory, s).toBeGreaterThan(0);
       // Execution logs its "Mode: LIVE" line at INFO: the runbook's verification greps for it.
