@@ -6,6 +6,7 @@ import { REPO_ROOT } from "../readiness/catalog";
 import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
 import { ORDER_RESULTS } from "./drill";
 import { OpsFailure } from "./errors";
+import { addEvidence } from "./evidence";
 import type { RedisAccess } from "./redis";
 
 // `cdb evidence collect`: measures two checklist items from the running paper
@@ -17,6 +18,9 @@ import type { RedisAccess } from "./redis";
 // - stability.observation-window: hours since the last crash, restart, OOM or
 //   start of any paper container (Docker State.StartedAt, RestartCount, and
 //   die/oom/restart events since --since). A container that is not running: 0.
+//   StartedAt is the source that cannot miss a restart; the engine keeps only
+//   its last few hundred events in memory, so the events add detail (exit
+//   codes, OOM) when they are still there.
 
 export const COLLECT_DIR = path.join(REPO_ROOT, "readiness", "artifacts", "collected");
 
@@ -165,7 +169,6 @@ export interface CollectRequest {
 }
 
 export async function collectEvidence(req: CollectRequest) {
-  const { addEvidence } = (require("./evidence") as typeof import("./evidence"));
   const now = req.now ?? new Date();
   const orders = await countPaperOrders(req.redis, req.since);
   const window = await observationWindow(req.docker, req.plan, req.since, now);

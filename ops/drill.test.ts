@@ -75,7 +75,7 @@ describe("cdb kill --drill on a paper stack of test doubles", () => {
     appendFileSync(file, " ");
     const after = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig } });
     expect(after.verdict.items.find((x) => x.id === "killswitch.manual-drill")!.status).toBe("invalid");
-  });
+  }, 240_000);
 
   it("refuses while the kill switch already holds an entry", async () => {
     const redis = containerRedis(t, name("redis"));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { liveStackFile, paperPlan } from "../test/opsStack";
-import { startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
+import { renamed, startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
 import { dockerTarget } from "./docker";
 import { SHUTDOWN_STREAM, writeKillEntry } from "./kill";
 import { containerRedis } from "./redis";
@@ -84,7 +84,9 @@ describe("cdb verify catches a restart loop, a secret in the environment and the
 });
 
 describe("cdb verify on a live stack of test doubles", () => {
-  const { plan } = stackPlan("live", liveStackFile());
+  // The live plan (mode, env, Mode: LIVE) under names of its own: the engine suite uses cdb_* on the same dockerd.
+  const live = stackPlan("live", liveStackFile()).plan;
+  const plan = renamed(live, "opslive");
   let doubles: Doubles;
   beforeAll(async () => {
     doubles = await startDoubles(t, plan, { orderIntervalMs: 0 });
@@ -93,7 +95,8 @@ describe("cdb verify on a live stack of test doubles", () => {
   afterAll(async () => doubles?.stop());
 
   it("is healthy with Mode: LIVE from cdb_execution", async () => {
-    expect(plan.containers.find((c) => c.service === "execution")!.name).toBe("cdb_execution");
+    expect(live.containers.find((c) => c.service === "execution")!.name).toBe("cdb_execution");
+    expect(plan.mode).toBe("live");
     const r = await verifyStack({ stack: "live", plan, docker: t, restartSampleMs: 300 });
     expect(r.problems).toEqual([]);
   });

@@ -1,5 +1,7 @@
 import type Docker from "dockerode";
 import { tradesForReal, type StackPlan } from "../model/plan";
+// The policy's own patterns (this loads the Pulumi SDK: the CLI loads verify only for `cdb verify`).
+import { SECRET_NAME, URL_WITH_PASSWORD } from "../policies/noSecretsInEnv";
 import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
 import { OpsFailure } from "./errors";
 import { SHUTDOWN_STREAM, shutdownEntryCount } from "./kill";
@@ -68,7 +70,6 @@ export function executionModeProblems(name: string, mode: "paper" | "live", log:
 
 /** Secret names and URL patterns of the no-secrets-in-env policy, applied to what `docker inspect` shows. */
 export async function secretProblems(name: string, info: Docker.ContainerInspectInfo): Promise<string[]> {
-  const { SECRET_NAME, URL_WITH_PASSWORD } = (require("../policies/noSecretsInEnv") as typeof import("../policies/noSecretsInEnv"));
   const problems: string[] = [];
   for (const entry of info.Config.Env ?? []) {
     const i = entry.indexOf("=");

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { SERVICES, type ServiceName } from "../config/services";
 import type { StackPlan } from "../model/plan";
-import type { DockerTarget } from "../ops/docker";
+import { execIn, type DockerTarget } from "../ops/docker";
 import { ensureDoubleImage } from "./images/build";
 
 // A stack of TEST DOUBLES on a real dockerd: one container per declared
@@ -38,6 +38,15 @@ export function healthTest(service: ServiceName): string[] {
   return port ? ["CMD-SHELL", `wget -q -O /dev/null http://127.0.0.1:${port}/health`] : ["CMD-SHELL", "kill -0 1"];
 }
 
+/**
+ * The plan under other physical names (`cdb_` → `cdb<tag>_`), for a live plan
+ * whose real names another suite on the same dockerd may be using.
+ */
+export function renamed(plan: StackPlan, tag: string): StackPlan {
+  const re = (n: string) => n.replace(/^cdb[a-z0-9]*_/, `cdb${tag}_`);
+  return { ...plan, networkName: re(plan.networkName), containers: plan.containers.map((c) => ({ ...c, name: re(c.name) })) };
+}
+
 export async function removeContainer(t: DockerTarget, name: string): Promise<void> {
   try {
     await t.docker.getContainer(name).remove({ force: true, v: true });
@@ -58,7 +67,7 @@ export async function startDoubles(t: DockerTarget, plan: StackPlan, opts: Doubl
   } catch {
     // not there
   }
-  await t.docker.createNetwork({ Name: plan.networkName, Labels: { "cdb-test-double": "true" } });
+  await t.docker.createNetwork({ Name: plan.networkName, CheckDuplicate: true, Labels: { "cdb-test-double": "true" } });
   const names: Record<string, string> = {};
   const create = async (c: (typeof containers)[number]) => {
     // Redis serves its own port; every other double answers GET /health on the service's port.
@@ -118,7 +127,6 @@ export async function waitHealthy(t: DockerTarget, names: string[], timeoutMs = 
 
 /** Runs a shell script in a Redis double with REDISCLI_AUTH set (for seeding many entries in one exec). */
 export async function redisScript(t: DockerTarget, container: string, script: string): Promise<string> {
-  const { execIn } = (require("../ops/docker") as typeof import("../ops/docker"));
   const r = await execIn(t, container, ["sh", "-c", `REDISCLI_AUTH="$(cat /run/secrets/redis_password)"; export REDISCLI_AUTH; ${script}`], { timeoutMs: 30_000 });
   if (r.exitCode !== 0) throw new Error(`script failed (${r.exitCode}): ${r.stderr}`);
   return r.stdout;
