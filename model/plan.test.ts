@@ -9,6 +9,7 @@ import { SERVICE_NAMES } from "../config/services";
 import { alertmanagerNoMailScript, alertmanagerScript } from "../monitoring/alertmanagerCommand";
 import { checkAlertRules, checkDashboards } from "../monitoring/checks";
 import { DELIBERATE_DIFFERENCES, REFERENCE_CONTAINERS } from "../test/cdbReference";
+import { liveSettings, LIVE_SECRETS } from "../test/mockRun";
 import { rawSettings, type Settings } from "../test/settings";
 import { containerInputs, providerCpus, providerMemorySwap } from "./containerArgs";
 import { planStackWithMonitoring } from "./monitoredPlan";
@@ -145,6 +146,27 @@ describe("paper and live flags", () => {
   it("counts any container carrying CONFIRM_LIVE_TRADING as trading for real", () => {
     expect(tradesForReal({ MOCK_TRADING: "true", USE_REAL_BALANCE: "false", CONFIRM_LIVE_TRADING: "false" })).toBe(true);
     expect(tradesForReal({ MOCK_TRADING: "true", USE_REAL_BALANCE: "false" })).toBe(false);
+  });
+});
+
+describe("the live stack returned to paper flags (cdb rollback)", () => {
+  const liveStack = (mode: "live" | "paper") =>
+    planStackWithMonitoring("live", loadConfig("live", rawSettings({ ...liveSettings(), mode }, LIVE_SECRETS)).config, new Set(["mexcApiKey", "mexcApiSecret"]));
+  const [live, halted] = [liveStack("live"), liveStack("paper")];
+
+  it("keeps names, host ports and restart policy, so Redis and PostgreSQL are not replaced", () => {
+    for (const c of halted.containers) {
+      const before = live.containers.find((x) => x.service === c.service)!;
+      expect(c.name).toBe(before.name);
+      expect(c.ports).toEqual(before.ports);
+      expect(c.restart).toBe("on-failure");
+    }
+    for (const s of ["redis", "postgres"]) expect(of(halted, s)).toEqual(of(live, s));
+  });
+
+  it("trades nothing", () => {
+    expect(halted.containers.filter((c) => tradesForReal(c.env)).map((c) => c.name)).toEqual([]);
+    expect(of(halted, "execution").env.MOCK_TRADING).toBe("true");
   });
 });
 

@@ -305,12 +305,15 @@ function imageSource(service: ServiceName, cfg: CdbConfig): ImageSource {
   return { kind: "build", context: path.join(source, build.context), dockerfile: path.join(source, build.dockerfile) };
 }
 
-function hostPorts(service: ServiceName, cfg: CdbConfig): { internal: number; external: number }[] {
+function hostPorts(service: ServiceName, stack: string, cfg: CdbConfig): { internal: number; external: number }[] {
   const port = SERVICES[service].port;
   if (port === undefined) return [];
   const configured = cfg.hostPorts?.[service];
   if (configured !== undefined) return [{ internal: port, external: configured }];
-  if (cfg.hostPorts !== undefined || cfg.mode === "live") return [];
+  // The live stack publishes nothing by default in either mode: `cdb rollback` must not
+  // replace Redis and PostgreSQL just to add ports (and would lose the armed kill switch
+  // wherever Redis keeps no data on disk).
+  if (cfg.hostPorts !== undefined || cfg.mode === "live" || stack === "live") return [];
   return [{ internal: port, external: SERVICES[service].paperHostPort ?? port }];
 }
 
@@ -362,7 +365,7 @@ export function planStack(
       ...start,
       secrets,
       files: [...(service === "postgres" ? postgresInitFiles() : []), ...filesFor(service, base, cfg)],
-      ports: hostPorts(service, cfg),
+      ports: hostPorts(service, stack, cfg),
       ...(spec.health
         ? { health: { test: healthTest(service, spec.health, spec.port), interval: "15s", timeout: "5s", retries: 5, startPeriod: "20s" } }
         : {}),
