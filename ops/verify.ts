@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { tradesForReal, type StackPlan } from "../model/plan";
 // The policy's own patterns (this loads the Pulumi SDK: the CLI loads verify only for `cdb verify`).
-import { SECRET_NAME, URL_WITH_PASSWORD } from "../policies/noSecretsInEnv";
+import { SECRET_NAME, URL_WITH_PASSWORD } from "../policies/secretPatterns";
 import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
 import { OpsFailure } from "./errors";
 import { SHUTDOWN_STREAM, shutdownEntryCount } from "./kill";

@@ -2,11 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SECRET_SETTINGS } from "../config/schema";
 import { isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
-
-/** Names that announce a credential. `*_FILE` variables pointing at /run/secrets are the allowed form. */
-export const SECRET_NAME = /(PASSWORD|PASSWD|_PASS$|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|DSN|DATA_SOURCE_NAME)/i;
-/** A URL with a password in it (redis://:pw@host, postgresql://user:pw@host). */
-export const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
+import { SECRET_NAME, URL_WITH_PASSWORD } from "./secretPatterns";
 
 /** Configured secret values; the analyzer receives them in plaintext, like the program. */
 function configuredSecrets(): string[] {
