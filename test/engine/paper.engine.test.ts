@@ -1,4 +1,6 @@
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REFERENCE_CONTAINERS } from "../cdbReference";
 import { engineWorkspace, type EngineWorkspace } from "./workspace";
 
 // The paper stack through the real Pulumi CLI, language host and policy
@@ -48,6 +50,32 @@ describe("paper stack on the real engine (stand-in providers)", () => {
     const envs = ws.standinOps().filter((o) => o.type === "docker:index/container:Container").flatMap((o) => (o.inputs.envs as string[] | undefined) ?? []);
     expect(envs).toContain("MOCK_TRADING=true");
     expect(envs).not.toContain("MOCK_TRADING=false");
+  });
+
+  it("declares the reference's start commands, build contexts and PostgreSQL schema, as the provider receives them", async () => {
+    const created = (type: string) => ws.standinOps().filter((o) => o.op === "create" && o.type === type);
+    const images = Object.fromEntries(created("docker:index/image:Image").map((o) => [o.name, o.inputs.build as { context: string; dockerfile: string }]));
+    const containers = Object.fromEntries(created("docker:index/container:Container").map((o) => [o.name, o.inputs]));
+    const checkout = "../claire-de-binare";
+    let checked = 0;
+    for (const [service, ref] of Object.entries(REFERENCE_CONTAINERS)) {
+      if (ref.build) {
+        expect(images[service], service).toEqual({ context: path.posix.join(checkout, ref.build.context), dockerfile: path.posix.join(checkout, ref.build.dockerfile) });
+        checked++;
+      }
+      if (ref.start) {
+        const c = containers[`cdbpaper_${service}`]!;
+        expect(c.entrypoints, service).toEqual(["/bin/sh", "-c"]);
+        const script = (c.command as string[])[0]!;
+        expect(script.endsWith(`exec ${ref.start}`), `${service}: ${script}`).toBe(true);
+        for (const name of ref.exports ?? []) expect(script, service).toContain(`export ${name}`);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(20);
+    const init = ((containers.cdbpaper_postgres!.uploads as { file: string; content: string }[]) ?? []).filter((u) => u.file.startsWith("/docker-entrypoint-initdb.d/"));
+    expect(init.map((u) => u.file)).toEqual(["/docker-entrypoint-initdb.d/01-schema.sql", "/docker-entrypoint-initdb.d/02-migration-002.sql"]);
+    expect(init[0]!.content).toMatch(/CREATE TABLE[^;]*\borders\b/i);
   });
 
   it("reports no changes on a second update (generated passwords are stable)", async () => {
