@@ -15,7 +15,7 @@ import { REPO_ROOT } from "../readiness/catalog";
 //     pulumi-language-nodejs, which adds RunPlugin for policy packs.
 // Prints the directory to put on PATH. Exit 0 found, 4 cannot build.
 
-export const EXIT_CANNOT_BUILD = 4;
+const EXIT_CANNOT_BUILD = 4;
 const exe = (name: string) => (process.platform === "win32" ? `${name}.exe` : name);
 /** The adapter finds the legacy host under this name next to itself. */
 export const LEGACY_HOST = "cdb-nodejs-host-v3.68.0";
