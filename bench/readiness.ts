@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -8,6 +8,7 @@ import { REPO_ROOT } from "../readiness/catalog";
 import { unsatisfied } from "../readiness/evaluate";
 import { runGate } from "../readiness/gate";
 import { makeFixture } from "../test/readinessFixture";
+import { repoTmpDir } from "../test/repoTmp";
 
 // Readiness gate benchmark: cold CLI launches (what CI and operators pay) and
 // the in-process gate for comparison. Run with `npm run bench:readiness`.
@@ -109,7 +110,7 @@ function inProcess(req: Parameters<typeof runGate>[0], runs: number): number[] {
 
 function main(): void {
   const fx = makeFixture();
-  const synthDir = mkdtempSync(path.join(REPO_ROOT, ".tmp", "bench-readiness-"));
+  const synthDir = repoTmpDir("bench-readiness-");
   try {
     const digest = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig } }).configDigest;
     const synth = syntheticCase(synthDir, digest, SYNTHETIC_ITEMS);

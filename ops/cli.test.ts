@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../readiness/catalog";
@@ -12,9 +12,10 @@ import { dockerTarget } from "./docker";
 import { SHUTDOWN_STREAM, shutdownEntries, shutdownEntryCount } from "./kill";
 import { containerRedis } from "./redis";
 import { stackPlan } from "./target";
+import { repoTmpDir } from "../test/repoTmp";
 
 // The CLI as an operator runs it: the npm bin shim in its own process.
-const tmp = mkdtempSync(path.join(REPO_ROOT, ".tmp", "ops-cli-"));
+const tmp = repoTmpDir("ops-cli-");
 const AUDIT = path.join(tmp, "operations.jsonl");
 
 function cdb(args: string[], input = ""): Promise<{ code: number | null; out: string; err: string; ms: number }> {

@@ -1,7 +1,4 @@
-import { mkdtempSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../readiness/catalog";
 import { runGate } from "../readiness/gate";
 import { paperPlan } from "../test/opsStack";
 import { makeFixture } from "../test/readinessFixture";
@@ -10,6 +7,7 @@ import { collectEvidence, countPaperOrders, observationWindow } from "./collect"
 import { dockerTarget } from "./docker";
 import { ORDER_RESULTS } from "./drill";
 import { containerRedis } from "./redis";
+import { repoTmpDir } from "../test/repoTmp";
 
 const t = dockerTarget();
 
@@ -66,7 +64,7 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     await new Promise((r) => setTimeout(r, 5));
     await redisScript(t, name("redis"), `for i in $(seq 1 120); do redis-cli XADD ${ORDER_RESULTS} '*' order_id MOCK_c$i status FILLED >/dev/null || exit 1; done`);
     const fx = makeFixture();
-    const dir = mkdtempSync(path.join(REPO_ROOT, ".tmp", "collect-"));
+    const dir = repoTmpDir("collect-");
     const now = new Date(Date.now() + 49 * 3_600_000);
     const r = await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir, now });
     expect(r.orders.filled).toBe(120);

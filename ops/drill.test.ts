@@ -1,7 +1,5 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../readiness/catalog";
 import { runGate } from "../readiness/gate";
 import { paperPlan } from "../test/opsStack";
 import { makeFixture } from "../test/readinessFixture";
@@ -13,9 +11,10 @@ import { OpsRefused } from "./errors";
 import { addEvidence } from "./evidence";
 import { SHUTDOWN_STREAM, shutdownEntryCount, writeKillEntry } from "./kill";
 import { containerRedis, directRedis } from "./redis";
+import { repoTmpDir } from "../test/repoTmp";
 
 const t = dockerTarget();
-const outDir = () => mkdtempSync(path.join(REPO_ROOT, ".tmp", "drills-"));
+const outDir = () => repoTmpDir("drills-");
 
 async function filledAfter(redis: ReturnType<typeof containerRedis>, id: string): Promise<string> {
   const deadline = Date.now() + 20_000;

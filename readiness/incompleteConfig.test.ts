@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -7,6 +7,7 @@ import { SERVICE_NAMES } from "../config/services";
 import { liveSettings } from "../test/mockRun";
 import { REPO_ROOT } from "./catalog";
 import { runGate } from "./gate";
+import { repoTmpDir } from "../test/repoTmp";
 
 // Issue 11: a live config that only lacks operator settings is "not ready"
 // with every missing setting named (exit 1); malformed input stays exit 2; an
@@ -19,7 +20,7 @@ const cdb = (...args: string[]) => {
 
 function liveConfig(settings: Record<string, unknown>, secrets = false): string {
   mkdirSync(path.join(REPO_ROOT, ".tmp"), { recursive: true });
-  const dir = mkdtempSync(path.join(REPO_ROOT, ".tmp", "incomplete-"));
+  const dir = repoTmpDir("incomplete-");
   const config: Record<string, unknown> = Object.fromEntries(Object.entries(settings).map(([k, v]) => [`cdb:${k}`, v]));
   if (secrets) {
     config["cdb:mexcApiKey"] = { secure: "v1:AAAA" };
@@ -64,7 +65,7 @@ describe("cdb readiness on a live config without operator settings", () => {
   });
 
   it("an evidence path that is a directory is unusable input (exit 2)", () => {
-    const dir = mkdtempSync(path.join(REPO_ROOT, ".tmp", "evdir-"));
+    const dir = repoTmpDir("evdir-");
     const r = cdb("readiness", "--stack", "paper", "--evidence", dir);
     expect(r.code).toBe(2);
     expect(r.err).toBe(`cdb: unusable input: ${dir}: is a directory, not a file\n`);

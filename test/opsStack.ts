@@ -1,16 +1,16 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
-import { REPO_ROOT } from "../readiness/catalog";
 import { stackPlan } from "../ops/target";
 import { liveConfigYaml } from "./readinessFixture";
+import { repoTmpDir } from "./repoTmp";
 
 // Stack config files for the ops tests: each test file uses its own stack
 // name, so its containers (`cdb<stack>_<service>`) never collide with another
 // file's running in parallel on the same dockerd.
 
 export function paperStackFile(stack: string, extra: Record<string, unknown> = {}): string {
-  const dir = mkdtempSync(path.join(mkdirSync(path.join(REPO_ROOT, ".tmp"), { recursive: true }) ?? path.join(REPO_ROOT, ".tmp"), `ops-${stack}-`));
+  const dir = repoTmpDir(`ops-${stack}-`);
   const file = path.join(dir, `Pulumi.${stack}.yaml`);
   writeFileSync(file, stringify({ config: { "cdb:mode": "paper", "cdb:sourceDir": "../claire-de-binare", "cdb:logLevel": "INFO", ...extra } }));
   return file;
@@ -23,7 +23,7 @@ export const paperPlan = (stack: string) => {
 
 /** The complete live config of the readiness fixture, under the stack name `live`. */
 export function liveStackFile(): string {
-  const dir = mkdtempSync(path.join(REPO_ROOT, ".tmp", "ops-live-"));
+  const dir = repoTmpDir("ops-live-");
   const file = path.join(dir, "Pulumi.live.yaml");
   writeFileSync(file, liveConfigYaml());
   return file;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { loadCatalog, REPO_ROOT } from "../readiness/catalog";
@@ -7,6 +7,7 @@ import type { Evidence } from "../readiness/evidence";
 import { configDigest } from "../readiness/digest";
 import { loadStackConfigFile, viewOf } from "../readiness/stackView";
 import { liveSettings } from "./mockRun";
+import { repoTmpDir } from "./repoTmp";
 
 // A complete, valid readiness case built from scratch: a live stack config,
 // artifacts inside the repository (a git-ignored folder) and an evidence file
@@ -54,9 +55,7 @@ export function completeEvidence(dir: string, digest: string, now: Date, root = 
 }
 
 export function makeFixture(now = new Date()): Fixture {
-  const base = path.join(REPO_ROOT, ".tmp");
-  mkdirSync(base, { recursive: true });
-  const dir = mkdtempSync(path.join(base, "readiness-"));
+  const dir = repoTmpDir("readiness-");
   const liveConfig = path.join(dir, "Pulumi.live.yaml");
   writeFileSync(liveConfig, liveConfigYaml());
   const digest = configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan);
