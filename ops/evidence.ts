@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Document, isMap, parseDocument, type YAMLMap } from "yaml";
@@ -10,6 +9,7 @@ import { loadEvidence, type EvidenceEntry } from "../readiness/evidence";
 import { drillRecordProblems } from "./drill";
 import { OpsRefused } from "./errors";
 import { stackPlan } from "./target";
+import { fileSha256 } from "../readiness/artifacts";
 
 // `cdb evidence init|add|approve`: the evidence file written by commands,
 // through the yaml Document API so comments and order survive. Every write is
@@ -21,7 +21,6 @@ export interface EvidenceFileRequest {
 }
 
 const toPosix = (p: string) => p.split(path.sep).join("/");
-const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
 function readDoc(file: string): Document.Parsed {
   if (!existsSync(file)) throw new UnusableInput(file, "file not found (create it with cdb evidence init)");
@@ -71,7 +70,7 @@ export function artifactRef(file: string, repoRoot = REPO_ROOT): { path: string;
   if (!existsSync(abs)) throw new UnusableInput(file, "artifact not found");
   if (statSync(abs).isDirectory()) throw new UnusableInput(file, "artifact is a directory, not a file");
   const rel = toPosix(path.relative(realpathSync(repoRoot), realpathSync(abs)));
-  const ref = { path: rel, sha256: sha256(abs) };
+  const ref = { path: rel, sha256: fileSha256(abs) };
   const problem = artifactProblem(repoRoot, ref);
   if (problem) throw new UnusableInput(file, problem);
   return ref;

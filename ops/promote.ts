@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileSha256 } from "../readiness/artifacts";
 import { REPO_ROOT } from "../readiness/catalog";
 import { unsatisfied } from "../readiness/evaluate";
 import { runGate } from "../readiness/gate";
@@ -41,7 +41,6 @@ export interface PromoteResult {
   seconds: number;
 }
 
-const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 const stamp = () => new Date().toISOString().replace(/[:.]/g, "-");
 
 export async function promote(req: PromoteRequest): Promise<PromoteResult> {
@@ -55,7 +54,7 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     appendAudit({ ...record, outcome: "refused: gate not ready", open });
     throw new OpsRefused(`readiness gate not ready for ${STACK}: ${open.join(", ")} (npx cdb readiness --stack ${STACK})`);
   }
-  const evidenceSha256 = sha256(gate.evidenceFile);
+  const evidenceSha256 = fileSha256(gate.evidenceFile);
   const audit = (outcome: string, extra: Record<string, unknown> = {}) =>
     appendAudit({ ...record, outcome, evidenceFile: path.relative(REPO_ROOT, gate.evidenceFile), evidenceSha256, ...extra, seconds: (performance.now() - started) / 1000 });
 

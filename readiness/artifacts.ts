@@ -2,6 +2,9 @@ import { createHash } from "node:crypto";
 import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 
+/** The sha256 of a file's bytes, as evidence entries record it. */
+export const fileSha256 = (file: string): string => createHash("sha256").update(readFileSync(file)).digest("hex");
+
 /**
  * Problem with one evidence artifact, or undefined when it exists inside the
  * repo and its digest matches. Symlinks are resolved before the containment
@@ -25,7 +28,7 @@ export function artifactProblem(repoRoot: string, artifact: { path: string; sha2
   if (real !== root && !real.startsWith(root + path.sep)) return `artifact ${p}: resolves outside the repository`;
   let digest: string;
   try {
-    digest = createHash("sha256").update(readFileSync(real)).digest("hex");
+    digest = fileSha256(real);
   } catch (e) {
     return `artifact ${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
   }
