@@ -1,7 +1,8 @@
 import type Docker from "dockerode";
 import { tradesForReal, type StackPlan } from "../model/plan";
 // The policy's own patterns (this loads the Pulumi SDK: the CLI loads verify only for `cdb verify`).
-import { SECRET_NAME, URL_WITH_PASSWORD } from "../policies/secretPatterns";
+import { envCredential, splitEnvEntry, URL_WITH_PASSWORD } from "../policies/secretPatterns";
+import { envOf } from "../readiness/facts";
 import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
 import { OpsFailure } from "./errors";
 import { SHUTDOWN_STREAM, shutdownEntryCount } from "./kill";
@@ -71,12 +72,11 @@ export function executionModeProblems(name: string, mode: "paper" | "live", log:
 /** Secret names and URL patterns of the no-secrets-in-env policy, applied to what `docker inspect` shows. */
 export async function secretProblems(name: string, info: Docker.ContainerInspectInfo): Promise<string[]> {
   const problems: string[] = [];
-  for (const entry of info.Config.Env ?? []) {
-    const i = entry.indexOf("=");
-    const [key, value] = i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
+  for (const [key, value] of (info.Config.Env ?? []).map(splitEnvEntry)) {
     // Never echo a value: it may be the secret.
-    if (SECRET_NAME.test(key) && value !== "" && !value.startsWith("/run/secrets/")) problems.push(`${name}: environment variable ${key} carries a literal value (secrets belong in /run/secrets)`);
-    else if (URL_WITH_PASSWORD.test(value)) problems.push(`${name}: environment variable ${key} holds a URL with a password`);
+    const found = envCredential(key, value);
+    if (found === "literal") problems.push(`${name}: environment variable ${key} carries a literal value (secrets belong in /run/secrets)`);
+    else if (found === "url") problems.push(`${name}: environment variable ${key} holds a URL with a password`);
   }
   const shown: [string, string[]][] = [
     ["command", info.Config.Cmd ?? []],
@@ -109,7 +109,7 @@ async function onePass(req: VerifyRequest): Promise<string[]> {
     else if (s.Health && s.Health.Status !== "healthy") problems.push(`${c.name}: health ${s.Health.Status}`);
     else if (c.health && !s.Health) problems.push(`${c.name}: the stack declares a health check, the container has none`);
     problems.push(...(await secretProblems(c.name, info)));
-    const env = Object.fromEntries((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    const env = envOf({ envs: info.Config.Env });
     if (c.service === "execution") {
       if (tradesForReal(env) !== (plan.mode === "live")) {
         problems.push(`${c.name}: its environment trades ${tradesForReal(env) ? "for real" : "on paper"} (MOCK_TRADING=${env.MOCK_TRADING ?? "unset"}), the stack is ${plan.mode}`);

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SECRET_SETTINGS } from "../config/schema";
 import { isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
-import { SECRET_NAME, URL_WITH_PASSWORD } from "./secretPatterns";
+import { envCredential, splitEnvEntry, URL_WITH_PASSWORD } from "./secretPatterns";
 
 /** Configured secret values; the analyzer receives them in plaintext, like the program. */
 function configuredSecrets(): string[] {
@@ -31,12 +31,12 @@ export const noSecretsInEnv = resourcePolicy({
     const secrets = configuredSecrets();
     const props = args.props as Record<string, unknown>;
     // Never echo a value: it may be the secret.
-    for (const entry of (props.envs as string[] | undefined) ?? []) {
-      const i = entry.indexOf("=");
-      const [key, value] = i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
-      if (SECRET_NAME.test(key) && value !== "" && !value.startsWith("/run/secrets/")) {
+    // Entry by entry, not as a map: a malformed or repeated entry is checked too.
+    for (const [key, value] of ((props.envs as string[] | undefined) ?? []).map(splitEnvEntry)) {
+      const found = envCredential(key, value);
+      if (found === "literal") {
         report(`${args.name}: environment variable ${key} carries a literal value; deliver it as a file under /run/secrets`);
-      } else if (URL_WITH_PASSWORD.test(value)) {
+      } else if (found === "url") {
         report(`${args.name}: environment variable ${key} holds a URL with a password; deliver it as a file under /run/secrets`);
       } else if (secrets.some((s) => value.includes(s))) {
         report(`${args.name}: environment variable ${key} contains the value of a configured secret`);

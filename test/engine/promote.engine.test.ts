@@ -9,6 +9,7 @@ import { releaseKillSwitch, shutdownEntryCount } from "../../ops/kill";
 import { containerRedis } from "../../ops/redis";
 import { MANUAL_STEP } from "../../ops/rollback";
 import { REPO_ROOT } from "../../readiness/catalog";
+import { envOf } from "../../readiness/facts";
 import { initLiveStack, liveEvidenceFile, pulumiOk, writeLiveEvidence } from "./liveStack";
 import { engineWorkspace, run, type EngineWorkspace } from "./workspace";
 
@@ -30,8 +31,7 @@ async function liveContainers(): Promise<{ name: string; running: boolean; env: 
   return Promise.all(
     list.map(async (c) => {
       const info = await t.docker.getContainer(c.Id).inspect();
-      const env = Object.fromEntries((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
-      return { name: info.Name.slice(1), running: info.State.Running || info.State.Restarting, env };
+      return { name: info.Name.slice(1), running: info.State.Running || info.State.Restarting, env: envOf({ envs: info.Config.Env }) };
     }),
   );
 }
