@@ -1,25 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runGate } from "../readiness/gate";
 import { paperPlan } from "../test/opsStack";
 import { makeFixture } from "../test/readinessFixture";
-import { redisScript, startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
+import { redisScript } from "../test/stackDoubles";
 import { collectEvidence, countPaperOrders, observationWindow } from "./collect";
 import { dockerTarget } from "./docker";
 import { ORDER_RESULTS } from "./drill";
 import { containerRedis } from "./redis";
 import { repoTmpDir } from "../test/repoTmp";
+import { doublesAround } from "../test/doublesAround";
 
 const t = dockerTarget();
 
 describe("cdb evidence collect on a paper stack of test doubles", () => {
   const { plan } = paperPlan("collecttest");
   const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
-  let doubles: Doubles;
-  beforeAll(async () => {
-    doubles = await startDoubles(t, plan, { orderIntervalMs: 0 });
-    await waitHealthy(t, plan.containers.map((c) => c.name));
-  });
-  afterAll(async () => doubles?.stop());
+  doublesAround(t, plan, { orderIntervalMs: 0 });
 
   const add = (redis: ReturnType<typeof containerRedis>, orderId: string, status: string) => redis.call(["XADD", ORDER_RESULTS, "*", "order_id", orderId, "status", status, "symbol", "BTCUSDT"]);
 

@@ -4,7 +4,6 @@ import { runGate } from "../readiness/gate";
 import { paperPlan } from "../test/opsStack";
 import { makeFixture } from "../test/readinessFixture";
 import { startRedis, type RedisServer } from "../test/redisServer";
-import { startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
 import { dockerTarget } from "./docker";
 import { DRILL_KIND, ORDER_RESULTS, runDrill, writeDrillRecord, type DrillRecord } from "./drill";
 import { OpsRefused } from "./errors";
@@ -12,6 +11,7 @@ import { addEvidence } from "./evidence";
 import { SHUTDOWN_STREAM, shutdownEntryCount, writeKillEntry } from "./kill";
 import { containerRedis, directRedis } from "./redis";
 import { repoTmpDir } from "../test/repoTmp";
+import { doublesAround } from "../test/doublesAround";
 
 const t = dockerTarget();
 const outDir = () => repoTmpDir("drills-");
@@ -31,12 +31,7 @@ const kv = (fields: string[], key: string) => fields.indexOf(key) + 1;
 describe("cdb kill --drill on a paper stack of test doubles", () => {
   const { plan } = paperPlan("drilltest");
   const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
-  let doubles: Doubles;
-  beforeAll(async () => {
-    doubles = await startDoubles(t, plan, { only: ["redis", "execution", "risk", "allocation"], orderIntervalMs: 100 });
-    await waitHealthy(t, Object.values(doubles.names));
-  });
-  afterAll(async () => doubles?.stop());
+  doublesAround(t, plan, { only: ["redis", "execution", "risk", "allocation"], orderIntervalMs: 100 });
 
   it("measures kill to first rejected order, cleans up, and the gate counts the record as killswitch.manual-drill", async () => {
     const redis = containerRedis(t, name("redis"));
@@ -91,12 +86,7 @@ describe("cdb kill --drill on a paper stack of test doubles", () => {
 describe("cdb kill --drill when no order arrives", () => {
   const { plan } = paperPlan("drillidle");
   const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
-  let doubles: Doubles;
-  beforeAll(async () => {
-    doubles = await startDoubles(t, plan, { only: ["redis", "execution"], orderIntervalMs: 0 });
-    await waitHealthy(t, Object.values(doubles.names));
-  });
-  afterAll(async () => doubles?.stop());
+  doublesAround(t, plan, { only: ["redis", "execution"], orderIntervalMs: 0 });
 
   it("measures until execution reads the entry, says so, and says it restarted nothing", async () => {
     const r = await runDrill({ stack: "drillidle", redis: containerRedis(t, name("redis")), by: "janne", windowMs: 2_000 });

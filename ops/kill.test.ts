@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { paperPlan } from "../test/opsStack";
 import { startRedis, type RedisServer } from "../test/redisServer";
-import { startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
+import { waitHealthy } from "../test/stackDoubles";
 import { dockerTarget } from "./docker";
 import { OpsFailure } from "./errors";
 import { deleteEntry, killEntryArgs, releaseKillSwitch, SHUTDOWN_STREAM, shutdownEntries, shutdownEntryCount, stopExecution, writeKillEntry } from "./kill";
 import { containerRedis, directRedis, parseMonitorLine } from "./redis";
+import { doublesAround } from "../test/doublesAround";
 
 const timed = async <T>(f: () => Promise<T>): Promise<[T | unknown, number]> => {
   const t0 = Date.now();
@@ -85,12 +86,7 @@ describe("kill inside the stack's Redis container (docker exec of redis-cli)", (
   const t = dockerTarget();
   const { plan } = paperPlan("killtest");
   const name = plan.containers.find((c) => c.service === "redis")!.name;
-  let doubles: Doubles;
-  beforeAll(async () => {
-    doubles = await startDoubles(t, plan, { only: ["redis", "execution"], orderIntervalMs: 0 });
-    await waitHealthy(t, [name]);
-  });
-  afterAll(async () => doubles?.stop());
+  const doubles = doublesAround(t, plan, { only: ["redis", "execution"], orderIntervalMs: 0 });
 
   it("writes the entry with the container's own password, which no exec record shows", async () => {
     const redis = containerRedis(t, name);
@@ -112,7 +108,7 @@ describe("kill inside the stack's Redis container (docker exec of redis-cli)", (
     const info = await t.docker.getContainer(name).inspect();
     for (const id of info.ExecIDs ?? []) {
       const e = await t.docker.getExec(id).inspect();
-      expect(JSON.stringify(e.ProcessConfig)).not.toContain(doubles.password);
+      expect(JSON.stringify(e.ProcessConfig)).not.toContain(doubles().password);
     }
     expect(await deleteEntry(redis, w.id)).toBe(1);
     expect(await shutdownEntryCount(redis)).toBe(0);
@@ -121,14 +117,14 @@ describe("kill inside the stack's Redis container (docker exec of redis-cli)", (
   it("a secret file that does not match the server's password fails as auth", async () => {
     const { writeFileSync } = await import("node:fs");
     const path = await import("node:path");
-    writeFileSync(path.join(doubles.secretsDir, "redis_password"), "rotated-but-not-restarted");
+    writeFileSync(path.join(doubles().secretsDir, "redis_password"), "rotated-but-not-restarted");
     try {
       const [e, ms] = await timed(() => shutdownEntryCount(containerRedis(t, name)));
       expect((e as OpsFailure).kind).toBe("auth");
       expect((e as Error).message).toBe(`Redis in container ${name} (${t.host}) rejected the password from /run/secrets/redis_password`);
       expect(ms).toBeLessThan(10_000);
     } finally {
-      writeFileSync(path.join(doubles.secretsDir, "redis_password"), doubles.password);
+      writeFileSync(path.join(doubles().secretsDir, "redis_password"), doubles().password);
     }
   });
 

@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { liveStackFile, paperPlan } from "../test/opsStack";
-import { renamed, startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
+import { renamed } from "../test/stackDoubles";
 import { dockerTarget } from "./docker";
 import { SHUTDOWN_STREAM, writeKillEntry } from "./kill";
 import { containerRedis } from "./redis";
 import { stackPlan } from "./target";
 import { executionModeProblems, verifyStack } from "./verify";
+import { doublesAround } from "../test/doublesAround";
 
 const t = dockerTarget();
 
@@ -22,12 +23,7 @@ describe("execution's mode lines", () => {
 describe("cdb verify on a paper stack of test doubles", () => {
   const { plan } = paperPlan("verifytest");
   const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
-  let doubles: Doubles;
-  beforeAll(async () => {
-    doubles = await startDoubles(t, plan, { orderIntervalMs: 0 });
-    await waitHealthy(t, plan.containers.map((c) => c.name));
-  });
-  afterAll(async () => doubles?.stop());
+  doublesAround(t, plan, { orderIntervalMs: 0 });
 
   it("is healthy when every declared container runs, healthy, in paper mode, with an empty kill switch", async () => {
     const r = await verifyStack({ stack: "verifytest", plan, docker: t, restartSampleMs: 500 });
@@ -59,16 +55,11 @@ describe("cdb verify on a paper stack of test doubles", () => {
 describe("cdb verify catches a restart loop, a secret in the environment and the wrong mode", () => {
   const { plan } = paperPlan("verifybad");
   const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
-  let doubles: Doubles;
-  beforeAll(async () => {
-    doubles = await startDoubles(t, plan, {
-      orderIntervalMs: 0,
-      crash: ["regime"],
-      env: { risk: { REDIS_PASSWORD: "hunter2" }, ws: { DATABASE_URL: "postgresql://claire_user:hunter2@cdb_postgres/db" }, execution: { MOCK_TRADING: "false" } },
-    });
-    await waitHealthy(t, plan.containers.filter((c) => c.service !== "regime").map((c) => c.name));
+  doublesAround(t, plan, {
+    orderIntervalMs: 0,
+    crash: ["regime"],
+    env: { risk: { REDIS_PASSWORD: "hunter2" }, ws: { DATABASE_URL: "postgresql://claire_user:hunter2@cdb_postgres/db" }, execution: { MOCK_TRADING: "false" } },
   });
-  afterAll(async () => doubles?.stop());
 
   it("reports each without echoing a secret value", async () => {
     const r = await verifyStack({ stack: "verifybad", plan, docker: t, restartSampleMs: 1500 });
@@ -87,12 +78,7 @@ describe("cdb verify on a live stack of test doubles", () => {
   // The live plan (mode, env, Mode: LIVE) under names of its own: the engine suite uses cdb_* on the same dockerd.
   const live = stackPlan("live", liveStackFile()).plan;
   const plan = renamed(live, "opslive");
-  let doubles: Doubles;
-  beforeAll(async () => {
-    doubles = await startDoubles(t, plan, { orderIntervalMs: 0 });
-    await waitHealthy(t, plan.containers.map((c) => c.name));
-  });
-  afterAll(async () => doubles?.stop());
+  doublesAround(t, plan, { orderIntervalMs: 0 });
 
   it("is healthy with Mode: LIVE from cdb_execution", async () => {
     expect(live.containers.find((c) => c.service === "execution")!.name).toBe("cdb_execution");
