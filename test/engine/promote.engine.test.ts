@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tradesForReal } from "../../model/plan";
 import { readAudit } from "../../ops/audit";
 import { dockerTarget } from "../../ops/docker";
-import { pollUntil } from "../../ops/errors";
 import { releaseKillSwitch, shutdownEntryCount } from "../../ops/kill";
 import { containerRedis } from "../../ops/redis";
 import { MANUAL_STEP } from "../../ops/rollback";
@@ -43,10 +42,7 @@ const logOf = async (name: string) => (await t.docker.getContainer(name).logs({ 
 async function removeLeftovers(): Promise<void> {
   const label = ["cdb-test-double=true"];
   for (const c of await t.docker.listContainers({ all: true, filters: { label, name: ["^/cdb_"] } })) await t.docker.getContainer(c.Id).remove({ force: true });
-  // The engine detaches a removed container's endpoints asynchronously: retry until the network goes.
-  for (const n of await t.docker.listNetworks({ filters: { label, name: ["cdb_network"] } })) {
-    await pollUntil(async () => (await t.docker.getNetwork(n.Id).remove(), true), 30_000, `removal of network ${n.Name}`, 200);
-  }
+  for (const n of await t.docker.listNetworks({ filters: { label, name: ["cdb_network"] } })) await t.docker.getNetwork(n.Id).remove();
 }
 
 beforeAll(async () => {
