@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../readiness/catalog";
 import { paperStackFile } from "../test/opsStack";
 import { makeFixture } from "../test/readinessFixture";
 import { freePort, startRedis, type RedisServer } from "../test/redisServer";
@@ -13,23 +11,13 @@ import { SHUTDOWN_STREAM, shutdownEntries, shutdownEntryCount } from "./kill";
 import { containerRedis } from "./redis";
 import { stackPlan } from "./target";
 import { repoTmpDir } from "../test/repoTmp";
+import { npxCdb } from "../test/npxCdb";
 
 // The CLI as an operator runs it: the npm bin shim in its own process.
 const tmp = repoTmpDir("ops-cli-");
 const AUDIT = path.join(tmp, "operations.jsonl");
 
-function cdb(args: string[], input = ""): Promise<{ code: number | null; out: string; err: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(REPO_ROOT, "scripts", "bin", "cdb.cjs"), ...args], { cwd: REPO_ROOT, env: { ...process.env, CDB_AUDIT_FILE: AUDIT } });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    p.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    p.stdin.end(input);
-    p.on("close", (code) => resolve({ code, out, err, ms: Date.now() - t0 }));
-  });
-}
+const cdb = (args: string[], input = "") => npxCdb(args, { input, env: { CDB_AUDIT_FILE: AUDIT } });
 
 const t = dockerTarget();
 const STACK = "clitest";

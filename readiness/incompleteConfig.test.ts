@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { SERVICE_NAMES } from "../config/services";
 import { liveSettings } from "../test/mockRun";
+import { npxCdbSync } from "../test/npxCdb";
 import { REPO_ROOT } from "./catalog";
 import { runGate } from "./gate";
 import { repoTmpDir } from "../test/repoTmp";
@@ -13,10 +13,7 @@ import { repoTmpDir } from "../test/repoTmp";
 // with every missing setting named (exit 1); malformed input stays exit 2; an
 // evidence path that is a directory is unusable input.
 
-const cdb = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "scripts", "bin", "cdb.cjs"), ...args], { encoding: "utf8", cwd: REPO_ROOT });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+const cdb = (...args: string[]) => npxCdbSync(args);
 
 function liveConfig(settings: Record<string, unknown>, secrets = false): string {
   mkdirSync(path.join(REPO_ROOT, ".tmp"), { recursive: true });

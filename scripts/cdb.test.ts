@@ -1,16 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { keyFingerprint } from "../config/schema";
-import { REPO_ROOT } from "../readiness/catalog";
+import { npxCdbSync } from "../test/npxCdb";
 import { makeFixture } from "../test/readinessFixture";
 
 // The CLI as a user runs it: through the npm bin shim, in its own process.
-const cdb = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "scripts", "bin", "cdb.cjs"), ...args], { encoding: "utf8", cwd: REPO_ROOT });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+const cdb = (...args: string[]) => npxCdbSync(args);
 
 describe("cdb readiness (CLI)", () => {
   const fx = makeFixture();
@@ -50,18 +46,35 @@ describe("cdb readiness (CLI)", () => {
   });
 
   it("prints a key's fingerprint from standard input, and refuses an empty one", () => {
-    const run = (input: string) => spawnSync(process.execPath, [path.join(REPO_ROOT, "scripts", "bin", "cdb.cjs"), "fingerprint"], { input, encoding: "utf8" });
+    const run = (input: string) => npxCdbSync(["fingerprint"], { input });
     const ok = run("mx0-live-key-AAAA1111\n");
-    expect(ok.status).toBe(0);
-    expect(ok.stdout).toBe(`${keyFingerprint("mx0-live-key-AAAA1111")}\n`);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toBe(`${keyFingerprint("mx0-live-key-AAAA1111")}\n`);
     const empty = run("");
-    expect(empty.status).toBe(2);
-    expect(empty.stderr).toBe("cdb: unusable input: <stdin>: no key given: pipe the MEXC API key into this command\n");
+    expect(empty.code).toBe(2);
+    expect(empty.err).toBe("cdb: unusable input: <stdin>: no key given: pipe the MEXC API key into this command\n");
   });
 
   it("prints the config digest the evidence must carry", () => {
     const r = cdb("digest", "--stack", "live", "--stack-config", fx.liveConfig);
     expect(r.code).toBe(0);
     expect(r.out).toBe(`${fx.evidence.configDigest}\n`);
+  });
+});
+
+describe("the emergency commands as the README writes them (npx cdb, through the bin)", () => {
+  // Both load their modules with a dynamic import(); the bin once resolved none of them (exit 3).
+  it("cdb promote reaches its own refusal, not a missing module", () => {
+    const r = cdb("promote", "--to", "paper");
+    expect(r.err).not.toMatch(/Cannot find module|internal error/);
+    expect(r.err).toBe('cdb: refused: promotion goes to live only, not "paper"\n');
+    expect(r.code).toBe(5);
+  });
+
+  it("cdb rollback reaches its own stack lookup, not a missing module", () => {
+    const r = cdb("rollback", "--stack", "nosuch", "--reason", "drill");
+    expect(r.err).not.toMatch(/Cannot find module|internal error/);
+    expect(r.err).toMatch(/^cdb: unusable input: .*Pulumi\.nosuch\.yaml/);
+    expect(r.code).toBe(2);
   });
 });

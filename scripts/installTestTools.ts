@@ -17,7 +17,7 @@ const TOOLS: Record<string, { pkg: string; present: () => boolean }> = {
   // busybox-static provides the busybox command too (and replaces the busybox package).
   busybox: { pkg: "busybox-static", present: () => has("busybox") && staticBusybox() },
   "redis-server": { pkg: "redis-server", present: () => has("redis-server") && has("redis-cli") },
-  dockerd: { pkg: "docker.io", present: () => has("dockerd") || has("docker") },
+  dockerd: { pkg: "docker.io", present: () => has("dockerd") },
 };
 
 const missing = Object.keys(TOOLS).filter((t) => !TOOLS[t]!.present());

@@ -1,0 +1,42 @@
+import { spawn, spawnSync } from "node:child_process";
+import { REPO_ROOT } from "../readiness/catalog";
+
+// The CLI exactly as the README writes it: `npx cdb …` in the checkout,
+// through the package's bin (scripts/bin/cdb.cjs), in its own process. Not an
+// internal launcher: the documented emergency rollback once failed this way
+// (exit 3, "Cannot find module") while tests through `tsx scripts/cdb.ts` were green.
+
+export interface CliRun {
+  code: number | null;
+  out: string;
+  err: string;
+  ms: number;
+}
+
+const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
+const ARGS = (args: string[]) => ["--no-install", "cdb", ...args];
+
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  cwd?: string;
+}
+
+export function npxCdbSync(args: string[], o: CliOptions = {}): CliRun {
+  const t0 = Date.now();
+  const r = spawnSync(NPX, ARGS(args), { cwd: o.cwd ?? REPO_ROOT, env: { ...process.env, ...o.env }, input: o.input ?? "", encoding: "utf8", shell: process.platform === "win32" });
+  return { code: r.status, out: r.stdout, err: r.stderr, ms: Date.now() - t0 };
+}
+
+export function npxCdb(args: string[], o: CliOptions = {}): Promise<CliRun> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const p = spawn(NPX, ARGS(args), { cwd: o.cwd ?? REPO_ROOT, env: { ...process.env, ...o.env }, shell: process.platform === "win32" });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    p.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    p.stdin.end(o.input ?? "");
+    p.on("close", (code) => resolve({ code, out, err, ms: Date.now() - t0 }));
+  });
+}
