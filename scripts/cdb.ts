@@ -85,7 +85,7 @@ program
   .description("Preview or update a stack with the policy pack (local file backend unless PULUMI_BACKEND_URL is set)")
   .requiredOption("-s, --stack <name>", "stack (paper, live)")
   .option("--preview", "preview only, change nothing")
-  .option("--confirm-live", "required to update a stack other than paper")
+  .option("--confirm-live", "required to update a stack in which something trades for real")
   .action(async (opts: { stack: string; preview?: boolean; confirmLive?: boolean }) => {
     try {
       await deploy({ stack: opts.stack, preview: opts.preview ?? false, confirmLive: opts.confirmLive ?? false }, (l) => process.stdout.write(l + "\n"));
