@@ -46,7 +46,7 @@ export interface Truth {
   scenario: string;
   orders: SimOrder[];
   attempts: Attempt[];
-  requests: { total: number; rateLimited: number; peakPerMinute: number; limitPerMinute: number };
+  requests: { total: number; rateLimited: number; peakPerMinute: number; limitPerMinute: number; byRoute: Record<string, number> };
   balances: Record<string, { free: string; locked: string }>;
 }
 
@@ -64,14 +64,16 @@ export class OrderBook {
   private seq = 0;
   private requestTimes: number[] = [];
   requests = { total: 0, rateLimited: 0, peakPerMinute: 0 };
+  private byRoute: Record<string, number> = {};
 
   constructor(readonly scenario: Scenario) {
     for (const [asset, amount] of Object.entries(scenario.balances)) this.free.set(asset, Number(amount));
   }
 
   /** Counts a request against the sliding one-minute window; false when it is over the limit. */
-  admit(now: number): boolean {
+  admit(now: number, route: string): boolean {
     this.requests.total++;
+    this.byRoute[route] = (this.byRoute[route] ?? 0) + 1;
     while (this.requestTimes.length > 0 && this.requestTimes[0]! <= now - 60_000) this.requestTimes.shift();
     this.requestTimes.push(now);
     this.requests.peakPerMinute = Math.max(this.requests.peakPerMinute, this.requestTimes.length);
@@ -180,7 +182,7 @@ export class OrderBook {
       scenario: this.scenario.name,
       orders: [...this.orders.values()],
       attempts: [...this.attempts],
-      requests: { ...this.requests, limitPerMinute: this.scenario.rateLimit.perMinute },
+      requests: { ...this.requests, limitPerMinute: this.scenario.rateLimit.perMinute, byRoute: { ...this.byRoute } },
       balances: Object.fromEntries(this.assets().map((a) => [a, { free: fmt(this.balance(a).free), locked: fmt(this.balance(a).locked) }])),
     };
   }

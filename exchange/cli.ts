@@ -34,4 +34,33 @@ export function registerExchangeCommands(program: Command, exit: Exit, fail: (e:
         return untilSignal(sim);
       }),
     );
+
+  exchange
+    .command("check")
+    .description("Check the stack's MEXC key against MEXC: no withdrawal right, spot only, >= 100 USDT, a test order; writes a record")
+    .requiredOption("-s, --stack <name>", "stack whose key to check (live)")
+    .option("--api-url <url>", "MEXC spot API base URL (default https://api.mexc.com; the simulator in tests)")
+    .option("--key-file <file>", "read the API key from this file instead of the stack's Pulumi secrets")
+    .option("--secret-file <file>", "read the API secret from this file (with --key-file)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--out <dir>", "folder for the record (default readiness/artifacts/exchange-check)")
+    .option("--json", "print the record")
+    .action(
+      run(async (opts: { stack: string; apiUrl?: string; keyFile?: string; secretFile?: string; stackConfig?: string; out?: string; json?: boolean }) => {
+        const { checkExchange, credentials, stackFacts, writeCheckRecord } = (require("./check") as typeof import("./check"));
+        if (opts.apiUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(opts.apiUrl)) throw new UnusableInput("--api-url", `${JSON.stringify(opts.apiUrl)} is not an http(s) URL`);
+        const facts = stackFacts(opts.stack, opts.stackConfig);
+        const creds = await credentials(opts.stack, opts);
+        const record = await checkExchange({ stack: opts.stack, creds, symbol: facts.symbol, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}), ...(facts.fingerprint ? { fingerprint: facts.fingerprint } : {}) });
+        const file = writeCheckRecord(record, opts.out);
+        const p = record.predicate;
+        if (opts.json) out(JSON.stringify({ ...record, file }));
+        else {
+          for (const c of p.checks) out(`${c.passed ? "ok  " : "FAIL"} ${c.id}: ${c.detail}`);
+          out(`exchange check ${p.outcome} against ${p.apiUrl} (key ${p.keyFingerprint}); proves: ${p.proves.join(", ") || "nothing"}`);
+          out(`record: ${file}`);
+        }
+        return p.outcome === "passed" ? exit.ready : exit.notReady;
+      }),
+    );
 }

@@ -226,7 +226,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   async function api(req: IncomingMessage, res: ServerResponse, url: URL, rawQuery: string): Promise<void> {
     const route = `${req.method} ${url.pathname}`;
     const body = await readBody(req);
-    if (!book.admit(now())) return send(res, 429, { code: 429, msg: "Too Many Requests" });
+    if (!book.admit(now(), route)) return send(res, 429, { code: 429, msg: "Too Many Requests" });
     const q = url.searchParams;
     switch (route) {
       case "GET /api/v3/ping":
