@@ -63,4 +63,44 @@ export function registerExchangeCommands(program: Command, exit: Exit, fail: (e:
         return p.outcome === "passed" ? exit.ready : exit.notReady;
       }),
     );
+
+  program
+    .command("rehearse")
+    .description("Feed orders to a rehearsal stack's execution per scenario and compare its reports with the simulated MEXC's order book; one record per scenario")
+    .requiredOption("-s, --stack <name>", "the rehearsal stack (cdb:mode: rehearsal)")
+    .option("--scenario <file...>", "scenario files (default: every exchange/scenarios/*.yaml with a rehearsal block)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default DOCKER_HOST)")
+    .option("--out <dir>", "folder for the records (default readiness/artifacts/rehearsals)")
+    .option("--json", "print the records")
+    .action(
+      run(async (opts: { stack: string; scenario?: string[]; stackConfig?: string; dockerHost?: string; out?: string; json?: boolean }) => {
+        const { dockerTarget } = (require("../ops/docker") as typeof import("../ops/docker"));
+        const { containerRedis } = (require("../ops/redis") as typeof import("../ops/redis"));
+        const rh = (require("./rehearse") as typeof import("./rehearse"));
+        const scenarios = rh.rehearsalScenarios(opts.scenario);
+        if (scenarios.length === 0) throw new UnusableInput("--scenario", "no scenario with a rehearsal block");
+        const t = dockerTarget(opts.dockerHost);
+        const { physicalPrefix } = (require("../model/plan") as typeof import("../model/plan"));
+        const redis = containerRedis(t, `${physicalPrefix(opts.stack)}redis`);
+        const access = rh.containerAccess(t, opts.stack, redis);
+        // Refuse before the first order: only a rehearsal stack on internal networks.
+        await rh.assertRehearsalStack(t, opts.stack, access.names.execution, opts.stackConfig);
+        await access.truth();
+        const runId = new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14);
+        let allPassed = true;
+        for (const s of scenarios) {
+          const record = await rh.rehearseScenario(access, opts.stack, s, { runId });
+          const file = rh.writeRehearsalRecord(record, opts.out);
+          allPassed &&= record.predicate.outcome === "passed";
+          if (opts.json) out(JSON.stringify({ ...record, file }));
+          else {
+            out(rh.summaryLine(record.predicate));
+            for (const u of record.predicate.upstream) out(`     upstream: ${u}`);
+            out(`     record: ${file}`);
+          }
+        }
+        return allPassed ? exit.ready : exit.notReady;
+      }),
+    );
 }

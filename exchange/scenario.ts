@@ -48,6 +48,8 @@ export const scenarioSchema = z.strictObject({
       symbol: z.string().default("BTCUSDT"),
       side: z.enum(["BUY", "SELL"]).default("BUY"),
       quantity: decimal.default("0.001"),
+      /** Whether every order must end up on the exchange (false: the scenario refuses them on purpose). */
+      mustAccept: z.boolean().default(true),
       /** How long to wait for execution's results after the last order. */
       waitMs: z.number().int().positive().default(30_000),
       /** What this scenario shows, for the report. */
