@@ -143,6 +143,12 @@ export function upstreamChanges(mismatches: Mismatch[], lostWith: Record<string,
   if (rateLimited > 0 && Object.keys(lostWith).length > 0) {
     out.push("core/clients/mexc.py: pace requests under MEXC's 600 per minute and retry a 429 after waiting; today a burst loses every order over the limit");
   }
+  if (lostWith["700002"] || lostWith["700001"]) {
+    out.push("core/clients/mexc.py _sign_request: it signs urlencode(sorted(params)) while requests sends the parameters in insertion order; MEXC checks the query as sent, so sign exactly the string that is sent (or send it sorted)");
+  }
+  if (lostWith["700004"] || lostWith["30002"]) {
+    out.push("services/risk sizing and core/clients/mexc.py: quantities are Python floats sent with str() (1e-05 for small ones) and can fall under MEXC's 1 USDT floor; format quantities as plain decimals at the symbol's precision and size orders above the floor");
+  }
   if (kinds.has("no-report")) out.push("services/execution/service.py: every order taken from the channel must produce a result on stream.order_results");
   return out;
 }
