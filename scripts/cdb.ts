@@ -10,6 +10,7 @@ import { deploy, DeployRefused } from "./deploy";
 import { PassphraseMissing } from "./pulumiEnv";
 import { OPS_EXIT, registerOpsCommands } from "../ops/cli";
 import { registerReleaseCommands } from "../ops/releaseCli";
+import { registerExchangeCommands } from "../exchange/cli";
 
 // `cdb`: the operator's command line. Exit codes are a contract for CI:
 // 0 ready/ok, 1 not ready/unhealthy, 2 unusable input, 3 internal error, 5 refused, 6 pulumi failed,
@@ -104,6 +105,7 @@ program
 
 registerOpsCommands(program, EXIT, fail);
 registerReleaseCommands(program, EXIT, fail);
+registerExchangeCommands(program, EXIT, fail);
 
 export function main(argv: string[]): void {
   try {
