@@ -94,17 +94,20 @@ describe("cdb deploy and policy-check through the Automation API (stand-in provi
     });
     await git("commit", "-q", "-am", "relax the risk bound and raise the live limit");
 
+    // A ref that names no commit is unusable input, before anything runs.
+    const wrong = await script("policyCheck.ts", ["--no-tests", "--base", "no-such-branch"]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^policy-check: unusable input: .*no-such-branch/m);
+
+    // The PR judged by its own gate alone is green: the relaxed bound lets its own limit pass.
     const own = await script("policyCheck.ts", ["--no-tests"]);
     expect(own.code, own.stdout + own.stderr).toBe(0);
+    expect(own.stdout).toMatch(/^ok\s+safety rules of Pulumi\.live\.yaml/m);
 
     const judged = await script("policyCheck.ts", ["--no-tests", "--base", "main"]);
     expect(judged.code, judged.stdout + judged.stderr).toBe(1);
     expect(judged.stdout).toMatch(/^REPORTED the gate itself changed against main: needs review .*config\/safety\.ts, policies\/riskLimits\.ts/m);
     expect(judged.stdout).toMatch(/^FAIL\s+judged by the gate of main: red/m);
     expect(judged.stdout).toMatch(/FAIL\s+safety rules of Pulumi\.live\.yaml: cdb:risk\.maxPositionPct=0\.5 is outside \(0, 0\.1\]/);
-
-    const wrong = await script("policyCheck.ts", ["--no-tests", "--base", "no-such-branch"]);
-    expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toMatch(/^policy-check: unusable input: .*no-such-branch/m);
-  });
+  }, 900_000);
 });
