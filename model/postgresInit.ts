@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readInputText } from "../config/inputFile";
 import path from "node:path";
 
 // PostgreSQL's init scripts: the trading system's schema and migration 002,
@@ -33,7 +33,7 @@ export function postgresInitFiles(vendorDir: string = VENDOR_DIR): { path: strin
   if (vendorDir === VENDOR_DIR && cached) return cached;
   const files = INIT_SCRIPTS.map((s) => {
     const file = path.join(vendorDir, s.upstreamPath);
-    const content = readFileSync(file, "utf8");
+    const content = readInputText(file, { what: "vendored init script" });
     const actual = createHash("sha256").update(content).digest("hex");
     if (actual !== s.sha256) throw new Error(`${file} has sha256 ${actual}, expected ${s.sha256} (upstream ${UPSTREAM_COMMIT}); see vendor/claire-de-binare/SOURCE.md`);
     return { path: s.target, content };

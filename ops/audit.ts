@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
+import { readInputText } from "../config/inputFile";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../readiness/catalog";
@@ -39,12 +40,8 @@ export function appendAudit(record: Omit<AuditRecord, "at"> & { at?: string }, f
 }
 
 export function readAudit(file = auditFile()): AuditRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    return [];
-  }
+  if (!existsSync(file)) return [];
+  const text = readInputText(file, { maxBytes: 256 * 1024 * 1024, what: "audit file" });
   return text
     .split("\n")
     .filter((l) => l.trim() !== "")

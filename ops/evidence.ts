@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Document, isMap, parseDocument, type YAMLMap } from "yaml";
 import { artifactProblem } from "../readiness/artifacts";
@@ -10,6 +10,8 @@ import { drillRecordProblems } from "./drill";
 import { OpsRefused } from "./errors";
 import { stackPlan } from "./target";
 import { fileSha256 } from "../readiness/artifacts";
+import { MAX_ARTIFACT_BYTES, readInputText } from "../config/inputFile";
+import { readYamlFile as loadYamlChecked } from "../readiness/yamlFile";
 
 // `cdb evidence init|add|approve`: the evidence file written by commands,
 // through the yaml Document API so comments and order survive. Every write is
@@ -24,8 +26,9 @@ const toPosix = (p: string) => p.split(path.sep).join("/");
 
 function readDoc(file: string): Document.Parsed {
   if (!existsSync(file)) throw new UnusableInput(file, "file not found (create it with cdb evidence init)");
-  if (statSync(file).isDirectory()) throw new UnusableInput(file, "is a directory, not an evidence file");
-  const doc = parseDocument(readFileSync(file, "utf8"));
+  // Bounded like every input; the gate's loader (aliases, control characters) checks it again before any write.
+  loadYamlChecked(file);
+  const doc = parseDocument(readInputText(file));
   if (doc.errors.length > 0) throw new UnusableInput(file, `malformed YAML: ${doc.errors[0]!.message.split("\n")[0]}`);
   return doc;
 }
@@ -67,10 +70,9 @@ export function initEvidence(req: { stack: string; file: string; stackConfig?: s
 /** Repo-relative path and digest of an artifact; it must be a file inside the repository. */
 export function artifactRef(file: string, repoRoot = REPO_ROOT): { path: string; sha256: string } {
   const abs = path.resolve(file);
-  if (!existsSync(abs)) throw new UnusableInput(file, "artifact not found");
-  if (statSync(abs).isDirectory()) throw new UnusableInput(file, "artifact is a directory, not a file");
-  const rel = toPosix(path.relative(realpathSync(repoRoot), realpathSync(abs)));
-  const ref = { path: rel, sha256: fileSha256(abs) };
+  // Read first: a missing file, a FIFO, a device or a directory is refused with one line.
+  const sha256 = fileSha256(abs, file);
+  const ref = { path: toPosix(path.relative(realpathSync(repoRoot), realpathSync(abs))), sha256 };
   const problem = artifactProblem(repoRoot, ref);
   if (problem) throw new UnusableInput(file, problem);
   return ref;
@@ -107,7 +109,7 @@ export function addEvidence(req: AddRequest): EvidenceEntry {
   const artifacts = (req.artifacts ?? []).map((a) => artifactRef(a));
   let at = req.at;
   for (const a of req.artifacts ?? []) {
-    const text = readFileSync(a, "utf8");
+    const text = readInputText(a, { what: "artifact", maxBytes: MAX_ARTIFACT_BYTES });
     if (!/"kind":\s*"cdb-killswitch-drill"/.test(text)) continue;
     const problems = drillRecordProblems(text);
     if (problems.length > 0) throw new OpsRefused(`${a}: not a passing drill record: ${problems.join("; ")}`);

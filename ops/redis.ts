@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readInputText } from "../config/inputFile";
 import Redis from "ioredis";
 import { type DockerTarget, execIn } from "./docker";
 import { authFailed, notFound, OpsFailure, unreachable, withTimeout } from "./errors";
@@ -119,11 +119,8 @@ export function containerRedis(t: DockerTarget, container: string, timeoutMs = R
 export async function directRedis(url: string, passwordFile: string | undefined, timeoutMs = REDIS_TIMEOUT_MS): Promise<RedisAccess> {
   let password: string | undefined;
   if (passwordFile !== undefined) {
-    try {
-      password = readFileSync(passwordFile, "utf8").replace(/\r?\n$/, "");
-    } catch (e) {
-      throw notFound(`password file ${passwordFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
+    // A FIFO, device, directory or missing file is unusable input (exit 2), at once.
+    password = readInputText(passwordFile, { maxBytes: 4096, what: "password file" }).replace(/\r?\n$/, "");
   }
   let shown: string;
   try {

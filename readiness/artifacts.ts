@@ -1,9 +1,20 @@
 import { createHash } from "node:crypto";
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import path from "node:path";
+import { MAX_ARTIFACT_BYTES, readInputChunks } from "../config/inputFile";
+import { UnusableInput } from "./errors";
 
-/** The sha256 of a file's bytes, as evidence entries record it. */
-export const fileSha256 = (file: string): string => createHash("sha256").update(readFileSync(file)).digest("hex");
+/** The sha256 of a file's bytes, as evidence entries record it (a regular file, at most MAX_ARTIFACT_BYTES). */
+export function fileSha256(file: string, shownAs = file): string {
+  const h = createHash("sha256");
+  try {
+    readInputChunks(file, (c) => h.update(c), { maxBytes: MAX_ARTIFACT_BYTES, what: "artifact" });
+  } catch (e) {
+    if (e instanceof UnusableInput && shownAs !== file) throw new UnusableInput(shownAs, e.detail);
+    throw e;
+  }
+  return h.digest("hex");
+}
 
 /**
  * Problem with one evidence artifact, or undefined when it exists inside the
@@ -30,7 +41,9 @@ export function artifactProblem(repoRoot: string, artifact: { path: string; sha2
   try {
     digest = fileSha256(real);
   } catch (e) {
-    return `artifact ${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+    // A FIFO, a device, a directory or an oversized file is not a missing proof but unusable input (exit 2).
+    if (e instanceof UnusableInput) throw new UnusableInput(`artifact ${p}`, e.detail);
+    throw e;
   }
   return digest === artifact.sha256 ? undefined : `artifact ${p}: sha256 ${digest.slice(0, 12)}… does not match ${artifact.sha256.slice(0, 12)}…`;
 }

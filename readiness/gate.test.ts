@@ -155,7 +155,7 @@ describe("readiness gate", () => {
     const text = `version: 1\nstack: live\nconfigDigest: ${"a".repeat(64)}\nitems:\n  compliance.strategy: {by: a, at: "2026-11-19T00:00:00Z"}\n  compliance.strategy: {by: b, at: "2026-11-19T00:00:00Z"}\n`;
     expect(unusable(text).message).toMatch(/live\.evidence\.yaml:6: duplicate key: /);
     expect(unusable("items: [unclosed\n").message).toMatch(/live\.evidence\.yaml:\d+: malformed YAML: /);
-    expect(unusable("# pad\n".repeat(200_000)).message).toMatch(/live\.evidence\.yaml: file is \d+ bytes, more than the 1 MiB limit$/);
+    expect(unusable("# pad\n".repeat(200_000)).message).toMatch(/live\.evidence\.yaml: file is larger than the 1 MiB limit$/);
     const missing = path.join(fx.dir, "nope.yaml");
     expect(() => runGate({ stack: "live", evidenceFile: missing, configFiles: { live: fx.liveConfig }, now: fx.now })).toThrow(`${missing}: file not found`);
   });

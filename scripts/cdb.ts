@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { visibleLine } from "../config/terminalText";
 import { UnusableInput } from "../readiness/errors";
 import { runGate } from "../readiness/gate";
 import { renderJson, renderMarkdown, renderText } from "../readiness/report";
@@ -20,10 +21,10 @@ export const EXIT = { ready: 0, notReady: 1, unusableInput: 2, internalError: 3,
 
 function fail(e: unknown): never {
   if (e instanceof UnusableInput) {
-    process.stderr.write(`cdb: unusable input: ${e.message}\n`);
+    process.stderr.write(`cdb: unusable input: ${visibleLine(e.message)}\n`);
     process.exit(EXIT.unusableInput);
   }
-  process.stderr.write(`cdb: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(`cdb: internal error: ${visibleLine(e instanceof Error ? e.message : String(e))}\n`);
   if (process.env.CDB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
   process.exit(EXIT.internalError);
 }

@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
+import { UnusableInput } from "../config/errors";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../readiness/catalog";
@@ -18,6 +19,24 @@ export class PassphraseMissing extends Error {
   }
 }
 
+/**
+ * The passphrase file must be a regular file: Pulumi reads it itself, and a
+ * FIFO or device would hang every command. Unusable input (exit 2) under
+ * every command that opens a stack.
+ */
+function passphraseFileProblem(file: string): void {
+  let kind: string;
+  try {
+    const st = statSync(file);
+    if (st.isFile()) return;
+    kind = st.isDirectory() ? "a directory" : st.isFIFO() ? "a FIFO (named pipe)" : "not a regular file";
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UnusableInput(`PULUMI_CONFIG_PASSPHRASE_FILE ${file}`, code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(e)})`);
+  }
+  throw new UnusableInput(`PULUMI_CONFIG_PASSPHRASE_FILE ${file}`, `is ${kind}, not a regular file`);
+}
+
 export function pulumiEnv(stack: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {
     PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL ?? pathToFileURL(STATE_DIR).href,
@@ -28,7 +47,7 @@ export function pulumiEnv(stack: string, env: NodeJS.ProcessEnv = process.env): 
   if (env.PULUMI_CONFIG_PASSPHRASE !== undefined && env.PULUMI_CONFIG_PASSPHRASE !== "") {
     out.PULUMI_CONFIG_PASSPHRASE = env.PULUMI_CONFIG_PASSPHRASE;
   } else if (file !== undefined && file !== "") {
-    if (!existsSync(file)) throw new Error(`PULUMI_CONFIG_PASSPHRASE_FILE ${file}: file not found`);
+    passphraseFileProblem(file);
     out.PULUMI_CONFIG_PASSPHRASE_FILE = file;
   } else if (stack === "paper") {
     out.PULUMI_CONFIG_PASSPHRASE = PAPER_DEFAULT_PASSPHRASE;
