@@ -90,7 +90,7 @@ describe("loadConfig", () => {
 
   it("never echoes a setting that was stored as a secret", () => {
     const p = problems("paper", { sourceDir: "../src" }, { dockerHost: "hunter2-not-a-url" });
-    expect(p).toEqual(["cdb:dockerHost must start with unix://, tcp://, ssh:// or npipe://, got [secret]"]);
+    expect(p).toEqual(["cdb:dockerHost must be unix:///<socket path>, npipe:////./pipe/<name>, tcp://<host>:<port> or ssh://[user@]<host>[:port], got [secret]"]);
   });
 
   it("rejects hardening off and source builds in live", () => {

@@ -1,3 +1,4 @@
+import { dockerHostProblem } from "./dockerHost";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { APP_SERVICES, SERVICE_NAMES, type SecretName, type ServiceName } from "./services";
@@ -93,7 +94,10 @@ export const cdbConfigSchema = z
     hardening: z.boolean().default(true),
     logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"], { error: "must be DEBUG, INFO, WARNING or ERROR" }).default("INFO"),
     /** Docker host of this stack, e.g. ssh://deploy@trading-host; the local engine when unset. */
-    dockerHost: z.string().regex(/^(unix|tcp|ssh|npipe):\/\//, "must start with unix://, tcp://, ssh:// or npipe://").optional(),
+    dockerHost: z
+      .string()
+      .refine((h) => dockerHostProblem(h) === undefined, { error: (i) => dockerHostProblem(String(i.input)) })
+      .optional(),
     symbol: z.string().regex(/^[A-Z0-9]+$/, "must be an exchange symbol like BTCUSDT").default("BTCUSDT"),
     postgres: z
       .object({ user: z.string().min(1).default("claire_user"), database: z.string().min(1).default("claire_de_binare") })

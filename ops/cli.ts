@@ -11,6 +11,11 @@ export const OPS_EXIT = { unreachable: 7, authFailed: 8, notFound: 9 } as const;
 export type Exit = { ready: number; notReady: number; unusableInput: number; internalError: number; refused: number };
 
 const out = (s: string) => process.stdout.write(s + "\n");
+/** Warnings of an operation that was applied: printed on stderr, the exit code stays the operation's. */
+const warn = (warnings: readonly string[]) => {
+  for (const w of warnings) process.stderr.write(`cdb: warning: ${w}\n`);
+};
+const withWarnings = (warnings: readonly string[]) => (warnings.length > 0 ? { warnings: [...warnings] } : {});
 
 /** Runs an action and exits with its code: open sockets (ioredis, ssh) must not keep the process alive. */
 export function action<A extends unknown[]>(exit: Exit, fail: (e: unknown) => never, f: (...args: A) => Promise<number>) {
@@ -82,10 +87,10 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
     .option("--json", "print JSON {ok, stack, problems, checked}")
     .action(
       run(async (opts: { stack: string; stackConfig?: string; dockerHost?: string; timeout: number; json?: boolean }) => {
-        const { stackPlan, dockerFor } = (require("./target") as typeof import("./target"));
+        const { stackPlan, stackTarget, dockerFor } = (require("./target") as typeof import("./target"));
         const { verifyStack } = (require("./verify") as typeof import("./verify"));
-        const { plan, dockerHost } = stackPlan(opts.stack, opts.stackConfig);
-        const r = await verifyStack({ stack: opts.stack, plan, docker: dockerFor({ ...(dockerHost ? { dockerHost } : {}) }, opts.dockerHost), timeoutMs: opts.timeout * 1000 });
+        const { plan } = stackPlan(opts.stack, opts.stackConfig);
+        const r = await verifyStack({ stack: opts.stack, plan, docker: dockerFor(stackTarget(opts.stack, opts.stackConfig), opts.dockerHost), timeoutMs: opts.timeout * 1000 });
         if (opts.json) out(JSON.stringify(r));
         else if (r.ok) out(`${opts.stack}: healthy (${r.checked} containers)`);
         else for (const p of r.problems) out(p);
@@ -128,7 +133,8 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
           }
           const { releaseKillSwitch, SHUTDOWN_READERS } = (require("./kill") as typeof import("./kill"));
           const removed = await releaseKillSwitch(redis);
-          appendAudit({ op: "kill.release", stack: opts.stack, by, outcome: "released", removed, redis: redis.where });
+          appendAudit({ op: "kill.release", stack: opts.stack, by, outcome: "released", removed, redis: redis.where, ...withWarnings(redis.warnings) });
+          warn(redis.warnings);
           const readers = SHUTDOWN_READERS.map((s) => target.containerName(s)).join(", ");
           if (opts.json) out(JSON.stringify({ released: true, removed }));
           else out(`released: removed ${removed} entr${removed === 1 ? "y" : "ies"} from stream.bot_shutdown; restart ${readers} to resume trading (they keep the shutdown in memory)`);
@@ -150,7 +156,8 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
             ...(opts.restart ? { restart: { docker, containers: SHUTDOWN_READERS.map((s) => target.containerName(s)) } } : {}),
           });
           const file = writeDrillRecord(record, opts.out);
-          appendAudit({ op: "kill.drill", stack: opts.stack, by, outcome: record.outcome, entry: record.entry.id, measured: record.measured, latencyMs: record.latencyMs, record: file });
+          appendAudit({ op: "kill.drill", stack: opts.stack, by, outcome: record.outcome, entry: record.entry.id, measured: record.measured, latencyMs: record.latencyMs, record: file, ...withWarnings(redis.warnings) });
+          warn(redis.warnings);
           await redis.close();
           if (opts.json) out(JSON.stringify({ ...record, file }));
           else {
@@ -165,7 +172,8 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
         const { writeKillEntry } = (require("./kill") as typeof import("./kill"));
         const { redis } = await redisFor(opts);
         const entry = await writeKillEntry(redis, { reason: opts.reason!, ...(opts.strategy ? { strategyId: opts.strategy } : {}), ...(opts.bot ? { botId: opts.bot } : {}) });
-        appendAudit({ op: "kill", stack: opts.stack, by, outcome: "written", entry: entry.id, fields: entry.fields, redis: redis.where });
+        appendAudit({ op: "kill", stack: opts.stack, by, outcome: "written", entry: entry.id, fields: entry.fields, redis: redis.where, ...withWarnings(redis.warnings) });
+        warn(redis.warnings);
         await redis.close();
         if (opts.json) out(JSON.stringify(entry));
         else out(`kill switch set: ${entry.id} on stream.bot_shutdown (${redis.where}); execution rejects every order from now on. Open MEXC orders are not cancelled: cancel them by hand.`);

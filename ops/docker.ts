@@ -1,5 +1,7 @@
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
+import { parseDockerHost } from "../config/dockerHost";
+import { UnusableInput } from "../config/errors";
 import { notFound, OpsFailure, unreachable, withTimeout } from "./errors";
 
 // The Docker Engine API through dockerode: the local engine (DOCKER_HOST, the
@@ -14,31 +16,47 @@ export interface DockerTarget {
   host: string;
 }
 
-/** dockerode options for a Docker host URL as `docker -H` takes it; undefined: dockerode's defaults (DOCKER_HOST, then the local socket or pipe). */
-export function dockerOptions(host: string | undefined): Docker.DockerOptions | undefined {
-  if (!host) return undefined;
-  if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
-  if (host.startsWith("npipe://")) return { socketPath: host.slice("npipe://".length) || "//./pipe/docker_engine" };
-  const url = new URL(host.includes("//") ? host : `tcp://${host}`);
-  if (url.protocol === "ssh:") {
-    return {
-      protocol: "ssh",
-      host: url.hostname,
-      port: url.port || 22,
-      username: url.username || undefined,
-      sshOptions: { agent: process.env.SSH_AUTH_SOCK, readyTimeout: DEFAULT_TIMEOUT_MS },
-    } as Docker.DockerOptions;
+/**
+ * dockerode options for a Docker host URL. Without one, DOCKER_HOST (checked
+ * by the same rule), else the platform's local engine (socket or named pipe).
+ * An unusable URL is refused (exit 2), never replaced by the local default:
+ * `source` names where it came from (`--docker-host`, `Pulumi.live.yaml:4 cdb:dockerHost`).
+ */
+export function dockerOptions(host: string | undefined, source = "--docker-host"): Docker.DockerOptions | undefined {
+  if (host === undefined || host === "") {
+    // dockerode's defaults read DOCKER_HOST (and its TLS settings) themselves; the URL is checked first.
+    const env = process.env.DOCKER_HOST;
+    if (env) {
+      const h = parseDockerHost(env);
+      if ("problem" in h) throw new UnusableInput("DOCKER_HOST", `Docker host ${h.problem}`);
+    }
+    return undefined;
   }
-  if (url.protocol === "tcp:" || url.protocol === "http:" || url.protocol === "https:") {
-    const tls = url.protocol === "https:" || url.port === "2376" || process.env.DOCKER_TLS_VERIFY === "1";
-    return { protocol: tls ? "https" : "http", host: url.hostname, port: url.port || (tls ? 2376 : 2375) };
+  const h = parseDockerHost(host);
+  if ("problem" in h) throw new UnusableInput(source, `Docker host ${h.problem}`);
+  switch (h.kind) {
+    case "unix":
+      return { socketPath: h.socketPath };
+    case "npipe":
+      return { socketPath: h.pipe };
+    case "ssh":
+      return {
+        protocol: "ssh",
+        host: h.host,
+        port: h.port ?? 22,
+        username: h.user,
+        sshOptions: { agent: process.env.SSH_AUTH_SOCK, readyTimeout: DEFAULT_TIMEOUT_MS },
+      } as Docker.DockerOptions;
+    case "tcp": {
+      const tls = h.tls || process.env.DOCKER_TLS_VERIFY === "1";
+      return { protocol: tls ? "https" : "http", host: h.host, port: h.port ?? (tls ? 2376 : 2375) };
+    }
   }
-  throw new OpsFailure("unreachable", `Docker host ${host}: unsupported scheme ${url.protocol} (use unix://, npipe://, tcp:// or ssh://)`);
 }
 
-export function dockerTarget(host?: string): DockerTarget {
-  const opts = dockerOptions(host);
-  return { docker: new Docker(opts), host: host ?? process.env.DOCKER_HOST ?? "local engine" };
+export function dockerTarget(host?: string, source?: string): DockerTarget {
+  const opts = dockerOptions(host, source);
+  return { docker: new Docker(opts), host: host || process.env.DOCKER_HOST || "local engine" };
 }
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOENT", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET", "EACCES", "ENOTFOUND", "EAI_AGAIN", "EPIPE"]);

@@ -1,3 +1,4 @@
+import { UnusableInput } from "../config/errors";
 import { readInputText } from "../config/inputFile";
 import Redis from "ioredis";
 import { type DockerTarget, execIn } from "./docker";
@@ -23,8 +24,10 @@ export interface MonitorLine {
 }
 
 export interface RedisAccess {
-  /** What to call this Redis in messages. */
+  /** What to call this Redis in messages (never a password). */
   readonly where: string;
+  /** What went wrong without stopping a command (e.g. a Redis without a password): the caller prints and audits them. */
+  readonly warnings: string[];
   call(args: readonly string[]): Promise<unknown>;
   /**
    * Runs MONITOR for at most `durationMs`, handing every command to `onLine`
@@ -43,6 +46,29 @@ export class RedisReplyError extends Error {
 }
 
 const AUTH_REPLY = /^(NOAUTH|WRONGPASS|ERR invalid password|ERR AUTH)/;
+/** Redis's answer to AUTH when it has no password: the connection works without one. */
+const NO_PASSWORD_SET = /called without any password configured/;
+
+/**
+ * A --redis-url reaches exactly the Redis execution reads: a password belongs
+ * in --password-file (a URL ends up in shell history, `ps` and audit records),
+ * and a database index would write where execution never reads (database 0).
+ * Refused as unusable input; the message never repeats the URL.
+ */
+export function checkRedisUrl(url: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UnusableInput("--redis-url", "not a URL like redis://127.0.0.1:6379");
+  }
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new UnusableInput("--redis-url", `scheme must be redis:// or rediss://, not ${u.protocol}//`);
+  if (u.password !== "") throw new UnusableInput("--redis-url", "carries a password: put it in a file and pass --password-file <file> (the URL is not repeated here)");
+  if (u.hostname === "") throw new UnusableInput("--redis-url", "names no host");
+  if (u.pathname !== "" && u.pathname !== "/") throw new UnusableInput("--redis-url", "names a database index: execution reads stream.bot_shutdown in database 0, so give no /<db>");
+  if (u.search !== "" || u.hash !== "") throw new UnusableInput("--redis-url", "takes no ?query or #fragment (a password or a db option there is refused too)");
+  return u;
+}
 
 /** Parses one line of MONITOR output: `1700000000.123456 [0 127.0.0.1:5555] "XREAD" "BLOCK" "0" …`. */
 export function parseMonitorLine(line: string): MonitorLine | undefined {
@@ -60,7 +86,14 @@ const REDIS_CLI = (extra: string) => `REDISCLI_AUTH="$(cat ${SECRET_FILE})" || e
 /** Redis inside `container`, reached with redis-cli through docker exec. */
 export function containerRedis(t: DockerTarget, container: string, timeoutMs = REDIS_TIMEOUT_MS): RedisAccess {
   const where = `Redis in container ${container} (${t.host})`;
+  const warnings: string[] = [];
   const classify = (stderr: string, code: number): Error | undefined => {
+    // redis-cli sends AUTH first; a server without a password refuses it and then runs the command anyway.
+    if (NO_PASSWORD_SET.test(stderr)) {
+      const w = `${where} has no password set (requirepass): every container on its network can write the kill switch and the order streams`;
+      if (!warnings.includes(w)) warnings.push(w);
+      stderr = stderr.split("\n").filter((l) => !NO_PASSWORD_SET.test(l)).join("\n");
+    }
     if (code === 97 || /can't open|No such file/.test(stderr)) return notFound(`container ${container} has no readable ${SECRET_FILE}`);
     if (/WRONGPASS|invalid password|AUTH failed/i.test(stderr)) return authFailed(`${where} rejected the password from ${SECRET_FILE}`);
     if (/Could not connect|Connection refused|Connection reset/i.test(stderr)) return unreachable(`${where} is not answering: ${stderr.trim().split("\n")[0]}`);
@@ -69,6 +102,7 @@ export function containerRedis(t: DockerTarget, container: string, timeoutMs = R
   };
   return {
     where,
+    warnings,
     async call(args) {
       const r = await execIn(t, container, ["sh", "-c", REDIS_CLI(""), "sh", "-2", "--json", ...args], { timeoutMs });
       const failure = classify(r.stderr, r.exitCode);
@@ -122,17 +156,11 @@ export async function directRedis(url: string, passwordFile: string | undefined,
     // A FIFO, device, directory or missing file is unusable input (exit 2), at once.
     password = readInputText(passwordFile, { maxBytes: 4096, what: "password file" }).replace(/\r?\n$/, "");
   }
-  let shown: string;
-  try {
-    const u = new URL(url);
-    u.password = "";
-    shown = u.toString();
-  } catch {
-    throw notFound(`--redis-url ${JSON.stringify(url)} is not a URL like redis://127.0.0.1:6379`);
-  }
-  const where = `Redis at ${shown}`;
+  const u = checkRedisUrl(url);
+  const where = `Redis at ${u.protocol}//${u.username ? `${u.username}@` : ""}${u.host}`;
+  const warnings: string[] = [];
+  // AUTH is sent by hand after connecting (not by ioredis), so a Redis without a password is a warning, not a failure.
   const options = {
-    ...(password !== undefined ? { password } : {}),
     lazyConnect: true,
     connectTimeout: Math.min(5_000, timeoutMs),
     commandTimeout: timeoutMs,
@@ -157,7 +185,15 @@ export async function directRedis(url: string, passwordFile: string | undefined,
     client.on("error", (e) => (cause ??= e));
     try {
       await withTimeout(client.connect(), timeoutMs, () => unreachable(`${where} did not answer within ${timeoutMs / 1000} s`));
-      // ioredis sends AUTH on connect but resolves before a missing password shows: ask once.
+      if (password !== undefined) {
+        try {
+          await client.call("AUTH", password);
+        } catch (e) {
+          if (!NO_PASSWORD_SET.test(String((e as Error).message ?? e))) throw e;
+          warnings.push(`${where} has no password set (requirepass), though ${passwordFile} holds one: anyone who reaches it can write the kill switch and the order streams`);
+        }
+      }
+      // A Redis that wants a password and got none answers NOAUTH here.
       await client.ping();
     } catch (e) {
       client.disconnect();
@@ -168,6 +204,7 @@ export async function directRedis(url: string, passwordFile: string | undefined,
   const client = await open();
   return {
     where,
+    warnings,
     async call(args) {
       try {
         return await client.call(args[0]!, ...args.slice(1));

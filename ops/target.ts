@@ -3,32 +3,49 @@ import type { ServiceName } from "../config/services";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { physicalPrefix, type StackPlan } from "../model/plan";
 import { UnusableInput } from "../readiness/errors";
-import { loadStackConfigFile, stackConfigFile } from "../readiness/stackView";
-import { readYamlFile } from "../readiness/yamlFile";
+import { effectiveStackConfig, stackConfigFile } from "../readiness/stackConfig";
+import { loadStackConfigFile } from "../readiness/stackView";
 import { dockerTarget, type DockerTarget } from "./docker";
 
-// Where a stack runs: its Docker host (cdb:dockerHost) and its container names.
+// Where a stack runs: its Docker host and its container names, from the
+// stack's effective config (project defaults and merge keys as the engine
+// resolves them), so an operation reaches the host the stack's containers are on.
 
 export interface StackTarget {
   stack: string;
   mode: TradingMode;
   dockerHost?: string;
+  /** Where cdb:dockerHost came from (`Pulumi.live.yaml:7 cdb:dockerHost`), for messages. */
+  dockerHostSource?: string;
+  /** Set when the host cannot be known from files: an ESC environment may set it. */
+  unknownHost?: { file: string; detail: string };
   containerName(service: ServiceName): string;
 }
 
+const where = (s: { file: string; line?: number }, key: string) => `${s.file}${s.line === undefined ? "" : `:${s.line}`} ${key}`;
+
 /**
- * The names and host of a stack from its config file, without validating the
+ * The names and host of a stack from its config, without validating the
  * rest: stopping trading must not depend on image digests or a MEXC key being set.
  */
 export function stackTarget(stack: string, configFile: string = stackConfigFile(stack)): StackTarget {
-  const y = readYamlFile(configFile);
-  const config = ((y.value as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
-  const mode = config["cdb:mode"] ?? "paper";
-  if (mode !== "paper" && mode !== "live") throw new UnusableInput(configFile, `cdb:mode must be paper or live, got ${JSON.stringify(mode)}`, y.lineOf(["config", "cdb:mode"]));
-  const host = config["cdb:dockerHost"];
-  if (host !== undefined && typeof host !== "string") throw new UnusableInput(configFile, "cdb:dockerHost must be a string", y.lineOf(["config", "cdb:dockerHost"]));
+  const eff = effectiveStackConfig(configFile);
+  const mode = eff.config["cdb:mode"] ?? "paper";
+  if (mode !== "paper" && mode !== "live") {
+    const s = eff.sourceOf("cdb:mode");
+    throw new UnusableInput(s.file, `cdb:mode must be paper or live, got ${JSON.stringify(mode)}`, s.line);
+  }
+  const host = eff.config["cdb:dockerHost"];
+  const source = where(eff.sourceOf("cdb:dockerHost"), "cdb:dockerHost");
+  if (host !== undefined && typeof host !== "string") throw new UnusableInput(source, "must be a string");
   const prefix = physicalPrefix(stack);
-  return { stack, mode, ...(host ? { dockerHost: host } : {}), containerName: (s) => `${prefix}${s}` };
+  return {
+    stack,
+    mode,
+    ...(host ? { dockerHost: host, dockerHostSource: source } : {}),
+    ...(eff.environment.length > 0 ? { unknownHost: { file: configFile, detail: "imports an ESC environment, which may set cdb:dockerHost: cdb cannot see it, pass --docker-host" } } : {}),
+    containerName: (s) => `${prefix}${s}`,
+  };
 }
 
 /** The full plan of a stack (every declared container); invalid config is unusable input. */
@@ -38,5 +55,12 @@ export function stackPlan(stack: string, configFile?: string): { plan: StackPlan
   return { plan, ...(loaded.config.dockerHost ? { dockerHost: loaded.config.dockerHost } : {}) };
 }
 
-/** `--docker-host` wins over cdb:dockerHost, which wins over DOCKER_HOST. */
-export const dockerFor = (target: { dockerHost?: string }, override?: string): DockerTarget => dockerTarget(override ?? target.dockerHost);
+/**
+ * `--docker-host` wins over the stack's cdb:dockerHost, which wins over
+ * DOCKER_HOST; each is checked, and an unusable one is refused (exit 2).
+ */
+export function dockerFor(target: Pick<StackTarget, "dockerHost" | "dockerHostSource" | "unknownHost">, override?: string): DockerTarget {
+  if (override !== undefined) return dockerTarget(override, "--docker-host");
+  if (target.unknownHost) throw new UnusableInput(target.unknownHost.file, target.unknownHost.detail);
+  return dockerTarget(target.dockerHost, target.dockerHostSource ?? "cdb:dockerHost");
+}

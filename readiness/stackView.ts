@@ -1,14 +1,14 @@
-import path from "node:path";
 import { ConfigError, decodeConfigValue, loadConfig, NAMESPACE, type LoadedConfig, type RawSetting } from "../config/load";
 import { SECRET_FILE_OF_SETTING } from "../config/schema";
 import type { SecretName } from "../config/services";
 import { awaitedHealthy, carrierInputs, CONTAINER_TYPE, containerInputs } from "../model/containerArgs";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
 import type { StackPlan } from "../model/plan";
-import { REPO_ROOT } from "./catalog";
 import { UnusableInput } from "./errors";
 import type { ResourceRecord } from "./facts";
-import { readYamlFile } from "./yamlFile";
+import { effectiveStackConfig, stackConfigFile } from "./stackConfig";
+
+export { stackConfigFile };
 
 // A stack as the engine would see it, computed from its config without
 // Pulumi: the plan and the container inputs. Secret contents are markers;
@@ -65,12 +65,9 @@ export class IncompleteStackConfig extends UnusableInput {
 const MISSING_SETTING = /^(cdb:[\w.]+) (?:.*, got nothing$|is required in live\b|is required: set an image)/;
 const REQUIRED_LIVE_SECRETS = ["mexcApiKey", "mexcApiSecret"] as const;
 
-export const stackConfigFile = (stack: string, root = REPO_ROOT) => path.join(root, `Pulumi.${stack}.yaml`);
-
-/** The `cdb:` settings of `Pulumi.<stack>.yaml`, decoded as the engine would hand them over, not validated. */
+/** The `cdb:` settings of `Pulumi.<stack>.yaml` (and the project's defaults), decoded as the engine would hand them over, not validated. */
 export function rawStackConfigFile(file: string): Map<string, RawSetting> {
-  const y = readYamlFile(file);
-  const config = (y.value as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const { config } = effectiveStackConfig(file);
   const raw = new Map<string, RawSetting>();
   for (const [key, value] of Object.entries(config)) {
     if (!key.startsWith(NAMESPACE + ":")) continue;

@@ -1,0 +1,38 @@
+// One rule for a Docker host URL, for the program (cdb:dockerHost) and the
+// operations commands (cdb:dockerHost, --docker-host, DOCKER_HOST): a host
+// that names no engine is refused, never replaced by the local default
+// (dockerode falls back to /var/run/docker.sock when a URL has no host).
+
+export type DockerHost =
+  | { kind: "unix"; socketPath: string }
+  | { kind: "npipe"; pipe: string }
+  | { kind: "tcp"; host: string; port?: number; tls: boolean }
+  | { kind: "ssh"; host: string; port?: number; user?: string };
+
+const RULE = "must be unix:///<socket path>, npipe:////./pipe/<name>, tcp://<host>:<port> or ssh://[user@]<host>[:port]";
+
+/** The parsed host, or a problem naming the rule (never the value: it may be something else pasted by mistake). */
+export function parseDockerHost(url: string): DockerHost | { problem: string } {
+  const m = /^([a-z]+):\/\/(.*)$/.exec(url);
+  if (!m) return { problem: RULE };
+  const [, scheme, rest] = m as unknown as [string, string, string];
+  if (scheme === "unix") return rest.startsWith("/") && rest.length > 1 && !/[\s\0]/.test(rest) ? { kind: "unix", socketPath: rest } : { problem: RULE };
+  if (scheme === "npipe") return /^\/\/[./]*[\w.\\/-]*pipe[\\/][\w.-]+$/i.test(rest) ? { kind: "npipe", pipe: rest } : { problem: RULE };
+  if (scheme !== "tcp" && scheme !== "ssh" && scheme !== "http" && scheme !== "https") return { problem: RULE };
+  let u: URL;
+  try {
+    u = new URL(`${scheme === "ssh" ? "ssh" : "http"}://${rest}`);
+  } catch {
+    return { problem: RULE };
+  }
+  if (u.hostname === "" || (u.pathname !== "/" && u.pathname !== "") || u.search !== "" || u.hash !== "" || u.password !== "") return { problem: RULE };
+  const port = u.port ? Number(u.port) : undefined;
+  if (scheme === "ssh") return { kind: "ssh", host: u.hostname, ...(port ? { port } : {}), ...(u.username ? { user: decodeURIComponent(u.username) } : {}) };
+  if (u.username !== "") return { problem: RULE };
+  return { kind: "tcp", host: u.hostname, ...(port ? { port } : {}), tls: scheme === "https" || port === 2376 };
+}
+
+export const dockerHostProblem = (url: string): string | undefined => {
+  const p = parseDockerHost(url);
+  return "problem" in p ? p.problem : undefined;
+};
