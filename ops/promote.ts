@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileSha256 } from "../readiness/artifacts";
@@ -6,6 +5,7 @@ import { REPO_ROOT } from "../readiness/catalog";
 import { unsatisfied } from "../readiness/evaluate";
 import { runGate } from "../readiness/gate";
 import { appendAudit, operator } from "./audit";
+import { writeBackup } from "./backup";
 import { OpsFailure, OpsRefused } from "./errors";
 import { shutdownEntryCount } from "./kill";
 import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";
@@ -20,7 +20,6 @@ import { verifyStack } from "./verify";
 // with a time limit; a failed update or verification rolls back by itself.
 // Every attempt ends in one audit record.
 
-export const BACKUP_DIR = path.join(REPO_ROOT, "backups");
 const STACK = "live";
 
 export interface PromoteRequest {
@@ -41,8 +40,6 @@ export interface PromoteResult {
   seconds: number;
 }
 
-const stamp = () => new Date().toISOString().replace(/[:.]/g, "-");
-
 export async function promote(req: PromoteRequest): Promise<PromoteResult> {
   const started = performance.now();
   const { log } = req;
@@ -59,10 +56,9 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     appendAudit({ ...record, outcome, evidenceFile: path.relative(REPO_ROOT, gate.evidenceFile), evidenceSha256, ...extra, seconds: (performance.now() - started) / 1000 });
 
   const stack = await openStack(STACK);
-  mkdirSync(BACKUP_DIR, { recursive: true });
-  const backup = path.join(BACKUP_DIR, `${STACK}-${stamp()}.json`);
-  writeFileSync(backup, JSON.stringify(await stack.exportStack(), null, 2));
-  log(`promote: stack exported to ${path.relative(REPO_ROOT, backup)}`);
+  // Secrets stay encrypted in the backup (never the Automation API's exportStack, which decrypts them).
+  const backup = await writeBackup({ stack: STACK });
+  log(`promote: stack exported (secrets encrypted) to ${path.relative(REPO_ROOT, backup)}`);
   const target = stackTarget(STACK);
   const t = dockerFor(target);
   try {

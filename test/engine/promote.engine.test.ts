@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tradesForReal } from "../../model/plan";
 import { readAudit } from "../../ops/audit";
-import { dockerTarget } from "../../ops/docker";
+import { dockerTarget, execIn } from "../../ops/docker";
 import { releaseKillSwitch, shutdownEntryCount } from "../../ops/kill";
 import { containerRedis } from "../../ops/redis";
 import { MANUAL_STEP } from "../../ops/rollback";
@@ -73,7 +73,15 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
     expect(r.stdout).toMatch(/^live: promoted and verified \(update \d+, [\d.]+ s\)$/m);
     expect(await logOf("cdb_execution")).toContain("Mode: LIVE");
     expect(await runningTraders()).toContain("cdb_execution");
-    expect(readdirSync(path.join(ws.project, "backups")).some((f) => /^live-.*\.json$/.test(f))).toBe(true);
+    // Issue 16 item 2: the backup keeps every secret encrypted (the generated Redis password is in the state), 0600.
+    const backups = readdirSync(path.join(ws.project, "backups")).filter((f) => /^live-.*\.json$/.test(f));
+    expect(backups).toHaveLength(1);
+    const backup = path.join(ws.project, "backups", backups[0]!);
+    const redisPassword = (await execIn(t, "cdb_redis", ["cat", "/run/secrets/redis_password"])).stdout.trim();
+    expect(redisPassword.length).toBeGreaterThan(8);
+    expect(readFileSync(backup, "utf8")).not.toContain(redisPassword);
+    expect(readFileSync(backup, "utf8")).toContain("ciphertext");
+    expect(statSync(backup).mode & 0o777).toBe(0o600);
     const record = audit().at(-1)!;
     expect(record).toMatchObject({ op: "promote", by: "janne", stack: "live", outcome: "verified", configDigest: digest });
     expect(record.evidenceSha256).toBe(createHash("sha256").update(readFileSync(liveEvidenceFile(ws))).digest("hex"));

@@ -1,0 +1,68 @@
+import { execFile } from "node:child_process";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { REPO_ROOT } from "../readiness/catalog";
+import { pulumiEnv } from "../scripts/pulumiEnv";
+import { findToolchain } from "../scripts/toolchain";
+import { OpsRefused } from "./errors";
+
+// The backup `cdb promote` takes before it changes live: the stack's state as
+// `pulumi stack export` writes it WITHOUT --show-secrets, so every secret in
+// it (generated passwords, the MEXC key and secret, the DSN) stays encrypted
+// with the stack's secrets provider. The Automation API's exportStack() passes
+// --show-secrets: its output holds every secret in plaintext and must never be
+// written to disk. The file is 0600 in a 0700 folder (both ignored by git).
+
+export const BACKUP_DIR = path.join(REPO_ROOT, "backups");
+
+export class BackupFailed extends Error {
+  override name = "BackupFailed";
+}
+
+export interface BackupRequest {
+  stack: string;
+  dir?: string;
+  /** Where Pulumi runs (the project directory) and with which environment; default: this repository and pulumiEnv. */
+  workDir?: string;
+  env?: Record<string, string>;
+  /** The `pulumi` binary; default: the toolchain's. */
+  pulumi?: string;
+}
+
+const stamp = () => new Date().toISOString().replace(/[:.]/g, "-");
+
+/** The stack's state with its secrets encrypted, as `pulumi stack export` prints it. */
+export async function exportEncrypted(req: BackupRequest): Promise<string> {
+  let pulumi = req.pulumi;
+  if (!pulumi) {
+    const bin = findToolchain();
+    if (!bin) throw new OpsRefused("no Pulumi CLI of the pinned release or newer was found: install it (README, Prerequisites) or run `npm run toolchain`");
+    pulumi = path.join(bin, process.platform === "win32" ? "pulumi.exe" : "pulumi");
+  }
+  const env = { ...process.env, ...(req.env ?? pulumiEnv(req.stack)) };
+  const text = await new Promise<string>((resolve, reject) => {
+    execFile(pulumi, ["stack", "export", "--stack", req.stack, "--non-interactive"], { cwd: req.workDir ?? REPO_ROOT, env, maxBuffer: 256 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) reject(new BackupFailed(`pulumi stack export --stack ${req.stack} failed: ${(stderr || err.message).trim().split("\n").filter((l) => /error/i.test(l)).join("; ") || err.message}`));
+      else resolve(stdout);
+    });
+  });
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new BackupFailed(`pulumi stack export --stack ${req.stack} printed no JSON`);
+  }
+  return text;
+}
+
+/** Writes `<dir>/<stack>-<time>.json` (0600, folder 0700) with the encrypted export; returns its path. */
+export async function writeBackup(req: BackupRequest): Promise<string> {
+  const text = await exportEncrypted(req);
+  const dir = req.dir ?? BACKUP_DIR;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const file = path.join(dir, `${req.stack}-${stamp()}.json`);
+  // "wx": never through an existing file or a link planted under the same name.
+  writeFileSync(file, text, { mode: 0o600, flag: "wx" });
+  chmodSync(file, 0o600);
+  return file;
+}
