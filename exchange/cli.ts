@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { UnusableInput } from "../readiness/errors";
-import { action, type Exit } from "../ops/cli";
+import { action } from "../ops/cli";
+import { EXIT } from "../ops/exitCodes";
 
 // `cdb exchange simulate|check` and `cdb rehearse`. Everything of the
 // simulator, ccxt and the rehearsal loads inside the actions: other commands
@@ -13,8 +14,9 @@ const port = (flag: string) => (v: string) => {
   return Number(v);
 };
 
-export function registerExchangeCommands(program: Command, exit: Exit, fail: (e: unknown) => never): void {
-  const run = <A extends unknown[]>(f: (...args: A) => Promise<number>) => action(exit, fail, f);
+export function registerExchangeCommands(program: Command): void {
+  const exit = EXIT;
+  const run = action;
   const exchange = program.command("exchange").description("The simulated MEXC spot API, and the check of a stack's MEXC key");
 
   exchange

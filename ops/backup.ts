@@ -4,7 +4,7 @@ import path from "node:path";
 import { REPO_ROOT } from "../readiness/catalog";
 import { pulumiEnv } from "../scripts/pulumiEnv";
 import { findToolchain } from "../scripts/toolchain";
-import { OpsRefused } from "./errors";
+import { OpsRefused, PulumiFailed } from "./errors";
 
 // The backup `cdb promote` takes before it changes live: the stack's state as
 // `pulumi stack export` writes it WITHOUT --show-secrets, so every secret in
@@ -15,8 +15,12 @@ import { OpsRefused } from "./errors";
 
 export const BACKUP_DIR = path.join(REPO_ROOT, "backups");
 
-export class BackupFailed extends Error {
-  override name = "BackupFailed";
+/** The export failed: a failure of Pulumi (exit 6). */
+export class BackupFailed extends PulumiFailed {
+  constructor(message: string) {
+    super([message], "backup");
+    this.name = "BackupFailed";
+  }
 }
 
 export interface BackupRequest {

@@ -1,14 +1,13 @@
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { UnusableInput } from "../readiness/errors";
+import { EXIT, exitWith } from "./exitCodes";
 
 // The operations commands of `cdb` (verify, kill, evidence). Heavy modules
 // (dockerode, ioredis, the Pulumi SDK for the secret patterns) load inside the
 // actions, so `cdb readiness` keeps its cold start.
 
-export const OPS_EXIT = { unreachable: 7, authFailed: 8, notFound: 9 } as const;
-
-export type Exit = { ready: number; notReady: number; unusableInput: number; internalError: number; refused: number };
+const exit = EXIT;
 
 const out = (s: string) => process.stdout.write(s + "\n");
 /** Warnings of an operation that was applied: printed on stderr, the exit code stays the operation's. */
@@ -17,23 +16,17 @@ const warn = (warnings: readonly string[]) => {
 };
 const withWarnings = (warnings: readonly string[]) => (warnings.length > 0 ? { warnings: [...warnings] } : {});
 
-/** Runs an action and exits with its code: open sockets (ioredis, ssh) must not keep the process alive. */
-export function action<A extends unknown[]>(exit: Exit, fail: (e: unknown) => never, f: (...args: A) => Promise<number>) {
+/**
+ * Runs an action and exits with its code, or with the code the exit table
+ * gives its error: open sockets (ioredis, ssh) must not keep the process alive.
+ */
+export function action<A extends unknown[]>(f: (...args: A) => Promise<number>) {
   return async (...args: A) => {
     let code: number;
     try {
       code = await f(...args);
     } catch (e) {
-      const { OpsFailure, OpsRefused } = (require("./errors") as typeof import("./errors"));
-      if (e instanceof OpsFailure) {
-        process.stderr.write(`cdb: ${e.kind === "auth" ? "authentication failed" : e.kind === "notFound" ? "not found" : "unreachable"}: ${e.message}\n`);
-        process.exit(e.kind === "auth" ? OPS_EXIT.authFailed : e.kind === "notFound" ? OPS_EXIT.notFound : OPS_EXIT.unreachable);
-      }
-      if (e instanceof OpsRefused) {
-        process.stderr.write(`cdb: refused: ${e.message}\n`);
-        process.exit(exit.refused);
-      }
-      fail(e);
+      exitWith(e);
     }
     process.exit(code);
   };
@@ -74,8 +67,8 @@ function parseSince(v: string): Date {
   return new Date(t);
 }
 
-export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unknown) => never): void {
-  const run = <A extends unknown[]>(f: (...args: A) => Promise<number>) => action(exit, fail, f);
+export function registerOpsCommands(program: Command): void {
+  const run = action;
 
   program
     .command("verify")

@@ -55,3 +55,19 @@ export class OpsRefused extends Error {
     this.name = "OpsRefused";
   }
 }
+
+/**
+ * Pulumi refused or failed (a policy violation in a preview, a failed
+ * update, a failed export): exit 6. `lines` are Pulumi's own error lines, each
+ * with the resource it belongs to, not its last output line.
+ */
+export class PulumiFailed extends Error {
+  constructor(
+    readonly lines: string[],
+    /** What happened before the failure that the operator must know (e.g. the rollback's update succeeded). */
+    readonly step = "pulumi",
+  ) {
+    super(lines[0] ?? "pulumi failed");
+    this.name = "PulumiFailed";
+  }
+}

@@ -6,11 +6,13 @@ import { unsatisfied } from "../readiness/evaluate";
 import { runGate } from "../readiness/gate";
 import { appendAudit, operator } from "./audit";
 import { writeBackup } from "./backup";
-import { OpsFailure, OpsRefused } from "./errors";
+import { OpsFailure, OpsRefused, PulumiFailed } from "./errors";
+import { classify } from "./exitCodes";
+import { pulumiStep } from "./pulumiErrors";
 import { shutdownEntryCount } from "./kill";
 import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";
 import { containerRedis } from "./redis";
-import { rollback, type RollbackResult } from "./rollback";
+import { rollback, type RollbackResult, type UpdateRef, updateRef } from "./rollback";
 import { dockerFor, stackPlan, stackTarget } from "./target";
 import { verifyStack } from "./verify";
 
@@ -18,7 +20,7 @@ import { verifyStack } from "./verify";
 // cannot skip a step. Gate, backup (stack export, Redis SAVE), preview with
 // the policy pack, the stack name typed back, update with the pack, verify
 // with a time limit; a failed update or verification rolls back by itself.
-// Every attempt ends in one audit record.
+// Every attempt ends in one audit record, at the step where it stopped.
 
 const STACK = "live";
 
@@ -33,7 +35,7 @@ export interface PromoteRequest {
 
 export interface PromoteResult {
   ok: boolean;
-  version?: number;
+  update?: UpdateRef;
   problems: string[];
   rollback?: RollbackResult;
   backup: string;
@@ -44,67 +46,84 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
   const started = performance.now();
   const { log } = req;
   const by = operator(req.by);
-  const gate = runGate({ stack: STACK });
-  const record = { op: "promote", by, stack: STACK, configDigest: gate.configDigest };
-  if (!gate.verdict.ready) {
-    const open = unsatisfied(gate.verdict).map((i) => i.id);
-    appendAudit({ ...record, outcome: "refused: gate not ready", open });
-    throw new OpsRefused(`readiness gate not ready for ${STACK}: ${open.join(", ")} (npx cdb readiness --stack ${STACK})`);
-  }
-  const evidenceSha256 = fileSha256(gate.evidenceFile);
-  const audit = (outcome: string, extra: Record<string, unknown> = {}) =>
-    appendAudit({ ...record, outcome, evidenceFile: path.relative(REPO_ROOT, gate.evidenceFile), evidenceSha256, ...extra, seconds: (performance.now() - started) / 1000 });
-
-  const stack = await openStack(STACK);
-  // Secrets stay encrypted in the backup (never the Automation API's exportStack, which decrypts them).
-  const backup = await writeBackup({ stack: STACK });
-  log(`promote: stack exported (secrets encrypted) to ${path.relative(REPO_ROOT, backup)}`);
-  const target = stackTarget(STACK);
-  const t = dockerFor(target);
+  const seconds = () => (performance.now() - started) / 1000;
+  let record: Record<string, unknown> = { op: "promote", by, stack: STACK };
+  let audited = false;
+  const audit = (outcome: string, extra: Record<string, unknown> = {}) => {
+    audited = true;
+    appendAudit({ ...record, outcome, ...extra, seconds: seconds() } as Parameters<typeof appendAudit>[0]);
+  };
+  let step = "gate";
   try {
-    const redis = containerRedis(t, target.containerName("redis"));
-    // An armed kill switch rejects every order of the new executor: verification would fail after the update.
-    const armed = await shutdownEntryCount(redis);
-    if (armed > 0) {
-      audit("refused: kill switch armed");
-      throw new OpsRefused(`the kill switch of ${STACK} holds ${armed} entr${armed === 1 ? "y" : "ies"}: release it first (cdb kill --release --stack ${STACK})`);
+    const gate = runGate({ stack: STACK });
+    record = { ...record, configDigest: gate.configDigest };
+    if (!gate.verdict.ready) {
+      const open = unsatisfied(gate.verdict).map((i) => i.id);
+      audit("refused: gate not ready", { open });
+      throw new OpsRefused(`readiness gate not ready for ${STACK}: ${open.join(", ")} (npx cdb readiness --stack ${STACK})`);
     }
-    await redis.call(["SAVE"]);
-    log(`promote: ${target.containerName("redis")} saved its data (SAVE)`);
-  } catch (e) {
-    if (!(e instanceof OpsFailure && e.kind === "notFound")) throw e;
-    log(`promote: no ${target.containerName("redis")} yet, nothing to save`);
-  }
+    record = { ...record, evidenceFile: path.relative(REPO_ROOT, gate.evidenceFile), evidenceSha256: fileSha256(gate.evidenceFile) };
 
-  try {
-    const preview = await stack.preview(withPolicyPack(log));
+    step = "backup";
+    // Secrets stay encrypted in the backup (never the Automation API's exportStack, which decrypts them).
+    const backup = await writeBackup({ stack: STACK });
+    record = { ...record, backup: path.relative(REPO_ROOT, backup) };
+    log(`promote: stack exported (secrets encrypted) to ${path.relative(REPO_ROOT, backup)}`);
+
+    step = "docker";
+    const target = stackTarget(STACK);
+    const t = dockerFor(target);
+    try {
+      const redis = containerRedis(t, target.containerName("redis"));
+      // An armed kill switch rejects every order of the new executor: verification would fail after the update.
+      const armed = await shutdownEntryCount(redis);
+      if (armed > 0) {
+        audit("refused: kill switch armed");
+        throw new OpsRefused(`the kill switch of ${STACK} holds ${armed} entr${armed === 1 ? "y" : "ies"}: release it first (cdb kill --release --stack ${STACK})`);
+      }
+      await redis.call(["SAVE"]);
+      log(`promote: ${target.containerName("redis")} saved its data (SAVE)`);
+    } catch (e) {
+      if (!(e instanceof OpsFailure && e.kind === "notFound")) throw e;
+      log(`promote: no ${target.containerName("redis")} yet, nothing to save`);
+    }
+
+    step = "preview";
+    const stack = await pulumiStep(() => openStack(STACK));
+    const preview = await pulumiStep(() => stack.preview(withPolicyPack(log)));
     log(`promote: preview of ${STACK} with the policy pack: ${summaryLine(preview.changeSummary)}`);
+
+    step = "confirmation";
+    if (!req.yes && !(await req.confirm(`Type the stack name (${STACK}) to trade real money with it: `, STACK))) {
+      audit("declined");
+      throw new OpsRefused("not confirmed: the stack name was not typed back");
+    }
+
+    step = "update";
+    let update: UpdateRef | undefined;
+    let problems: string[];
+    try {
+      update = updateRef((await pulumiStep(() => stack.up(withPolicyPack(log)))).summary);
+      step = "verify";
+      const { plan } = stackPlan(STACK);
+      problems = (await verifyStack({ stack: STACK, plan, docker: t, timeoutMs: req.verifyTimeoutMs })).problems;
+    } catch (e) {
+      // A half-applied update may have started a live executor: roll back as for a failed check.
+      const lines = e instanceof PulumiFailed ? e.lines : [e instanceof Error ? e.message : String(e)];
+      problems = step === "update" ? lines.map((l) => `the update failed: ${l}`) : [`verification could not complete (${classify(e).label}): ${lines[0]}`];
+    }
+    if (problems.length === 0) {
+      audit("verified", { update });
+      return { ok: true, update, problems, backup, seconds: seconds() };
+    }
+    for (const p of problems) log(`promote: ${p}`);
+    log(`promote: ${step === "update" ? "the update failed" : "verification failed"}, rolling back`);
+    step = "rollback";
+    const rb = await rollback({ stack: STACK, reason: `promotion failed: ${problems[0]}`, by, verifyTimeoutMs: req.verifyTimeoutMs, log });
+    audit(`rolled back (${rb.ok ? "verified" : "unverified"})`, { update, problems, rollbackUpdate: rb.update });
+    return { ok: false, update, problems, rollback: rb, backup, seconds: seconds() };
   } catch (e) {
-    audit("refused: preview failed");
+    if (!audited) audit(`failed at ${step} (${classify(e).label})`, { error: e instanceof Error ? e.message : String(e) });
     throw e;
   }
-  if (!req.yes && !(await req.confirm(`Type the stack name (${STACK}) to trade real money with it: `, STACK))) {
-    audit("declined");
-    throw new OpsRefused("not confirmed: the stack name was not typed back");
-  }
-
-  let version: number | undefined;
-  let problems: string[];
-  try {
-    version = (await stack.up(withPolicyPack(log))).summary.version;
-    const { plan } = stackPlan(STACK);
-    problems = (await verifyStack({ stack: STACK, plan, docker: t, timeoutMs: req.verifyTimeoutMs })).problems;
-  } catch (e) {
-    // A half-applied update may have started a live executor: roll back as for a failed check.
-    problems = [`the update failed: ${String((e as Error).message ?? e).trim().split("\n").at(-1)}`];
-  }
-  if (problems.length === 0) {
-    audit("verified", { stackVersion: version });
-    return { ok: true, version, problems, backup, seconds: (performance.now() - started) / 1000 };
-  }
-  for (const p of problems) log(`promote: ${p}`);
-  log("promote: verification failed, rolling back");
-  const rb = await rollback({ stack: STACK, reason: `promotion failed: ${problems[0]}`, by, verifyTimeoutMs: req.verifyTimeoutMs, log });
-  audit(`rolled back (${rb.ok ? "verified" : "unverified"})`, { stackVersion: version, problems, rollbackVersion: rb.version });
-  return { ok: false, version, problems, rollback: rb, backup, seconds: (performance.now() - started) / 1000 };
 }

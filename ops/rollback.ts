@@ -1,21 +1,27 @@
 import { performance } from "node:perf_hooks";
+import type { automation } from "@pulumi/pulumi";
 import { appendAudit, operator } from "./audit";
+import type { DockerTarget } from "./docker";
 import { OpsFailure } from "./errors";
-import { writeKillEntry, stopExecution } from "./kill";
+import { classify } from "./exitCodes";
+import { stopExecution, writeKillEntry } from "./kill";
+import { pulumiStep } from "./pulumiErrors";
 import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";
 import { containerRedis } from "./redis";
-import { dockerFor, stackPlan, stackTarget } from "./target";
+import { dockerFor, stackPlan, stackTarget, type StackTarget } from "./target";
 import { verifyStack } from "./verify";
 
 // The runbook's rollback as one command that cannot skip a step:
-// 1. stop trading without Pulumi or its state: stop execution through the
-//    Engine API and arm the kill switch (execution, risk and allocation
-//    reject from then on, also after a restart);
+// 1. stop trading without Pulumi or its state: arm the kill switch FIRST
+//    (execution rejects every order within about a second of the entry,
+//    while stopping it takes the full grace period: it ignores SIGTERM and is
+//    killed after 5 s), then stop execution through the Engine API;
 // 2. return the stack to paper flags through Pulumi, as a change of
 //    Pulumi.<stack>.yaml (`cdb:mode: paper`) that shows in review, not a
 //    hidden switch, and update it with the policy pack;
-// 3. verify (execution logs `Mode: MOCK`; the armed kill switch is expected);
+// 3. verify (execution reports mode mock; the armed kill switch is expected);
 // 4. name the step no machine here can do: cancel open MEXC orders.
+// Every attempt ends in one audit record, at the step where it stopped.
 
 export const MANUAL_STEP = "Cancel every open MEXC order by hand now (MEXC web UI or API): the executor has no cancel, and stopped containers leave orders on the book.";
 
@@ -27,24 +33,58 @@ export interface RollbackRequest {
   log: (line: string) => void;
 }
 
+/** The update a command made, named by its own times (the file backend reports version 0 for every update). */
+export interface UpdateRef {
+  startTime: string;
+  endTime: string;
+  result: string;
+  version?: number;
+}
+
+export const updateRef = (s: automation.UpdateSummary): UpdateRef => ({
+  startTime: new Date(s.startTime).toISOString(),
+  endTime: new Date(s.endTime).toISOString(),
+  result: s.result,
+  ...(s.version > 0 ? { version: s.version } : {}),
+});
+
 export interface RollbackResult {
   ok: boolean;
   /** What happened to execution before Pulumi ran. */
   execution: string;
   /** The kill-switch entry id, or why none was written. */
   killSwitch: string;
-  version?: number;
+  update?: UpdateRef;
   problems: string[];
+  /** Verification could not run to its end (Docker unreachable, a container gone): the failure, typed. */
+  verifyError?: unknown;
   seconds: number;
 }
 
-export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
-  const started = performance.now();
-  const { log } = req;
-  const target = stackTarget(req.stack);
-  const t = dockerFor(target);
+export interface StopTradingResult {
+  killSwitch: string;
+  /** The kill-switch entry id when armed (its time is Redis's clock, in ms). */
+  entryId?: string;
+  execution: string;
+}
 
-  // Stopping comes first and needs nothing but the Docker engine.
+/**
+ * Stops trading with nothing but the Docker engine: the kill switch first
+ * (every order rejected within about a second), then execution stopped.
+ * A Redis that is down must not stop the rollback; a Docker host that is down does.
+ */
+export async function stopTrading(t: DockerTarget, target: StackTarget, reason: string, log: (line: string) => void): Promise<StopTradingResult> {
+  let killSwitch: string;
+  let entryId: string | undefined;
+  try {
+    const entry = await writeKillEntry(containerRedis(t, target.containerName("redis")), { reason: `rollback: ${reason}` });
+    entryId = entry.id;
+    killSwitch = `armed (${entry.id})`;
+  } catch (e) {
+    if (!(e instanceof OpsFailure)) throw e;
+    killSwitch = `not armed: ${e.message}`;
+  }
+  log(`rollback ${target.stack}: kill switch ${killSwitch}`);
   const executionName = target.containerName("execution");
   let execution: string;
   try {
@@ -53,30 +93,56 @@ export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
     if (!(e instanceof OpsFailure && e.kind === "notFound")) throw e;
     execution = `${executionName} does not exist`;
   }
-  log(`rollback ${req.stack}: ${execution}`);
-  let killSwitch: string;
+  log(`rollback ${target.stack}: ${execution}`);
+  return { killSwitch, ...(entryId ? { entryId } : {}), execution };
+}
+
+export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
+  const started = performance.now();
+  const { log } = req;
+  const by = operator(req.by);
+  const seconds = () => (performance.now() - started) / 1000;
+  const known: { execution?: string; killSwitch?: string; update?: UpdateRef } = {};
+  const audit = (outcome: string, extra: Record<string, unknown> = {}) =>
+    appendAudit({ op: "rollback", by, stack: req.stack, outcome, reason: req.reason, ...known, ...extra, seconds: seconds() });
+  let step = "stack config";
   try {
-    const entry = await writeKillEntry(containerRedis(t, target.containerName("redis")), { reason: `rollback: ${req.reason}` });
-    killSwitch = `armed (${entry.id})`;
+    const target = stackTarget(req.stack);
+    const t = dockerFor(target);
+
+    step = "stop trading";
+    const stopped = await stopTrading(t, target, req.reason, log);
+    Object.assign(known, { execution: stopped.execution, killSwitch: stopped.killSwitch });
+
+    step = "open the stack";
+    const stack = await pulumiStep(() => openStack(req.stack));
+    step = "set cdb:mode paper";
+    await pulumiStep(() => stack.setConfig("cdb:mode", { value: "paper" }));
+    log(`rollback ${req.stack}: Pulumi.${req.stack}.yaml now says cdb:mode: paper (commit this change)`);
+    step = "update";
+    const up = await pulumiStep(() => stack.up(withPolicyPack(log)));
+    known.update = updateRef(up.summary);
+    log(`rollback ${req.stack}: update of ${known.update.startTime} ${known.update.result}: ${summaryLine(up.summary.resourceChanges)}`);
+
+    // From here on the stack IS rolled back: whatever fails says so.
+    step = "verify";
+    let problems: string[];
+    let verifyError: unknown;
+    try {
+      const { plan } = stackPlan(req.stack);
+      problems = (await verifyStack({ stack: req.stack, plan, docker: t, timeoutMs: req.verifyTimeoutMs, killSwitchArmed: true })).problems;
+    } catch (e) {
+      verifyError = e;
+      problems = [`verification could not complete (${classify(e).label}): ${e instanceof Error ? e.message : String(e)}`];
+    }
+    for (const p of problems) log(`rollback ${req.stack}: ${p}`);
+    log(MANUAL_STEP);
+    if (stopped.entryId) log(`The kill switch stays armed: release it with \`cdb kill --release --stack ${req.stack}\` once the cause is understood.`);
+    const ok = problems.length === 0;
+    audit(ok ? "verified" : "rolled back, not verified", ok ? {} : { problems });
+    return { ok, execution: stopped.execution, killSwitch: stopped.killSwitch, update: known.update, problems, ...(verifyError !== undefined ? { verifyError } : {}), seconds: seconds() };
   } catch (e) {
-    // Execution is stopped already; a Redis that is down must not stop the rollback.
-    if (!(e instanceof OpsFailure)) throw e;
-    killSwitch = `not armed: ${e.message}`;
+    audit(`failed at ${step} (${classify(e).label})`, { error: e instanceof Error ? e.message : String(e) });
+    throw e;
   }
-  log(`rollback ${req.stack}: kill switch ${killSwitch}`);
-
-  const stack = await openStack(req.stack);
-  await stack.setConfig("cdb:mode", { value: "paper" });
-  log(`rollback ${req.stack}: Pulumi.${req.stack}.yaml now says cdb:mode: paper (commit this change)`);
-  const up = await stack.up(withPolicyPack(log));
-  log(`rollback ${req.stack}: update ${up.summary.version}: ${summaryLine(up.summary.resourceChanges)}`);
-
-  const { plan } = stackPlan(req.stack);
-  const verified = await verifyStack({ stack: req.stack, plan, docker: t, timeoutMs: req.verifyTimeoutMs, killSwitchArmed: true });
-  for (const p of verified.problems) log(`rollback ${req.stack}: ${p}`);
-  log(MANUAL_STEP);
-  if (killSwitch.startsWith("armed")) log(`The kill switch stays armed: release it with \`cdb kill --release --stack ${req.stack}\` once the cause is understood.`);
-  const seconds = (performance.now() - started) / 1000;
-  appendAudit({ op: "rollback", by: operator(req.by), stack: req.stack, outcome: verified.ok ? "verified" : "unverified", reason: req.reason, execution, killSwitch, stackVersion: up.summary.version, seconds });
-  return { ok: verified.ok, execution, killSwitch, version: up.summary.version, problems: verified.problems, seconds };
 }

@@ -5,18 +5,28 @@ import { dockerTarget } from "./docker";
 import { SHUTDOWN_STREAM, writeKillEntry } from "./kill";
 import { containerRedis } from "./redis";
 import { stackPlan } from "./target";
-import { executionModeProblems, verifyStack } from "./verify";
+import { executionStatusProblems, verifyStack } from "./verify";
 import { doublesAround } from "../test/doublesAround";
 
 const t = dockerTarget();
 
-describe("execution's mode lines", () => {
-  it("paper needs Mode: MOCK and refuses any live line; live accepts its WARNING line", () => {
-    expect(executionModeProblems("x", "paper", "INFO Mode: MOCK\n")).toEqual([]);
-    expect(executionModeProblems("x", "paper", "INFO starting\n")).toEqual(['x: no "Mode: MOCK" in its log since it started (execution must log at INFO)']);
-    expect(executionModeProblems("x", "paper", "INFO Mode: MOCK\nINFO Mode: LIVE\n")).toEqual(['x: its log shows another mode than paper: "INFO Mode: LIVE"']);
-    expect(executionModeProblems("x", "live", "WARNING 🔴 Live Executor in LIVE mode - REAL MONEY!\n")).toEqual([]);
-    expect(executionModeProblems("x", "live", "WARNING Live Executor in TESTNET mode\n")).toHaveLength(2);
+// Issue 16 item 9: execution's mode comes from its GET /status (asked inside
+// the container: live has no host port), not from the log, whose start-up
+// "Mode:" line a day of logging pushes out. Before: an executor whose log no
+// longer held the line was reported unhealthy.
+describe("execution's mode from GET /status, whatever its log still holds", () => {
+  const { plan } = paperPlan("verifystatus");
+  const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
+  // CDB_DOUBLE_QUIET: the double logs no mode line at all, as a log rotated past the start.
+  doublesAround(t, plan, { only: ["redis", "execution"], orderIntervalMs: 0, env: { execution: { CDB_DOUBLE_QUIET: "1" } } });
+
+  it("reads mock from /status and says when the stack expects live", async () => {
+    const logs = (await t.docker.getContainer(name("execution")).logs({ stdout: true, stderr: true })).toString("utf8");
+    expect(logs).not.toMatch(/Mode: (MOCK|LIVE)/);
+    expect(await executionStatusProblems(t, name("execution"), "paper")).toEqual([]);
+    expect(await executionStatusProblems(t, name("execution"), "live")).toEqual([`${name("execution")}: GET /status reports mode "mock", the stack is live (expects "live")`]);
+    const only = { ...plan, containers: plan.containers.filter((c) => c.service === "redis" || c.service === "execution") };
+    expect((await verifyStack({ stack: "verifystatus", plan: only, docker: t, restartSampleMs: 200 })).problems).toEqual([]);
   });
 });
 
@@ -67,8 +77,7 @@ describe("cdb verify catches a restart loop, a secret in the environment and the
     expect(r.problems).toContain(`${name("risk")}: environment variable REDIS_PASSWORD carries a literal value (secrets belong in /run/secrets)`);
     expect(r.problems).toContain(`${name("ws")}: environment variable DATABASE_URL holds a URL with a password`);
     expect(r.problems).toContain(`${name("execution")}: its environment trades for real (MOCK_TRADING=false), the stack is paper`);
-    expect(r.problems).toContain(`${name("execution")}: its log shows another mode than paper: "INFO Mode: LIVE"`);
-    expect(r.problems).toContain(`${name("execution")}: no "Mode: MOCK" in its log since it started (execution must log at INFO)`);
+    expect(r.problems).toContain(`${name("execution")}: GET /status reports mode "live", the stack is paper (expects "mock")`);
     expect(r.problems.filter((p) => p.startsWith(`${name("regime")}: restart-looping`))).toHaveLength(1);
     expect(r.problems.join("\n")).not.toContain("hunter2");
   });
@@ -78,9 +87,9 @@ describe("cdb verify on a live stack of test doubles", () => {
   // The live plan (mode, env, Mode: LIVE) under names of its own: the engine suite uses cdb_* on the same dockerd.
   const live = stackPlan("live", liveStackFile()).plan;
   const plan = renamed(live, "opslive");
-  doublesAround(t, plan, { orderIntervalMs: 0 });
+  doublesAround(t, plan, { orderIntervalMs: 0, env: { execution: { CDB_DOUBLE_QUIET: "1" } } });
 
-  it("is healthy with Mode: LIVE from cdb_execution", async () => {
+  it("is healthy with mode live from cdb_execution's /status, its log holding no mode line", async () => {
     expect(live.containers.find((c) => c.service === "execution")!.name).toBe("cdb_execution");
     expect(plan.mode).toBe("live");
     const r = await verifyStack({ stack: "live", plan, docker: t, restartSampleMs: 300 });

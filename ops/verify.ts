@@ -3,7 +3,8 @@ import { tradesForReal, type StackPlan } from "../model/plan";
 // The policy's own patterns (this loads the Pulumi SDK: the CLI loads verify only for `cdb verify`).
 import { envCredential, splitEnvEntry, URL_WITH_PASSWORD } from "../policies/secretPatterns";
 import { envOf } from "../readiness/facts";
-import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
+import { SERVICES } from "../config/services";
+import { type DockerTarget, execIn, inspectContainer } from "./docker";
 import { OpsFailure } from "./errors";
 import { SHUTDOWN_STREAM, shutdownEntryCount } from "./kill";
 import { containerRedis } from "./redis";
@@ -30,43 +31,28 @@ export interface VerifyResult {
   checked: number;
 }
 
-/** Log lines of execution that tell its mode (services/execution/service.py; cdb-stack.md). */
-const MODE_LINES = {
-  // At INFO; live runs execution at WARNING, where only the executor's warning is printed.
-  live: [/Mode: LIVE\b/, /Live Executor in LIVE mode - REAL MONEY/],
-  paper: [/Mode: MOCK\b/, /Using MockExecutor/],
-};
-const NOT_LIVE = /Live Executor in (TESTNET|DRY RUN)/i;
+/**
+ * Execution's own answer to GET /status on its port (services/execution/service.py:
+ * `"mode": "mock" if MOCK_TRADING else "live"`), asked from inside the stack:
+ * live publishes no host port, so the request runs in the execution container
+ * through the Engine API's exec, with the Python every app image has (the same
+ * way the stack's health checks reach /health). Not the log: a day of logging
+ * pushes the start-up "Mode:" line out of any tail.
+ */
+const STATUS_URL = `http://localhost:${SERVICES.execution.port}/status`;
+const STATUS_PROBE = ["python", "-c", `import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("${STATUS_URL}", timeout=5).read().decode())`];
 
-async function logsSince(t: DockerTarget, name: string, since: string): Promise<string> {
-  const sinceSec = Math.floor(Date.parse(since) / 1000);
-  const buf = await dockerCall(t, `read the log of ${name}`, () =>
-    t.docker.getContainer(name).logs({ stdout: true, stderr: true, follow: false, since: Number.isFinite(sinceSec) ? sinceSec : 0, tail: 5000 }),
-  );
-  // Without a TTY the Engine multiplexes: 8-byte frame headers before each chunk.
-  const raw = Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf));
-  const parts: string[] = [];
-  for (let i = 0; i + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(i + 4);
-    if (raw[i]! > 2 || raw[i + 1] !== 0) return raw.toString("utf8"); // not multiplexed
-    parts.push(raw.subarray(i + 8, i + 8 + size).toString("utf8"));
-    i += 8 + size;
+export async function executionStatusProblems(t: DockerTarget, name: string, mode: "paper" | "live"): Promise<string[]> {
+  const r = await execIn(t, name, STATUS_PROBE, { timeoutMs: 15_000 });
+  if (r.exitCode !== 0) return [`${name}: GET ${STATUS_URL} from inside the container failed (exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().split("\n").at(-1)?.slice(0, 160) ?? ""})`];
+  let reported: unknown;
+  try {
+    reported = (JSON.parse(r.stdout) as { mode?: unknown }).mode;
+  } catch {
+    return [`${name}: GET ${STATUS_URL} did not answer JSON`];
   }
-  return parts.join("");
-}
-
-export function executionModeProblems(name: string, mode: "paper" | "live", log: string): string[] {
-  const want = MODE_LINES[mode === "live" ? "live" : "paper"];
-  const other = MODE_LINES[mode === "live" ? "paper" : "live"];
-  const problems: string[] = [];
-  if (other.some((re) => re.test(log)) || (mode === "live" && NOT_LIVE.test(log))) {
-    const line = log.split("\n").find((l) => other.some((re) => re.test(l)) || (mode === "live" && NOT_LIVE.test(l)))!;
-    problems.push(`${name}: its log shows another mode than ${mode}: ${JSON.stringify(line.trim().slice(0, 120))}`);
-  }
-  if (!want.some((re) => re.test(log))) {
-    problems.push(`${name}: no "${mode === "live" ? "Mode: LIVE" : "Mode: MOCK"}" in its log since it started (execution must log at INFO)`);
-  }
-  return problems;
+  const want = mode === "live" ? "live" : "mock";
+  return reported === want ? [] : [`${name}: GET /status reports mode ${JSON.stringify(reported)}, the stack is ${mode} (expects "${want}")`];
 }
 
 /** Secret names and URL patterns of the no-secrets-in-env policy, applied to what `docker inspect` shows. */
@@ -114,7 +100,11 @@ async function onePass(req: VerifyRequest): Promise<string[]> {
       if (tradesForReal(env) !== (plan.mode === "live")) {
         problems.push(`${c.name}: its environment trades ${tradesForReal(env) ? "for real" : "on paper"} (MOCK_TRADING=${env.MOCK_TRADING ?? "unset"}), the stack is ${plan.mode}`);
       }
-      if (s.Running) problems.push(...executionModeProblems(c.name, plan.mode, await logsSince(t, c.name, s.StartedAt)));
+      // In live, the executor must neither be a dry run nor on the testnet (/status says "live" for both).
+      if (plan.mode === "live") {
+        for (const k of ["DRY_RUN", "MEXC_TESTNET"] as const) if (env[k] !== "false") problems.push(`${c.name}: ${k}=${env[k] ?? "unset"} in its environment, the stack is live`);
+      }
+      if (s.Running && !s.Restarting) problems.push(...(await executionStatusProblems(t, c.name, plan.mode)));
     }
   }
   const redis = plan.containers.find((c) => c.service === "redis");

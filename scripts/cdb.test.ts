@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { keyFingerprint } from "../config/schema";
 import { npxCdbSync } from "../test/npxCdb";
 import { makeFixture } from "../test/readinessFixture";
+import { repoTmpDir } from "../test/repoTmp";
 
 // The CLI as a user runs it: through the npm bin shim, in its own process.
 const cdb = (...args: string[]) => npxCdbSync(args);
@@ -72,7 +73,8 @@ describe("the emergency commands as the README writes them (npx cdb, through the
   });
 
   it("cdb rollback reaches its own stack lookup, not a missing module", () => {
-    const r = cdb("rollback", "--stack", "nosuch", "--reason", "drill");
+    // Every attempt is audited, this one too: into a file of the test's own.
+    const r = npxCdbSync(["rollback", "--stack", "nosuch", "--reason", "drill"], { env: { CDB_AUDIT_FILE: path.join(repoTmpDir("cdb-cli-"), "operations.jsonl") } });
     expect(r.err).not.toMatch(/Cannot find module|internal error/);
     expect(r.err).toMatch(/^cdb: unusable input: .*Pulumi\.nosuch\.yaml/);
     expect(r.code).toBe(2);

@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import { visibleLine } from "../config/terminalText";
 import { UnusableInput } from "../readiness/errors";
 import { runGate } from "../readiness/gate";
 import { renderJson, renderMarkdown, renderText } from "../readiness/report";
@@ -7,27 +6,19 @@ import { loadStackConfigFile } from "../readiness/stackView";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { keyFingerprint } from "../config/schema";
 import { configDigest } from "../readiness/digest";
-import { deploy, DeployRefused } from "./deploy";
-import { PassphraseMissing } from "./pulumiEnv";
-import { OPS_EXIT, registerOpsCommands } from "../ops/cli";
+import { deploy } from "./deploy";
+import { EXIT, exitWith } from "../ops/exitCodes";
+import { registerOpsCommands } from "../ops/cli";
 import { registerReleaseCommands } from "../ops/releaseCli";
 import { registerExchangeCommands } from "../exchange/cli";
 
-// `cdb`: the operator's command line. Exit codes are a contract for CI:
-// 0 ready/ok, 1 not ready/unhealthy, 2 unusable input, 3 internal error, 5 refused, 6 pulumi failed,
-// 7 unreachable (Docker host, Redis, a stopped container), 8 authentication failed (Redis password),
-// 9 not found (a container, a secret file).
-export const EXIT = { ready: 0, notReady: 1, unusableInput: 2, internalError: 3, refused: 5, pulumiFailed: 6, ...OPS_EXIT } as const;
+// `cdb`: the operator's command line. Exit codes are a contract for CI; the
+// one table is ops/exitCodes.ts: 0 ready/ok, 1 not ready/unhealthy, 2 unusable
+// input, 3 internal error, 5 refused, 6 pulumi failed, 7 unreachable, 8
+// authentication failed, 9 not found. Error types decide them.
+export { EXIT };
 
-function fail(e: unknown): never {
-  if (e instanceof UnusableInput) {
-    process.stderr.write(`cdb: unusable input: ${visibleLine(e.message)}\n`);
-    process.exit(EXIT.unusableInput);
-  }
-  process.stderr.write(`cdb: internal error: ${visibleLine(e instanceof Error ? e.message : String(e))}\n`);
-  if (process.env.CDB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
-  process.exit(EXIT.internalError);
-}
+const fail = exitWith;
 
 const program = new Command("cdb").description("Deployment and readiness gate for the cdb trading stacks").exitOverride((err) => {
   // Usage errors (unknown option, missing --stack) are unusable input too.
@@ -92,21 +83,13 @@ program
     try {
       await deploy({ stack: opts.stack, preview: opts.preview ?? false, confirmLive: opts.confirmLive ?? false }, (l) => process.stdout.write(l + "\n"));
     } catch (e) {
-      if (e instanceof DeployRefused || e instanceof PassphraseMissing) {
-        process.stderr.write(`cdb: refused: ${e.message}\n`);
-        process.exit(EXIT.refused);
-      }
-      if (e instanceof UnusableInput) fail(e);
-      // The Automation API's errors carry Pulumi's own output; its last line says why.
-      const lines = String((e as Error).message ?? e).trim().split("\n");
-      process.stderr.write(`cdb: pulumi failed: ${lines.at(-1)}\n`);
-      process.exit(EXIT.pulumiFailed);
+      fail(e);
     }
   });
 
-registerOpsCommands(program, EXIT, fail);
-registerReleaseCommands(program, EXIT, fail);
-registerExchangeCommands(program, EXIT, fail);
+registerOpsCommands(program);
+registerReleaseCommands(program);
+registerExchangeCommands(program);
 
 export function main(argv: string[]): void {
   try {

@@ -1,5 +1,6 @@
 import type { automation } from "@pulumi/pulumi";
 import { OpsRefused } from "../ops/errors";
+import { pulumiStep } from "../ops/pulumiErrors";
 import { openStack, withPolicyPack } from "../ops/pulumiStack";
 import { deployVerdictOfStackFile } from "../readiness/deployRule";
 
@@ -17,7 +18,8 @@ export interface DeployOptions {
   onPolicyViolation?: (e: automation.PolicyEvent) => void;
 }
 
-export class DeployRefused extends Error {
+/** Refused (exit 5): no --confirm-live, gate not ready, no Pulumi CLI. */
+export class DeployRefused extends OpsRefused {
   override name = "DeployRefused";
 }
 
@@ -27,14 +29,9 @@ export async function deploy(opts: DeployOptions, log: (line: string) => void): 
     if (refused !== undefined) throw new DeployRefused(`${opts.stack} is not updated: ${refused}`);
     if (traders.length > 0 && !opts.confirmLive) throw new DeployRefused(`updating ${opts.stack} trades real money (${traders.join(", ")}): pass --confirm-live to proceed`);
   }
-  let stack;
-  try {
-    stack = await openStack(opts.stack);
-  } catch (e) {
-    if (e instanceof OpsRefused) throw new DeployRefused(e.message);
-    throw e;
-  }
+  const stack = await openStack(opts.stack);
   const common = withPolicyPack(log, opts.onPolicyViolation);
-  if (opts.preview) await stack.preview(common);
-  else await stack.up(common);
+  // A failure of Pulumi itself is PulumiFailed with Pulumi's error lines (exit 6).
+  if (opts.preview) await pulumiStep(() => stack.preview(common));
+  else await pulumiStep(() => stack.up(common));
 }

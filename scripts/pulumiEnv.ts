@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import { UnusableInput } from "../config/errors";
+import { OpsRefused } from "../ops/errors";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../readiness/catalog";
@@ -12,7 +13,8 @@ export const STATE_DIR = path.join(REPO_ROOT, ".pulumi-state");
 /** Only for paper: its secrets are testnet keys and generated passwords on a local machine. */
 export const PAPER_DEFAULT_PASSPHRASE = "cdb-paper-local";
 
-export class PassphraseMissing extends Error {
+/** Refused (exit 5), like every refusal: there is no default passphrase outside paper. */
+export class PassphraseMissing extends OpsRefused {
   constructor(stack: string) {
     super(`stack ${stack} needs PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE: there is no default passphrase outside paper`);
     this.name = "PassphraseMissing";

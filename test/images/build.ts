@@ -8,12 +8,14 @@ import type Docker from "dockerode";
 // Builds the test-double image of the ops tests without any registry: a
 // FROM-scratch image holding busybox-static (shell, httpd, wget, timeout), the
 // Debian redis-server and redis-cli with the shared libraries they link, and
-// the double scripts of test/images/double. Every container made from it is a
+// the double scripts of test/images/double (and python.sh as /usr/bin/python,
+// which only fetches a URL). Every container made from it is a
 // TEST DOUBLE of a cdb service, never the service itself.
 
 export const DOUBLE_REPO = "cdb-test-double/stack";
 const HERE = __dirname;
 const BINARIES = ["/bin/busybox", "/usr/bin/redis-server", "/usr/bin/redis-cli"];
+const DOUBLE_FILES = ["run.sh", "execution.sh", "python.sh"];
 
 /** Shared libraries of a dynamically linked binary, from ldd. */
 function libsOf(bin: string): string[] {
@@ -24,7 +26,7 @@ function libsOf(bin: string): string[] {
 
 function imageTag(): string {
   const h = createHash("sha256");
-  for (const f of ["run.sh", "execution.sh"]) h.update(readFileSync(path.join(HERE, "double", f)));
+  for (const f of DOUBLE_FILES) h.update(readFileSync(path.join(HERE, "double", f)));
   h.update(readFileSync(__filename));
   for (const b of BINARIES) h.update(b + String(readFileSync(b).length));
   return h.digest("hex").slice(0, 12);
@@ -69,6 +71,8 @@ export async function ensureDoubleImage(docker: Docker): Promise<string> {
     chmodSync(path.join(root, "tmp"), 0o1777);
     writeFileSync(path.join(root, "etc", "passwd"), "root:x:0:0:root:/:/bin/sh\n");
     for (const f of ["run.sh", "execution.sh"]) put(path.join(HERE, "double", f), path.join("double", f));
+    // `python -c` of the health checks and cdb verify's GET /status (a wget wrapper, see python.sh).
+    put(path.join(HERE, "double", "python.sh"), path.join("usr", "bin", "python"));
     writeFileSync(
       path.join(ctx, "Dockerfile"),
       ["FROM scratch", "COPY rootfs/ /", "ENV PATH=/usr/bin:/bin", `LABEL cdb-test-double="true"`, `ENTRYPOINT ["/double/run.sh"]`, ""].join("\n"),

@@ -5,16 +5,26 @@
 # stream.bot_shutdown from 0-0, and after any entry every order it processes is
 # REJECTED with order_id SHUTDOWN_…; before that, paper orders are FILLED with
 # order_id MOCK_…. One order every CDB_DOUBLE_ORDER_INTERVAL_MS (0: none).
-trap 'exit 0' TERM
+# GET /status on CDB_DOUBLE_PORT answers like the real service's (mode "mock"
+# or "live" from MOCK_TRADING; stats and redis/database fields simplified).
+# With CDB_DOUBLE_QUIET=1 it prints no mode line (a log rotated past its start).
+# With CDB_DOUBLE_IGNORE_TERM=1 it ignores SIGTERM like the real service, so
+# `docker stop` takes the whole grace period and then kills it.
+if [ -n "$CDB_DOUBLE_IGNORE_TERM" ]; then trap '' TERM; else trap 'exit 0' TERM; fi
 mock=false
 case "$(echo "$MOCK_TRADING" | tr A-Z a-z)" in true) mock=true ;; esac
-echo "INFO Trading config: DRY_RUN=$DRY_RUN MOCK_TRADING=$MOCK_TRADING"
-if [ "$mock" = true ]; then
-  echo "INFO Mode: MOCK"
-  echo "INFO Using MockExecutor (Paper Trading Mode)"
-else
-  echo "INFO Mode: LIVE"
-  echo "WARNING Live Executor in LIVE mode - REAL MONEY!"
+if [ "$mock" = true ]; then status_mode=mock; else status_mode=live; fi
+mkdir -p /tmp/www
+printf '{"service": "execution", "version": "test-double", "mode": "%s", "stats": {"orders_received": 0}, "redis": {"connected": true}, "database": {"error": "not initialized"}}\n' "$status_mode" > /tmp/www/status
+if [ -z "$CDB_DOUBLE_QUIET" ]; then
+  echo "INFO Trading config: DRY_RUN=$DRY_RUN MOCK_TRADING=$MOCK_TRADING"
+  if [ "$mock" = true ]; then
+    echo "INFO Mode: MOCK"
+    echo "INFO Using MockExecutor (Paper Trading Mode)"
+  else
+    echo "INFO Mode: LIVE"
+    echo "WARNING Live Executor in LIVE mode - REAL MONEY!"
+  fi
 fi
 REDISCLI_AUTH="$(cat /run/secrets/redis_password)"
 export REDISCLI_AUTH
