@@ -159,7 +159,7 @@ export async function directRedis(url: string, passwordFile: string | undefined,
   const u = checkRedisUrl(url);
   const where = `Redis at ${u.protocol}//${u.username ? `${u.username}@` : ""}${u.host}`;
   const warnings: string[] = [];
-  // AUTH is sent by hand after connecting (not by ioredis), so a Redis without a password is a warning, not a failure.
+  // ioredis authenticates in its HELLO on connect; a Redis without a password is found by trying without one first.
   const options = {
     lazyConnect: true,
     connectTimeout: Math.min(5_000, timeoutMs),
@@ -178,22 +178,14 @@ export async function directRedis(url: string, passwordFile: string | undefined,
     }
     return new RedisReplyError(where, msg);
   };
-  const open = async () => {
-    const client = new Redis(url, options);
+  const open = async (withPassword: boolean) => {
+    const client = new Redis(url, { ...options, ...(withPassword ? { password } : {}) });
     // ioredis rejects connect() with "Connection is closed."; the cause comes as an event.
     let cause: unknown;
     client.on("error", (e) => (cause ??= e));
     try {
       await withTimeout(client.connect(), timeoutMs, () => unreachable(`${where} did not answer within ${timeoutMs / 1000} s`));
-      if (password !== undefined) {
-        try {
-          await client.call("AUTH", password);
-        } catch (e) {
-          if (!NO_PASSWORD_SET.test(String((e as Error).message ?? e))) throw e;
-          warnings.push(`${where} has no password set (requirepass), though ${passwordFile} holds one: anyone who reaches it can write the kill switch and the order streams`);
-        }
-      }
-      // A Redis that wants a password and got none answers NOAUTH here.
+      // A Redis that wants a password and got none (or a wrong one) answers NOAUTH/WRONGPASS here at the latest.
       await client.ping();
     } catch (e) {
       client.disconnect();
@@ -201,7 +193,19 @@ export async function directRedis(url: string, passwordFile: string | undefined,
     }
     return client;
   };
-  const client = await open();
+  const connect = async () => {
+    if (password === undefined) return open(false);
+    try {
+      const client = await open(false);
+      // It answered without a password: the kill switch works, but anyone who reaches this Redis can write it.
+      warnings.push(`${where} has no password set (requirepass), though ${passwordFile} holds one: anyone who reaches it can write the kill switch and the order streams`);
+      return client;
+    } catch (e) {
+      if (!(e instanceof OpsFailure && e.kind === "auth")) throw e;
+      return open(true);
+    }
+  };
+  const client = await connect();
   return {
     where,
     warnings,
