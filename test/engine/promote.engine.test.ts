@@ -66,6 +66,16 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
     expect(audit().at(-1)).toMatchObject({ op: "promote", outcome: "refused: gate not ready" });
   });
 
+  it("audits a promotion that stops at the Docker step (issue 16 item 8), exit 7", async () => {
+    writeLiveEvidence(ws);
+    const nowhere = "unix:///tmp/cdb-engine-promote-no-docker.sock";
+    const r = await cdb(["promote", "--to", "live", "--yes"], { DOCKER_HOST: nowhere });
+    expect(r.code, r.stdout + r.stderr).toBe(7);
+    expect(r.stderr).toMatch(new RegExp(`^cdb: unreachable: Docker host ${nowhere} is not reachable`, "m"));
+    expect(audit().at(-1)).toMatchObject({ op: "promote", stack: "live", outcome: "failed at docker (unreachable)", backup: expect.stringMatching(/^backups\/live-/) });
+    expect(await runningTraders()).toEqual([]);
+  });
+
   it("promotes with complete evidence through to a verified live stack, backed up and audited", async () => {
     const digest = writeLiveEvidence(ws);
     const r = await cdb(["promote", "--to", "live", "--yes", "--by", "janne", "--verify-timeout", "90"]);
@@ -74,9 +84,9 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
     expect(await logOf("cdb_execution")).toContain("Mode: LIVE");
     expect(await runningTraders()).toContain("cdb_execution");
     // Issue 16 item 2: the backup keeps every secret encrypted (the generated Redis password is in the state), 0600.
-    const backups = readdirSync(path.join(ws.project, "backups")).filter((f) => /^live-.*\.json$/.test(f));
-    expect(backups).toHaveLength(1);
-    const backup = path.join(ws.project, "backups", backups[0]!);
+    const backups = readdirSync(path.join(ws.project, "backups")).filter((f) => /^live-.*\.json$/.test(f)).sort();
+    expect(backups.length).toBeGreaterThanOrEqual(1);
+    const backup = path.join(ws.project, "backups", backups.at(-1)!);
     const redisPassword = (await execIn(t, "cdb_redis", ["cat", "/run/secrets/redis_password"])).stdout.trim();
     expect(redisPassword.length).toBeGreaterThan(8);
     expect(readFileSync(backup, "utf8")).not.toContain(redisPassword);
@@ -93,12 +103,15 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
     const r = await cdb(["rollback", "--stack", "live", "--reason", "engine test", "--by", "mara"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stderr).toContain("cdb_execution stopped");
+    // Stop trading first: the kill switch is armed before execution is stopped.
+    expect(r.stderr.indexOf("kill switch armed")).toBeGreaterThan(-1);
+    expect(r.stderr.indexOf("kill switch armed")).toBeLessThan(r.stderr.indexOf("cdb_execution stopped"));
     expect(r.stderr).toContain(MANUAL_STEP);
     expect(await runningTraders()).toEqual([]);
     expect(await logOf("cdb_execution")).toContain("Mode: MOCK");
     expect(await shutdownEntryCount(containerRedis(t, "cdb_redis"))).toBeGreaterThan(0);
     expect(readFileSync(path.join(ws.project, "Pulumi.live.yaml"), "utf8")).toMatch(/^ {2}cdb:mode: paper$/m);
-    expect(audit().at(-1)).toMatchObject({ op: "rollback", by: "mara", outcome: "verified" });
+    expect(audit().at(-1)).toMatchObject({ op: "rollback", by: "mara", outcome: "verified", update: { result: "succeeded" } });
   });
 
   it("refuses to promote while the kill switch is armed", async () => {
