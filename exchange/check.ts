@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readInputText } from "../config/inputFile";
 import path from "node:path";
 import ccxt from "ccxt";
 import { keyFingerprint } from "../config/schema";
@@ -56,8 +56,9 @@ export interface CheckPredicate {
 const readSecretFile = (file: string, flag: string): string => {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readInputText(file, { maxBytes: 64 * 1024 });
   } catch (e) {
+    if (e instanceof UnusableInput) throw e;
     throw new UnusableInput(file, `cannot read ${flag} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   const v = text.trim();

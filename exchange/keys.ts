@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readInputText } from "../config/inputFile";
 import { UnusableInput } from "../readiness/errors";
 
 // The simulator's API keys: one `key secret` pair a line; blank lines and
@@ -25,8 +25,9 @@ export function parseKeys(text: string, file: string): KeyTable {
 export function loadKeys(file: string): KeyTable {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readInputText(file, { maxBytes: 64 * 1024 });
   } catch (e) {
+    if (e instanceof UnusableInput) throw e;
     throw new UnusableInput(file, `cannot read the keys file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseKeys(text, file);

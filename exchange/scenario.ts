@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readInputText } from "../config/inputFile";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -74,13 +74,14 @@ export function parseScenario(value: unknown, file: string): Scenario {
 export function loadScenario(file: string): Scenario {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readInputText(file);
   } catch (e) {
+    if (e instanceof UnusableInput) throw e;
     throw new UnusableInput(file, `cannot read the scenario (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let value: unknown;
   try {
-    value = parseYaml(text);
+    value = parseYaml(text, { maxAliasCount: 100 });
   } catch (e) {
     throw new UnusableInput(file, `not YAML: ${(e as Error).message.split("\n")[0]}`);
   }

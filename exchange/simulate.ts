@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readInputText } from "../config/inputFile";
 import { UnusableInput } from "../readiness/errors";
 import { loadKeys } from "./keys";
 import { DEFAULT_SCENARIO, loadScenario } from "./scenario";
@@ -20,8 +20,9 @@ export interface SimulateArgs {
 
 const readPem = (file: string, flag: string) => {
   try {
-    return readFileSync(file, "utf8");
+    return readInputText(file, { maxBytes: 64 * 1024 });
   } catch (e) {
+    if (e instanceof UnusableInput) throw e;
     throw new UnusableInput(file, `cannot read ${flag} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 };
