@@ -41,7 +41,7 @@ describe("cdb exchange simulate", { timeout: 60_000 }, () => {
   });
 
   const bad: [string, () => string[], RegExp][] = [
-    ["an unreadable keys file", () => ["--keys", path.join(dir, "missing")], /missing: cannot read the keys file \(ENOENT\)/],
+    ["an unreadable keys file", () => ["--keys", path.join(dir, "missing")], /missing: keys file not found/],
     ["a keys line with one field", () => ["--keys", file("k1", "only-a-key\n")], /k1: line 1 must be "<key> <secret>"/],
     ["a scenario that is not YAML", () => ["--keys", keys, "--scenario", file("s1.yaml", "name: [\n")], /s1\.yaml: not YAML/],
     ["a scenario with a wrong field", () => ["--keys", keys, "--scenario", file("s2.yaml", "name: x\norders:\n  - nth: [1]\n    fill: 2\n")], /s2\.yaml: orders\.0\.fill: /],

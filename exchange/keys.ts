@@ -25,7 +25,7 @@ export function parseKeys(text: string, file: string): KeyTable {
 export function loadKeys(file: string): KeyTable {
   let text: string;
   try {
-    text = readInputText(file, { maxBytes: 64 * 1024 });
+    text = readInputText(file, { maxBytes: 64 * 1024, what: "keys file" });
   } catch (e) {
     if (e instanceof UnusableInput) throw e;
     throw new UnusableInput(file, `cannot read the keys file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
