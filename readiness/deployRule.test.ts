@@ -14,7 +14,7 @@ describe("deployVerdict", () => {
   const verdictOf = (config: string, evidenceFile?: string) => {
     const loaded = loadStackConfigFile("live", config);
     const plan = planStackWithMonitoring("live", loaded.config, loaded.secretsSet);
-    return deployVerdict(loaded, plan, () => runGate({ stack: "live", configFiles: { live: config }, evidenceFile }));
+    return deployVerdict(loaded, plan, () => runGate({ stack: "live", configFiles: { live: config }, evidenceFile, allowedSignersFile: fx.allowedSigners }));
   };
 
   it("allows a live stack with complete evidence, naming its traders", () => {
