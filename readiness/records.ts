@@ -1,0 +1,238 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import Ajv, { type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import { type AllowedSigners, verifySignedBy } from "./allowedSigners";
+import { RECORD_KINDS, type RecordPredicate } from "./recordKinds";
+import { signWithKeyFile } from "./sshsig";
+
+// Every record this project writes (drills, collected figures, exchange
+// records) is an in-toto Statement v1: `subject` the image digests of the
+// containers involved, `predicateType` per kind, `predicate` the figures. The
+// file is signed beside itself: `<record>.sig` holds the sshsig (namespace
+// cdb-evidence) over the record file's exact bytes, what
+//   ssh-keygen -Y sign -n cdb-evidence -f <key> <record>
+// writes, so `ssh-keygen -Y verify` checks it as well as the gate does.
+
+export const STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
+export const predicateTypeOf = (kind: string) => `https://cdb-deploy.dev/${kind}/v1`;
+export const MAX_RECORD_BYTES = 1024 * 1024;
+export const signatureFileOf = (recordFile: string) => `${recordFile}.sig`;
+
+export interface Subject {
+  /** The service or container the image ran as. */
+  name: string;
+  digest: { sha256: string };
+  annotations?: Record<string, unknown>;
+}
+
+export interface Statement {
+  _type: typeof STATEMENT_TYPE;
+  subject: Subject[];
+  predicateType: string;
+  predicate: RecordPredicate;
+}
+
+const statementSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["_type", "subject", "predicateType", "predicate"],
+  properties: {
+    _type: { const: STATEMENT_TYPE },
+    subject: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "digest"],
+        properties: {
+          name: { type: "string", minLength: 1 },
+          digest: { type: "object", additionalProperties: false, required: ["sha256"], properties: { sha256: { type: "string", pattern: "^[0-9a-f]{64}$" } } },
+          annotations: { type: "object" },
+        },
+      },
+    },
+    predicateType: { type: "string", pattern: "^https://cdb-deploy\\.dev/[a-z0-9-]+/v1$" },
+    predicate: {
+      type: "object",
+      additionalProperties: false,
+      required: ["kind", "version", "stack", "mode", "by", "window", "outcome", "figures"],
+      properties: {
+        kind: { type: "string", pattern: "^[a-z0-9-]+$" },
+        version: { const: 1 },
+        stack: { type: "string", minLength: 1 },
+        mode: { enum: ["paper", "live"] },
+        by: { type: "string", minLength: 1 },
+        window: {
+          type: "object",
+          additionalProperties: false,
+          required: ["from", "to"],
+          properties: { from: { type: "string", format: "date-time" }, to: { type: "string", format: "date-time" } },
+        },
+        outcome: { enum: ["passed", "failed", "not-observed", "measured"] },
+        explanation: { type: "string" },
+        figures: { type: "object" },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+addFormats(ajv, ["date-time"]);
+const validateStatement = ajv.compile<Statement>(statementSchema);
+const figureValidators = new Map<string, ValidateFunction>();
+function figuresValidator(kind: string): ValidateFunction | undefined {
+  const k = RECORD_KINDS[kind];
+  if (!k) return undefined;
+  let v = figureValidators.get(kind);
+  if (!v) figureValidators.set(kind, (v = ajv.compile(k.figures)));
+  return v;
+}
+
+const where = (e: { instancePath: string; message?: string; keyword: string; params: unknown }) =>
+  `${e.instancePath.split("/").slice(1).join(".") || "(root)"}: ${e.message ?? "is invalid"}${e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : ""}`;
+
+/** Schema problems of a parsed record (envelope, then the kind's figures); [] when valid. */
+export function statementProblems(value: unknown): string[] {
+  if (!validateStatement(value)) return [where(validateStatement.errors![0]!)];
+  const s = value as Statement;
+  if (s.predicateType !== predicateTypeOf(s.predicate.kind)) return [`predicateType ${s.predicateType} does not match kind ${s.predicate.kind}`];
+  const v = figuresValidator(s.predicate.kind);
+  if (!v) return [`unknown record kind ${s.predicate.kind}`];
+  if (!v(s.predicate.figures)) return [`predicate.figures.${where(v.errors![0]!).replace(/^\(root\): /, "")}`];
+  if (Date.parse(s.predicate.window.to) < Date.parse(s.predicate.window.from)) return ["predicate.window: to is before from"];
+  return [];
+}
+
+export interface RecordInput {
+  kind: string;
+  stack: string;
+  mode: "paper" | "live";
+  by: string;
+  window: { from: string; to: string };
+  outcome: RecordPredicate["outcome"];
+  explanation?: string;
+  figures: Record<string, unknown>;
+  subjects: Subject[];
+}
+
+/** Builds a Statement and checks it against the schema; a collector that writes an invalid record is a bug, so this throws. */
+export function makeStatement(r: RecordInput): Statement {
+  const statement: Statement = {
+    _type: STATEMENT_TYPE,
+    subject: r.subjects,
+    predicateType: predicateTypeOf(r.kind),
+    predicate: {
+      kind: r.kind,
+      version: 1,
+      stack: r.stack,
+      mode: r.mode,
+      by: r.by,
+      window: r.window,
+      outcome: r.outcome,
+      ...(r.explanation !== undefined ? { explanation: r.explanation } : {}),
+      figures: r.figures,
+    },
+  };
+  // Through JSON, so undefined fields vanish as they will in the file.
+  const problems = statementProblems(JSON.parse(JSON.stringify(statement)));
+  if (problems.length > 0) throw new Error(`internal: ${r.kind} record does not match its schema: ${problems.join("; ")}`);
+  return statement;
+}
+
+export interface WrittenRecord {
+  file: string;
+  sha256: string;
+  /** The `.sig` beside the record, when a key signed it. */
+  signatureFile?: string;
+}
+
+/**
+ * Writes the record as JSON and, with a key, its sshsig beside it
+ * (`<file>.sig`). Without a key the record is written unsigned: the gate will
+ * not count it until it is signed (`ssh-keygen -Y sign -n cdb-evidence -f <key> <file>`).
+ */
+export function writeRecord(statement: Statement, file: string, keyFile?: string): WrittenRecord {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const text = JSON.stringify(statement, null, 2) + "\n";
+  const signature = keyFile ? signWithKeyFile(keyFile, text) : undefined;
+  writeFileSync(file, text);
+  const out: WrittenRecord = { file, sha256: createHash("sha256").update(text).digest("hex") };
+  if (signature) {
+    writeFileSync(signatureFileOf(file), signature);
+    out.signatureFile = signatureFileOf(file);
+  }
+  return out;
+}
+
+/** Signs an existing record file (writes `<file>.sig`). */
+export function signRecordFile(file: string, keyFile: string): string {
+  const sig = signWithKeyFile(keyFile, readFileSync(file));
+  writeFileSync(signatureFileOf(file), sig);
+  return signatureFileOf(file);
+}
+
+export type ReadRecord = { ok: true; statement: Statement; bytes: Buffer } | { ok: false; problem: string };
+
+/** Reads and validates a record file; never throws. */
+export function readRecord(file: string): ReadRecord {
+  let bytes: Buffer;
+  try {
+    if (statSync(file).size > MAX_RECORD_BYTES) return { ok: false, problem: `record is larger than ${MAX_RECORD_BYTES} bytes` };
+    bytes = readFileSync(file);
+  } catch (e) {
+    return { ok: false, problem: `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    return { ok: false, problem: "not JSON" };
+  }
+  const problems = statementProblems(value);
+  if (problems.length > 0) return { ok: false, problem: `not a valid record: ${problems[0]}` };
+  return { ok: true, statement: value as Statement, bytes };
+}
+
+export interface RecordJudgement {
+  ok: boolean;
+  reason: string;
+  statement?: Statement;
+  /** For measured kinds: the value the record computes. */
+  value?: number;
+  /** Key fingerprint of the record's signer. */
+  signer?: string;
+}
+
+/**
+ * Whether the record at `file` counts for an item reading `kind`: valid, of
+ * that kind, from a paper stack, signed by an allowed signer, its outcome what
+ * the kind needs, its figures consistent, its window no older than `maxAgeDays`.
+ */
+export function judgeRecord(file: string, kind: string, opts: { signers: AllowedSigners | undefined; now: Date; maxAgeDays?: number }): RecordJudgement {
+  const k = RECORD_KINDS[kind];
+  if (!k) return { ok: false, reason: `unknown record kind ${kind}` };
+  const name = path.basename(file);
+  const read = readRecord(file);
+  if (!read.ok) return { ok: false, reason: `record ${name}: ${read.problem}` };
+  const s = read.statement;
+  const p = s.predicate;
+  if (p.kind !== kind) return { ok: false, reason: `record ${name} is a ${p.kind} record, this item reads ${kind}`, statement: s };
+  const sigFile = signatureFileOf(file);
+  const sig = existsSync(sigFile) ? readFileSync(sigFile, "utf8").slice(0, 64 * 1024) : undefined;
+  const signed = verifySignedBy(opts.signers, sig, read.bytes, { principal: p.by, at: new Date(p.window.to) });
+  if (!signed.ok) return { ok: false, reason: `record ${name}: ${sig === undefined ? `not signed (no ${path.basename(sigFile)})` : signed.problem}`, statement: s };
+  if (p.mode !== k.mode) return { ok: false, reason: `record ${name} is from a ${p.mode} stack; ${kind} counts from ${k.mode} only`, statement: s };
+  if (p.outcome !== k.counts) return { ok: false, reason: `record ${name}: outcome ${p.outcome}${p.explanation ? ` (${p.explanation})` : ""}`, statement: s };
+  const problems = k.problems?.(p) ?? [];
+  if (problems.length > 0) return { ok: false, reason: `record ${name}: ${problems.join("; ")}`, statement: s };
+  const to = Date.parse(p.window.to);
+  if (to > opts.now.getTime() + 5 * 60_000) return { ok: false, reason: `record ${name}: window ends in the future (${p.window.to})`, statement: s };
+  if (opts.maxAgeDays !== undefined && (opts.now.getTime() - to) / 86_400_000 > opts.maxAgeDays) {
+    return { ok: false, reason: `record ${name}: window ended ${p.window.to}, more than ${opts.maxAgeDays} days ago`, statement: s };
+  }
+  const value = k.value?.(p);
+  return { ok: true, reason: `record ${name} ${p.outcome}${value !== undefined ? ` (${value})` : ""}, signed by ${signed.principals.join(", ")}`, statement: s, ...(value !== undefined ? { value } : {}), signer: signed.fingerprint };
+}
