@@ -69,6 +69,19 @@ describe("live stack on the real engine (stand-in providers)", () => {
     expect(output(r)).not.toContain("could not be evaluated");
   });
 
+  it.each([
+    ["cdb:signal.thresholdPct", "float", "0.007"],
+    ["cdb:regime.confirmationBars", "int", "4"],
+  ])("refuses after %s changes: evidence bound to the old digest does not carry over", async (key, type, value) => {
+    // Evidence for the current settings first (the passing case above shows it passes), then one trading setting.
+    const before = writeLiveEvidence(ws);
+    await pulumiOk(["config", "set", "-s", "live", "--path", "--type", type, key, value]);
+    const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
+    expect(r.code).not.toBe(0);
+    expect(output(r)).toContain(`live-readiness: stability.paper-orders invalid: evidence is for config digest ${before.slice(0, 12)}…`);
+    expect(output(r)).not.toContain("could not be evaluated");
+  });
+
   it("lets a live stack returned to paper flags (as `cdb rollback` leaves it) update without evidence, trading nothing", async () => {
     rmSync(evidenceFile, { force: true });
     await pulumiOk(["config", "set", "-s", "live", "cdb:mode", "paper"]);
