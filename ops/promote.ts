@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import { fileSha256 } from "../readiness/artifacts";
 import { REPO_ROOT } from "../readiness/catalog";
 import { unsatisfied } from "../readiness/evaluate";
+import { freightText, type FreightLine } from "../readiness/freight";
 import { runGate } from "../readiness/gate";
 import { appendAudit, operator } from "./audit";
 import { OpsFailure, OpsRefused } from "./errors";
@@ -39,6 +40,8 @@ export interface PromoteResult {
   rollback?: RollbackResult;
   backup: string;
   seconds: number;
+  /** What this promotion ships: per app service the pinned image and the paper windows that soaked it. */
+  freight: FreightLine[];
 }
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, "-");
@@ -55,8 +58,13 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     throw new OpsRefused(`readiness gate not ready for ${STACK}: ${open.join(", ")} (npx cdb readiness --stack ${STACK})`);
   }
   const evidenceSha256 = fileSha256(gate.evidenceFile);
+  // The freight: the gate has proven every app image is one paper soaked; say which, and when.
+  const freight = gate.freight;
+  log(`promote: freight (live runs what paper soaked), ${freight.length} app images:`);
+  for (const f of freight) log(`promote:   ${freightText(f)}`);
+  const shipped = freight.map((f) => ({ service: f.service, image: f.pinned, soaked: f.windows.map((w) => ({ from: w.from, to: w.to, record: w.record })) }));
   const audit = (outcome: string, extra: Record<string, unknown> = {}) =>
-    appendAudit({ ...record, outcome, evidenceFile: path.relative(REPO_ROOT, gate.evidenceFile), evidenceSha256, ...extra, seconds: (performance.now() - started) / 1000 });
+    appendAudit({ ...record, outcome, evidenceFile: path.relative(REPO_ROOT, gate.evidenceFile), evidenceSha256, freight: shipped, ...extra, seconds: (performance.now() - started) / 1000 });
 
   const stack = await openStack(STACK);
   mkdirSync(BACKUP_DIR, { recursive: true });
@@ -104,11 +112,11 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
   }
   if (problems.length === 0) {
     audit("verified", { stackVersion: version });
-    return { ok: true, version, problems, backup, seconds: (performance.now() - started) / 1000 };
+    return { ok: true, version, problems, backup, seconds: (performance.now() - started) / 1000, freight };
   }
   for (const p of problems) log(`promote: ${p}`);
   log("promote: verification failed, rolling back");
   const rb = await rollback({ stack: STACK, reason: `promotion failed: ${problems[0]}`, by, verifyTimeoutMs: req.verifyTimeoutMs, log });
   audit(`rolled back (${rb.ok ? "verified" : "unverified"})`, { stackVersion: version, problems, rollbackVersion: rb.version });
-  return { ok: false, version, problems, rollback: rb, backup, seconds: (performance.now() - started) / 1000 };
+  return { ok: false, version, problems, rollback: rb, backup, seconds: (performance.now() - started) / 1000, freight };
 }

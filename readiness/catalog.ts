@@ -17,6 +17,8 @@ const itemSchema = z
     summary: z.string().min(1),
     artifact: z.boolean().default(false),
     twoPerson: z.boolean().default(false),
+    /** Measured on paper: counts for live only when live pins the images paper soaked (readiness/freight.ts). */
+    freight: z.boolean().default(false),
     maxAgeDays: z.number().positive().optional(),
     threshold: z.object({ min: z.number(), unit: z.string().min(1) }).strict().optional(),
   })
@@ -27,9 +29,10 @@ const itemSchema = z
     if ((item.kind === "measured") !== (item.threshold !== undefined)) {
       ctx.addIssue({ code: "custom", path: ["threshold"], message: "is required for measured items and only for them" });
     }
-    if (!evidence && (item.artifact || item.twoPerson || item.maxAgeDays !== undefined)) {
-      ctx.addIssue({ code: "custom", path: ["kind"], message: "machine items take no evidence settings (artifact, twoPerson, maxAgeDays)" });
+    if (!evidence && (item.artifact || item.twoPerson || item.freight || item.maxAgeDays !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["kind"], message: "machine items take no evidence settings (artifact, twoPerson, freight, maxAgeDays)" });
     }
+    if (item.freight && !item.artifact) ctx.addIssue({ code: "custom", path: ["freight"], message: "needs artifact: true (the records name the soaked images)" });
   });
 
 export const catalogSchema = z

@@ -1,6 +1,7 @@
 import { artifactProblem } from "./artifacts";
 import type { Catalog, CatalogItem } from "./catalog";
 import type { Evidence, EvidenceEntry } from "./evidence";
+import { entryFreightProblems } from "./freight";
 import { MACHINE_CHECKS, type MachineFacts } from "./machineChecks";
 
 // The one evaluation of the readiness gate. The policy pack, the program and
@@ -30,6 +31,11 @@ export interface GateInput {
   facts: MachineFacts;
   /** Digest of the stack's current trading settings (readiness/digest.ts). */
   configDigest: string;
+  /**
+   * The gated stack's image per service when it trades live: the records of
+   * freight items must name these images as the ones paper soaked. Undefined: no freight check.
+   */
+  pins?: Readonly<Record<string, string>>;
   now: Date;
   repoRoot: string;
 }
@@ -60,6 +66,10 @@ function judgeEntry(item: CatalogItem, entry: EvidenceEntry | undefined, g: Gate
   for (const a of artifacts) {
     const problem = artifactProblem(g.repoRoot, a);
     if (problem) return ["invalid", problem];
+  }
+  if (item.freight && g.pins) {
+    const problems = entryFreightProblems(g.repoRoot, artifacts, g.pins);
+    if (problems.length > 0) return ["failed", `not the soaked freight: ${problems.join("; ")}`];
   }
   if (item.threshold) {
     const { min, unit } = item.threshold;

@@ -61,6 +61,19 @@ describe("live stack on the real engine (stand-in providers)", () => {
     expect(r.stdout).toContain("cdb_execution");
   });
 
+  it("refuses when one live image is not the image paper soaked: the paper stability items fail, naming it", async () => {
+    // Evidence bound to the current digest, complete, fresh; only paper's records name another execution image.
+    writeLiveEvidence(ws, { execution: `registry.example/cdb/execution@sha256:${"f".repeat(64)}` });
+    const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
+    expect(r.code).not.toBe(0);
+    const text = output(r);
+    expect(text).toMatch(/live-readiness: not ready, 2 of \d+ checklist items unsatisfied/);
+    for (const id of ["stability.paper-orders", "stability.observation-window"]) {
+      expect(text).toMatch(new RegExp(`live-readiness: ${id.replace(".", "\\.")} failed: not the soaked freight: \\S+: execution: live pins sha256:[0-9a-f]{12}…, paper soaked image`));
+    }
+    expect(text).not.toContain("could not be evaluated");
+  });
+
   it("refuses again after one risk limit changes (the evidence is bound to the old digest)", async () => {
     await pulumiOk(["config", "set", "-s", "live", "--path", "--type", "float", "cdb:risk.maxPositionPct", "0.05"]);
     const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);

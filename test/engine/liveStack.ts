@@ -5,6 +5,7 @@ import { expect } from "vitest";
 import { SERVICE_NAMES } from "../../config/services";
 import { keyFingerprint } from "../../config/schema";
 import { configDigest } from "../../readiness/digest";
+import { pinsOf } from "../../readiness/freight";
 import { loadStackConfigFile, viewOf } from "../../readiness/stackView";
 import { completeEvidence } from "../readinessFixture";
 import type { EngineWorkspace } from "./workspace";
@@ -32,11 +33,15 @@ export async function initLiveStack(ws: EngineWorkspace): Promise<void> {
 export const liveConfigFile = (ws: EngineWorkspace) => path.join(ws.project, "Pulumi.live.yaml");
 export const liveEvidenceFile = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "live.evidence.yaml");
 
-/** Complete, fresh evidence bound to the live config's current digest; returns the digest. */
-export function writeLiveEvidence(ws: EngineWorkspace): string {
+/**
+ * Complete, fresh evidence bound to the live config's current digest; returns
+ * the digest. Paper's records soaked live's pinned images, unless `soaked` names others.
+ */
+export function writeLiveEvidence(ws: EngineWorkspace, soaked: Record<string, string> = {}): string {
   const dir = path.join(ws.project, "readiness", "engine-artifacts");
   mkdirSync(dir, { recursive: true });
-  const digest = configDigest(viewOf(loadStackConfigFile("live", liveConfigFile(ws))).plan);
-  writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project)));
+  const { plan } = viewOf(loadStackConfigFile("live", liveConfigFile(ws)));
+  const digest = configDigest(plan);
+  writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project, { ...pinsOf(plan), ...soaked })));
   return digest;
 }
