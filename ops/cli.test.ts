@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { paperStackFile } from "../test/opsStack";
-import { makeFixture } from "../test/readinessFixture";
+import { fixtureKeys, makeFixture, writeFixtureSigners } from "../test/readinessFixture";
 import { freePort, startRedis, type RedisServer } from "../test/redisServer";
 import { startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
 import { readAudit } from "./audit";
@@ -12,12 +12,16 @@ import { containerRedis } from "./redis";
 import { stackPlan } from "./target";
 import { repoTmpDir } from "../test/repoTmp";
 import { npxCdb } from "../test/npxCdb";
+import { makeKey } from "../test/sshKeys";
 
 // The CLI as an operator runs it: the npm bin shim in its own process.
 const tmp = repoTmpDir("ops-cli-");
 const AUDIT = path.join(tmp, "operations.jsonl");
 
-const cdb = (args: string[], input = "") => npxCdb(args, { input, env: { CDB_AUDIT_FILE: AUDIT } });
+// Throwaway keys of janne and mara, listed in an allowed_signers file the CLI reads through CDB_ALLOWED_SIGNERS.
+const keys = fixtureKeys();
+const SIGNERS = writeFixtureSigners(path.join(tmp, "allowed_signers"), keys);
+const cdb = (args: string[], input = "") => npxCdb(args, { input, env: { CDB_AUDIT_FILE: AUDIT, CDB_ALLOWED_SIGNERS: SIGNERS } });
 
 const t = dockerTarget();
 const STACK = "clitest";
@@ -71,10 +75,13 @@ describe("cdb kill, verify and evidence on a paper stack of test doubles", () =>
 
   it("kill --drill writes a record that evidence add takes and cdb readiness counts", async () => {
     const out = path.join(tmp, "drills");
-    const d = await cdb(["kill", ...base, "--drill", "--window", "10", "--by", "janne", "--out", out, "--json"]);
+    const d = await cdb(["kill", ...base, "--drill", "--window", "10", "--key", keys.janne.file, "--out", out, "--json"]);
     expect(d.err).toBe("");
     expect(d.code).toBe(0);
-    const record = JSON.parse(d.out) as { file: string; measured: string; latencyMs: number; cleanup: { restarted: string[] } };
+    const record = JSON.parse(d.out) as { file: string; signatureFile: string; by: string; measured: string; latencyMs: number; cleanup: { restarted: string[] } };
+    // The key's principal, not the OS user, is who drilled.
+    expect(record.by).toBe("janne");
+    expect(record.signatureFile).toBe(`${record.file}.sig`);
     expect(record.measured).toBe("first-rejected-order");
     expect(record.cleanup.restarted).toEqual([name("execution"), name("risk"), name("allocation")]);
     timings.push(`drill latency ${record.latencyMs} ms (CLI ${d.ms} ms incl. restarts)`);
@@ -84,7 +91,7 @@ describe("cdb kill, verify and evidence on a paper stack of test doubles", () =>
     fx.write(e);
     const before = await cdb(["readiness", "--stack", "live", "--stack-config", fx.liveConfig, "--evidence", fx.evidenceFile, "--json"]);
     expect(before.code).toBe(1);
-    const add = await cdb(["evidence", "add", "killswitch.manual-drill", "--by", "janne", "--artifact", record.file, "--evidence", fx.evidenceFile]);
+    const add = await cdb(["evidence", "add", "killswitch.manual-drill", "--key", keys.janne.file, "--artifact", record.file, "--evidence", fx.evidenceFile]);
     expect(add.err).toBe("");
     expect(add.code).toBe(0);
     const after = await cdb(["readiness", "--stack", "live", "--stack-config", fx.liveConfig, "--evidence", fx.evidenceFile, "--json"]);
@@ -113,7 +120,7 @@ describe("cdb kill, verify and evidence on a paper stack of test doubles", () =>
     expect((JSON.parse(direct.out) as { fields: { reason: string } }).fields.reason).toBe("direct");
   });
 
-  it("evidence init, add and approve keep comments and order; the author cannot approve", async () => {
+  it("evidence init, add and approve keep comments and order, sign with keys; the author's key cannot approve under another name", async () => {
     const fx = makeFixture();
     const file = path.join(tmp, "live.evidence.yaml");
     const init = await cdb(["evidence", "init", "--stack", "live", "--stack-config", fx.liveConfig, "--evidence", file]);
@@ -123,20 +130,28 @@ describe("cdb kill, verify and evidence on a paper stack of test doubles", () =>
     writeFileSync(file, readFileSync(file, "utf8") + "  # reviewed in the weekly ops meeting\n");
     const artifact = path.join(tmp, "key-permissions.png.txt");
     writeFileSync(artifact, "screenshot of the key's permissions\n");
-    const add = await cdb(["evidence", "add", "secrets.key-permissions", "--by", "janne", "--artifact", artifact, "--evidence", file]);
+    const unsignedAdd = await cdb(["evidence", "add", "secrets.key-permissions", "--by", "janne", "--artifact", artifact, "--evidence", file]);
+    expect(unsignedAdd.code).toBe(2);
+    expect(unsignedAdd.err).toBe("cdb: --key: evidence is signed: pass --key <private key file> or set CDB_SIGNING_KEY\n");
+    const stranger = makeKey("mallory");
+    const foreign = await cdb(["evidence", "add", "secrets.key-permissions", "--by", "janne", "--key", stranger.file, "--artifact", artifact, "--evidence", file]);
+    expect(foreign.code).toBe(5);
+    expect(foreign.err).toMatch(/^cdb: refused: signed by key SHA256:\S+, which is not in allowed_signers\n$/);
+    const add = await cdb(["evidence", "add", "secrets.key-permissions", "--key", keys.janne.file, "--artifact", artifact, "--evidence", file]);
     expect(add.err).toBe("");
     expect(add.code).toBe(0);
-    const self = await cdb(["evidence", "approve", "secrets.key-permissions", "--by", "Janne", "--evidence", file]);
+    const self = await cdb(["evidence", "approve", "secrets.key-permissions", "--by", "janne@example.com", "--key", keys.janne.file, "--evidence", file]);
     expect(self.code).toBe(5);
-    expect(self.err).toBe("cdb: refused: secrets.key-permissions: Janne wrote the entry and cannot approve it; a second person must\n");
-    const ok = await cdb(["evidence", "approve", "secrets.key-permissions", "--by", "mara", "--evidence", file]);
+    expect(self.err).toMatch(/^cdb: refused: secrets\.key-permissions: janne@example\.com signs with the key that wrote the entry \(SHA256:\S+, janne\): one key is one person; a second person must approve\n$/);
+    const ok = await cdb(["evidence", "approve", "secrets.key-permissions", "--key", keys.mara.file, "--evidence", file]);
+    expect(ok.err).toBe("");
     expect(ok.code).toBe(0);
     const text = readFileSync(file, "utf8");
     expect(text).toMatch(/^# Readiness evidence for the live stack/);
     expect(text).toContain("# reviewed in the weekly ops meeting");
     expect(text.indexOf("version:")).toBeLessThan(text.indexOf("configDigest:"));
-    expect(text).toMatch(/secrets\.key-permissions:\n\s+by: janne\n\s+at: .*\n\s+artifacts:\n\s+- path: \.tmp\/.*\n\s+sha256: [0-9a-f]{64}\n\s+approvedBy: mara/);
-    expect((await cdb(["evidence", "add", "risk.limits", "--by", "janne", "--evidence", file])).code).toBe(5);
-    expect((await cdb(["evidence", "add", "nope.item", "--by", "janne", "--evidence", file])).code).toBe(2);
+    expect(text).toMatch(/secrets\.key-permissions:\n\s+by: janne\n\s+at: .*\n\s+artifacts:\n\s+- path: \.tmp\/.*\n\s+sha256: [0-9a-f]{64}\n\s+signature: .*BEGIN SSH SIGNATURE[\s\S]*approvedBy: mara\n\s+approvalSignature: /);
+    expect((await cdb(["evidence", "add", "risk.limits", "--key", keys.janne.file, "--evidence", file])).code).toBe(5);
+    expect((await cdb(["evidence", "add", "nope.item", "--key", keys.janne.file, "--evidence", file])).code).toBe(2);
   });
 });

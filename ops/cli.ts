@@ -69,6 +69,17 @@ function parseSince(v: string): Date {
   return new Date(t);
 }
 
+/** Env var naming the operator's signing key, for --key. */
+export const SIGNING_KEY_ENV = "CDB_SIGNING_KEY";
+const KEY_HELP = `private key that signs (OpenSSH; listed in readiness/allowed_signers); default $${SIGNING_KEY_ENV}`;
+function keyOf(opts: { key?: string }, required: true): string;
+function keyOf(opts: { key?: string }, required: false): string | undefined;
+function keyOf(opts: { key?: string }, required: boolean): string | undefined {
+  const key = opts.key ?? process.env[SIGNING_KEY_ENV];
+  if (!key && required) throw new UnusableInput("--key", `evidence is signed: pass --key <private key file> or set ${SIGNING_KEY_ENV}`);
+  return key || undefined;
+}
+
 export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unknown) => never): void {
   const run = <A extends unknown[]>(f: (...args: A) => Promise<number>) => action(exit, fail, f);
 
@@ -104,6 +115,7 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
     .option("--window <seconds>", "drill: how long to wait for a rejected order", parseNumber("--window"), 30)
     .option("--no-restart", "drill: do not restart execution, risk and allocation afterwards")
     .option("--out <dir>", "drill: folder for the record (default readiness/artifacts/drills)")
+    .option("--key <file>", `drill: ${KEY_HELP}; without one the record is written unsigned and the gate does not count it`)
     .option("--release", "empty the stream (entries re-arm after every restart); asks for the stack name")
     .option("--yes", "release without asking")
     .option("--by <handle>", "who (default: the OS user)")
@@ -114,13 +126,15 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
     .option("--json", "print JSON")
     .action(
       run(async (opts: {
-        stack: string; reason?: string; strategy?: string; bot?: string; drill?: boolean; window: number; restart: boolean; out?: string;
+        stack: string; reason?: string; strategy?: string; bot?: string; drill?: boolean; window: number; restart: boolean; out?: string; key?: string;
         release?: boolean; yes?: boolean; by?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean;
       }) => {
         const { appendAudit, operator } = (require("./audit") as typeof import("./audit"));
         const { OpsRefused } = (require("./errors") as typeof import("./errors"));
         if (opts.drill && opts.release) throw new UnusableInput("--drill", "cannot be combined with --release");
-        const by = operator(opts.by);
+        const drillKey = opts.drill ? keyOf(opts, false) : undefined;
+        // A signed record names the key's person: default to its principal, not the OS user.
+        const by = operator(opts.by ?? (drillKey ? (require("./evidence") as typeof import("./evidence")).principalOf(drillKey) : undefined));
         if (opts.release) {
           const { redis, target } = await redisFor(opts);
           if (!opts.yes && !(await confirm(`Type the stack name (${opts.stack}) to empty stream.bot_shutdown on ${redis.where}: `, opts.stack))) {
@@ -141,6 +155,9 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
           const { redis, target, docker } = await redisFor(opts);
           if (target.mode !== "paper") throw new OpsRefused(`a drill runs on paper only; stack ${opts.stack} is ${target.mode}`);
           const { SHUTDOWN_READERS } = (require("./kill") as typeof import("./kill"));
+          const { imageSubjects } = (require("./recordSubjects") as typeof import("./recordSubjects"));
+          // Before the drill: a record must name the images it drilled, and a missing container should stop us early.
+          const subjects = await imageSubjects(docker, [...SHUTDOWN_READERS, "redis" as const].map((s) => ({ service: s, container: target.containerName(s) })));
           const record = await runDrill({
             stack: opts.stack,
             redis,
@@ -149,16 +166,16 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
             windowMs: opts.window * 1000,
             ...(opts.restart ? { restart: { docker, containers: SHUTDOWN_READERS.map((s) => target.containerName(s)) } } : {}),
           });
-          const file = writeDrillRecord(record, opts.out);
+          const { file, signatureFile } = writeDrillRecord(record, { subjects, ...(drillKey ? { key: drillKey } : {}), ...(opts.out ? { dir: opts.out } : {}) });
           appendAudit({ op: "kill.drill", stack: opts.stack, by, outcome: record.outcome, entry: record.entry.id, measured: record.measured, latencyMs: record.latencyMs, record: file });
           await redis.close();
-          if (opts.json) out(JSON.stringify({ ...record, file }));
+          if (opts.json) out(JSON.stringify({ ...record, file, ...(signatureFile ? { signatureFile } : {}) }));
           else {
             out(`drill ${record.outcome}: ${record.measured === "none" ? "nothing observed" : `${record.latencyMs} ms, ${record.measured}`}`);
             out(record.explanation);
             out(record.cleanup.note);
-            out(`record: ${file}`);
-            if (record.outcome === "passed") out(`attach it: npx cdb evidence add killswitch.manual-drill --by ${by} --artifact ${file}`);
+            out(`record: ${file}${signatureFile ? ` (signed: ${signatureFile})` : " (UNSIGNED: the gate counts it only once signed: ssh-keygen -Y sign -n cdb-evidence -f <key> <record>)"}`);
+            if (record.outcome === "passed") out(`attach it: npx cdb evidence add killswitch.manual-drill --key <key> --artifact ${file}`);
           }
           return record.outcome === "passed" ? exit.ready : exit.notReady;
         }
@@ -218,18 +235,19 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
   evidence
     .command("add <id>")
     .description("Write the entry of a checklist item, with artifact digests")
-    .requiredOption("--by <handle>", "who vouches for it")
+    .option("--key <file>", KEY_HELP)
+    .option("--by <handle>", "who vouches for it: a principal of the key in allowed_signers (default its first)")
     .option("--artifact <file...>", "files inside the repository that prove it")
     .option("--value <number>", "the measured value (measured items)", parseNumber("--value"))
     .option("--note <text>", "a note")
     .option("-s, --stack <name>", "stack whose evidence file to write", "live")
     .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
     .action(
-      run(async (id: string, opts: { by: string; artifact?: string[]; value?: number; note?: string; stack: string; evidence?: string }) => {
+      run(async (id: string, opts: { key?: string; by?: string; artifact?: string[]; value?: number; note?: string; stack: string; evidence?: string }) => {
         const { addEvidence } = (require("./evidence") as typeof import("./evidence"));
         const file = await fileOf(opts);
-        const entry = addEvidence({ file, id, by: opts.by, ...(opts.artifact ? { artifacts: opts.artifact } : {}), ...(opts.value !== undefined ? { value: opts.value } : {}), ...(opts.note ? { note: opts.note } : {}) });
-        out(`${id}: by ${entry.by} at ${entry.at}${entry.artifacts ? `, ${entry.artifacts.length} artifact(s)` : ""} -> ${file}`);
+        const entry = addEvidence({ file, id, key: keyOf(opts, true), ...(opts.by ? { by: opts.by } : {}), ...(opts.artifact ? { artifacts: opts.artifact } : {}), ...(opts.value !== undefined ? { value: opts.value } : {}), ...(opts.note ? { note: opts.note } : {}) });
+        out(`${id}: by ${entry.by} at ${entry.at}${entry.value !== undefined ? `, value ${entry.value}` : ""}${entry.artifacts ? `, ${entry.artifacts.length} artifact(s)` : ""}, signed -> ${file}`);
         return exit.ready;
       }),
     );
@@ -237,14 +255,15 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
   evidence
     .command("approve <id>")
     .description("Approve an entry as the second person")
-    .requiredOption("--by <handle>", "the approving person (not the author)")
+    .option("--key <file>", `${KEY_HELP}; not the author's key`)
+    .option("--by <handle>", "the approving person: a principal of the key (default its first)")
     .option("-s, --stack <name>", "stack whose evidence file to write", "live")
     .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
     .action(
-      run(async (id: string, opts: { by: string; stack: string; evidence?: string }) => {
+      run(async (id: string, opts: { key?: string; by?: string; stack: string; evidence?: string }) => {
         const { approveEvidence } = (require("./evidence") as typeof import("./evidence"));
         const file = await fileOf(opts);
-        const entry = approveEvidence({ file, id, by: opts.by });
+        const entry = approveEvidence({ file, id, key: keyOf(opts, true), ...(opts.by ? { by: opts.by } : {}) });
         out(`${id}: by ${entry.by}, approved by ${entry.approvedBy} -> ${file}`);
         return exit.ready;
       }),
@@ -255,7 +274,8 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
     .description("Measure stability.paper-orders and stability.observation-window on the paper stack and write them as evidence")
     .option("-s, --stack <name>", "the paper stack to measure", "paper")
     .requiredOption("--since <time>", "start of the observation (ISO time, or 48h, 7d back from now)")
-    .requiredOption("--by <handle>", "who collects")
+    .option("--key <file>", KEY_HELP)
+    .option("--by <handle>", "who collects: a principal of the key (default its first)")
     .option("-e, --evidence <file>", "evidence file to write (default readiness/live.evidence.yaml: the gate reads it for live)")
     .option("--out <dir>", "folder for the raw results (default readiness/artifacts/collected)")
     .option("--redis-url <url>", "reach Redis directly instead of exec in its container")
@@ -264,15 +284,19 @@ export function registerOpsCommands(program: Command, exit: Exit, fail: (e: unkn
     .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
     .option("--json", "print JSON")
     .action(
-      run(async (opts: { stack: string; since: string; by: string; evidence?: string; out?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
+      run(async (opts: { stack: string; since: string; key?: string; by?: string; evidence?: string; out?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
         const { stackPlan } = (require("./target") as typeof import("./target"));
         const { collectEvidence } = (require("./collect") as typeof import("./collect"));
         const { OpsRefused } = (require("./errors") as typeof import("./errors"));
         const since = parseSince(opts.since);
+        const key = keyOf(opts, true);
+        const { principalOf } = (require("./evidence") as typeof import("./evidence"));
+        const by = opts.by ?? principalOf(key);
+        if (!by) throw new OpsRefused(`the key ${key} is not in readiness/allowed_signers: add its public key there first`);
         const { plan } = stackPlan(opts.stack, opts.stackConfig);
         if (plan.mode !== "paper") throw new OpsRefused(`collect measures the paper stack; ${opts.stack} is ${plan.mode}`);
         const { redis, docker } = await redisFor(opts);
-        const r = await collectEvidence({ stack: opts.stack, plan, docker, redis, since, by: opts.by, evidenceFile: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }), ...(opts.out ? { dir: opts.out } : {}) });
+        const r = await collectEvidence({ stack: opts.stack, plan, docker, redis, since, by, key, evidenceFile: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }), ...(opts.out ? { dir: opts.out } : {}) });
         await redis.close();
         if (opts.json) out(JSON.stringify({ paperOrders: r.orders.filled, observationHours: r.window.hours, artifacts: r.artifacts }));
         else {

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { isAppService } from "../config/services";
 import { runGate } from "../readiness/gate";
 import { paperPlan } from "../test/opsStack";
 import { makeFixture } from "../test/readinessFixture";
@@ -62,19 +64,24 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     const fx = makeFixture();
     const dir = repoTmpDir("collect-");
     const now = new Date(Date.now() + 49 * 3_600_000);
-    const r = await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir, now });
+    const signing = { key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners };
+    const r = await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir, now, ...signing });
     expect(r.orders.filled).toBe(120);
-    expect(r.entries["stability.paper-orders"]).toMatchObject({ by: "janne", value: 120, artifacts: [{ path: expect.stringMatching(/^\.tmp\/collect-.*paper-orders\.json$/) }] });
+    expect(r.entries["stability.paper-orders"]).toMatchObject({ by: "janne", value: 120, artifacts: [{ path: expect.stringMatching(/^\.tmp\/collect-.*paper-orders\.json$/) }], signature: expect.any(String) });
     expect(r.window.hours).toBeGreaterThanOrEqual(48);
-    const gate = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig }, now });
+    // The records name the image of every app container that ran.
+    const record = JSON.parse(readFileSync(r.artifacts[0]!, "utf8")) as { subject: { name: string; digest: { sha256: string } }[]; predicate: { kind: string } };
+    expect(record.predicate.kind).toBe("paper-orders");
+    expect(record.subject.map((x) => x.name).sort()).toEqual(plan.containers.filter((c) => isAppService(c.service)).map((c) => c.service).sort());
+    const gate = runGate({ ...fx.gateRequest(), now });
     const status = (id: string) => gate.verdict.items.find((i) => i.id === id)!;
     expect(status("stability.paper-orders").status).toBe("satisfied");
     expect(status("stability.observation-window").status).toBe("satisfied");
     // Fewer than 48 hours is measured, written, and fails the gate.
     const soon = new Date(Date.now() + 3_600_000);
-    const early = await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir, now: soon });
+    const early = await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir, now: soon, ...signing });
     expect(early.window.hours).toBeLessThan(48);
-    const gate2 = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig }, now: soon });
+    const gate2 = runGate({ ...fx.gateRequest(), now: soon });
     expect(gate2.verdict.items.find((i) => i.id === "stability.observation-window")!.status).toBe("failed");
   });
 });

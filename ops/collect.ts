@@ -1,12 +1,13 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { isAppService } from "../config/services";
 import type { StackPlan } from "../model/plan";
 import { REPO_ROOT } from "../readiness/catalog";
+import { makeStatement, type Statement, type Subject, writeRecord } from "../readiness/records";
 import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
 import { ORDER_RESULTS } from "./drill";
 import { OpsFailure } from "./errors";
 import { addEvidence } from "./evidence";
+import { imageSubjects } from "./recordSubjects";
 import type { RedisAccess } from "./redis";
 
 // `cdb evidence collect`: measures two checklist items from the running paper
@@ -146,13 +147,54 @@ export async function observationWindow(t: DockerTarget, plan: StackPlan, since:
   return { ...base, hours: Math.max(0, hours), lastDisruption: { at: new Date(last.at).toISOString(), container: last.container, what: last.what } };
 }
 
-/** Writes a raw result as a JSON artifact; returns its path and sha256. */
-export function writeArtifact(name: string, data: unknown, dir = COLLECT_DIR): { file: string; sha256: string } {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, name);
-  const text = JSON.stringify(data, null, 2) + "\n";
-  writeFileSync(file, text);
-  return { file, sha256: createHash("sha256").update(text).digest("hex") };
+export interface RecordContext {
+  stack: string;
+  by: string;
+  now: Date;
+  /** The images of the paper containers that ran during the window. */
+  subjects: Subject[];
+}
+
+/** stability.paper-orders as a signed-record Statement (kind paper-orders): the window is --since to now. */
+export function paperOrdersStatement(orders: PaperOrders, ctx: RecordContext & { redis: string }): Statement {
+  return makeStatement({
+    kind: "paper-orders",
+    stack: ctx.stack,
+    mode: "paper",
+    by: ctx.by,
+    window: { from: orders.since, to: ctx.now.toISOString() },
+    outcome: "measured",
+    explanation: `distinct MOCK_ order ids with status FILLED on ${orders.stream}${orders.startsAfterSince ? "; the stream starts after --since, older results may be gone" : ""}`,
+    subjects: ctx.subjects,
+    figures: { ...orders, redis: ctx.redis },
+  });
+}
+
+/**
+ * stability.observation-window as a Statement (kind observation-window): the
+ * window runs from the last disruption to now, so its length is the value; a
+ * container that is not running makes the outcome failed.
+ */
+export function observationStatement(w: ObservationWindow, ctx: RecordContext & { docker: string }): Statement {
+  const from = w.hours === 0 || !w.lastDisruption ? w.now : w.lastDisruption.at;
+  const down = w.containers.filter((c) => !c.running);
+  return makeStatement({
+    kind: "observation-window",
+    stack: ctx.stack,
+    mode: "paper",
+    by: ctx.by,
+    window: { from, to: w.now },
+    outcome: down.length > 0 || !w.lastDisruption ? "failed" : "measured",
+    explanation: w.lastDisruption ? `${w.hours} h since ${w.lastDisruption.container} ${w.lastDisruption.what} at ${w.lastDisruption.at}` : "no container start found",
+    subjects: ctx.subjects,
+    figures: {
+      since: w.since,
+      docker: ctx.docker,
+      ...(w.lastDisruption ? { lastDisruption: w.lastDisruption } : {}),
+      containers: w.containers.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined))),
+      events: w.events,
+    },
+  });
 }
 
 export interface CollectRequest {
@@ -166,33 +208,35 @@ export interface CollectRequest {
   evidenceFile: string;
   now?: Date;
   dir?: string;
+  /** The collector's private key: records and entries are signed with it (readiness/allowed_signers must list it). */
+  key: string;
+  allowedSignersFile?: string;
 }
 
 export async function collectEvidence(req: CollectRequest) {
   const now = req.now ?? new Date();
   const orders = await countPaperOrders(req.redis, req.since);
   const window = await observationWindow(req.docker, req.plan, req.since, now);
+  const subjects = await imageSubjects(req.docker, req.plan.containers.filter((c) => isAppService(c.service)).map((c) => ({ service: c.service, container: c.name })));
   const stamp = now.toISOString().replace(/[:.]/g, "-");
-  const ordersArtifact = writeArtifact(`${req.stack}-${stamp}-paper-orders.json`, { item: "stability.paper-orders", redis: req.redis.where, counted: "distinct MOCK_ order ids with status FILLED", ...orders }, req.dir);
-  const windowArtifact = writeArtifact(`${req.stack}-${stamp}-observation-window.json`, { item: "stability.observation-window", docker: req.docker.host, ...window }, req.dir);
-  const at = now.toISOString();
+  const dir = req.dir ?? COLLECT_DIR;
+  const ctx = { stack: req.stack, by: req.by, now, subjects };
+  const ordersRecord = writeRecord(paperOrdersStatement(orders, { ...ctx, redis: req.redis.where }), path.join(dir, `${req.stack}-${stamp}-paper-orders.json`), req.key);
+  const windowRecord = writeRecord(observationStatement(window, { ...ctx, docker: req.docker.host }), path.join(dir, `${req.stack}-${stamp}-observation-window.json`), req.key);
+  const common = { file: req.evidenceFile, by: req.by, key: req.key, now, ...(req.allowedSignersFile ? { allowedSignersFile: req.allowedSignersFile } : {}) };
   const ordersEntry = addEvidence({
-    file: req.evidenceFile,
+    ...common,
     id: "stability.paper-orders",
-    by: req.by,
-    at,
-    value: orders.filled,
-    artifacts: [ordersArtifact.file],
+    artifacts: [ordersRecord.file],
     note: `cdb evidence collect: ${orders.filled} distinct filled paper orders on ${req.stack} since ${orders.since} (${orders.rejected} rejected, ${orders.errors} errors, ${orders.duplicates} duplicates not counted)${orders.startsAfterSince ? "; the stream starts after --since, older results may be gone" : ""}`,
   });
   const windowEntry = addEvidence({
-    file: req.evidenceFile,
+    ...common,
     id: "stability.observation-window",
-    by: req.by,
-    at,
-    value: window.hours,
-    artifacts: [windowArtifact.file],
+    artifacts: [windowRecord.file],
     note: `cdb evidence collect: ${window.hours} h since ${window.lastDisruption ? `${window.lastDisruption.container} ${window.lastDisruption.what} at ${window.lastDisruption.at}` : "?"}`,
+    // A failed window is recorded, not refused: the gate shows it as failed.
+    acceptFailed: true,
   });
-  return { orders, window, entries: { "stability.paper-orders": ordersEntry, "stability.observation-window": windowEntry }, artifacts: [ordersArtifact.file, windowArtifact.file] };
+  return { orders, window, entries: { "stability.paper-orders": ordersEntry, "stability.observation-window": windowEntry }, artifacts: [ordersRecord.file, windowRecord.file] };
 }

@@ -5,7 +5,8 @@ import { paperPlan } from "../test/opsStack";
 import { makeFixture } from "../test/readinessFixture";
 import { startRedis, type RedisServer } from "../test/redisServer";
 import { dockerTarget } from "./docker";
-import { DRILL_KIND, ORDER_RESULTS, runDrill, writeDrillRecord, type DrillRecord } from "./drill";
+import { ORDER_RESULTS, runDrill, writeDrillRecord, type DrillRecord } from "./drill";
+import { imageSubjects } from "./recordSubjects";
 import { OpsRefused } from "./errors";
 import { addEvidence } from "./evidence";
 import { SHUTDOWN_STREAM, shutdownEntryCount, writeKillEntry } from "./kill";
@@ -55,19 +56,24 @@ describe("cdb kill --drill on a paper stack of test doubles", () => {
     }
     process.stdout.write(`drill kill -> first rejected order (ms, Redis clock): ${latencies.join(", ")}; median ${[...latencies].sort((a, b) => a - b)[1]}\n`);
 
-    const file = writeDrillRecord(last!, outDir());
-    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ kind: DRILL_KIND, outcome: "passed" });
     const fx = makeFixture();
-    const entry = addEvidence({ file: fx.evidenceFile, id: "killswitch.manual-drill", by: "janne", artifacts: [file] });
-    expect(entry.at).toBe(last!.startedAt);
-    const gate = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig } });
+    const subjects = await imageSubjects(t, ["execution", "risk", "allocation", "redis"].map((s) => ({ service: s, container: name(s) })));
+    const { file, signatureFile } = writeDrillRecord(last!, { subjects, key: fx.keys.janne.file, dir: outDir() });
+    expect(signatureFile).toBe(`${file}.sig`);
+    const statement = JSON.parse(readFileSync(file, "utf8"));
+    expect(statement).toMatchObject({ _type: "https://in-toto.io/Statement/v1", predicateType: "https://cdb-deploy.dev/killswitch-drill/v1", predicate: { kind: "killswitch-drill", outcome: "passed", by: "janne" } });
+    expect(statement.subject.map((x: { name: string }) => x.name)).toEqual(["execution", "risk", "allocation", "redis"]);
+    expect(statement.subject[0].digest.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const entry = addEvidence({ file: fx.evidenceFile, id: "killswitch.manual-drill", key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, artifacts: [file] });
+    expect(entry).toMatchObject({ by: "janne", at: last!.endedAt, signature: expect.stringContaining("BEGIN SSH SIGNATURE") });
+    const gate = runGate({ ...fx.gateRequest(), now: new Date() });
     const item = gate.verdict.items.find((x) => x.id === "killswitch.manual-drill")!;
     expect(item.status).toBe("satisfied");
     expect(gate.verdict.ready).toBe(true);
     // The artifact binds: an edited record no longer counts.
     const { appendFileSync } = await import("node:fs");
     appendFileSync(file, " ");
-    const after = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig } });
+    const after = runGate({ ...fx.gateRequest(), now: new Date() });
     expect(after.verdict.items.find((x) => x.id === "killswitch.manual-drill")!.status).toBe("invalid");
   }, 240_000);
 
@@ -114,10 +120,11 @@ describe("cdb kill --drill with --redis-url against a redis-server nobody reads"
       const r = await runDrill({ stack: "paper", redis, by: "janne", windowMs: 500 });
       expect(r).toMatchObject({ outcome: "not-observed", measured: "none", cleanup: { entryDeleted: true } });
       expect(await shutdownEntryCount(redis)).toBe(0);
-      const file = writeDrillRecord(r, outDir());
       const fx = makeFixture();
-      expect(() => addEvidence({ file: fx.evidenceFile, id: "killswitch.manual-drill", by: "janne", artifacts: [file] })).toThrow(
-        /not a passing drill record: outcome is "not-observed"/,
+      // No container ran here: a stand-in subject, so the record can be written at all.
+      const { file } = writeDrillRecord(r, { subjects: [{ name: "redis-server (test)", digest: { sha256: "0".repeat(64) } }], key: fx.keys.janne.file, dir: outDir() });
+      expect(() => addEvidence({ file: fx.evidenceFile, id: "killswitch.manual-drill", key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, artifacts: [file] })).toThrow(
+        /not a killswitch-drill record that counts for killswitch.manual-drill: record .*: outcome not-observed/,
       );
     } finally {
       await redis.close();

@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "../readiness/catalog";
+import { makeStatement, type Statement, type Subject, writeRecord, type WrittenRecord } from "../readiness/records";
 import type { DockerTarget } from "./docker";
 import { OpsRefused } from "./errors";
 import { deleteEntry, restartContainers, SHUTDOWN_STREAM, shutdownEntryCount, writeKillEntry } from "./kill";
@@ -16,6 +16,8 @@ import type { MonitorLine, RedisAccess } from "./redis";
 export const ORDER_RESULTS = "stream.order_results";
 export const DRILL_DIR = path.join(REPO_ROOT, "readiness", "artifacts", "drills");
 export const DRILL_KIND = "cdb-killswitch-drill" as const;
+/** The record kind (readiness/recordKinds.ts) the drill's signed record has. */
+export const DRILL_RECORD_KIND = "killswitch-drill";
 
 export type DrillMeasure = "first-rejected-order" | "entry-read" | "none";
 
@@ -26,6 +28,8 @@ export interface DrillRecord {
   mode: "paper";
   by: string;
   startedAt: string;
+  /** When the measurement ended (before the clean-up). */
+  endedAt: string;
   redis: string;
   entry: { id: string; fields: Record<string, string> };
   outcome: "passed" | "not-observed";
@@ -93,7 +97,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
   while (!read && !rejected && Date.now() < readDeadline) await new Promise((r) => setTimeout(r, 50));
   const seen = read as MonitorLine | undefined;
 
-  let record: Omit<DrillRecord, "cleanup">;
+  let record: Omit<DrillRecord, "cleanup" | "endedAt">;
   const base = { kind: DRILL_KIND, version: 1 as const, stack: req.stack, mode: "paper" as const, by: req.by, startedAt, redis: redis.where, entry: { id: entry.id, fields: entry.fields }, windowMs };
   if (rejected) {
     record = {
@@ -123,6 +127,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
     };
   }
   await Promise.race([monitor.done, new Promise((r) => setTimeout(r, 3_000))]);
+  const endedAt = new Date().toISOString();
 
   // Clean up: the entry re-arms after every restart, and the services keep the shutdown in memory.
   const deleted = (await deleteEntry(redis, entry.id)) === 1;
@@ -135,7 +140,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
   } else {
     note = `deleted the drill entry ${entry.id}, but restarted nothing: execution, risk and allocation keep the shutdown in memory and reject orders until they are restarted`;
   }
-  return { ...record, cleanup: { entryDeleted: deleted, restarted, note } };
+  return { ...record, endedAt, cleanup: { entryDeleted: deleted, restarted, note } };
 }
 
 export class DrillRefused extends OpsRefused {
@@ -145,26 +150,35 @@ export class DrillRefused extends OpsRefused {
   }
 }
 
-/** Writes the record as JSON under readiness/artifacts/drills; returns its path. */
-export function writeDrillRecord(record: DrillRecord, dir = DRILL_DIR): string {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${record.stack}-${record.startedAt.replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify(record, null, 2) + "\n");
-  return file;
+/** The drill as an in-toto Statement (kind killswitch-drill): `subjects` are the images of the containers it drilled. */
+export function drillStatement(r: DrillRecord, subjects: Subject[]): Statement {
+  return makeStatement({
+    kind: DRILL_RECORD_KIND,
+    stack: r.stack,
+    mode: r.mode,
+    by: r.by,
+    window: { from: r.startedAt, to: r.endedAt },
+    outcome: r.outcome,
+    explanation: r.explanation,
+    subjects,
+    figures: {
+      measured: r.measured,
+      ...(r.latencyMs !== undefined ? { latencyMs: r.latencyMs } : {}),
+      windowMs: r.windowMs,
+      redis: r.redis,
+      entry: r.entry,
+      ...(r.rejectedOrder ? { rejectedOrder: r.rejectedOrder } : {}),
+      ...(r.entryRead ? { entryRead: r.entryRead } : {}),
+      cleanup: r.cleanup,
+    },
+  });
 }
 
-/** Problems that keep a file from being a drill record the gate may count; [] when it is one. */
-export function drillRecordProblems(text: string): string[] {
-  let r: Partial<DrillRecord>;
-  try {
-    r = JSON.parse(text) as Partial<DrillRecord>;
-  } catch {
-    return ["not JSON"];
-  }
-  const problems: string[] = [];
-  if (r.kind !== DRILL_KIND) problems.push(`kind is not ${DRILL_KIND}`);
-  if (r.mode !== "paper") problems.push("not a drill on paper");
-  if (r.outcome !== "passed") problems.push(`outcome is ${JSON.stringify(r.outcome)}: the drill did not show the kill switch working`);
-  if (r.cleanup && !r.cleanup.entryDeleted) problems.push("the drill entry was not deleted");
-  return problems;
+/**
+ * Writes the drill's record under readiness/artifacts/drills as a Statement,
+ * signed beside itself (`.sig`) when a key is given.
+ */
+export function writeDrillRecord(record: DrillRecord, opts: { subjects: Subject[]; key?: string; dir?: string }): WrittenRecord {
+  const file = path.join(opts.dir ?? DRILL_DIR, `${record.stack}-${record.startedAt.replace(/[:.]/g, "-")}.json`);
+  return writeRecord(drillStatement(record, opts.subjects), file, opts.key);
 }

@@ -6,7 +6,11 @@ import { loadCatalog, REPO_ROOT, type Catalog } from "../readiness/catalog";
 import { configDigest } from "../readiness/digest";
 import { UnusableInput } from "../readiness/errors";
 import { loadEvidence, type EvidenceEntry } from "../readiness/evidence";
-import { drillRecordProblems } from "./drill";
+import { loadAllowedSigners, verifySignedBy } from "../readiness/allowedSigners";
+import { approverForm, authorForm, type SignedFields } from "../readiness/entrySignature";
+import { RECORD_KINDS } from "../readiness/recordKinds";
+import { judgeRecord } from "../readiness/records";
+import { publicKeyOfFile, signWithKeyFile, SshsigError } from "../readiness/sshsig";
 import { OpsRefused } from "./errors";
 import { stackPlan } from "./target";
 import { fileSha256 } from "../readiness/artifacts";
@@ -18,6 +22,12 @@ import { fileSha256 } from "../readiness/artifacts";
 export interface EvidenceFileRequest {
   file: string;
   catalog?: Catalog;
+  /** Private key file that signs (sshsig); its key must be in allowed_signers. */
+  key: string;
+  /** Default CDB_ALLOWED_SIGNERS, then readiness/allowed_signers. */
+  allowedSignersFile?: string;
+  /** The clock records are judged by (tests). */
+  now?: Date;
 }
 
 const toPosix = (p: string) => p.split(path.sep).join("/");
@@ -54,10 +64,11 @@ export function initEvidence(req: { stack: string; file: string; stackConfig?: s
     ` Readiness evidence for the ${req.stack} stack (schema: readiness/evidence.schema.json).`,
     " configDigest binds it to the stack's trading settings (npx cdb digest); a change voids every entry.",
     " Fill it with commands, not by hand:",
-    "   npx cdb evidence add <id> --by <handle> --artifact <file>... [--value <n>]",
-    "   npx cdb evidence approve <id> --by <second person>      (two-person items)",
-    "   npx cdb kill --stack paper --drill                        (then add killswitch.manual-drill)",
-    "   npx cdb evidence collect --stack paper --since <time>     (stability.paper-orders, stability.observation-window)",
+    " Every entry is signed with a key listed in readiness/allowed_signers (--key, or CDB_SIGNING_KEY):",
+    "   npx cdb evidence add <id> --key <private key> [--by <handle>] --artifact <file>... [--value <n>]",
+    "   npx cdb evidence approve <id> --key <second person's key>                 (two-person items)",
+    "   npx cdb kill --stack paper --drill --key <key>        (then add killswitch.manual-drill --artifact <record>)",
+    "   npx cdb evidence collect --stack paper --since <time> --key <key>   (stability.paper-orders, stability.observation-window)",
     ` Items to prove (${open.length}): ${open.map((i) => i.id).join(", ")}`,
   ].join("\n");
   writeChecked(req.file, doc, req.stack, catalog);
@@ -78,11 +89,14 @@ export function artifactRef(file: string, repoRoot = REPO_ROOT): { path: string;
 
 export interface AddRequest extends EvidenceFileRequest {
   id: string;
-  by: string;
+  /** The signer's principal; default the first principal of the key in allowed_signers. */
+  by?: string;
   artifacts?: string[];
   value?: number;
   note?: string;
   at?: string;
+  /** Write the entry even when its record says the item failed (collect records what it measured; the gate then says failed). */
+  acceptFailed?: boolean;
 }
 
 function stackOf(doc: Document.Parsed, file: string): string {
@@ -98,30 +112,86 @@ function checkId(catalog: Catalog, id: string, file: string) {
   return item;
 }
 
-/** Writes (or replaces) the entry `id`; a replaced entry loses its approval. */
+/** The first principal allowed_signers lists for the key in `keyFile`; undefined when it lists none. */
+export function principalOf(keyFile: string, allowedSignersFile?: string): string | undefined {
+  const signers = loadAllowedSigners(allowedSignersFile);
+  let fingerprint: string;
+  try {
+    fingerprint = publicKeyOfFile(keyFile).fingerprint;
+  } catch (e) {
+    if (e instanceof SshsigError) throw new UnusableInput(keyFile, e.message);
+    throw e;
+  }
+  return signers?.signers.find((s) => s.key.fingerprint === fingerprint)?.principals[0];
+}
+
+/**
+ * Signs `message` with `key` and checks, before anything is written, that the
+ * gate will accept the signature: the key is in allowed_signers and `by` (when
+ * given) is one of its principals. Returns the signature and the principal.
+ */
+function signChecked(req: EvidenceFileRequest, by: string | undefined, message: (by: string) => string, at: Date | undefined): { signature: string; by: string; fingerprint: string } {
+  const signers = loadAllowedSigners(req.allowedSignersFile);
+  if (!signers) throw new OpsRefused(`no allowed_signers file (${req.allowedSignersFile ?? "readiness/allowed_signers"}): add your public key there first`);
+  let signature: string;
+  let principal = by;
+  try {
+    if (principal === undefined) {
+      // The key file names its public key (in clear even when encrypted): find its principal.
+      const fingerprint = publicKeyOfFile(req.key).fingerprint;
+      const line = signers.signers.find((s) => s.key.fingerprint === fingerprint);
+      if (!line) throw new OpsRefused(`the key ${req.key} (${fingerprint}) is not in ${signers.file}`);
+      principal = line.principals[0]!;
+    }
+    signature = signWithKeyFile(req.key, message(principal));
+  } catch (e) {
+    if (e instanceof SshsigError) throw new UnusableInput(req.key, e.message);
+    throw e;
+  }
+  const ok = verifySignedBy(signers, signature, message(principal), { principal, ...(at ? { at } : {}) });
+  if (!ok.ok) throw new OpsRefused(ok.problem);
+  return { signature, by: principal, fingerprint: ok.fingerprint };
+}
+
+/** Writes (or replaces) the entry `id`, signed with `key`; a replaced entry loses its approval. */
 export function addEvidence(req: AddRequest): EvidenceEntry {
   const catalog = req.catalog ?? loadCatalog();
   const doc = readDoc(req.file);
   const stack = stackOf(doc, req.file);
+  const configDigest = doc.get("configDigest");
+  if (typeof configDigest !== "string") throw new UnusableInput(req.file, "configDigest: missing");
   const item = checkId(catalog, req.id, req.file);
   const artifacts = (req.artifacts ?? []).map((a) => artifactRef(a));
-  let at = req.at;
-  for (const a of req.artifacts ?? []) {
-    const text = readFileSync(a, "utf8");
-    if (!/"kind":\s*"cdb-killswitch-drill"/.test(text)) continue;
-    const problems = drillRecordProblems(text);
-    if (problems.length > 0) throw new OpsRefused(`${a}: not a passing drill record: ${problems.join("; ")}`);
-    // The drill's time, not the time of typing: freshness counts from the drill.
-    at ??= (JSON.parse(text) as { startedAt: string }).startedAt;
-  }
   if (item.artifact && artifacts.length === 0) throw new OpsRefused(`${req.id} needs at least one --artifact`);
-  if (item.threshold && req.value === undefined) throw new OpsRefused(`${req.id} needs --value (>= ${item.threshold.min} ${item.threshold.unit})`);
+  let at = req.at;
+  let value = req.value;
+  if (item.record) {
+    // The record decides: it must count (or, for collect, at least be a valid signed record), and it gives time and value.
+    const signers = loadAllowedSigners(req.allowedSignersFile);
+    for (const a of req.artifacts ?? []) {
+      const j = judgeRecord(path.resolve(a), item.record, { signers, now: req.now ?? new Date(), ...(item.maxAgeDays !== undefined ? { maxAgeDays: item.maxAgeDays } : {}) });
+      if (!j.ok && !(req.acceptFailed && j.status === "failed" && j.statement)) throw new OpsRefused(`${a}: not a ${item.record} record that counts for ${req.id}: ${j.reason}`);
+      const predicate = j.statement!.predicate;
+      // The record's time, not the time of typing: freshness counts from the drill or the collection.
+      at ??= predicate.window.to;
+      const computed = RECORD_KINDS[item.record]?.value?.(predicate);
+      if (computed !== undefined) {
+        if (value !== undefined && value !== computed) throw new OpsRefused(`${req.id}: --value ${value} differs from ${computed}, what the record computes`);
+        value = computed;
+      }
+    }
+  }
+  if (item.threshold && value === undefined) throw new OpsRefused(`${req.id} needs --value (>= ${item.threshold.min} ${item.threshold.unit})`);
+  at ??= new Date().toISOString();
+  const fields = (by: string): SignedFields => ({ stack, item: req.id, configDigest, at: at!, by, ...(value !== undefined ? { value } : {}), ...(artifacts.length > 0 ? { artifacts } : {}) });
+  const signed = signChecked(req, req.by, (by) => authorForm(fields(by)), new Date(at));
   const entry: EvidenceEntry = {
-    by: req.by,
-    at: at ?? new Date().toISOString(),
-    ...(req.value !== undefined ? { value: req.value } : {}),
+    by: signed.by,
+    at,
+    ...(value !== undefined ? { value } : {}),
     ...(artifacts.length > 0 ? { artifacts } : {}),
     ...(req.note ? { note: req.note } : {}),
+    signature: signed.signature,
   };
   let items = doc.get("items", true);
   if (!isMap(items)) {
@@ -137,16 +207,25 @@ export function addEvidence(req: AddRequest): EvidenceEntry {
   return entry;
 }
 
-export function approveEvidence(req: EvidenceFileRequest & { id: string; by: string }): EvidenceEntry {
+/** Approves the entry `id` with the second person's key; the author's key cannot approve, whatever name is typed. */
+export function approveEvidence(req: EvidenceFileRequest & { id: string; by?: string }): EvidenceEntry {
   const catalog = req.catalog ?? loadCatalog();
   const doc = readDoc(req.file);
   const stack = stackOf(doc, req.file);
   checkId(catalog, req.id, req.file);
   const entry = doc.getIn(["items", req.id], true);
   if (!isMap(entry)) throw new OpsRefused(`${req.id} has no entry to approve (cdb evidence add first)`);
-  const by = String(entry.get("by"));
-  if (by.trim().toLowerCase() === req.by.trim().toLowerCase()) throw new OpsRefused(`${req.id}: ${req.by} wrote the entry and cannot approve it; a second person must`);
-  entry.set("approvedBy", req.by);
+  const e = (doc.toJS() as { configDigest: string; items: Record<string, EvidenceEntry> }).items[req.id]!;
+  if (!e.signature) throw new OpsRefused(`${req.id}: the entry is not signed; its author must sign it (cdb evidence add --key) before anyone approves`);
+  const fields: SignedFields = { stack, item: req.id, configDigest: String(doc.get("configDigest")), at: e.at, by: e.by, ...(e.value !== undefined ? { value: e.value } : {}), ...(e.artifacts ? { artifacts: e.artifacts } : {}) };
+  const author = verifySignedBy(loadAllowedSigners(req.allowedSignersFile), e.signature, authorForm(fields), { principal: e.by });
+  if (!author.ok) throw new OpsRefused(`${req.id}: the author's signature does not hold (${author.problem}); nothing to approve`);
+  const signed = signChecked(req, req.by, (by) => approverForm(fields, by, e.signature!), undefined);
+  if (signed.fingerprint === author.fingerprint) {
+    throw new OpsRefused(`${req.id}: ${signed.by} signs with the key that wrote the entry (${author.fingerprint}, ${e.by}): one key is one person; a second person must approve`);
+  }
+  entry.set("approvedBy", signed.by);
+  entry.set("approvalSignature", signed.signature);
   writeChecked(req.file, doc, stack, catalog);
   return (doc.toJS() as { items: Record<string, EvidenceEntry> }).items[req.id]!;
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,7 +9,7 @@ import { doublesAround } from "../test/doublesAround";
 import { liveSettings } from "../test/mockRun";
 import { npxCdb } from "../test/npxCdb";
 import { paperStackFile } from "../test/opsStack";
-import { completeEvidence, freightRecord, liveConfigYaml } from "../test/readinessFixture";
+import { completeEvidence, liveConfigYaml, writeFixtureSigners } from "../test/readinessFixture";
 import { repoTmpDir } from "../test/repoTmp";
 import { dockerTarget } from "./docker";
 import { pinCommands, type FreightPin } from "./freight";
@@ -48,27 +47,21 @@ describe("cdb freight on a paper stack of test doubles", () => {
     const images = { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(pins.map((p) => [p.service, p.pin])) };
     writeFileSync(liveConfig, liveConfigYaml({ images }));
     const now = new Date();
-    const evidence = completeEvidence(dir, configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan), now, REPO_ROOT, images);
-    // The freight items' records name what Docker says paper's containers ran.
-    const subjects = await imageSubjects(t, plan.containers.map((c) => ({ service: c.service, container: c.name })).filter((c) => FREIGHT_SERVICES.includes(c.service)));
-    for (const id of ["stability.paper-orders", "stability.observation-window"]) {
-      const entry = evidence.items[id]!;
-      const text = JSON.stringify(freightRecord(id, entry.value!, entry.at, subjects), null, 2) + "\n";
-      const file = path.join(dir, `${id}.json`);
-      writeFileSync(file, text);
-      entry.artifacts = [{ path: path.relative(REPO_ROOT, file), sha256: createHash("sha256").update(text).digest("hex") }];
-    }
+    // The records name what Docker says paper's containers run (as cdb evidence collect writes them), signed.
+    const subjects = await imageSubjects(t, plan.containers.filter((c) => FREIGHT_SERVICES.includes(c.service)).map((c) => ({ service: c.service, container: c.name })));
+    const evidence = completeEvidence(dir, configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan), now, REPO_ROOT, subjects);
+    const allowedSignersFile = writeFixtureSigners(path.join(dir, "allowed_signers"));
     const evidenceFile = path.join(dir, "live.evidence.yaml");
     writeFileSync(evidenceFile, JSON.stringify(evidence));
-    const gate = runGate({ stack: "live", evidenceFile, configFiles: { live: liveConfig }, now });
+    const gate = runGate({ stack: "live", evidenceFile, configFiles: { live: liveConfig }, allowedSignersFile, now });
     expect(gate.verdict.items.filter((i) => i.status !== "satisfied")).toEqual([]);
     expect(gate.freight.every((f) => f.soaked)).toBe(true);
 
     // A pin of another image: same evidence rebound to the new digest, the freight items fail.
     writeFileSync(liveConfig, liveConfigYaml({ images: { ...images, execution: `sha256:${"e".repeat(64)}` } }));
-    const rebound = { ...evidence, configDigest: configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan) };
-    writeFileSync(evidenceFile, JSON.stringify(rebound));
-    const other = runGate({ stack: "live", evidenceFile, configFiles: { live: liveConfig }, now });
+    // The same records, the entries rebound to the new digest and signed again: only freight stands in the way.
+    writeFileSync(evidenceFile, JSON.stringify(completeEvidence(dir, configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan), now, REPO_ROOT, subjects)));
+    const other = runGate({ stack: "live", evidenceFile, configFiles: { live: liveConfig }, allowedSignersFile, now });
     const open = other.verdict.items.filter((i) => i.status !== "satisfied").map((i) => `${i.id} ${i.status}`).sort();
     expect(open).toEqual(["stability.observation-window failed", "stability.paper-orders failed"]);
   }, 60_000);

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { UnusableInput } from "./errors";
+import { RECORD_KINDS } from "./recordKinds";
 import { readYamlFile } from "./yamlFile";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -21,6 +22,8 @@ const itemSchema = z
     freight: z.boolean().default(false),
     maxAgeDays: z.number().positive().optional(),
     threshold: z.object({ min: z.number(), unit: z.string().min(1) }).strict().optional(),
+    /** The record kind (readiness/recordKinds.ts) whose signed records prove this item. */
+    record: z.string().optional(),
   })
   .strict()
   .superRefine((item, ctx) => {
@@ -29,10 +32,16 @@ const itemSchema = z
     if ((item.kind === "measured") !== (item.threshold !== undefined)) {
       ctx.addIssue({ code: "custom", path: ["threshold"], message: "is required for measured items and only for them" });
     }
-    if (!evidence && (item.artifact || item.twoPerson || item.freight || item.maxAgeDays !== undefined)) {
+    if (item.record !== undefined) {
+      const kind = RECORD_KINDS[item.record];
+      if (!kind) ctx.addIssue({ code: "custom", path: ["record"], message: `unknown record kind ${item.record} (readiness/recordKinds.ts)` });
+      else if (!item.artifact) ctx.addIssue({ code: "custom", path: ["artifact"], message: "must be true for an item proven by records" });
+      else if (item.threshold && !kind.value) ctx.addIssue({ code: "custom", path: ["record"], message: `${item.record} records compute no value for the threshold` });
+    }
+    if (!evidence && (item.artifact || item.twoPerson || item.freight || item.maxAgeDays !== undefined || item.record !== undefined)) {
       ctx.addIssue({ code: "custom", path: ["kind"], message: "machine items take no evidence settings (artifact, twoPerson, freight, maxAgeDays)" });
     }
-    if (item.freight && !item.artifact) ctx.addIssue({ code: "custom", path: ["freight"], message: "needs artifact: true (the records name the soaked images)" });
+    if (item.freight && item.record === undefined) ctx.addIssue({ code: "custom", path: ["freight"], message: "needs record: the records name the soaked images" });
   });
 
 export const catalogSchema = z

@@ -1,4 +1,9 @@
+import path from "node:path";
+import type { AllowedSigners } from "./allowedSigners";
+import { verifySignedBy } from "./allowedSigners";
 import { artifactProblem } from "./artifacts";
+import { approverForm, authorForm, type SignedFields } from "./entrySignature";
+import { judgeRecord } from "./records";
 import type { Catalog, CatalogItem } from "./catalog";
 import type { Evidence, EvidenceEntry } from "./evidence";
 import { entryFreightProblems } from "./freight";
@@ -38,13 +43,56 @@ export interface GateInput {
   pins?: Readonly<Record<string, string>>;
   now: Date;
   repoRoot: string;
+  /** readiness/allowed_signers; undefined when there is none: then no entry is signed by an allowed key. */
+  signers: AllowedSigners | undefined;
 }
 
 const DAY_MS = 86_400_000;
 /** Clock skew tolerated for an `at` in the future. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
-const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+/**
+ * The signatures of an entry: the author's by a key in allowed_signers whose
+ * principals include `by`, and for two-person items the approver's by another
+ * key. Identity is the key: two names on one key are one person.
+ */
+function signatureProblem(item: CatalogItem, entry: EvidenceEntry, g: GateInput): string | undefined {
+  const fields: SignedFields = {
+    stack: g.evidence!.stack,
+    item: item.id,
+    configDigest: g.evidence!.configDigest,
+    at: entry.at,
+    by: entry.by,
+    ...(entry.value !== undefined ? { value: entry.value } : {}),
+    ...(entry.artifacts ? { artifacts: entry.artifacts } : {}),
+  };
+  const at = new Date(entry.at);
+  const author = verifySignedBy(g.signers, entry.signature, authorForm(fields), { principal: entry.by, at });
+  if (!author.ok) return `entry by ${entry.by}: ${author.problem}`;
+  if (!item.twoPerson) return undefined;
+  if (!entry.approvedBy) return "needs approvedBy: a second person must approve (cdb evidence approve --key)";
+  const approver = verifySignedBy(g.signers, entry.approvalSignature, approverForm(fields, entry.approvedBy, entry.signature!), { principal: entry.approvedBy });
+  if (!approver.ok) return `approval by ${entry.approvedBy}: ${approver.problem}`;
+  if (approver.fingerprint === author.fingerprint) {
+    return `approved with the author's own key ${author.fingerprint} (${entry.by} / ${entry.approvedBy} are one person): a second key must approve`;
+  }
+  return undefined;
+}
+
+/** The item's records (its artifacts) judged; for measured kinds, the value they compute. */
+function recordProblem(item: CatalogItem, entry: EvidenceEntry, g: GateInput): [ItemStatus, string] | { value?: number; reason: string } {
+  const artifacts = entry.artifacts ?? [];
+  if (item.threshold && artifacts.length !== 1) return ["invalid", `needs exactly one ${item.record} record as its artifact, has ${artifacts.length}`];
+  const reasons: string[] = [];
+  let value: number | undefined;
+  for (const a of artifacts) {
+    const j = judgeRecord(path.resolve(g.repoRoot, a.path), item.record!, { signers: g.signers, now: g.now, maxAgeDays: item.maxAgeDays });
+    if (!j.ok) return [j.status ?? "invalid", j.reason];
+    value = j.value;
+    reasons.push(j.reason);
+  }
+  return { ...(value !== undefined ? { value } : {}), reason: reasons.join("; ") };
+}
 
 function judgeEntry(item: CatalogItem, entry: EvidenceEntry | undefined, g: GateInput): [ItemStatus, string] {
   if (!entry) return ["missing", "no evidence entry"];
@@ -57,16 +105,22 @@ function judgeEntry(item: CatalogItem, entry: EvidenceEntry | undefined, g: Gate
   if (at > g.now.getTime() + FUTURE_TOLERANCE_MS) return ["invalid", `at ${entry.at} is in the future`];
   const ageDays = (g.now.getTime() - at) / DAY_MS;
   if (ageDays > item.maxAgeDays!) return ["expired", `dated ${entry.at}, ${Math.floor(ageDays)} days old, maximum ${item.maxAgeDays} days`];
-  if (item.twoPerson) {
-    if (!entry.approvedBy) return ["invalid", "needs approvedBy: a second person must approve"];
-    if (same(entry.approvedBy, entry.by)) return ["invalid", `approvedBy must differ from by (${entry.by})`];
-  }
+  const unsigned = signatureProblem(item, entry, g);
+  if (unsigned) return ["invalid", unsigned];
   const artifacts = entry.artifacts ?? [];
   if (item.artifact && artifacts.length === 0) return ["invalid", "needs at least one artifact"];
   for (const a of artifacts) {
     const problem = artifactProblem(g.repoRoot, a);
     if (problem) return ["invalid", problem];
   }
+  let fromRecord = "";
+  if (item.record) {
+    const r = recordProblem(item, entry, g);
+    if (Array.isArray(r)) return r;
+    fromRecord = `; ${r.reason}`;
+    if (r.value !== undefined && entry.value !== r.value) return ["invalid", `value ${entry.value ?? "(none)"} differs from ${r.value}, what its record computes`];
+  }
+  // After the records are proven genuine: are their images the ones live runs?
   if (item.freight && g.pins) {
     const problems = entryFreightProblems(g.repoRoot, artifacts, g.pins);
     if (problems.length > 0) return ["failed", `not the soaked freight: ${problems.join("; ")}`];
@@ -76,7 +130,7 @@ function judgeEntry(item: CatalogItem, entry: EvidenceEntry | undefined, g: Gate
     if (entry.value === undefined) return ["invalid", `needs value (>= ${min} ${unit})`];
     if (!(entry.value >= min)) return ["failed", `value ${entry.value} ${unit} is below ${min} ${unit}`];
   }
-  return ["satisfied", `by ${entry.by}${entry.approvedBy ? `, approved by ${entry.approvedBy}` : ""}, ${entry.at}`];
+  return ["satisfied", `by ${entry.by}${entry.approvedBy ? `, approved by ${entry.approvedBy}` : ""}, ${entry.at}${fromRecord}`];
 }
 
 function judge(item: CatalogItem, g: GateInput): [ItemStatus, string] {

@@ -12,6 +12,10 @@ export interface EvidenceEntry {
   value?: number;
   artifacts?: { path: string; sha256: string }[];
   note?: string;
+  /** sshsig of the author over authorForm (readiness/entrySignature.ts). */
+  signature?: string;
+  /** sshsig of the approver over approverForm. */
+  approvalSignature?: string;
 }
 
 export interface Evidence {

@@ -1,7 +1,5 @@
-import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
+import type { StackPlan } from "../model/plan";
 import { completeEvidence, makeFixture, soakedSubjects } from "../test/readinessFixture";
 import { REPO_ROOT } from "./catalog";
 import { describeFreight, freightProblems, pinnedDigest, pinsOf, soakedImagesOf, type SoakedImage } from "./freight";
@@ -55,56 +53,54 @@ describe("the freight comparison", () => {
     const statement = makeStatement({
       kind: "observation-window", stack: "paper", mode: "paper", by: "janne", window: { from: "2026-11-01T00:00:00Z", to: "2026-11-03T00:00:00Z" }, outcome: "measured",
       figures: { since: "2026-11-01T00:00:00Z", containers: [{ name: "cdbpaper_execution", running: true }], events: [] },
-      subjects: soakedSubjects({ execution: `registry.example/cdb/execution@sha256:${hex("2")}` }),
+      subjects: [{ name: "execution", digest: { sha256: hex("1") }, annotations: { container: "cdbpaper_execution", image: "cdbpaper_execution:local", repoDigests: [`registry.example/cdb/execution@sha256:${hex("2")}`] } }],
     });
-    const images = soakedImagesOf(statement)!;
-    expect(images).toHaveLength(1);
-    expect(images[0]).toMatchObject({ service: "execution", repoDigests: [`registry.example/cdb/execution@sha256:${hex("2")}`] });
+    expect(soakedImagesOf(statement)).toEqual([soaked()]);
     expect(soakedImagesOf({ item: "stability.paper-orders", filled: 120 })).toBeUndefined();
     expect(soakedImagesOf({ subject: [{ name: "execution", digest: { sha256: "short" } }] })).toBeUndefined();
   });
 });
 
-describe("the gate with freight (live stack, fixture evidence)", () => {
+describe("the gate with freight (live stack, fixture evidence: signed records)", () => {
   const freightItems = ["stability.paper-orders", "stability.observation-window"];
+  /** The fixture's evidence, its records naming paper images changed by `change`. */
+  function rewritten(change: (paper: StackPlan) => void) {
+    const fx = makeFixture();
+    const paper = structuredClone(viewOf(loadStackConfigFile("live", fx.liveConfig)).plan);
+    change(paper);
+    fx.write(completeEvidence(fx.dir, fx.evidence.configDigest, fx.now, REPO_ROOT, soakedSubjects(paper)));
+    return { fx, gate: runGate(fx.gateRequest()) };
+  }
 
   it("counts the paper stability items when live pins the soaked images", () => {
     const fx = makeFixture();
-    const gate = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig }, now: fx.now });
-    expect(gate.verdict.ready).toBe(true);
+    const gate = runGate(fx.gateRequest());
+    expect(gate.verdict.items.filter((i) => i.status !== "satisfied")).toEqual([]);
     expect(gate.freight.map((f) => f.service)).toContain("execution");
     expect(gate.freight.every((f) => f.soaked && f.windows.length === 2)).toBe(true);
   });
 
-  it("fails them, naming the service, when one live image differs from the soaked one (evidence otherwise valid)", () => {
-    const fx = makeFixture();
-    const { plan } = viewOf(loadStackConfigFile("live", fx.liveConfig));
-    const other = { ...pinsOf(plan), execution: `registry.example/cdb/execution@sha256:${hex("f")}` };
-    fx.write(completeEvidence(fx.dir, fx.evidence.configDigest, fx.now, REPO_ROOT, other));
-    const gate = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig }, now: fx.now });
-    expect(gate.verdict.ready).toBe(false);
+  it("fails them, naming the service, when one live image differs from the soaked one (records signed and valid)", () => {
+    const { gate } = rewritten((paper) => (paper.containers.find((c) => c.service === "execution")!.image = { kind: "ref", ref: `registry.example/cdb/execution@sha256:${hex("f")}` }));
     const open = gate.verdict.items.filter((i) => i.status !== "satisfied");
     expect(open.map((i) => i.id).sort()).toEqual([...freightItems].sort());
     for (const i of open) {
       expect(i.status).toBe("failed");
-      expect(i.reason).toMatch(/^not the soaked freight: .*: execution: live pins sha256:[0-9a-f]{12}…, paper soaked image sha256:[0-9a-f]{12}… \(RepoDigests sha256:ffffffffffff…\)$/);
+      expect(i.reason).toMatch(/^not the soaked freight: \S+: execution: live pins sha256:[0-9a-f]{12}…, paper soaked image sha256:ffffffffffff… \(never pushed: no RepoDigests\)$/);
     }
     expect(gate.freight.find((f) => f.service === "execution")!.soaked).toBe(false);
     expect(gate.freight.find((f) => f.service === "risk")!.soaked).toBe(true);
   });
 
-  it("fails them when the artifact is no record naming images (a hand-made file with a matching hash)", () => {
+  it("fails them when paper's records name no image for a service live runs", () => {
+    const { gate } = rewritten((paper) => (paper.containers = paper.containers.filter((c) => c.service !== "risk")));
+    for (const id of freightItems) expect(gate.verdict.items.find((i) => i.id === id)).toMatchObject({ status: "failed", reason: expect.stringMatching(/risk: paper's record names no image for it$/) });
+  });
+
+  it("does not check freight for a stack that does not trade live (paper)", () => {
     const fx = makeFixture();
-    const e = structuredClone(fx.evidence);
-    const file = path.join(fx.dir, "hand-made.json");
-    const text = JSON.stringify({ item: "stability.paper-orders", filled: 120 });
-    writeFileSync(file, text);
-    e.items["stability.paper-orders"]!.artifacts = [{ path: path.relative(REPO_ROOT, file), sha256: createHash("sha256").update(text).digest("hex") }];
-    fx.write(e);
-    const gate = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig }, now: fx.now });
-    const item = gate.verdict.items.find((i) => i.id === "stability.paper-orders")!;
-    expect(item).toMatchObject({ status: "failed" });
-    expect(item.reason).toContain("hand-made.json is no record naming the soaked images");
+    const gate = runGate({ ...fx.gateRequest(), stack: "paper", configFiles: undefined, evidenceFile: undefined });
+    expect(gate.freight).toEqual([]);
   });
 
   it("describes the freight a promotion ships: per app service the pin and the paper windows", () => {

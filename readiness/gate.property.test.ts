@@ -78,16 +78,18 @@ describe("readiness gate (property)", () => {
   let pristine: Fixture;
   beforeAll(() => {
     pristine = makeFixture(new Date("2026-11-20T12:00:00Z"));
-    expect(runGate({ stack: "live", evidenceFile: pristine.evidenceFile, configFiles: { live: pristine.liveConfig }, now: pristine.now }).verdict.ready).toBe(true);
+    expect(runGate(pristine.gateRequest()).verdict.ready).toBe(true);
   });
 
   it("never says ready after a removing, ageing, tampering or un-approving mutation", () => {
     fc.assert(
-      fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (mutations) => {
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean(), (mutations, resign) => {
         const fx = makeFixture(pristine.now);
         const e = structuredClone(fx.evidence);
         for (const m of mutations) if (m.id === "*" || e.items[m.id]) m.apply(e, fx);
-        const { verdict } = runGate({ stack: "live", evidenceFile: fx.write(e), configFiles: { live: fx.liveConfig }, now: fx.now });
+        // Signed again after the mutation, as a dishonest operator with a valid key could: the gate must still refuse.
+        if (resign) fx.sign(e);
+        const { verdict } = runGate(fx.gateRequest(fx.write(e)));
         expect(verdict.ready, mutations.map((m) => `${m.kind}:${m.id}`).join(", ")).toBe(false);
       }),
       { numRuns: 120 },

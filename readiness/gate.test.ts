@@ -14,14 +14,15 @@ beforeEach(() => {
 
 const gate = (evidence?: unknown) => {
   const file = evidence === undefined ? fx.evidenceFile : fx.write(evidence);
-  return runGate({ stack: "live", evidenceFile: file, configFiles: { live: fx.liveConfig }, now: fx.now });
+  return runGate(fx.gateRequest(file));
 };
 const item = (id: string, evidence?: unknown) => gate(evidence).verdict.items.find((i) => i.id === id)!;
 const clone = (): Omit<Evidence, "file"> => structuredClone(fx.evidence);
+/** The entry changed and signed again: these tests are about the other checks (signatures: gate.signatures.test.ts). */
 const withEntry = (id: string, change: (e: Evidence["items"][string]) => void) => {
   const e = clone();
   change(e.items[id]!);
-  return e;
+  return fx.sign(e);
 };
 const unusable = (evidence: unknown): UnusableInput => {
   try {
@@ -63,11 +64,12 @@ describe("readiness gate", () => {
   it("requires a second, different person for two-person items", () => {
     expect(item("secrets.key-permissions", withEntry("secrets.key-permissions", (x) => delete x.approvedBy))).toMatchObject({
       status: "invalid",
-      reason: "needs approvedBy: a second person must approve",
+      reason: "needs approvedBy: a second person must approve (cdb evidence approve --key)",
     });
+    // The name typed is not the person: mara's key cannot approve as Janne.
     expect(item("execution.live-executor-review", withEntry("execution.live-executor-review", (x) => (x.approvedBy = "Janne")))).toMatchObject({
       status: "invalid",
-      reason: "approvedBy must differ from by (janne)",
+      reason: expect.stringMatching(/^approval by Janne: names Janne, but was signed by key SHA256:\S+ of mara$/),
     });
     // A look-alike (Cyrillic а) is not a second person: the file is refused.
     expect(() => gate(withEntry("execution.live-executor-review", (x) => (x.approvedBy = "j\u0430nne")))).toThrow(/approvedBy: must match pattern/);
@@ -78,9 +80,14 @@ describe("readiness gate", () => {
       status: "failed",
       reason: "value 99.5 USDT is below 100 USDT",
     });
+    expect(item("risk.account-balance", withEntry("risk.account-balance", (x) => delete x.value))).toMatchObject({
+      status: "invalid",
+      reason: "needs value (>= 100 USDT)",
+    });
+    // A record item's value is what its record computes, not what is typed (gate.records.test.ts).
     expect(item("stability.paper-orders", withEntry("stability.paper-orders", (x) => delete x.value))).toMatchObject({
       status: "invalid",
-      reason: "needs value (>= 100 orders)",
+      reason: "value (none) differs from 101, what its record computes",
     });
   });
 
@@ -143,6 +150,7 @@ describe("readiness gate", () => {
     ["a wrong stack", (e: Record<string, unknown>) => (e.stack = "paper"), /live\.evidence\.yaml:2: stack: evidence is for stack "paper", not "live"$/],
     ["a timestamp without offset", (e: Record<string, unknown>) => (((e.items as Record<string, Record<string, unknown>>)["compliance.strategy"]!).at = "2026-11-19 10:00"), /:\d+: items\.compliance\.strategy\.at: must match format "date-time"$/],
     ["an unknown field", (e: Record<string, unknown>) => (((e.items as Record<string, Record<string, unknown>>)["compliance.strategy"]!).signedBy = "x"), /items\.compliance\.strategy: must NOT have additional properties \(signedBy\)$/],
+    ["a signature that is not text", (e: Record<string, unknown>) => (((e.items as Record<string, Record<string, unknown>>)["compliance.strategy"]!).signature = 42), /items\.compliance\.strategy\.signature: must be string$/],
     ["a short config digest", (e: Record<string, unknown>) => (e.configDigest = "abc"), /:3: configDigest: must match pattern/],
     ["a wrong version", (e: Record<string, unknown>) => (e.version = 2), /:1: version: must be equal to constant$/],
   ])("treats %s as unusable input naming file, line and field", (_what, mutate, message) => {
@@ -157,11 +165,11 @@ describe("readiness gate", () => {
     expect(unusable("items: [unclosed\n").message).toMatch(/live\.evidence\.yaml:\d+: malformed YAML: /);
     expect(unusable("# pad\n".repeat(200_000)).message).toMatch(/live\.evidence\.yaml: file is \d+ bytes, more than the 1 MiB limit$/);
     const missing = path.join(fx.dir, "nope.yaml");
-    expect(() => runGate({ stack: "live", evidenceFile: missing, configFiles: { live: fx.liveConfig }, now: fx.now })).toThrow(`${missing}: file not found`);
+    expect(() => runGate(fx.gateRequest(missing))).toThrow(`${missing}: file not found`);
   });
 
   it("is not ready without an evidence file, and says so", () => {
-    const r = runGate({ stack: "live", configFiles: { live: fx.liveConfig }, now: fx.now, evidenceFile: undefined });
+    const r = runGate({ ...fx.gateRequest(), evidenceFile: undefined });
     expect(r.verdict.ready).toBe(false);
     expect(r.notes).toEqual(["no evidence file at readiness/live.evidence.yaml: every attested and measured item is missing"]);
   });
@@ -171,7 +179,7 @@ describe("readiness gate", () => {
     writeFileSync(empty, "version: 1\nsections: {}\nitems: []\n");
     const e = clone();
     e.items = {};
-    const r = runGate({ stack: "live", evidenceFile: fx.write(e), catalogFile: empty, configFiles: { live: fx.liveConfig }, now: fx.now });
+    const r = runGate({ ...fx.gateRequest(fx.write(e)), catalogFile: empty });
     expect(r.verdict.items).toEqual([]);
     expect(r.verdict.ready).toBe(false);
   });

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { ALLOWED_SIGNERS_ENV, DEFAULT_ALLOWED_SIGNERS, loadAllowedSigners } from "./allowedSigners";
 import path from "node:path";
 import type { StackPlan } from "../model/plan";
 import { DEFAULT_CATALOG, loadCatalog, REPO_ROOT, type Catalog } from "./catalog";
@@ -19,6 +20,8 @@ export interface GateRequest {
   /** An evidence file the caller asked for; it must exist. */
   evidenceFile?: string;
   catalogFile?: string;
+  /** The allowed signers (default CDB_ALLOWED_SIGNERS, then readiness/allowed_signers). */
+  allowedSignersFile?: string;
   /** Stack config files, by stack name, instead of the repo's Pulumi.<stack>.yaml. */
   configFiles?: Record<string, string>;
   now?: Date;
@@ -84,6 +87,9 @@ export function runGate(req: GateRequest): GateResult {
   } else {
     notes.push(`no evidence file at ${path.relative(REPO_ROOT, evidenceFile)}: every attested and measured item is missing`);
   }
+  const signersFile = path.resolve(req.allowedSignersFile ?? process.env[ALLOWED_SIGNERS_ENV] ?? DEFAULT_ALLOWED_SIGNERS);
+  const signers = loadAllowedSigners(signersFile);
+  if (!signers) notes.push(`no allowed signers at ${path.relative(REPO_ROOT, signersFile)}: no evidence entry can be signed by an allowed key`);
   const digest = configDigest(target.plan);
   // Freight is checked where it matters: a stack that trades live.
   const pins = target.plan.mode === "live" ? pinsOf(target.plan) : undefined;
@@ -96,6 +102,7 @@ export function runGate(req: GateRequest): GateResult {
     ...(pins ? { pins } : {}),
     now: req.now ?? new Date(),
     repoRoot: REPO_ROOT,
+    signers,
   });
   const records = catalog.items.filter((i) => i.freight).flatMap((i) => evidence?.items[i.id]?.artifacts ?? []);
   const freight = pins ? describeFreight(REPO_ROOT, records, pins) : [];

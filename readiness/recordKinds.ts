@@ -175,7 +175,7 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
     },
     value: (p) => Math.max(0, hoursBetween(p.window.from, p.window.to)),
     problems(p) {
-      const f = p.figures as { containers: { name: string; running: boolean; startedAt?: string }[]; lastDisruption?: { at: string } };
+      const f = p.figures as { containers: { name: string; running: boolean; startedAt?: string }[]; lastDisruption?: { at: string }; events: { at: string; container: string; action: string }[] };
       const out: string[] = [];
       const down = f.containers.filter((c) => !c.running).map((c) => c.name);
       if (down.length > 0) out.push(`not running at collection: ${down.join(", ")}`);
@@ -183,6 +183,8 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
       const later = f.containers.filter((c) => c.startedAt && Date.parse(c.startedAt) > from).map((c) => c.name);
       if (later.length > 0) out.push(`the window starts ${p.window.from}, but ${later.join(", ")} started after it`);
       if (f.lastDisruption && Date.parse(f.lastDisruption.at) > from) out.push(`the window starts before the last disruption (${f.lastDisruption.at})`);
+      const inside = f.events.filter((e) => Date.parse(e.at) > from).map((e) => `${e.container} ${e.action} at ${e.at}`);
+      if (inside.length > 0) out.push(`disruptions inside the window: ${inside.join(", ")}`);
       return out;
     },
   },

@@ -198,6 +198,8 @@ export function readRecord(file: string): ReadRecord {
 
 export interface RecordJudgement {
   ok: boolean;
+  /** Why it does not count, as a gate status: the record says it failed, it is too old, or it is no usable record. */
+  status?: "failed" | "expired" | "invalid";
   reason: string;
   statement?: Statement;
   /** For measured kinds: the value the record computes. */
@@ -213,25 +215,25 @@ export interface RecordJudgement {
  */
 export function judgeRecord(file: string, kind: string, opts: { signers: AllowedSigners | undefined; now: Date; maxAgeDays?: number }): RecordJudgement {
   const k = RECORD_KINDS[kind];
-  if (!k) return { ok: false, reason: `unknown record kind ${kind}` };
+  if (!k) return { ok: false, status: "invalid", reason: `unknown record kind ${kind}` };
   const name = path.basename(file);
   const read = readRecord(file);
-  if (!read.ok) return { ok: false, reason: `record ${name}: ${read.problem}` };
+  if (!read.ok) return { ok: false, status: "invalid", reason: `record ${name}: ${read.problem}` };
   const s = read.statement;
   const p = s.predicate;
-  if (p.kind !== kind) return { ok: false, reason: `record ${name} is a ${p.kind} record, this item reads ${kind}`, statement: s };
+  if (p.kind !== kind) return { ok: false, status: "invalid", reason: `record ${name} is a ${p.kind} record, this item reads ${kind}`, statement: s };
   const sigFile = signatureFileOf(file);
   const sig = existsSync(sigFile) ? readFileSync(sigFile, "utf8").slice(0, 64 * 1024) : undefined;
   const signed = verifySignedBy(opts.signers, sig, read.bytes, { principal: p.by, at: new Date(p.window.to) });
-  if (!signed.ok) return { ok: false, reason: `record ${name}: ${sig === undefined ? `not signed (no ${path.basename(sigFile)})` : signed.problem}`, statement: s };
-  if (p.mode !== k.mode) return { ok: false, reason: `record ${name} is from a ${p.mode} stack; ${kind} counts from ${k.mode} only`, statement: s };
-  if (p.outcome !== k.counts) return { ok: false, reason: `record ${name}: outcome ${p.outcome}${p.explanation ? ` (${p.explanation})` : ""}`, statement: s };
+  if (!signed.ok) return { ok: false, status: "invalid", reason: `record ${name}: ${sig === undefined ? `not signed (no ${path.basename(sigFile)})` : signed.problem}`, statement: s };
+  if (p.mode !== k.mode) return { ok: false, status: "invalid", reason: `record ${name} is from a ${p.mode} stack; ${kind} counts from ${k.mode} only`, statement: s };
+  if (p.outcome !== k.counts) return { ok: false, status: "failed", reason: `record ${name}: outcome ${p.outcome}${p.explanation ? ` (${p.explanation})` : ""}`, statement: s };
   const problems = k.problems?.(p) ?? [];
-  if (problems.length > 0) return { ok: false, reason: `record ${name}: ${problems.join("; ")}`, statement: s };
+  if (problems.length > 0) return { ok: false, status: "failed", reason: `record ${name}: ${problems.join("; ")}`, statement: s };
   const to = Date.parse(p.window.to);
-  if (to > opts.now.getTime() + 5 * 60_000) return { ok: false, reason: `record ${name}: window ends in the future (${p.window.to})`, statement: s };
+  if (to > opts.now.getTime() + 5 * 60_000) return { ok: false, status: "invalid", reason: `record ${name}: window ends in the future (${p.window.to})`, statement: s };
   if (opts.maxAgeDays !== undefined && (opts.now.getTime() - to) / 86_400_000 > opts.maxAgeDays) {
-    return { ok: false, reason: `record ${name}: window ended ${p.window.to}, more than ${opts.maxAgeDays} days ago`, statement: s };
+    return { ok: false, status: "expired", reason: `record ${name}: window ended ${p.window.to}, more than ${opts.maxAgeDays} days ago`, statement: s };
   }
   const value = k.value?.(p);
   return { ok: true, reason: `record ${name} ${p.outcome}${value !== undefined ? ` (${value})` : ""}, signed by ${signed.principals.join(", ")}`, statement: s, ...(value !== undefined ? { value } : {}), signer: signed.fingerprint };

@@ -1,27 +1,66 @@
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
+import { isAppService } from "../config/services";
+import type { StackPlan } from "../model/plan";
 import { loadCatalog, REPO_ROOT } from "../readiness/catalog";
-import type { Evidence } from "../readiness/evidence";
 import { configDigest } from "../readiness/digest";
-import { FREIGHT_SERVICES, pinnedDigest, pinsOf } from "../readiness/freight";
-import { makeStatement, type Subject } from "../readiness/records";
+import { signApproval, signAuthor, type SignedFields } from "../readiness/entrySignature";
+import type { Evidence } from "../readiness/evidence";
+import type { Subject } from "../readiness/records";
+import { writeRecord } from "../readiness/records";
 import { loadStackConfigFile, viewOf } from "../readiness/stackView";
+import { drillStatement, type DrillRecord } from "../ops/drill";
+import { observationStatement, paperOrdersStatement } from "../ops/collect";
 import { liveSettings } from "./mockRun";
 import { repoTmpDir } from "./repoTmp";
+import { makeKey, type TestKey, writeAllowedSigners } from "./sshKeys";
 
 // A complete, valid readiness case built from scratch: a live stack config,
-// artifacts inside the repository (a git-ignored folder) and an evidence file
-// with every catalog item. Tests break it one piece at a time.
+// artifacts inside the repository (a git-ignored folder), signed records for
+// the record items, an allowed_signers file with two throwaway keys (janne and
+// mara, made by ssh-keygen once per process) and an evidence file with every
+// catalog item, each entry signed with the project's own signing functions.
+// Tests break it one piece at a time.
+
+export interface FixtureKeys {
+  janne: TestKey;
+  mara: TestKey;
+}
+
+let keys: FixtureKeys | undefined;
+/** janne (author) and mara (approver): ed25519 keys made once per test process. */
+export function fixtureKeys(): FixtureKeys {
+  if (!keys) {
+    const dir = mkdtempSync(path.join(tmpdir(), "cdb-fixture-keys-"));
+    keys = { janne: makeKey("janne", { dir }), mara: makeKey("mara", { dir }) };
+  }
+  return keys;
+}
+
+/** allowed_signers naming janne (also as janne@example.com: one key, one person) and mara. */
+export function writeFixtureSigners(file: string, k: FixtureKeys = fixtureKeys()): string {
+  return writeAllowedSigners(file, [
+    { principals: ["janne", "janne@example.com"], key: k.janne },
+    { principals: ["mara"], key: k.mara },
+  ]);
+}
 
 export interface Fixture {
   dir: string;
   liveConfig: string;
   evidenceFile: string;
+  allowedSigners: string;
+  keys: FixtureKeys;
   evidence: Omit<Evidence, "file">;
   now: Date;
   write(evidence?: unknown): string;
+  /** Signs every entry again (author janne, approver mara), as an honest operator would after a change. */
+  sign(evidence: Omit<Evidence, "file">): Omit<Evidence, "file">;
+  /** runGate's request for this fixture. */
+  gateRequest(evidenceFile?: string): { stack: "live"; evidenceFile: string; configFiles: { live: string }; allowedSignersFile: string; now: Date };
 }
 
 export function liveConfigYaml(overrides: Record<string, unknown> = {}): string {
@@ -33,69 +72,119 @@ export function liveConfigYaml(overrides: Record<string, unknown> = {}): string 
 }
 
 /**
- * Subjects of a paper record that soaked these images: per app service an
- * image (a made-up id) whose RepoDigests hold the pin, as after `docker push`.
+ * The subjects paper's records name: here the live plan's pinned app images
+ * (what a soak of exactly those images would record). A stand-in for
+ * `imageSubjects` on a running paper stack: no container ran.
  */
-export function soakedSubjects(images: Readonly<Record<string, string>>): Subject[] {
-  return FREIGHT_SERVICES.filter((s) => images[s] !== undefined).map((service) => {
-    const pin = images[service]!;
-    const pushed = pinnedDigest(pin) !== undefined && pin.includes("@");
-    return {
-      name: service,
-      digest: { sha256: pushed ? createHash("sha256").update(`image of ${pin}`).digest("hex") : pin.replace(/^sha256:/, "") },
-      annotations: { container: `cdbpaper_${service}`, image: `cdbpaper_${service}:local`, repoDigests: pushed ? [pin] : [] },
-    };
-  });
+export function soakedSubjects(plan: StackPlan): Subject[] {
+  return plan.containers
+    .filter((c) => isAppService(c.service) && c.image.kind === "ref" && /@sha256:[0-9a-f]{64}$/.test(c.image.ref))
+    .map((c) => ({ name: c.service, digest: { sha256: (c.image as { ref: string }).ref.split("@sha256:")[1]! }, annotations: { image: (c.image as { ref: string }).ref } }));
 }
 
-/** The paper record a freight item's entry carries: valid figures for `value`, subjects the soaked images. */
-export function freightRecord(id: string, value: number, at: string, subjects: Subject[]): unknown {
-  const to = at;
-  const from = new Date(Date.parse(at) - value * 3_600_000).toISOString();
-  const base = { stack: "paper", mode: "paper" as const, by: "janne", window: { from, to }, outcome: "measured" as const, subjects };
-  if (id === "stability.paper-orders") {
-    const orderIds = Array.from({ length: value }, (_, i) => `MOCK_${i}`);
-    return makeStatement({ ...base, kind: "paper-orders", figures: { stream: "stream.order_results", since: from, filled: value, rejected: 0, errors: 0, duplicates: 0, otherStatus: 0, nonPaperIds: 0, scanned: value, startsAfterSince: false, orderIds } });
-  }
-  return makeStatement({ ...base, kind: "observation-window", figures: { since: from, containers: FREIGHT_SERVICES.map((s) => ({ name: `cdbpaper_${s}`, running: true, startedAt: from })), events: [] } });
+/** Signs one entry of `evidence` in place: author `by`'s key, approver mara for two-person items. */
+export function signEntry(evidence: Omit<Evidence, "file">, id: string, k: FixtureKeys, twoPerson: boolean, authorKey: TestKey = k.janne): void {
+  const e = evidence.items[id]!;
+  const fields: SignedFields = { stack: evidence.stack, item: id, configDigest: evidence.configDigest, at: e.at, by: e.by, ...(e.value !== undefined ? { value: e.value } : {}), ...(e.artifacts ? { artifacts: e.artifacts } : {}) };
+  e.signature = signAuthor(authorKey.file, fields);
+  if (twoPerson && e.approvedBy) e.approvalSignature = signApproval(k.mara.file, fields, e.approvedBy, e.signature);
+}
+
+/** The records of the three record items, written and signed by janne, as drill and collect write them. */
+function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys): Record<string, { file: string; value?: number }> {
+  const iso = (ms: number) => new Date(at.getTime() + ms).toISOString();
+  const drill: DrillRecord = {
+    kind: "cdb-killswitch-drill",
+    version: 1,
+    stack: "paper",
+    mode: "paper",
+    by: "janne",
+    startedAt: iso(-30_000),
+    endedAt: iso(0),
+    redis: "fixture",
+    entry: { id: `${at.getTime() - 30_000}-0`, fields: { ts: "0", reason: "kill-switch drill by janne", priority: "SAFETY", strategy_id: "drill-fixture" } },
+    outcome: "passed",
+    measured: "first-rejected-order",
+    latencyMs: 140,
+    explanation: "fixture drill",
+    rejectedOrder: { id: `${at.getTime() - 29_860}-0`, order_id: "SHUTDOWN_fixture", status: "REJECTED" },
+    windowMs: 30_000,
+    cleanup: { entryDeleted: true, restarted: ["cdbpaper_execution"], note: "fixture" },
+  };
+  const orderIds = Array.from({ length: 101 }, (_, i) => `MOCK_fixture_${i}`);
+  const since = iso(-49 * 3_600_000);
+  const orders = { stream: "stream.order_results", since, filled: orderIds.length, rejected: 2, errors: 0, duplicates: 1, otherStatus: 0, nonPaperIds: 0, scanned: 104, startsAfterSince: false, orderIds };
+  const window = {
+    hours: 49,
+    since,
+    now: at.toISOString(),
+    lastDisruption: { at: since, container: "cdbpaper_candles", what: "started" },
+    containers: subjects.map((s) => ({ name: `cdbpaper_${s.name}`, running: true, startedAt: since, restartCount: 0 })),
+    events: [],
+  };
+  const ctx = { stack: "paper", by: "janne", now: at, subjects };
+  const w = (name: string, s: Parameters<typeof writeRecord>[0]) => writeRecord(s, path.join(dir, name), k.janne.file).file;
+  return {
+    "killswitch.manual-drill": { file: w("drill.json", drillStatement(drill, subjects)) },
+    "stability.paper-orders": { file: w("paper-orders.json", paperOrdersStatement(orders, { ...ctx, redis: "fixture" })), value: 101 },
+    "stability.observation-window": { file: w("observation-window.json", observationStatement(window, { ...ctx, docker: "fixture" })), value: 49 },
+  };
 }
 
 /**
  * A complete evidence file's content for a stack whose config digest is
  * `digest`: every attested item, each artifact written into `dir` (which must
- * lie inside `root`, the repository the gate reads artifacts from). The
- * freight items' records name `soaked` (service → image) as paper's images.
+ * lie inside `root`, the repository the gate reads artifacts from), records
+ * for the record items, every entry signed.
  */
-export function completeEvidence(dir: string, digest: string, now: Date, root = REPO_ROOT, soaked: Readonly<Record<string, string>> = {}): Omit<Evidence, "file"> {
-  const at = new Date(now.getTime() - 2 * 86_400_000).toISOString();
-  const items: Evidence["items"] = {};
+export function completeEvidence(dir: string, digest: string, now: Date, root = REPO_ROOT, subjects: Subject[] = [], k: FixtureKeys = fixtureKeys()): Omit<Evidence, "file"> {
+  const atDate = new Date(now.getTime() - 2 * 86_400_000);
+  const at = atDate.toISOString();
+  const rel = (file: string) => path.relative(root, file).split(path.sep).join("/");
+  const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+  const records = writeRecords(dir, atDate, subjects.length > 0 ? subjects : [{ name: "execution", digest: { sha256: createHash("sha256").update("fixture execution image").digest("hex") } }], k);
+  const evidence: Omit<Evidence, "file"> = { version: 1 as const, stack: "live", configDigest: digest, items: {} };
   for (const item of loadCatalog().items) {
     if (item.kind === "machine") continue;
     const entry: Evidence["items"][string] = { by: "janne", at };
     if (item.twoPerson) entry.approvedBy = "mara";
-    if (item.threshold) entry.value = item.threshold.min + 1;
-    if (item.artifact) {
-      const file = path.join(dir, `${item.id}.${item.freight ? "json" : "txt"}`);
-      const content = item.freight ? JSON.stringify(freightRecord(item.id, entry.value!, at, soakedSubjects(soaked)), null, 2) + "\n" : `evidence for ${item.id}\n`;
-      writeFileSync(file, content);
-      entry.artifacts = [{ path: path.relative(root, file).split(path.sep).join("/"), sha256: createHash("sha256").update(content).digest("hex") }];
+    const record = records[item.id];
+    if (record) {
+      entry.artifacts = [{ path: rel(record.file), sha256: sha(record.file) }];
+      if (record.value !== undefined) entry.value = record.value;
+    } else {
+      if (item.threshold) entry.value = item.threshold.min + 1;
+      if (item.artifact) {
+        const file = path.join(dir, `${item.id}.txt`);
+        writeFileSync(file, `evidence for ${item.id}\n`);
+        entry.artifacts = [{ path: rel(file), sha256: sha(file) }];
+      }
     }
-    items[item.id] = entry;
+    evidence.items[item.id] = entry;
+    signEntry(evidence, item.id, k, item.twoPerson);
   }
-  return { version: 1 as const, stack: "live", configDigest: digest, items };
+  return evidence;
 }
 
 export function makeFixture(now = new Date()): Fixture {
   const dir = repoTmpDir("readiness-");
   const liveConfig = path.join(dir, "Pulumi.live.yaml");
   writeFileSync(liveConfig, liveConfigYaml());
-  const { plan } = viewOf(loadStackConfigFile("live", liveConfig));
-  const evidence = completeEvidence(dir, configDigest(plan), now, REPO_ROOT, pinsOf(plan));
+  const plan = viewOf(loadStackConfigFile("live", liveConfig)).plan;
+  const digest = configDigest(plan);
+  const k = fixtureKeys();
+  const allowedSigners = writeFixtureSigners(path.join(dir, "allowed_signers"), k);
+  const evidence = completeEvidence(dir, digest, now, REPO_ROOT, soakedSubjects(plan), k);
   const evidenceFile = path.join(dir, "live.evidence.yaml");
   const write = (e: unknown = evidence) => {
     writeFileSync(evidenceFile, typeof e === "string" ? e : stringify(e));
     return evidenceFile;
   };
+  const twoPerson = new Set(loadCatalog().items.filter((i) => i.twoPerson).map((i) => i.id));
+  const sign = (e: Omit<Evidence, "file">) => {
+    for (const id of Object.keys(e.items)) signEntry(e, id, k, twoPerson.has(id));
+    return e;
+  };
   write();
-  return { dir, liveConfig, evidenceFile, evidence, now, write };
+  return { dir, liveConfig, evidenceFile, allowedSigners, keys: k, evidence, now, write, sign, gateRequest: (f = evidenceFile) => ({ stack: "live", evidenceFile: f, configFiles: { live: liveConfig }, allowedSignersFile: allowedSigners, now }) };
 }

@@ -5,9 +5,8 @@ import { expect } from "vitest";
 import { SERVICE_NAMES } from "../../config/services";
 import { keyFingerprint } from "../../config/schema";
 import { configDigest } from "../../readiness/digest";
-import { pinsOf } from "../../readiness/freight";
 import { loadStackConfigFile, viewOf } from "../../readiness/stackView";
-import { completeEvidence } from "../readinessFixture";
+import { completeEvidence, soakedSubjects, writeFixtureSigners } from "../readinessFixture";
 import type { EngineWorkspace } from "./workspace";
 
 // The live stack of an engine workspace, completed as an operator would:
@@ -34,14 +33,19 @@ export const liveConfigFile = (ws: EngineWorkspace) => path.join(ws.project, "Pu
 export const liveEvidenceFile = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "live.evidence.yaml");
 
 /**
- * Complete, fresh evidence bound to the live config's current digest; returns
- * the digest. Paper's records soaked live's pinned images, unless `soaked` names others.
+ * Complete, fresh, signed evidence bound to the live config's current digest,
+ * and readiness/allowed_signers naming the fixture's keys; returns the digest.
+ * Paper's records soaked live's pinned images, unless `soaked` names others
+ * (service → pinned reference).
  */
 export function writeLiveEvidence(ws: EngineWorkspace, soaked: Record<string, string> = {}): string {
   const dir = path.join(ws.project, "readiness", "engine-artifacts");
   mkdirSync(dir, { recursive: true });
   const { plan } = viewOf(loadStackConfigFile("live", liveConfigFile(ws)));
   const digest = configDigest(plan);
-  writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project, { ...pinsOf(plan), ...soaked })));
+  const paper = structuredClone(plan);
+  for (const c of paper.containers) if (soaked[c.service] !== undefined) c.image = { kind: "ref", ref: soaked[c.service]! };
+  writeFixtureSigners(path.join(ws.project, "readiness", "allowed_signers"));
+  writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project, soakedSubjects(paper))));
   return digest;
 }
