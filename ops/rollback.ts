@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { MANUAL_STEP } from "../readiness/emergencyRunbook";
 import { appendAudit, operator } from "./audit";
 import { OpsFailure } from "./errors";
 import { writeKillEntry, stopExecution } from "./kill";
@@ -17,7 +18,8 @@ import { verifyStack } from "./verify";
 // 3. verify (execution logs `Mode: MOCK`; the armed kill switch is expected);
 // 4. name the step no machine here can do: cancel open MEXC orders.
 
-export const MANUAL_STEP = "Cancel every open MEXC order by hand now (MEXC web UI or API): the executor has no cancel, and stopped containers leave orders on the book.";
+// The manual step's text has its home beside the emergency runbook, which names it too.
+export { MANUAL_STEP };
 
 export interface RollbackRequest {
   stack: string;

@@ -137,7 +137,7 @@ function judge(item: CatalogItem, g: GateInput): [ItemStatus, string] {
   if (item.kind === "machine") {
     const check = MACHINE_CHECKS[item.id];
     if (!check) return ["failed", "no machine check is implemented for this item"];
-    const problems = check(g.facts);
+    const problems = check({ ...g.facts, repoRoot: g.repoRoot });
     const ignored = g.evidence?.items[item.id] ? " (its evidence entry is ignored: machine items are proven by the stack)" : "";
     return problems.length === 0 ? ["satisfied", `proven by the stack${ignored}`] : ["failed", problems.join("; ") + ignored];
   }

@@ -26,7 +26,7 @@ function fail(e: unknown): never {
   process.exit(EXIT.internalError);
 }
 
-const program = new Command("cdb").description("Deployment and readiness gate for the cdb trading stacks").exitOverride((err) => {
+export const program = new Command("cdb").description("Deployment and readiness gate for the cdb trading stacks").exitOverride((err) => {
   // Usage errors (unknown option, missing --stack) are unusable input too.
   process.exit(err.exitCode === 0 ? 0 : EXIT.unusableInput);
 });
