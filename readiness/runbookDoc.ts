@@ -14,8 +14,10 @@ function requirement(item: Catalog["items"][number]): string {
   if (item.kind === "machine") return KIND.machine!;
   const parts = [KIND[item.kind]!];
   if (item.threshold) parts.push(`>= ${item.threshold.min} ${item.threshold.unit}`);
-  if (item.artifact) parts.push("artifact required");
-  if (item.twoPerson) parts.push("second person approves");
+  if (item.record) parts.push(`a signed \`${item.record}\` record that passed`);
+  else if (item.artifact) parts.push("artifact required");
+  parts.push("signed by a key in readiness/allowed_signers");
+  if (item.twoPerson) parts.push("a second key approves");
   parts.push(`at most ${item.maxAgeDays} days old`);
   return parts.join(", ");
 }

@@ -6,7 +6,7 @@ import { SERVICE_NAMES } from "../../config/services";
 import { keyFingerprint } from "../../config/schema";
 import { configDigest } from "../../readiness/digest";
 import { loadStackConfigFile, viewOf } from "../../readiness/stackView";
-import { completeEvidence } from "../readinessFixture";
+import { completeEvidence, soakedSubjects, writeFixtureSigners } from "../readinessFixture";
 import type { EngineWorkspace } from "./workspace";
 
 // The live stack of an engine workspace, completed as an operator would:
@@ -31,12 +31,22 @@ export async function initLiveStack(ws: EngineWorkspace): Promise<void> {
 
 export const liveConfigFile = (ws: EngineWorkspace) => path.join(ws.project, "Pulumi.live.yaml");
 export const liveEvidenceFile = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "live.evidence.yaml");
+/** Where the workspace's gate (its own copy of the project) reads the allowed signers. */
+export const allowedSignersFile = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "allowed_signers");
+export const engineArtifactsDir = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "engine-artifacts");
 
-/** Complete, fresh evidence bound to the live config's current digest; returns the digest. */
+/**
+ * Complete, fresh evidence bound to the live config's current digest, as the
+ * project's own functions write it: signed records (their subjects the live
+ * stack's pinned app images) and entries signed by throwaway keys that the
+ * workspace's readiness/allowed_signers lists. Returns the digest.
+ */
 export function writeLiveEvidence(ws: EngineWorkspace): string {
-  const dir = path.join(ws.project, "readiness", "engine-artifacts");
+  const dir = engineArtifactsDir(ws);
   mkdirSync(dir, { recursive: true });
-  const digest = configDigest(viewOf(loadStackConfigFile("live", liveConfigFile(ws))).plan);
-  writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project)));
+  const plan = viewOf(loadStackConfigFile("live", liveConfigFile(ws))).plan;
+  const digest = configDigest(plan);
+  writeFixtureSigners(allowedSignersFile(ws));
+  writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project, soakedSubjects(plan))));
   return digest;
 }
