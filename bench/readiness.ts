@@ -7,7 +7,8 @@ import { performance } from "node:perf_hooks";
 import { REPO_ROOT } from "../readiness/catalog";
 import { unsatisfied } from "../readiness/evaluate";
 import { runGate } from "../readiness/gate";
-import { makeFixture } from "../test/readinessFixture";
+import { signApproval, signAuthor } from "../readiness/entrySignature";
+import { fixtureKeys, makeFixture } from "../test/readinessFixture";
 import { repoTmpDir } from "../test/repoTmp";
 
 // Readiness gate benchmark: cold CLI launches (what CI and operators pay) and
@@ -18,7 +19,8 @@ const NODE = path.join(REPO_ROOT, "node_modules", ".bin", "node");
 const SHIM = path.join(REPO_ROOT, "scripts", "bin", "cdb.cjs");
 const CLI_RUNS = Number(process.env.BENCH_CLI_RUNS ?? 10);
 const GATE_RUNS = Number(process.env.BENCH_GATE_RUNS ?? 50);
-const SYNTHETIC_ITEMS = 10_000;
+// Every entry carries an sshsig (about 300 characters): 1,500 signed items stay under the gate's 1 MiB input cap.
+const SYNTHETIC_ITEMS = 1_500;
 
 interface Row {
   name: string;
@@ -58,6 +60,7 @@ function coldCli(args: string[], runs: number, env: NodeJS.ProcessEnv = {}): num
 
 /** A catalog of `n` attested/measured items with a matching, complete evidence file; artifacts for 1 item in 10. */
 export function syntheticCase(dir: string, configDigest: string, n: number): { catalog: string; evidence: string } {
+  const keys = fixtureKeys();
   const at = new Date(Date.now() - 2 * 86_400_000).toISOString();
   // Short names: the gate caps every input file at 1 MiB, so 10,000 items must stay terse.
   const sections = ["a", "b", "c", "d", "e"];
@@ -80,13 +83,19 @@ export function syntheticCase(dir: string, configDigest: string, n: number): { c
     const entry = [`by: janne`, `at: "${at}"`];
     if (twoPerson) entry.push("approvedBy: mara");
     if (measured) entry.push("value: 11");
+    let artifacts: { path: string; sha256: string }[] | undefined;
     if (artifact) {
       const file = path.join(artifactDir, `${id}.txt`);
       const content = `evidence for ${id}\n`;
       writeFileSync(file, content);
       const rel = path.relative(REPO_ROOT, file).split(path.sep).join("/");
-      entry.push(`artifacts: [{path: "${rel}", sha256: "${createHash("sha256").update(content).digest("hex")}"}]`);
+      artifacts = [{ path: rel, sha256: createHash("sha256").update(content).digest("hex") }];
+      entry.push(`artifacts: [{path: "${rel}", sha256: "${artifacts[0]!.sha256}"}]`);
     }
+    const signed = { stack: "live", item: id, configDigest, at, by: "janne", ...(measured ? { value: 11 } : {}), ...(artifacts ? { artifacts } : {}) };
+    const signature = signAuthor(keys.janne.file, signed);
+    entry.push(`signature: ${JSON.stringify(signature)}`);
+    if (twoPerson) entry.push(`approvalSignature: ${JSON.stringify(signApproval(keys.mara.file, signed, "mara", signature))}`);
     ev.push(`  ${id}: {${entry.join(", ")}}`);
   }
   const catalog = path.join(dir, "checklist.yaml");
@@ -110,6 +119,8 @@ function inProcess(req: Parameters<typeof runGate>[0], runs: number): number[] {
 
 function main(): void {
   const fx = makeFixture();
+  // The fixture's and the synthetic case's entries are signed by the fixture's throwaway keys.
+  process.env.CDB_ALLOWED_SIGNERS = fx.allowedSigners;
   const synthDir = repoTmpDir("bench-readiness-");
   try {
     const digest = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig } }).configDigest;

@@ -132,7 +132,7 @@ describe("cdb kill, verify and evidence on a paper stack of test doubles", () =>
     writeFileSync(artifact, "screenshot of the key's permissions\n");
     const unsignedAdd = await cdb(["evidence", "add", "secrets.key-permissions", "--by", "janne", "--artifact", artifact, "--evidence", file]);
     expect(unsignedAdd.code).toBe(2);
-    expect(unsignedAdd.err).toBe("cdb: --key: evidence is signed: pass --key <private key file> or set CDB_SIGNING_KEY\n");
+    expect(unsignedAdd.err).toBe("cdb: unusable input: --key: evidence is signed: pass --key <private key file> or set CDB_SIGNING_KEY\n");
     const stranger = makeKey("mallory");
     const foreign = await cdb(["evidence", "add", "secrets.key-permissions", "--by", "janne", "--key", stranger.file, "--artifact", artifact, "--evidence", file]);
     expect(foreign.code).toBe(5);
@@ -150,8 +150,8 @@ describe("cdb kill, verify and evidence on a paper stack of test doubles", () =>
     expect(text).toMatch(/^# Readiness evidence for the live stack/);
     expect(text).toContain("# reviewed in the weekly ops meeting");
     expect(text.indexOf("version:")).toBeLessThan(text.indexOf("configDigest:"));
-    expect(text).toMatch(/secrets\.key-permissions:\n\s+by: janne\n\s+at: .*\n\s+artifacts:\n\s+- path: \.tmp\/.*\n\s+sha256: [0-9a-f]{64}\n\s+signature: .*BEGIN SSH SIGNATURE[\s\S]*approvedBy: mara\n\s+approvalSignature: /);
+    expect(text).toMatch(/secrets\.key-permissions:\n\s+by: janne\n\s+at: .*\n\s+artifacts:\n\s+- path: \.tmp\/.*\n\s+sha256: [0-9a-f]{64}\n\s+signature: [\s\S]*?BEGIN SSH SIGNATURE[\s\S]*approvedBy: mara\n\s+approvalSignature: /);
     expect((await cdb(["evidence", "add", "risk.limits", "--key", keys.janne.file, "--evidence", file])).code).toBe(5);
     expect((await cdb(["evidence", "add", "nope.item", "--key", keys.janne.file, "--evidence", file])).code).toBe(2);
-  });
+  }, 240_000);
 });

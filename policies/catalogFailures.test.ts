@@ -18,6 +18,7 @@ async function withCatalog(contents: string | undefined) {
   const harness = await import("../test/policyHarness");
   await harness.useStack("live", liveSettings(), LIVE_SECRETS);
   process.env.CDB_EVIDENCE_FILE = fx.evidenceFile;
+  process.env.CDB_ALLOWED_SIGNERS = fx.allowedSigners;
   const { liveReadiness } = await import("./liveReadiness");
   const { liveTradingGate } = await import("./liveTradingGate");
   const resources = harness.declared("live", liveSettings(), LIVE_SECRETS);
@@ -29,6 +30,7 @@ async function withCatalog(contents: string | undefined) {
 
 afterEach(() => {
   delete process.env.CDB_EVIDENCE_FILE;
+  delete process.env.CDB_ALLOWED_SIGNERS;
   vi.doUnmock("../readiness/catalog");
 });
 

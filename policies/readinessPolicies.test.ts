@@ -14,9 +14,11 @@ beforeEach(async () => {
   await useStack("live", liveSettings(), LIVE_SECRETS);
   fx = makeFixture();
   process.env.CDB_EVIDENCE_FILE = fx.evidenceFile;
+  process.env.CDB_ALLOWED_SIGNERS = fx.allowedSigners;
 });
 afterEach(() => {
   delete process.env.CDB_EVIDENCE_FILE;
+  delete process.env.CDB_ALLOWED_SIGNERS;
 });
 
 describe("live-readiness (stack policy)", () => {

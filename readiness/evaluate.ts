@@ -120,15 +120,15 @@ function judgeEntry(item: CatalogItem, entry: EvidenceEntry | undefined, g: Gate
     fromRecord = `; ${r.reason}`;
     if (r.value !== undefined && entry.value !== r.value) return ["invalid", `value ${entry.value ?? "(none)"} differs from ${r.value}, what its record computes`];
   }
-  // After the records are proven genuine: are their images the ones live runs?
-  if (item.freight && g.pins) {
-    const problems = entryFreightProblems(g.repoRoot, artifacts, g.pins);
-    if (problems.length > 0) return ["failed", `not the soaked freight: ${problems.join("; ")}`];
-  }
   if (item.threshold) {
     const { min, unit } = item.threshold;
     if (entry.value === undefined) return ["invalid", `needs value (>= ${min} ${unit})`];
     if (!(entry.value >= min)) return ["failed", `value ${entry.value} ${unit} is below ${min} ${unit}`];
+  }
+  // The records are genuine and their figures count: are their images the ones live runs?
+  if (item.freight && g.pins) {
+    const problems = entryFreightProblems(g.repoRoot, artifacts, g.pins);
+    if (problems.length > 0) return ["failed", `not the soaked freight: ${problems.join("; ")}`];
   }
   return ["satisfied", `by ${entry.by}${entry.approvedBy ? `, approved by ${entry.approvedBy}` : ""}, ${entry.at}${fromRecord}`];
 }

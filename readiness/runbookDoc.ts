@@ -5,7 +5,7 @@ import type { Catalog } from "./catalog";
 // rules so the document cannot drift from what the gate and Prometheus do.
 
 const KIND: Record<string, string> = {
-  machine: "checked from the stack",
+  machine: "checked by machine (the stack's declared resources, or a document generated from them)",
   attested: "evidence: a person vouches",
   measured: "evidence: a measured value",
 };
@@ -14,9 +14,12 @@ function requirement(item: Catalog["items"][number]): string {
   if (item.kind === "machine") return KIND.machine!;
   const parts = [KIND[item.kind]!];
   if (item.threshold) parts.push(`>= ${item.threshold.min} ${item.threshold.unit}`);
-  if (item.artifact) parts.push("artifact required");
-  if (item.twoPerson) parts.push("second person approves");
+  if (item.record) parts.push(`a signed \`${item.record}\` record that passed`);
+  else if (item.artifact) parts.push("artifact required");
+  parts.push("signed by a key in readiness/allowed_signers");
+  if (item.twoPerson) parts.push("a second key approves");
   parts.push(`at most ${item.maxAgeDays} days old`);
+  if (item.freight) parts.push("counts for live only when live pins the images paper soaked (docs/freight.md)");
   return parts.join(", ");
 }
 

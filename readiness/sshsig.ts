@@ -111,8 +111,20 @@ export interface SshPublicKey {
 
 export const fingerprintOf = (blob: Buffer) => `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 
+// Importing a key into node:crypto costs about a millisecond; a gate run sees the same few keys on every entry.
+const parsedKeys = new Map<string, SshPublicKey>();
+
 /** Parses a public key blob (wire format); throws SshsigError for unsupported or malformed keys. */
 export function parsePublicKeyBlob(blob: Buffer): SshPublicKey {
+  const id = blob.toString("base64");
+  const known = parsedKeys.get(id);
+  if (known) return known;
+  const parsed = parseKeyBlob(blob);
+  if (parsedKeys.size < 1000) parsedKeys.set(id, parsed);
+  return parsed;
+}
+
+function parseKeyBlob(blob: Buffer): SshPublicKey {
   const r = new Reader(blob, "public key");
   const type = r.string();
   let key: KeyObject;

@@ -10,6 +10,8 @@ const cdb = (...args: string[]) => npxCdbSync(args);
 
 describe("cdb readiness (CLI)", () => {
   const fx = makeFixture();
+  // The fixture's entries are signed by its throwaway keys, listed in its own allowed_signers.
+  const cdb = (...args: string[]) => npxCdbSync(args, { env: { CDB_ALLOWED_SIGNERS: fx.allowedSigners } });
   const base = ["readiness", "--stack", "live", "--stack-config", fx.liveConfig];
 
   it("exits 0 and prints ready JSON with complete evidence", () => {

@@ -154,9 +154,12 @@ describe("live stack (Pulumi mocks)", () => {
   let run: MockRunResult;
   beforeAll(async () => {
     // Complete evidence for exactly these settings, so the program's own gate lets the traders through.
-    process.env.CDB_EVIDENCE_FILE = makeFixture().evidenceFile;
+    const fx = makeFixture();
+    process.env.CDB_EVIDENCE_FILE = fx.evidenceFile;
+    process.env.CDB_ALLOWED_SIGNERS = fx.allowedSigners;
     run = current = await mockRun("live", liveSettings(), LIVE_SECRETS);
     delete process.env.CDB_EVIDENCE_FILE;
+    delete process.env.CDB_ALLOWED_SIGNERS;
   });
   sharedChecks(() => run, "cdb_", () => [...run.generatedSecrets, ...Object.values(LIVE_SECRETS)], true);
 

@@ -1,9 +1,19 @@
-import { cpSync, rmSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { paperOrdersStatement } from "../../ops/collect";
+import { writeDrillRecord, type DrillRecord } from "../../ops/drill";
+import { fileSha256 } from "../../readiness/artifacts";
+import { loadCatalog } from "../../readiness/catalog";
+import { signApproval, type SignedFields } from "../../readiness/entrySignature";
 import { unsatisfied } from "../../readiness/evaluate";
+import type { Evidence } from "../../readiness/evidence";
 import { runGate } from "../../readiness/gate";
-import { initLiveStack, liveConfigFile, liveEvidenceFile, pulumiOk as ok, writeLiveEvidence } from "./liveStack";
+import { type Statement, writeRecord } from "../../readiness/records";
+import { fixtureKeys, signEntry } from "../readinessFixture";
+import { makeKey } from "../sshKeys";
+import { engineArtifactsDir, initLiveStack, liveConfigFile, liveEvidenceFile, pulumiOk as ok, writeLiveEvidence } from "./liveStack";
 import type { StandinOp } from "./standins/standinProvider";
 import { engineWorkspace, type EngineWorkspace } from "./workspace";
 
@@ -72,6 +82,76 @@ describe("live stack on the real engine (stand-in providers)", () => {
       expect(text).toMatch(new RegExp(`live-readiness: ${id.replace(".", "\\.")} failed: not the soaked freight: \\S+: execution: live pins sha256:[0-9a-f]{12}…, paper soaked image`));
     }
     expect(text).not.toContain("could not be evaluated");
+  });
+
+  it("refuses item by item, with the reason: a failed drill, a hand-edited record whose hash matches, a count below threshold, an unsigned entry, a self-approved entry, a key not in allowed_signers", async () => {
+    writeLiveEvidence(ws);
+    const keys = fixtureKeys();
+    const dir = engineArtifactsDir(ws);
+    const e = parse(readFileSync(evidenceFile, "utf8")) as Omit<Evidence, "file">;
+    const ref = (file: string) => [{ path: path.relative(ws.project, file).split(path.sep).join("/"), sha256: fileSha256(file) }];
+    const now = new Date();
+    const iso = (ms: number) => new Date(now.getTime() + ms).toISOString();
+    const subjects = [{ name: "execution", digest: { sha256: "e".repeat(64) } }];
+
+    // 1. A drill that observed nothing, written and signed by the project's own drill writer.
+    const drill: DrillRecord = {
+      kind: "cdb-killswitch-drill", version: 1, stack: "paper", mode: "paper", by: "janne", startedAt: iso(-60_000), endedAt: iso(-30_000), redis: "engine test",
+      entry: { id: `${now.getTime() - 60_000}-0`, fields: { reason: "drill" } }, outcome: "not-observed", measured: "none",
+      explanation: "within 30000 ms no order was rejected and no client read stream.bot_shutdown", windowMs: 30_000,
+      cleanup: { entryDeleted: true, restarted: [], note: "engine test" },
+    };
+    const failed = writeDrillRecord(drill, { subjects, key: keys.janne.file, dir });
+    e.items["killswitch.manual-drill"] = { by: "janne", at: drill.endedAt, artifacts: ref(failed.file) };
+    signEntry(e, "killswitch.manual-drill", keys, false);
+
+    // 2. The observation record edited by hand to claim 100 more hours; its hash in the entry updated and the entry signed again.
+    const windowEntry = e.items["stability.observation-window"]!;
+    const windowFile = path.join(ws.project, windowEntry.artifacts![0]!.path);
+    const forged = JSON.parse(readFileSync(windowFile, "utf8")) as Statement;
+    forged.predicate.window.from = new Date(Date.parse(forged.predicate.window.from) - 100 * 3_600_000).toISOString();
+    writeFileSync(windowFile, JSON.stringify(forged, null, 2) + "\n");
+    windowEntry.artifacts = ref(windowFile);
+    windowEntry.value = windowEntry.value! + 100;
+    signEntry(e, "stability.observation-window", keys, false);
+
+    // 3. 42 paper orders, honestly collected and signed: below the threshold of 100.
+    const orderIds = Array.from({ length: 42 }, (_, i) => `MOCK_engine_${i}`);
+    const orders = { stream: "stream.order_results", since: iso(-50 * 3_600_000), filled: 42, rejected: 0, errors: 0, duplicates: 0, otherStatus: 0, nonPaperIds: 0, scanned: 42, startsAfterSince: false, orderIds };
+    const few = writeRecord(paperOrdersStatement(orders, { stack: "paper", by: "janne", now, subjects, redis: "engine test" }), path.join(dir, "few-orders.json"), keys.janne.file);
+    e.items["stability.paper-orders"] = { by: "janne", at: now.toISOString(), value: 42, artifacts: ref(few.file) };
+    signEntry(e, "stability.paper-orders", keys, false);
+
+    // 4. An unsigned entry.
+    delete e.items["compliance.strategy"]!.signature;
+
+    // 5. Self-approved: the author's key, under the other name allowed_signers lists for it.
+    const kp = e.items["secrets.key-permissions"]!;
+    kp.approvedBy = "janne@example.com";
+    const fields: SignedFields = { stack: "live", item: "secrets.key-permissions", configDigest: e.configDigest, at: kp.at, by: kp.by, ...(kp.artifacts ? { artifacts: kp.artifacts } : {}) };
+    kp.approvalSignature = signApproval(keys.janne.file, fields, "janne@example.com", kp.signature!);
+
+    // 6. Signed by a key allowed_signers does not list, typing an allowed name.
+    signEntry(e, "compliance.risk-policy", keys, false, makeKey("mallory"));
+
+    writeFileSync(evidenceFile, stringify(e));
+    const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
+    expect(r.code).not.toBe(0);
+    const text = output(r);
+    const expected: [string, string, RegExp][] = [
+      ["killswitch.manual-drill", "failed", /record paper-.*\.json: outcome not-observed/],
+      ["stability.observation-window", "invalid", /record .*observation-window\.json: signature does not verify: it was made over other content/],
+      ["stability.paper-orders", "failed", /value 42 orders is below 100 orders/],
+      ["compliance.strategy", "invalid", /entry by janne: not signed/],
+      ["secrets.key-permissions", "invalid", /approved with the author's own key SHA256:\S+ \(janne \/ janne@example\.com are one person\)/],
+      ["compliance.risk-policy", "invalid", /entry by janne: signed by key SHA256:\S+, which is not in allowed_signers/],
+    ];
+    for (const [id, status, reason] of expected) expect(text).toMatch(new RegExp(`live-readiness: ${id.replace(/\./g, "\\.")} ${status}: ${reason.source}`));
+    // Of the evidence items exactly these six, nothing else: the rest of the evidence still counts. (Machine items about
+    // execution and risk fail too: a program that is not ready does not declare the traders.)
+    const evidenceItems = new Set(loadCatalog().items.filter((i) => i.kind !== "machine").map((i) => i.id));
+    const refused = new Set([...text.matchAll(/live-readiness: ([a-z]+\.[a-z0-9-]+) (?:missing|invalid|expired|failed):/g)].map((m) => m[1]!).filter((id) => evidenceItems.has(id)));
+    expect([...refused].sort()).toEqual(expected.map(([id]) => id).sort());
   });
 
   it("refuses again after one risk limit changes (the evidence is bound to the old digest)", async () => {

@@ -31,21 +31,25 @@ export async function initLiveStack(ws: EngineWorkspace): Promise<void> {
 
 export const liveConfigFile = (ws: EngineWorkspace) => path.join(ws.project, "Pulumi.live.yaml");
 export const liveEvidenceFile = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "live.evidence.yaml");
+/** Where the workspace's gate (its own copy of the project) reads the allowed signers. */
+export const allowedSignersFile = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "allowed_signers");
+export const engineArtifactsDir = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "engine-artifacts");
 
 /**
- * Complete, fresh, signed evidence bound to the live config's current digest,
- * and readiness/allowed_signers naming the fixture's keys; returns the digest.
- * Paper's records soaked live's pinned images, unless `soaked` names others
- * (service → pinned reference).
+ * Complete, fresh evidence bound to the live config's current digest, as the
+ * project's own functions write it: signed records (their subjects the live
+ * stack's pinned app images, the freight paper soaked, unless `soaked` names
+ * other images: service → reference) and entries signed by throwaway keys that
+ * the workspace's readiness/allowed_signers lists. Returns the digest.
  */
 export function writeLiveEvidence(ws: EngineWorkspace, soaked: Record<string, string> = {}): string {
-  const dir = path.join(ws.project, "readiness", "engine-artifacts");
+  const dir = engineArtifactsDir(ws);
   mkdirSync(dir, { recursive: true });
-  const { plan } = viewOf(loadStackConfigFile("live", liveConfigFile(ws)));
+  const plan = viewOf(loadStackConfigFile("live", liveConfigFile(ws))).plan;
   const digest = configDigest(plan);
   const paper = structuredClone(plan);
   for (const c of paper.containers) if (soaked[c.service] !== undefined) c.image = { kind: "ref", ref: soaked[c.service]! };
-  writeFixtureSigners(path.join(ws.project, "readiness", "allowed_signers"));
+  writeFixtureSigners(allowedSignersFile(ws));
   writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project, soakedSubjects(paper))));
   return digest;
 }
