@@ -61,7 +61,7 @@ describe("the freight comparison", () => {
   });
 });
 
-describe("the gate with freight (live stack, fixture evidence: signed records)", () => {
+describe("the gate with freight (live stack, fixture evidence: signed records)", { timeout: 30_000 }, () => {
   const freightItems = ["stability.paper-orders", "stability.observation-window"];
   /** The fixture's evidence, its records naming paper images changed by `change`. */
   function rewritten(change: (paper: StackPlan) => void) {
