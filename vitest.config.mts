@@ -6,8 +6,8 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{config,model,stacks,components,policies,readiness,monitoring,scripts}/**/*.test.ts"],
-          exclude: ["**/node_modules/**", "**/*.engine.test.ts"],
+          include: ["{config,model,stacks,components,policies,readiness,monitoring,scripts,exchange}/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/*.engine.test.ts", "**/*.ops.test.ts"],
           // Pulumi's runtime keeps global state per process: one file per fork.
           pool: "forks",
         },
@@ -32,7 +32,7 @@ export default defineConfig({
         test: {
           name: "ops",
           // Real redis-server and dockerd; test/dockerd.ts starts an engine when none answers and builds the test-double image.
-          include: ["ops/**/*.test.ts"],
+          include: ["ops/**/*.test.ts", "exchange/**/*.ops.test.ts"],
           exclude: ["**/node_modules/**"],
           globalSetup: ["test/dockerd.ts"],
           pool: "forks",

@@ -1,3 +1,4 @@
+import { configSafety } from "./configSafety";
 import { liveHardening } from "./liveHardening";
 import { liveImagesPinned } from "./liveImagesPinned";
 import { liveReadiness } from "./liveReadiness";
@@ -14,6 +15,7 @@ export const POLICIES = [
   liveTradingGate,
   paperStaysPaper,
   riskLimits,
+  configSafety,
   noSecretsInEnv,
   localhostPorts,
   liveImagesPinned,

@@ -1,13 +1,8 @@
+import { RISK_BOUNDS } from "../config/safety";
 import { envOf } from "../readiness/facts";
 import { cdbContainer, isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
 
-/** The runbook's bounds: 0 < value <= max. */
-export const RISK_BOUNDS: Record<string, number> = {
-  MAX_POSITION_PCT: 0.1,
-  MAX_TOTAL_EXPOSURE_PCT: 0.3,
-  MAX_DAILY_DRAWDOWN_PCT: 0.05,
-};
 
 export const riskLimits = resourcePolicy({
   name: "risk-limits",
@@ -17,7 +12,7 @@ export const riskLimits = resourcePolicy({
     // Bounds apply to any container that sets a limit, whatever its name or alias.
     const env = envOf(args.props);
     const isRisk = cdbContainer(args.type, args.props)?.service === "risk";
-    for (const [key, max] of Object.entries(RISK_BOUNDS)) {
+    for (const { env: key, max } of Object.values(RISK_BOUNDS)) {
       const text = env[key];
       if (text === undefined) {
         // The service's own default is not reviewed config: the risk service must get every limit explicitly.

@@ -1,5 +1,6 @@
 import { cdbContainer } from "./containers";
 import { stackPolicy } from "./guard";
+import { knownProps } from "./knownProps";
 
 /**
  * Guards against policies that silently match nothing (a renamed resource
@@ -10,7 +11,8 @@ export const stackCoverage = stackPolicy({
   name: "cdb-coverage",
   description: "The policies recognised the stack's cdb containers; a stack they cannot see is refused.",
   validate: (args, report) => {
-    const seen = args.resources.filter((r) => cdbContainer(r.type, r.props as Record<string, unknown>)).length;
+    // Outputs unknown in a preview (a carrier's `envs`) are absent here; the alias that identifies a cdb container is an input.
+    const seen = args.resources.filter((r) => cdbContainer(r.type, knownProps(r.props as Record<string, unknown>).props)).length;
     if (seen === 0) report(`no cdb container recognised among ${args.resources.length} resources: the policies checked nothing`);
   },
 });

@@ -1,3 +1,4 @@
+import { EARLY_LIVE_MAX_ALLOC_CAP, RISK_BOUNDS } from "../config/safety";
 import { checkAlertRules, checkDashboards } from "../monitoring/checks";
 import { emergencyRunbookProblems } from "./emergencyRunbook";
 import type { StackFacts } from "./facts";
@@ -48,7 +49,6 @@ function share(value: string | undefined, what: string, lo: number, hi: number, 
   return okLo && n <= hi ? [] : [`${what}=${value} is outside ${inclusiveLo ? "[" : "("}${lo}, ${hi}]`];
 }
 
-export const EARLY_LIVE_CAP = 0.02;
 
 export const MACHINE_CHECKS: Record<string, Check> = {
   "secrets.mexc-api-key": mountsCredential("/run/secrets/mexc_api_key"),
@@ -58,7 +58,7 @@ export const MACHINE_CHECKS: Record<string, Check> = {
     const alloc = env(target, "allocation");
     if (typeof risk === "string") return [risk];
     if (typeof alloc === "string") return [alloc];
-    const problems = share(risk.EARLY_LIVE_MAX_ALLOC, `${target.stack}/risk EARLY_LIVE_MAX_ALLOC`, 0, EARLY_LIVE_CAP);
+    const problems = share(risk.EARLY_LIVE_MAX_ALLOC, `${target.stack}/risk EARLY_LIVE_MAX_ALLOC`, 0, EARLY_LIVE_MAX_ALLOC_CAP);
     let rules: unknown;
     try {
       rules = JSON.parse(alloc.ALLOCATION_RULES_JSON ?? "");
@@ -70,7 +70,7 @@ export const MACHINE_CHECKS: Record<string, Check> = {
     for (const [strategy, regimes] of Object.entries(rules as Record<string, unknown>)) {
       for (const [regime, v] of Object.entries((regimes ?? {}) as Record<string, unknown>)) {
         count++;
-        problems.push(...share(String(v), `allocation ${strategy}.${regime}`, 0, EARLY_LIVE_CAP, true));
+        problems.push(...share(String(v), `allocation ${strategy}.${regime}`, 0, EARLY_LIVE_MAX_ALLOC_CAP, true));
       }
     }
     if (count === 0) problems.push(`${target.stack}/allocation ALLOCATION_RULES_JSON has no allocation share`);
@@ -81,11 +81,7 @@ export const MACHINE_CHECKS: Record<string, Check> = {
   "risk.limits": ({ target }) => {
     const e = env(target, "risk");
     if (typeof e === "string") return [e];
-    return [
-      ...share(e.MAX_POSITION_PCT, "MAX_POSITION_PCT", 0, 0.1),
-      ...share(e.MAX_TOTAL_EXPOSURE_PCT, "MAX_TOTAL_EXPOSURE_PCT", 0, 0.3),
-      ...share(e.MAX_DAILY_DRAWDOWN_PCT, "MAX_DAILY_DRAWDOWN_PCT", 0, 0.05),
-    ];
+    return Object.values(RISK_BOUNDS).flatMap(({ env: key, max }) => share(e[key], key, 0, max));
   },
   "monitoring.dashboards": ({ target }) => {
     const g = target.containers.get("grafana");

@@ -67,8 +67,8 @@ const REQUIRED_LIVE_SECRETS = ["mexcApiKey", "mexcApiSecret"] as const;
 
 export const stackConfigFile = (stack: string, root = REPO_ROOT) => path.join(root, `Pulumi.${stack}.yaml`);
 
-/** Reads `Pulumi.<stack>.yaml` the way the engine would hand it to the program. */
-export function loadStackConfigFile(stack: string, file: string = stackConfigFile(stack)): LoadedConfig {
+/** The `cdb:` settings of `Pulumi.<stack>.yaml`, decoded as the engine would hand them over, not validated. */
+export function rawStackConfigFile(file: string): Map<string, RawSetting> {
   const y = readYamlFile(file);
   const config = (y.value as { config?: Record<string, unknown> } | null)?.config ?? {};
   const raw = new Map<string, RawSetting>();
@@ -78,6 +78,12 @@ export function loadStackConfigFile(stack: string, file: string = stackConfigFil
     // Pulumi hands the program objects as JSON text; decode the same way.
     raw.set(key.slice(NAMESPACE.length + 1), { value: secure ? "<encrypted>" : typeof value === "string" ? decodeConfigValue(value) : value, secret: secure });
   }
+  return raw;
+}
+
+/** Reads `Pulumi.<stack>.yaml` the way the engine would hand it to the program. */
+export function loadStackConfigFile(stack: string, file: string = stackConfigFile(stack)): LoadedConfig {
+  const raw = rawStackConfigFile(file);
   try {
     return loadConfig(stack, raw);
   } catch (e) {

@@ -9,6 +9,7 @@ import { deploy, DeployRefused } from "./deploy";
 import { PassphraseMissing } from "./pulumiEnv";
 import { OPS_EXIT, registerOpsCommands } from "../ops/cli";
 import { registerReleaseCommands } from "../ops/releaseCli";
+import { registerExchangeCommands } from "../exchange/cli";
 
 // `cdb`: the operator's command line. Exit codes are a contract for CI:
 // 0 ready/ok, 1 not ready/unhealthy, 2 unusable input, 3 internal error, 5 refused, 6 pulumi failed,
@@ -92,7 +93,7 @@ program
   .description("Preview or update a stack with the policy pack (local file backend unless PULUMI_BACKEND_URL is set)")
   .requiredOption("-s, --stack <name>", "stack (paper, live)")
   .option("--preview", "preview only, change nothing")
-  .option("--confirm-live", "required to update a stack other than paper")
+  .option("--confirm-live", "required to update a stack in which something trades for real")
   .action(async (opts: { stack: string; preview?: boolean; confirmLive?: boolean }) => {
     try {
       await deploy({ stack: opts.stack, preview: opts.preview ?? false, confirmLive: opts.confirmLive ?? false }, (l) => process.stdout.write(l + "\n"));
@@ -111,6 +112,7 @@ program
 
 registerOpsCommands(program, EXIT, fail);
 registerReleaseCommands(program, EXIT, fail);
+registerExchangeCommands(program, EXIT, fail);
 
 export function main(argv: string[]): void {
   try {

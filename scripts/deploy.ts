@@ -1,12 +1,13 @@
 import type { automation } from "@pulumi/pulumi";
 import { OpsRefused } from "../ops/errors";
 import { openStack, withPolicyPack } from "../ops/pulumiStack";
-import { unsatisfied } from "../readiness/evaluate";
-import { runGate } from "../readiness/gate";
+import { deployVerdictOfStackFile } from "../readiness/deployRule";
 
 // `cdb deploy`: preview or update a stack through Pulumi's Automation API,
-// always with the policy pack. Live additionally needs a ready checklist
-// (checked here before Pulumi starts) and an explicit confirmation.
+// always with the policy pack. An update of a stack that would trade for real
+// needs a ready checklist, by the same rule the program and the pack apply
+// (readiness/deployRule.ts), checked here before Pulumi starts, and an explicit
+// confirmation. A live stack at paper flags trades nothing: it deploys like paper.
 
 export interface DeployOptions {
   stack: string;
@@ -21,11 +22,10 @@ export class DeployRefused extends Error {
 }
 
 export async function deploy(opts: DeployOptions, log: (line: string) => void): Promise<void> {
-  if (opts.stack !== "paper" && !opts.preview) {
-    if (!opts.confirmLive) throw new DeployRefused(`updating ${opts.stack} trades real money: pass --confirm-live to proceed`);
-    const { verdict } = runGate({ stack: opts.stack });
-    const open = unsatisfied(verdict).map((i) => i.id);
-    if (!verdict.ready) throw new DeployRefused(`readiness gate not ready for ${opts.stack}: ${open.join(", ") || "no checklist item"}`);
+  if (!opts.preview) {
+    const { traders, refused } = deployVerdictOfStackFile(opts.stack);
+    if (refused !== undefined) throw new DeployRefused(`${opts.stack} is not updated: ${refused}`);
+    if (traders.length > 0 && !opts.confirmLive) throw new DeployRefused(`updating ${opts.stack} trades real money (${traders.join(", ")}): pass --confirm-live to proceed`);
   }
   let stack;
   try {

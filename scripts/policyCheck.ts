@@ -1,8 +1,13 @@
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { Command } from "commander";
 import { REPO_ROOT } from "../readiness/catalog";
 import { CONFIG_SECTION, runGate, type GateResult } from "../readiness/gate";
 import { renderMarkdown } from "../readiness/report";
+import { safetyViolations } from "../config/safety";
+import { UnusableInput } from "../readiness/errors";
+import { rawStackConfigFile, stackConfigFile } from "../readiness/stackView";
+import { changedGateFiles, judgeDirectory, resolveBase, runJudged } from "./baseJudge";
 import { deploy } from "./deploy";
 
 // `npm run policy-check`: what the pull-request workflow checks, locally.
@@ -10,6 +15,10 @@ import { deploy } from "./deploy";
 // either stack, or when an input is unusable. A live stack that is merely not
 // ready (checklist items open, operator settings not yet added) is reported,
 // not failed: it is the normal state of this repository between promotions.
+// The safety rules (config/safety.ts) are checked on each stack file as well,
+// so a live config that is not previewed (operator settings missing) is still
+// judged. With --base <ref>, the PR is judged a second time by the gate of
+// <ref> (scripts/baseJudge.ts); red if either judgement is red.
 
 /** Policies whose violation means "not ready yet", not "unsafe". */
 export const READINESS_POLICIES = new Set(["live-readiness", "live-trading-gate"]);
@@ -58,17 +67,50 @@ async function liveStep(log: (l: string) => void, gate: GateResult): Promise<Ste
   return { name, outcome: "ok", detail: "ready, every policy passed" };
 }
 
+/** The safety rules on each stack file as it is: red whatever the previews could see. */
+function configSafetySteps(): Step[] {
+  return ["paper", "live"].map((stack) => {
+    const name = `safety rules of Pulumi.${stack}.yaml`;
+    const problems = safetyViolations(stack, rawStackConfigFile(stackConfigFile(stack)));
+    return problems.length ? { name, outcome: "failed", detail: problems.join("; ") } : { name, outcome: "ok", detail: "within the runbook's bounds" };
+  });
+}
+
 function readinessStep(report: (l: string) => void, gate: GateResult): Step {
   report(renderMarkdown(gate.verdict, gate.catalog, gate.notes));
   return { name: "readiness of live", outcome: gate.verdict.ready ? "ok" : "reported", detail: gate.verdict.ready ? "ready" : "not ready" };
 }
 
-/** `progress` gets Pulumi's output; `report` the Markdown meant for a pull request's summary. */
-export async function policyCheck(opts: { tests: boolean }, progress: (l: string) => void, report: (l: string) => void): Promise<Step[]> {
+/** The PR judged by the gate of `ref`, and whether the PR changes that gate. */
+function judgedByBase(ref: string, base: string, progress: (l: string) => void, report: (l: string) => void): Step[] {
   const steps: Step[] = [];
+  const changed = changedGateFiles(base);
+  if (changed.length > 0) steps.push({ name: `the gate itself changed against ${ref}`, outcome: "reported", detail: `needs review by the gate's owners (CODEOWNERS): ${changed.join(", ")}` });
+  const dir = judgeDirectory(base);
+  try {
+    const judged = runJudged(dir, progress);
+    report(`### Judged by the gate of ${ref} (${base.slice(0, 12)})\n\n${judged.report.trim()}\n`);
+    steps.push({ name: `judged by the gate of ${ref}`, outcome: judged.code === 0 ? "ok" : "failed", detail: judged.code === 0 ? "green" : `red (exit ${judged.code}): see the report above` });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return steps;
+}
+
+/** `progress` gets Pulumi's output; `report` the Markdown meant for a pull request's summary. */
+export async function policyCheck(opts: { tests: boolean; base?: string }, progress: (l: string) => void, report: (l: string) => void): Promise<Step[]> {
+  const steps: Step[] = [];
+  // Resolved first: a wrong ref is unusable input before anything runs.
+  const base = opts.base === undefined ? undefined : resolveBase(opts.base);
   if (opts.tests) {
     const r = spawnSync("npm", ["test"], { stdio: "inherit", cwd: REPO_ROOT, shell: process.platform === "win32" });
     steps.push({ name: "tests", outcome: r.status === 0 ? "ok" : "failed", detail: `exit ${r.status}` });
+  }
+  if (base !== undefined) steps.push(...judgedByBase(opts.base!, base, progress, report));
+  try {
+    steps.push(...configSafetySteps());
+  } catch (e) {
+    steps.push({ name: "safety rules of the stack files", outcome: "failed", detail: `unusable input: ${(e as Error).message.split("\n")[0]}` });
   }
   steps.push(await paperStep(progress));
   const { gate, problem } = liveGate();
@@ -82,11 +124,21 @@ export async function policyCheck(opts: { tests: boolean }, progress: (l: string
 }
 
 if (require.main === module) {
-  const opts = new Command("policy-check").option("--no-tests", "skip `npm test` (the workflow runs it as its own step)").parse().opts<{ tests: boolean }>();
+  const opts = new Command("policy-check")
+    .option("--no-tests", "skip `npm test` (the workflow runs it as its own step)")
+    .option("--base <ref>", "judge the PR a second time with the gate (policies/, readiness/, safety rules) of this git ref")
+    .parse()
+    .opts<{ tests: boolean; base?: string }>();
   const out = (l: string) => process.stdout.write(l + "\n");
-  void policyCheck(opts, (l) => process.stderr.write(l + "\n"), out).then((steps) => {
-    const mark: Record<Outcome, string> = { ok: "ok      ", reported: "REPORTED", failed: "FAIL    " };
-    out(`\n## Policy check\n\n\`\`\`\n${steps.map((s) => `${mark[s.outcome]} ${s.name}: ${s.detail}`).join("\n")}\n\`\`\``);
-    process.exitCode = steps.some((s) => s.outcome === "failed") ? 1 : 0;
-  });
+  policyCheck(opts, (l) => process.stderr.write(l + "\n"), out).then(
+    (steps) => {
+      const mark: Record<Outcome, string> = { ok: "ok      ", reported: "REPORTED", failed: "FAIL    " };
+      out(`\n## Policy check\n\n\`\`\`\n${steps.map((s) => `${mark[s.outcome]} ${s.name}: ${s.detail}`).join("\n")}\n\`\`\``);
+      process.exitCode = steps.some((s) => s.outcome === "failed") ? 1 : 0;
+    },
+    (e: unknown) => {
+      process.stderr.write(`policy-check: ${e instanceof UnusableInput ? "unusable input" : "internal error"}: ${(e as Error).message}\n`);
+      process.exitCode = e instanceof UnusableInput ? 2 : 3;
+    },
+  );
 }

@@ -4,30 +4,30 @@ import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { declareStack } from "./cdbStack";
 import { loadStackConfig } from "./pulumiConfig";
 import type { LoadedConfig } from "../config/load";
-import { unsatisfied } from "../readiness/evaluate";
-import { runGate } from "../readiness/gate";
-import { viewOf } from "../readiness/stackView";
-import { tradesForReal, type StackPlan } from "../model/plan";
+import { deployVerdict } from "../readiness/deployRule";
+import type { StackPlan } from "../model/plan";
 
 /**
- * Defense in depth behind the policy pack: without a ready checklist the
- * program does not declare any container that would trade for real, even
- * when nobody passes --policy-pack. Any error in the gate counts as not ready.
+ * Defense in depth behind the policy pack, by the one deploy rule
+ * (readiness/deployRule.ts): nothing trades for real without a ready gate,
+ * even when nobody passes --policy-pack or a pack config disables it.
+ * - An update (not a preview) of such a stack stops here, before any resource
+ *   is registered, whatever `--target`, `--exclude` or pack is passed: a live
+ *   stack whose evidence expired or no longer covers its settings is not
+ *   updated at all. The only update it accepts is the one that trades nothing
+ *   (`cdb rollback`'s return to paper flags).
+ * - A preview declares the stack without its traders, so that the pack can
+ *   still report every unsatisfied item.
  */
 function withoutUnreadyTraders(loaded: LoadedConfig, plan: StackPlan): StackPlan {
-  const traders = plan.containers.filter((c) => tradesForReal(c.env));
-  if (traders.length === 0) return plan;
-  let why: string;
-  try {
-    const { verdict } = runGate({ stack: loaded.stack, target: viewOf(loaded, plan) });
-    if (verdict.ready) return plan;
-    const open = unsatisfied(verdict).map((i) => i.id);
-    why = `${open.length} checklist items unsatisfied (${open.join(", ")})`;
-  } catch (e) {
-    why = `the gate could not be evaluated: ${(e as Error).message}`;
+  const { traders, refused } = deployVerdict(loaded, plan);
+  if (refused === undefined) return plan;
+  const advice = `Run: npx cdb readiness --stack ${loaded.stack}; to stop trading: npx cdb rollback --stack ${loaded.stack}`;
+  if (!pulumi.runtime.isDryRun()) {
+    throw new pulumi.RunError(`${loaded.stack} is not updated: ${traders.join(" and ")} would trade for real and ${refused}. ${advice}`);
   }
-  pulumi.log.warn(`readiness gate not ready, so ${traders.map((c) => c.name).join(" and ")} are not declared: ${why}. Run: npx cdb readiness --stack ${loaded.stack}`);
-  return { ...plan, containers: plan.containers.filter((c) => !traders.includes(c)) };
+  pulumi.log.warn(`${refused}, so ${traders.join(" and ")} are not declared. ${advice}`);
+  return { ...plan, containers: plan.containers.filter((c) => !traders.includes(c.name)) };
 }
 
 // The Pulumi program: validate config, plan, declare.

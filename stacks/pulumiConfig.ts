@@ -23,12 +23,16 @@ function secretKeys(): Set<string> {
  * and update before the pack sees a resource).
  */
 export function loadStackConfig(where: "program" | "policy-pack"): LoadedConfig {
+  return loadConfig(pulumi.getStack(), rawStackConfig(where), pulumi.runtime.allConfig()[`${NAMESPACE}:mexcApiKey`]);
+}
+
+/** The stack's `cdb:` settings as the engine hands them over, decoded but not validated. */
+export function rawStackConfig(where: "program" | "policy-pack"): Map<string, RawSetting> {
   const secret = where === "program" ? secretKeys() : undefined;
   const raw = new Map<string, RawSetting>();
-  const all = pulumi.runtime.allConfig();
-  for (const [key, text] of Object.entries(all)) {
+  for (const [key, text] of Object.entries(pulumi.runtime.allConfig())) {
     if (!key.startsWith(NAMESPACE + ":")) continue;
     raw.set(key.slice(NAMESPACE.length + 1), { value: decodeConfigValue(text), secret: secret === undefined ? "unknown" : secret.has(key) });
   }
-  return loadConfig(pulumi.getStack(), raw, all[`${NAMESPACE}:mexcApiKey`]);
+  return raw;
 }

@@ -45,6 +45,8 @@ export async function mockRun(
   secretSettings: Record<string, string> = {},
   /** Receives every registration, also when the program fails. */
   resources: RecordedResource[] = [],
+  /** A preview (`pulumi preview`) instead of an update. */
+  opts: { preview?: boolean } = {},
 ): Promise<MockRunResult> {
   const generatedSecrets: string[] = [];
   const markedSecret = new Set<string>();
@@ -66,7 +68,7 @@ export async function mockRun(
     },
     "cdb",
     stack,
-    false,
+    opts.preview ?? false,
   );
   setPulumiConfig(settings, secretSettings);
 

@@ -40,3 +40,36 @@ export function npxCdb(args: string[], o: CliOptions = {}): Promise<CliRun> {
     p.on("close", (code) => resolve({ code, out, err, ms: Date.now() - t0 }));
   });
 }
+
+/**
+ * `npx cdb …` left running (a server such as `cdb exchange simulate`): resolves
+ * with its first stdout line; `stop()` ends its process group and resolves
+ * with the exit code and the whole output.
+ */
+export async function npxCdbServer(args: string[], o: CliOptions = {}): Promise<{ firstLine: string; stop(): Promise<CliRun> }> {
+  const t0 = Date.now();
+  const p = spawn(NPX, ARGS(args), { cwd: o.cwd ?? REPO_ROOT, env: { ...process.env, ...o.env }, shell: process.platform === "win32", detached: process.platform !== "win32" });
+  let out = "";
+  let err = "";
+  const closed = new Promise<number | null>((resolve) => p.on("close", (code) => resolve(code)));
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    p.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+      const i = out.indexOf("\n");
+      if (i >= 0) resolve(out.slice(0, i));
+    });
+    p.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    void closed.then((code) => reject(new Error(`exited ${code} before printing a line: ${err}`)));
+  });
+  return {
+    firstLine,
+    stop: async () => {
+      if (p.exitCode === null) {
+        if (process.platform === "win32") p.kill();
+        else process.kill(-p.pid!, "SIGTERM");
+      }
+      const code = await closed;
+      return { code, out, err, ms: Date.now() - t0 };
+    },
+  };
+}

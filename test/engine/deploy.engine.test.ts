@@ -70,4 +70,44 @@ describe("cdb deploy and policy-check through the Automation API (stand-in provi
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL\s+preview paper with the policy pack: .*risk-limits/m);
   });
+
+  it("policy-check --base main is red on a branch that relaxes the risk bounds and raises live maxPositionPct to 0.5; without --base the branch judges itself green", async () => {
+    const git = async (...args: string[]) => {
+      const r = await run("git", ["-c", "user.name=engine", "-c", "user.email=engine@example.invalid", ...args], { cwd: ws.project, env: ws.env });
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    // Paper back as the repository has it (the test above raised its limit).
+    writeFileSync(path.join(ws.project, "Pulumi.paper.yaml"), readFileSync(path.join(REPO_ROOT, "Pulumi.paper.yaml")));
+    writeFileSync(path.join(ws.project, "Pulumi.live.yaml"), readFileSync(path.join(REPO_ROOT, "Pulumi.live.yaml")));
+    await git("init", "-q", "-b", "main");
+    await git("add", "-A");
+    await git("commit", "-q", "-m", "base");
+    await git("checkout", "-q", "-b", "relax-risk");
+    // The attack: the bound and the limit in one change.
+    const safety = path.join(ws.project, "config", "safety.ts");
+    writeFileSync(safety, readFileSync(safety, "utf8").replace('maxPositionPct: { env: "MAX_POSITION_PCT", max: 0.1 }', 'maxPositionPct: { env: "MAX_POSITION_PCT", max: 0.6 }'));
+    const risk = path.join(ws.project, "policies", "riskLimits.ts");
+    writeFileSync(risk, readFileSync(risk, "utf8").replace("if (!(v > 0 && v <= max))", "if (!(v > 0 && v <= 1))"));
+    editConfig("live", (c) => {
+      c["cdb:risk"] = { maxPositionPct: 0.5 };
+    });
+    await git("commit", "-q", "-am", "relax the risk bound and raise the live limit");
+
+    // A ref that names no commit is unusable input, before anything runs.
+    const wrong = await script("policyCheck.ts", ["--no-tests", "--base", "no-such-branch"]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^policy-check: unusable input: .*no-such-branch/m);
+
+    // The PR judged by its own gate alone is green: the relaxed bound lets its own limit pass.
+    const own = await script("policyCheck.ts", ["--no-tests"]);
+    expect(own.code, own.stdout + own.stderr).toBe(0);
+    expect(own.stdout).toMatch(/^ok\s+safety rules of Pulumi\.live\.yaml/m);
+
+    const judged = await script("policyCheck.ts", ["--no-tests", "--base", "main"]);
+    expect(judged.code, judged.stdout + judged.stderr).toBe(1);
+    expect(judged.stdout).toMatch(/^REPORTED the gate itself changed against main: needs review .*config\/safety\.ts, policies\/riskLimits\.ts/m);
+    expect(judged.stdout).toMatch(/^FAIL\s+judged by the gate of main: red/m);
+    expect(judged.stdout).toMatch(/FAIL\s+safety rules of Pulumi\.live\.yaml: cdb:risk\.maxPositionPct=0\.5 is outside \(0, 0\.1\]/);
+  }, 900_000);
 });

@@ -53,13 +53,11 @@ describe("live stack on the real engine (stand-in providers)", () => {
     for (const id of open) expect(text).toContain(`live-readiness: ${id} `);
   });
 
-  it("with `up --skip-preview` and no evidence, creates no container that trades for real", async () => {
+  it("with `up --skip-preview` and no evidence, stops before registering any resource, naming the unsatisfied items", async () => {
     const r = await ws.pulumi(["up", "-s", "live", "--yes", "--skip-preview", "--policy-pack", "policies"]);
     expect(r.code).not.toBe(0);
-    const created = ws.standinOps().filter((o) => o.op === "create" && o.type === "docker:index/container:Container");
-    // The update ran (the check is not vacuous), but no trader was among what it created.
-    expect(created.length).toBeGreaterThan(5);
-    expect(created.filter(tradesForReal).map((o) => o.name)).toEqual([]);
+    expect(output(r)).toMatch(/live is not updated: cdb_risk and cdb_execution would trade for real and the readiness gate is not ready: \d+ checklist item\(s\) unsatisfied \(.*killswitch\.manual-drill/);
+    expect(ws.standinOps().filter((o) => o.op === "create")).toEqual([]);
   });
 
   it("passes with complete, fresh evidence bound to the config digest", async () => {
@@ -69,6 +67,9 @@ describe("live stack on the real engine (stand-in providers)", () => {
     expect(r.stdout).toMatch(/Policies:\s+✅ cdb@v0\.1\.0/);
     // Ready, so the program declares the traders, and the pack let them pass.
     expect(r.stdout).toContain("cdb_execution");
+    // And the stack really goes live (stand-ins), for the bypass attempts below to have a running live stack.
+    await pulumiOk(["up", "-s", "live", "--yes", "--policy-pack", "policies"]);
+    expect(ws.standinOps().filter((o) => o.op === "create" && tradesForReal(o)).map((o) => o.name).sort()).toEqual(["cdb_execution", "cdb_risk"]);
   });
 
   it("refuses when one live image is not the image paper soaked: the paper stability items fail, naming it", async () => {
@@ -163,6 +164,28 @@ describe("live stack on the real engine (stand-in providers)", () => {
     expect(r.code).not.toBe(0);
     expect(output(r)).toMatch(/live-readiness: .*configDigest|config digest/i);
     expect(output(r)).not.toContain("could not be evaluated");
+  });
+
+  it("with stale evidence, no update gets through: not --target, --exclude, no pack, nor a pack config that disables every policy", async () => {
+    // The evidence no longer covers the changed risk limit (previous test): the gate is not ready.
+    const urns = (JSON.parse((await ws.pulumi(["stack", "export", "-s", "live"])).stdout) as { deployment: { resources: { urn: string }[] } }).deployment.resources.map((x) => x.urn);
+    const allocation = urns.find((u) => u.endsWith("docker:index/container:Container::cdb_allocation"))!;
+    expect(allocation).toBeDefined();
+    const disabled = path.join(ws.project, "all-disabled.json");
+    writeFileSync(disabled, JSON.stringify({ all: "disabled" }));
+    const attempts = [
+      ["up", "-s", "live", "--yes", "--target", allocation],
+      ["up", "-s", "live", "--yes", "--exclude", "**cdb_execution**", "--exclude", "**cdb_risk**"],
+      ["up", "-s", "live", "--yes", "--skip-preview"],
+      ["up", "-s", "live", "--yes", "--policy-pack", "policies", "--policy-pack-config", disabled],
+    ];
+    for (const args of attempts) {
+      const before = ws.standinOps().length;
+      const r = await ws.pulumi(args);
+      expect(r.code, args.join(" ")).not.toBe(0);
+      expect(output(r), args.join(" ")).toMatch(/live is not updated: .* would trade for real and the readiness gate is not ready/);
+      expect(ws.standinOps().slice(before), args.join(" ")).toEqual([]);
+    }
   });
 
   it.each([

@@ -8,10 +8,10 @@ import { dockerTarget } from "../../ops/docker";
 import { releaseKillSwitch, shutdownEntryCount } from "../../ops/kill";
 import { containerRedis } from "../../ops/redis";
 import { MANUAL_STEP } from "../../ops/rollback";
-import { REPO_ROOT } from "../../readiness/catalog";
 import { envOf } from "../../readiness/facts";
 import { initLiveStack, liveEvidenceFile, pulumiOk, writeLiveEvidence } from "./liveStack";
-import { engineWorkspace, run, type EngineWorkspace } from "./workspace";
+import { npxCdb } from "../npxCdb";
+import { engineWorkspace, type EngineWorkspace } from "./workspace";
 
 // `cdb promote` and `cdb rollback` end to end: the real CLI, language host
 // and policy analyzer drive a STAND-IN docker provider that runs TEST-DOUBLE
@@ -21,10 +21,12 @@ import { engineWorkspace, run, type EngineWorkspace } from "./workspace";
 
 let ws: EngineWorkspace;
 const t = dockerTarget();
-const TSX = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const audit = () => readAudit(path.join(ws.project, "audit", "operations.jsonl"));
-const cdb = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  run(process.execPath, [TSX, path.join("scripts", "cdb.ts"), ...args], { cwd: ws.project, env: { ...ws.env, ...env }, timeoutMs: 600_000 });
+// As the README writes it: `npx cdb …` in the project, through the package's bin.
+const cdb = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const r = await npxCdb(args, { cwd: ws.project, env: { ...ws.env, ...env } });
+  return { code: r.code, stdout: r.out, stderr: r.err };
+};
 
 async function liveContainers(): Promise<{ name: string; running: boolean; env: Record<string, string> }[]> {
   const list = await t.docker.listContainers({ all: true, filters: { name: ["^/cdb_"] } });

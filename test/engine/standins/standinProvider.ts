@@ -2,6 +2,7 @@ import { appendFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import type * as provider from "@pulumi/pulumi/provider";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { previewLikeBridgedProvider } from "./bridgedPreview";
 
 // STAND-IN provider plugins for the engine tests only. The real docker and
 // random providers are bridged Terraform providers that cannot be built from
@@ -50,6 +51,8 @@ export interface StandinSpec {
 
 /** An echoing provider: every input change replaces, like the ForceNew inputs of the real ones. */
 export function standinProvider(spec: StandinSpec): provider.Provider {
+  // In a preview, answer as the real bridged providers do: unknowns for computed outputs the inputs leave unset.
+  previewLikeBridgedProvider();
   let serial = 0;
   const computedKeys = (type: string, inputs: Record<string, unknown>) => new Set(Object.keys(spec.computed?.(type, inputs) ?? {}));
   return {

@@ -1,0 +1,106 @@
+import type { Command } from "commander";
+import { UnusableInput } from "../readiness/errors";
+import { action, type Exit } from "../ops/cli";
+
+// `cdb exchange simulate|check` and `cdb rehearse`. Everything of the
+// simulator, ccxt and the rehearsal loads inside the actions: other commands
+// never pay for them.
+
+const out = (s: string) => process.stdout.write(s + "\n");
+
+const port = (flag: string) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UnusableInput(flag, `${JSON.stringify(v)} is not a TCP port`);
+  return Number(v);
+};
+
+export function registerExchangeCommands(program: Command, exit: Exit, fail: (e: unknown) => never): void {
+  const run = <A extends unknown[]>(f: (...args: A) => Promise<number>) => action(exit, fail, f);
+  const exchange = program.command("exchange").description("The simulated MEXC spot API, and the check of a stack's MEXC key");
+
+  exchange
+    .command("simulate")
+    .description("Run the MEXC spot API simulator on this host; prints `listening on <url>` when ready")
+    .requiredOption("--port <port>", "TCP port (0: any free one)", port("--port"))
+    .requiredOption("--keys <file>", "API keys it accepts: one `<key> <secret>` pair a line")
+    .option("--scenario <file>", "scenario (YAML; default: every order fills in full at its ticker price, 1,000 USDT)")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--tls-cert <file>", "PEM certificate (chain): serve HTTPS")
+    .option("--tls-key <file>", "PEM key of --tls-cert")
+    .option("--admin-port <port>", "serve /_simulator/ on 127.0.0.1:<port> only, not on the API port", port("--admin-port"))
+    .action(
+      run(async (opts: { port: number; keys: string; scenario?: string; host: string; tlsCert?: string; tlsKey?: string; adminPort?: number }) => {
+        const { simulate, untilSignal } = (require("./simulate") as typeof import("./simulate"));
+        const sim = await simulate(opts, out);
+        return untilSignal(sim);
+      }),
+    );
+
+  exchange
+    .command("check")
+    .description("Check the stack's MEXC key against MEXC: no withdrawal right, spot only, >= 100 USDT, a test order; writes a record")
+    .requiredOption("-s, --stack <name>", "stack whose key to check (live)")
+    .option("--api-url <url>", "MEXC spot API base URL (default https://api.mexc.com; the simulator in tests)")
+    .option("--key-file <file>", "read the API key from this file instead of the stack's Pulumi secrets")
+    .option("--secret-file <file>", "read the API secret from this file (with --key-file)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--out <dir>", "folder for the record (default readiness/artifacts/exchange-check)")
+    .option("--json", "print the record")
+    .action(
+      run(async (opts: { stack: string; apiUrl?: string; keyFile?: string; secretFile?: string; stackConfig?: string; out?: string; json?: boolean }) => {
+        const { checkExchange, credentials, stackFacts, writeCheckRecord } = (require("./check") as typeof import("./check"));
+        if (opts.apiUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(opts.apiUrl)) throw new UnusableInput("--api-url", `${JSON.stringify(opts.apiUrl)} is not an http(s) URL`);
+        const facts = stackFacts(opts.stack, opts.stackConfig);
+        const creds = await credentials(opts.stack, opts);
+        const record = await checkExchange({ stack: opts.stack, creds, symbol: facts.symbol, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}), ...(facts.fingerprint ? { fingerprint: facts.fingerprint } : {}) });
+        const file = writeCheckRecord(record, opts.out);
+        const p = record.predicate;
+        if (opts.json) out(JSON.stringify({ ...record, file }));
+        else {
+          for (const c of p.checks) out(`${c.passed ? "ok  " : "FAIL"} ${c.id}: ${c.detail}`);
+          out(`exchange check ${p.outcome} against ${p.apiUrl} (key ${p.keyFingerprint}); proves: ${p.proves.join(", ") || "nothing"}`);
+          out(`record: ${file}`);
+        }
+        return p.outcome === "passed" ? exit.ready : exit.notReady;
+      }),
+    );
+
+  program
+    .command("rehearse")
+    .description("Feed orders to a rehearsal stack's execution per scenario and compare its reports with the simulated MEXC's order book; one record per scenario")
+    .requiredOption("-s, --stack <name>", "the rehearsal stack (cdb:mode: rehearsal)")
+    .option("--scenario <file...>", "scenario files (default: every exchange/scenarios/*.yaml with a rehearsal block)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default DOCKER_HOST)")
+    .option("--out <dir>", "folder for the records (default readiness/artifacts/rehearsals)")
+    .option("--json", "print the records")
+    .action(
+      run(async (opts: { stack: string; scenario?: string[]; stackConfig?: string; dockerHost?: string; out?: string; json?: boolean }) => {
+        const { dockerTarget } = (require("../ops/docker") as typeof import("../ops/docker"));
+        const { containerRedis } = (require("../ops/redis") as typeof import("../ops/redis"));
+        const rh = (require("./rehearse") as typeof import("./rehearse"));
+        const scenarios = rh.rehearsalScenarios(opts.scenario);
+        if (scenarios.length === 0) throw new UnusableInput("--scenario", "no scenario with a rehearsal block");
+        const t = dockerTarget(opts.dockerHost);
+        const { physicalPrefix } = (require("../model/plan") as typeof import("../model/plan"));
+        const redis = containerRedis(t, `${physicalPrefix(opts.stack)}redis`);
+        const access = rh.containerAccess(t, opts.stack, redis);
+        // Refuse before the first order: only a rehearsal stack on internal networks.
+        await rh.assertRehearsalStack(t, opts.stack, access.names.execution, opts.stackConfig);
+        await access.truth();
+        const runId = new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14);
+        let allPassed = true;
+        for (const s of scenarios) {
+          const record = await rh.rehearseScenario(access, opts.stack, s, { runId });
+          const file = rh.writeRehearsalRecord(record, opts.out);
+          allPassed &&= record.predicate.outcome === "passed";
+          if (opts.json) out(JSON.stringify({ ...record, file }));
+          else {
+            out(rh.summaryLine(record.predicate));
+            for (const u of record.predicate.upstream) out(`     upstream: ${u}`);
+            out(`     record: ${file}`);
+          }
+        }
+        return allPassed ? exit.ready : exit.notReady;
+      }),
+    );
+}

@@ -1,0 +1,180 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { physicalPrefix } from "../model/plan";
+import { REPO_ROOT } from "../readiness/catalog";
+import { stackConfigFile } from "../readiness/stackView";
+import { readYamlFile } from "../readiness/yamlFile";
+import { execIn, inspectContainer, type DockerTarget } from "../ops/docker";
+import { OpsRefused, unreachable } from "../ops/errors";
+import type { RedisAccess } from "../ops/redis";
+import type { Truth } from "./book";
+import { compare, upstreamChanges, type Figures, type Mismatch, type Report, type SentOrder } from "./compare";
+import { statement, writeRecord, type Statement } from "./records";
+import { loadScenario, SCENARIO_DIR, type Scenario } from "./scenario";
+
+// `cdb rehearse`: for each scenario, load it into the stack's simulator, feed
+// orders to execution exactly as risk does (PUBLISH on the channel `orders`),
+// wait for execution's results on stream.order_results, and compare them with
+// the simulator's order book. One record per scenario.
+
+export const REHEARSAL_PREDICATE = "https://cdb-deploy.dev/rehearsal/v1";
+export const REHEARSAL_DIR = path.join(REPO_ROOT, "readiness", "artifacts", "rehearsals");
+export const ORDERS_CHANNEL = "orders";
+export const ORDER_RESULTS = "stream.order_results";
+export const SIMULATOR_SERVICE = "exchange_simulator";
+export const SIMULATOR_ADMIN = "http://127.0.0.1:8080/_simulator";
+
+export interface RehearsalPredicate {
+  kind: "cdb-rehearsal";
+  version: 1;
+  stack: string;
+  window: { from: string; to: string };
+  outcome: "passed" | "failed";
+  scenario: { name: string; description?: string; shows?: string; proves: string[] };
+  /** Checklist items this record proves: the scenario's, when it passed. */
+  proves: string[];
+  figures: Figures;
+  metrics?: { before: Record<string, number>; after: Record<string, number> };
+  mismatches: Mismatch[];
+  mismatchesShown: number;
+  upstream: string[];
+  [figure: string]: unknown;
+}
+
+/** What a rehearsal needs of a stack: its Redis, its simulator, execution's metrics. */
+export interface RehearsalAccess {
+  redis: RedisAccess;
+  loadScenario(s: Scenario): Promise<void>;
+  truth(): Promise<Truth>;
+  /** PUBLISHes each message on `orders`; the fewest receivers any message had. */
+  publish(messages: string[]): Promise<number>;
+  executionMetrics(): Promise<Record<string, number> | undefined>;
+}
+
+/** The stack's containers on its Docker host, reached through exec (an internal network has no published ports). */
+export function containerAccess(t: DockerTarget, stack: string, redis: RedisAccess): RehearsalAccess & { names: { redis: string; execution: string; simulator: string } } {
+  const prefix = physicalPrefix(stack);
+  const names = { redis: `${prefix}redis`, execution: `${prefix}execution`, simulator: `${prefix}${SIMULATOR_SERVICE}` };
+  const admin = async (argv: string[]) => {
+    const r = await execIn(t, names.simulator, ["wget", "-qO-", ...argv], { timeoutMs: 30_000 });
+    if (r.exitCode !== 0) throw unreachable(`the simulator's admin API in ${names.simulator} did not answer: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
+    return r.stdout;
+  };
+  return {
+    names,
+    redis,
+    loadScenario: async (s) => void (await admin(["--header", "Content-Type: application/json", "--post-data", JSON.stringify(s), `${SIMULATOR_ADMIN}/scenario`])),
+    truth: async () => JSON.parse(await admin([`${SIMULATOR_ADMIN}/truth`])) as Truth,
+    publish: async (messages) => {
+      // One exec for the whole burst: an exec per order would pace it at the engine's speed.
+      const script = `REDISCLI_AUTH="$(cat /run/secrets/redis_password)"; export REDISCLI_AUTH; n=999999; for m in "$@"; do r=$(redis-cli PUBLISH ${ORDERS_CHANNEL} "$m") || exit 1; [ "$r" -lt "$n" ] && n=$r; done; echo $n`;
+      const r = await execIn(t, names.redis, ["sh", "-c", script, "sh", ...messages], { timeoutMs: 120_000 });
+      if (r.exitCode !== 0) throw unreachable(`publishing on ${ORDERS_CHANNEL} in ${names.redis} failed: ${r.stderr.trim().split("\n")[0]}`);
+      return Number(r.stdout.trim());
+    },
+    executionMetrics: async () => {
+      const url = "http://127.0.0.1:8003/metrics";
+      const r = await execIn(t, names.execution, ["sh", "-c", `wget -qO- ${url} 2>/dev/null || curl -fsS ${url} 2>/dev/null || python3 -c "import urllib.request;print(urllib.request.urlopen('${url}').read().decode())"`], { timeoutMs: 10_000 }).catch(() => undefined);
+      if (!r || r.exitCode !== 0) return undefined;
+      return Object.fromEntries(r.stdout.split("\n").filter((l) => /^execution_\w+ [\d.]+$/.test(l)).map((l) => [l.split(" ")[0]!, Number(l.split(" ")[1])]));
+    },
+  };
+}
+
+/**
+ * Rehearsals publish orders execution will send to "MEXC": only where that
+ * cannot be the real one. The stack must say it is a rehearsal, and every
+ * network of its execution container must be internal (no route out).
+ */
+export async function assertRehearsalStack(t: DockerTarget, stack: string, execution: string, configFile = stackConfigFile(stack)): Promise<void> {
+  const y = readYamlFile(configFile);
+  const mode = ((y.value as { config?: Record<string, unknown> } | null)?.config ?? {})["cdb:mode"];
+  if (mode !== "rehearsal") throw new OpsRefused(`stack ${stack} is ${JSON.stringify(mode ?? "paper")}, not a rehearsal stack (cdb:mode: rehearsal): rehearse feeds orders to execution and runs on rehearsal stacks only`);
+  const info = await inspectContainer(t, execution);
+  const networks = Object.keys(info.NetworkSettings?.Networks ?? {});
+  if (networks.length === 0) throw new OpsRefused(`${execution} is on no network`);
+  for (const n of networks) {
+    const net = (await t.docker.getNetwork(n).inspect()) as { Internal?: boolean };
+    if (net.Internal !== true) throw new OpsRefused(`${execution} is on network ${n}, which is not internal: its orders could reach the real MEXC`);
+  }
+}
+
+/** The scenarios with a `rehearsal` block, from files or exchange/scenarios. */
+export function rehearsalScenarios(files?: string[]): Scenario[] {
+  const list = files && files.length > 0 ? files : readdirSync(SCENARIO_DIR).filter((f) => f.endsWith(".yaml")).sort().map((f) => path.join(SCENARIO_DIR, f));
+  return list.map(loadScenario).filter((s) => s.rehearsal !== undefined);
+}
+
+const fieldsOf = (kv: string[]) => Object.fromEntries(kv.flatMap((_, i) => (i % 2 === 0 ? [[kv[i]!, kv[i + 1]!]] : []))) as Record<string, string>;
+
+async function lastId(redis: RedisAccess): Promise<string> {
+  const r = ((await redis.call(["XREVRANGE", ORDER_RESULTS, "+", "-", "COUNT", "1"])) ?? []) as [string, string[]][];
+  return r[0]?.[0] ?? "0-0";
+}
+
+async function resultsSince(redis: RedisAccess, id: string): Promise<Report[]> {
+  const out: Report[] = [];
+  let cursor = id === "0-0" ? "-" : `(${id}`;
+  for (;;) {
+    const batch = ((await redis.call(["XRANGE", ORDER_RESULTS, cursor, "+", "COUNT", "1000"])) ?? []) as [string, string[]][];
+    for (const [, kv] of batch) out.push(fieldsOf(kv));
+    if (batch.length < 1000) return out;
+    cursor = `(${batch[batch.length - 1]![0]}`;
+  }
+}
+
+export async function rehearseScenario(access: RehearsalAccess, stack: string, s: Scenario, o: { runId: string; pollMs?: number } ): Promise<Statement<RehearsalPredicate>> {
+  const r = s.rehearsal!;
+  const from = new Date().toISOString();
+  await access.loadScenario(s);
+  const price = Number(s.prices[r.symbol] ?? 0);
+  if (!(price > 0)) throw new OpsRefused(`scenario ${s.name}: no price for ${r.symbol}`);
+  const before = await access.executionMetrics();
+  const since = await lastId(access.redis);
+  const sent: SentOrder[] = [];
+  const messages = Array.from({ length: r.orders }, (_, i) => {
+    const quantity = Math.round((Number(r.quantity) + i * 0.000001) * 1e6) / 1e6;
+    const clientId = `rehearsal-${s.name}-${o.runId}-${i + 1}`;
+    sent.push({ clientId, quantity });
+    // risk's Order.to_dict (services/risk/models.py), as it publishes on `orders`.
+    return JSON.stringify({ type: "order", symbol: r.symbol, side: r.side, quantity, stop_loss_pct: 0.02, signal_id: null, reason: `rehearsal ${s.name}`, timestamp: Math.floor(Date.now() / 1000), strategy_id: "rehearsal", bot_id: null, client_id: clientId, price });
+  });
+  const receivers = await access.publish(messages);
+  if (receivers < 1) throw new OpsRefused(`nobody subscribes to ${ORDERS_CHANNEL}: execution is not listening, so the rehearsal of ${s.name} measured nothing`);
+  const ids = new Set(sent.map((x) => x.clientId));
+  const deadline = Date.now() + r.waitMs;
+  let reports: Report[] = [];
+  for (;;) {
+    reports = (await resultsSince(access.redis, since)).filter((x) => x.client_id !== undefined && ids.has(x.client_id));
+    if (new Set(reports.map((x) => x.client_id)).size >= ids.size || Date.now() > deadline) break;
+    await new Promise((res) => setTimeout(res, o.pollMs ?? 250));
+  }
+  const truth = await access.truth();
+  const after = await access.executionMetrics();
+  const { figures, mismatches, lostWith } = compare(sent, reports, truth, r.mustAccept);
+  const passed = mismatches.length === 0 && figures.lost === 0 && figures.duplicates === 0;
+  const SHOWN = 20;
+  return statement(REHEARSAL_PREDICATE, {
+    kind: "cdb-rehearsal",
+    version: 1,
+    stack,
+    window: { from, to: new Date().toISOString() },
+    outcome: passed ? "passed" : "failed",
+    scenario: { name: s.name, ...(s.description ? { description: s.description } : {}), ...(r.shows ? { shows: r.shows } : {}), proves: r.proves },
+    proves: passed ? r.proves : [],
+    figures,
+    ...(before && after ? { metrics: { before, after } } : {}),
+    mismatches: mismatches.slice(0, SHOWN),
+    mismatchesShown: Math.min(SHOWN, mismatches.length),
+    upstream: passed ? [] : upstreamChanges(mismatches, lostWith, figures.requestRate.rateLimited),
+  });
+}
+
+export const writeRehearsalRecord = (s: Statement<RehearsalPredicate>, dir = REHEARSAL_DIR) => writeRecord(s, dir, `${s.predicate.stack}-${s.predicate.scenario.name}`);
+
+/** One line per scenario for the terminal. */
+export function summaryLine(p: RehearsalPredicate): string {
+  const f = p.figures;
+  const rep = Object.entries(f.reported).map(([k, v]) => `${v} ${k}`).join(", ");
+  return `${p.outcome === "passed" ? "ok  " : "FAIL"} ${p.scenario.name}: sent ${f.sent}, accepted ${f.accepted}, filled on exchange ${f.filledOnExchange}, reported ${rep || "nothing"}; mismatches ${f.statusMismatches}, filled-but-reported-failed ${f.filledButReportedFailed}, lost ${f.lost}, retried ${f.retried}, peak ${f.requestRate.peakPerMinute}/min (${f.requestRate.rateLimited} answered 429)`;
+}

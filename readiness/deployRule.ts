@@ -1,0 +1,46 @@
+import type { LoadedConfig } from "../config/load";
+import { planStackWithMonitoring } from "../model/monitoredPlan";
+import { tradesForReal, type StackPlan } from "../model/plan";
+import { unsatisfied } from "./evaluate";
+import { runGate, type GateResult } from "./gate";
+import { IncompleteStackConfig, loadStackConfigFile, viewOf } from "./stackView";
+
+// The one rule for what may be deployed, shared by `cdb deploy`, the Pulumi
+// program and the policy pack's live-readiness: a stack is refused only when
+// something in it would trade for real while the readiness gate is not ready.
+// A live stack at paper flags (where `cdb rollback` leaves it) trades nothing
+// and may always be created or updated; paper never trades.
+
+export interface DeployVerdict {
+  /** Containers of the plan that would trade for real. */
+  traders: string[];
+  /** Why the stack may not be deployed as planned; undefined when it may. */
+  refused?: string;
+}
+
+export function deployVerdict(loaded: LoadedConfig, plan: StackPlan, gate: () => GateResult = () => runGate({ stack: loaded.stack, target: viewOf(loaded, plan) })): DeployVerdict {
+  const traders = plan.containers.filter((c) => tradesForReal(c.env)).map((c) => c.name);
+  if (traders.length === 0) return { traders };
+  try {
+    const { verdict } = gate();
+    if (verdict.ready) return { traders };
+    const open = unsatisfied(verdict).map((i) => i.id);
+    return { traders, refused: `the readiness gate is not ready: ${open.length} checklist item(s) unsatisfied (${open.join(", ")})` };
+  } catch (e) {
+    // Fail closed: a gate that cannot be evaluated is not ready.
+    return { traders, refused: `the readiness gate could not be evaluated: ${(e as Error).message}` };
+  }
+}
+
+/** The rule for `Pulumi.<stack>.yaml` as it is on disk (what `cdb deploy` is about to hand to Pulumi). */
+export function deployVerdictOfStackFile(stack: string): DeployVerdict {
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadStackConfigFile(stack);
+  } catch (e) {
+    if (!(e instanceof IncompleteStackConfig)) throw e;
+    // Without its operator settings the program refuses the stack anyway; say which ones.
+    return { traders: [], refused: `operator settings missing: ${e.missing.map((m) => m.key).join(", ")}` };
+  }
+  return deployVerdict(loaded, planStackWithMonitoring(loaded.stack, loaded.config, loaded.secretsSet));
+}
