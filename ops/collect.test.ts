@@ -87,7 +87,7 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     expect(early.window.hours).toBeLessThan(48);
     const gate2 = runGate({ ...fx.gateRequest(), now: soon });
     expect(gate2.verdict.items.find((i) => i.id === "stability.observation-window")!.status).toBe("failed");
-  });
+  }, 180_000);
 
   it("writes records that do not count for a live stack pinning other images than paper ran", async () => {
     const redis = containerRedis(t, name("redis"));
@@ -101,5 +101,5 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     for (const id of ["stability.paper-orders", "stability.observation-window"]) {
       expect(gate.verdict.items.find((i) => i.id === id)).toMatchObject({ status: "failed", reason: expect.stringMatching(/^not the soaked freight: .*execution: live pins sha256:/) });
     }
-  });
+  }, 180_000);
 });
