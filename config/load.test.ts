@@ -65,8 +65,16 @@ describe("loadConfig", () => {
   it("rejects a live image without a digest", () => {
     const images = { ...liveImages, execution: "reg.example/execution:1.4.2" };
     expect(problems("live", { ...liveBase, images, allocation: liveRules }, MEXC)).toEqual([
-      'cdb:images.execution must be pinned by digest in live (…@sha256:<64 hex>), got "reg.example/execution:1.4.2"',
+      'cdb:images.execution must be pinned by digest in live (…@sha256:<64 hex>, or the image id sha256:<64 hex>), got "reg.example/execution:1.4.2"',
     ]);
+  });
+
+  it("accepts a live image pinned by its image id on the host (same-host freight), not a tag or a short id", () => {
+    const id = `sha256:${"b".repeat(64)}`;
+    expect(loadConfig("live", rawSettings({ ...liveBase, images: { ...liveImages, execution: id }, allocation: liveRules }, MEXC)).config.images.execution).toBe(id);
+    for (const bad of [`sha256:${"b".repeat(12)}`, `xsha256:${"b".repeat(64)}`, `reg.example/execution:sha256-${"b".repeat(64)}`]) {
+      expect(problems("live", { ...liveBase, images: { ...liveImages, execution: bad }, allocation: liveRules }, MEXC)[0]).toMatch(/^cdb:images.execution must be pinned by digest/);
+    }
   });
 
   it("rejects a live stack without the MEXC secret, and never echoes secret values", () => {

@@ -7,7 +7,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   mode: "`paper` (simulation: execution's MockExecutor, no exchange call at all) or `live` (real orders). Sets MOCK_TRADING, DRY_RUN, USE_REAL_BALANCE, MEXC_TESTNET together, and CONFIRM_LIVE_TRADING=true on execution in live only.",
   risk: "Risk limits for cdb_risk, each `> 0` and `<= 1`: maxPositionPct, maxTotalExposurePct, maxDailyDrawdownPct, stopLossPct, earlyLiveMaxAlloc (live: `<= 0.02`).",
   allocation: "`rules`: strategy → regime → share (0..1), becomes ALLOCATION_RULES_JSON; live caps every share at earlyLiveMaxAlloc; a regime the regime service never emits (STEADY_BULLISH, VOLATILE_RANGE) draws a warning. `regimeMinStableSeconds` (> 0).",
-  images: "Image per service (`redis`, `execution`, …). Live: every service, pinned by digest (`…@sha256:<64 hex>`).",
+  images: "Image per service (`redis`, `execution`, …). Live: every service, pinned by digest (`…@sha256:<64 hex>`, or on paper's Docker host the image id `sha256:<64 hex>`); app images must be the ones paper soaked (docs/freight.md).",
   sourceDir: "Checkout of the trading system; app services without an image are built from it. Paper only.",
   hostPorts: "Host port per service, always bound to 127.0.0.1. Unset: paper binds every service port (Prometheus on 19090), live none.",
   resources: "Limits per service: `{cpus, memoryMb}`; defaults from the reference (execution 0.5/512, postgres 1/1024, …).",

@@ -28,7 +28,8 @@ const allocationShare = z
 const perService = <T extends z.ZodType>(value: T) =>
   z.partialRecord(z.enum(SERVICE_NAMES, { error: "is not a known service" }), value);
 
-const DIGEST = /@sha256:[0-9a-f]{64}$/;
+/** `<repo>@sha256:<manifest digest>` (a registry), or `sha256:<image id>` (an image already on the live stack's Docker host). */
+const DIGEST = /(?:^|@)sha256:[0-9a-f]{64}$/;
 
 export const SECRET_SETTINGS = [
   "mexcApiKey",
@@ -212,7 +213,7 @@ export const cdbConfigSchema = z
         ctx.addIssue({
           code: "custom",
           path: ["images", service],
-          message: "must be pinned by digest in live (…@sha256:<64 hex>)",
+          message: "must be pinned by digest in live (…@sha256:<64 hex>, or the image id sha256:<64 hex>)",
           input: image,
         });
       }

@@ -50,6 +50,11 @@ export const APP_SERVICES = [
   "reports",
 ] as const;
 export const SERVICE_NAMES = [...INFRA_SERVICES, ...APP_SERVICES] as const;
+/**
+ * The services a market event passes through before it becomes an order: every
+ * input of these containers decides what the bot trades (readiness/digest.ts).
+ */
+export const TRADING_PATH = ["ws", "signal", "candles", "regime", "allocation", "risk", "execution"] as const satisfies readonly AppServiceName[];
 export type InfraServiceName = (typeof INFRA_SERVICES)[number];
 export type AppServiceName = (typeof APP_SERVICES)[number];
 export type ServiceName = InfraServiceName | AppServiceName;

@@ -191,6 +191,26 @@ export function registerOpsCommands(program: Command): void {
       }),
     );
 
+  program
+    .command("freight")
+    .description("The images a paper stack runs now, as the cdb:images pins that let live run what paper soaked (docs/freight.md)")
+    .option("-s, --stack <name>", "the paper stack", "paper")
+    .option("--live-stack <name>", "the stack the printed commands pin", "live")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
+    .option("--json", "print JSON [{service, container, imageId, repoDigests, pin, reach}]")
+    .action(
+      run(async (opts: { stack: string; liveStack: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
+        const { stackPlan, dockerFor } = (require("./target") as typeof import("./target"));
+        const { freightPins, pinCommands } = (require("./freight") as typeof import("./freight"));
+        const { plan, dockerHost } = stackPlan(opts.stack, opts.stackConfig);
+        const pins = await freightPins(dockerFor({ ...(dockerHost ? { dockerHost } : {}) }, opts.dockerHost), plan);
+        if (opts.json) out(JSON.stringify(pins));
+        else for (const l of pinCommands(pins, opts.liveStack)) out(l);
+        return exit.ready;
+      }),
+    );
+
   const evidence = program.command("evidence").description("Write the readiness evidence file with commands (init, add, approve, collect)");
   const fileOf = async (o: { evidence?: string; stack?: string }) => {
     const { defaultEvidenceFile } = (require("../readiness/gate") as typeof import("../readiness/gate"));

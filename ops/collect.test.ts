@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isAppService } from "../config/services";
+import { APP_SERVICES, isAppService } from "../config/services";
+import { liveSettings } from "../test/mockRun";
 import { runGate } from "../readiness/gate";
 import { paperPlan } from "../test/opsStack";
 import { makeFixture } from "../test/readinessFixture";
@@ -17,7 +18,7 @@ const t = dockerTarget();
 describe("cdb evidence collect on a paper stack of test doubles", () => {
   const { plan } = paperPlan("collecttest");
   const name = (s: string) => plan.containers.find((c) => c.service === s)!.name;
-  doublesAround(t, plan, { orderIntervalMs: 0 });
+  const doubles = doublesAround(t, plan, { orderIntervalMs: 0 });
 
   const add = (redis: ReturnType<typeof containerRedis>, orderId: string, status: string) => redis.call(["XADD", ORDER_RESULTS, "*", "order_id", orderId, "status", status, "symbol", "BTCUSDT"]);
 
@@ -61,7 +62,10 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     const since = new Date();
     await new Promise((r) => setTimeout(r, 5));
     await redisScript(t, name("redis"), `for i in $(seq 1 120); do redis-cli XADD ${ORDER_RESULTS} '*' order_id MOCK_c$i status FILLED >/dev/null || exit 1; done`);
-    const fx = makeFixture();
+    // Live pins what these paper doubles run (one image, never pushed: its id), so the records are its freight.
+    const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
+    const images = { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((s) => [s, imageId])) };
+    const fx = makeFixture(new Date(), { images });
     const dir = repoTmpDir("collect-");
     const now = new Date(Date.now() + 49 * 3_600_000);
     const signing = { key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners };
@@ -83,5 +87,19 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     expect(early.window.hours).toBeLessThan(48);
     const gate2 = runGate({ ...fx.gateRequest(), now: soon });
     expect(gate2.verdict.items.find((i) => i.id === "stability.observation-window")!.status).toBe("failed");
-  });
+  }, 180_000);
+
+  it("writes records that do not count for a live stack pinning other images than paper ran", async () => {
+    const redis = containerRedis(t, name("redis"));
+    const since = new Date();
+    await new Promise((r) => setTimeout(r, 5));
+    await redisScript(t, name("redis"), `for i in $(seq 1 110); do redis-cli XADD ${ORDER_RESULTS} '*' order_id MOCK_o$i status FILLED >/dev/null || exit 1; done`);
+    const fx = makeFixture(); // live pins registry.example/… images: not what the doubles run
+    const now = new Date(Date.now() + 49 * 3_600_000);
+    await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir: repoTmpDir("collect-"), now, key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners });
+    const gate = runGate({ ...fx.gateRequest(), now });
+    for (const id of ["stability.paper-orders", "stability.observation-window"]) {
+      expect(gate.verdict.items.find((i) => i.id === id)).toMatchObject({ status: "failed", reason: expect.stringMatching(/^not the soaked freight: .*execution: live pins sha256:/) });
+    }
+  }, 180_000);
 });

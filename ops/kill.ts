@@ -9,7 +9,7 @@ import type { RedisAccess } from "./redis";
 
 export const SHUTDOWN_STREAM = "stream.bot_shutdown";
 /** The services that keep the shutdown state in memory (restart after a release). */
-export const SHUTDOWN_READERS = ["execution", "risk", "allocation"] as const;
+export { SHUTDOWN_READERS } from "../readiness/emergencyRunbook";
 
 export interface KillEntry {
   reason: string;

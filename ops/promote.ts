@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import { fileSha256 } from "../readiness/artifacts";
 import { REPO_ROOT } from "../readiness/catalog";
 import { unsatisfied } from "../readiness/evaluate";
+import { freightText, type FreightLine } from "../readiness/freight";
 import { runGate } from "../readiness/gate";
 import { appendAudit, operator } from "./audit";
 import { writeBackup } from "./backup";
@@ -40,6 +41,8 @@ export interface PromoteResult {
   rollback?: RollbackResult;
   backup: string;
   seconds: number;
+  /** What this promotion ships: per app service the pinned image and the paper windows that soaked it. */
+  freight: FreightLine[];
 }
 
 export async function promote(req: PromoteRequest): Promise<PromoteResult> {
@@ -63,6 +66,11 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
       throw new OpsRefused(`readiness gate not ready for ${STACK}: ${open.join(", ")} (npx cdb readiness --stack ${STACK})`);
     }
     record = { ...record, evidenceFile: path.relative(REPO_ROOT, gate.evidenceFile), evidenceSha256: fileSha256(gate.evidenceFile) };
+    // The freight: the gate has proven every app image is one paper soaked; say which, and when.
+    const freight = gate.freight;
+    log(`promote: freight (live runs what paper soaked), ${freight.length} app images:`);
+    for (const f of freight) log(`promote:   ${freightText(f)}`);
+    record = { ...record, freight: freight.map((f) => ({ service: f.service, image: f.pinned, soaked: f.windows.map((w) => ({ from: w.from, to: w.to, record: w.record })) })) };
 
     step = "backup";
     // Secrets stay encrypted in the backup (never the Automation API's exportStack, which decrypts them).
@@ -114,14 +122,14 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     }
     if (problems.length === 0) {
       audit("verified", { update });
-      return { ok: true, update, problems, backup, seconds: seconds() };
+      return { ok: true, update, problems, backup, seconds: seconds(), freight };
     }
     for (const p of problems) log(`promote: ${p}`);
     log(`promote: ${step === "update" ? "the update failed" : "verification failed"}, rolling back`);
     step = "rollback";
     const rb = await rollback({ stack: STACK, reason: `promotion failed: ${problems[0]}`, by, verifyTimeoutMs: req.verifyTimeoutMs, log });
     audit(`rolled back (${rb.ok ? "verified" : "unverified"})`, { update, problems, rollbackUpdate: rb.update });
-    return { ok: false, update, problems, rollback: rb, backup, seconds: seconds() };
+    return { ok: false, update, problems, rollback: rb, backup, seconds: seconds(), freight };
   } catch (e) {
     if (!audited) audit(`failed at ${step} (${classify(e).label})`, { error: e instanceof Error ? e.message : String(e) });
     throw e;

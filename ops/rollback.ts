@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { automation } from "@pulumi/pulumi";
+import { MANUAL_STEP } from "../readiness/emergencyRunbook";
 import { appendAudit, operator } from "./audit";
 import type { DockerTarget } from "./docker";
 import { OpsFailure } from "./errors";
@@ -23,7 +24,8 @@ import { verifyStack } from "./verify";
 // 4. name the step no machine here can do: cancel open MEXC orders.
 // Every attempt ends in one audit record, at the step where it stopped.
 
-export const MANUAL_STEP = "Cancel every open MEXC order by hand now (MEXC web UI or API): the executor has no cancel, and stopped containers leave orders on the book.";
+// The manual step's text has its home beside the emergency runbook, which names it too.
+export { MANUAL_STEP };
 
 export interface RollbackRequest {
   stack: string;

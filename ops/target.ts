@@ -51,7 +51,8 @@ export function stackTarget(stack: string, configFile: string = stackConfigFile(
 /** The full plan of a stack (every declared container); invalid config is unusable input. */
 export function stackPlan(stack: string, configFile?: string): { plan: StackPlan; dockerHost?: string } {
   const loaded = loadStackConfigFile(stack, configFile);
-  const plan = planStackWithMonitoring(loaded.stack, loaded.config);
+  // With the secret settings the stack sets: the plan the engine deploys (and the config digest reads).
+  const plan = planStackWithMonitoring(loaded.stack, loaded.config, loaded.secretsSet);
   return { plan, ...(loaded.config.dockerHost ? { dockerHost: loaded.config.dockerHost } : {}) };
 }
 

@@ -17,6 +17,6 @@ export const liveImagesPinned = resourcePolicy({
     }
     // A built image's name is unknown during preview: reading it throws, and the guard refuses.
     const image = String(args.props.image);
-    if (!isPinnedByDigest(image)) report(`${args.name}: image ${image} is not pinned by digest (…@sha256:<64 hex>)`);
+    if (!isPinnedByDigest(image)) report(`${args.name}: image ${image} is not pinned by digest (…@sha256:<64 hex>, or the image id sha256:<64 hex>)`);
   },
 });

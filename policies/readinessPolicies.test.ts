@@ -87,7 +87,7 @@ describe("live-trading-gate (resource policy)", () => {
     fx.write({ ...fx.evidence, items: {} });
     for (const name of ["cdb_execution", "cdb_risk"]) {
       const v = await resourceViolations(liveTradingGate, named(live(), name));
-      expect(v[0]).toBe(`live-trading-gate (${name}): not ready, 26 of 35 checklist items unsatisfied`);
+      expect(v[0]).toBe(`live-trading-gate (${name}): not ready, 24 of 35 checklist items unsatisfied`);
     }
     expect(await resourceViolations(liveTradingGate, named(live(), "cdb_allocation"))).toEqual([]);
   });
@@ -99,7 +99,7 @@ describe("live-trading-gate (resource policy)", () => {
     exec.props.networksAdvanced = [{ name: "cdb_network", aliases: ["exec2"] }];
     exec.props.envs = (exec.props.envs as string[]).map((e) => (e === "MOCK_TRADING=false" ? "MOCK_TRADING=False" : e.startsWith("USE_REAL_BALANCE=") ? "USE_REAL_BALANCE=false" : e));
     const v = await resourceViolations(liveTradingGate, exec);
-    expect(v[0]).toBe("live-trading-gate (exec2): not ready, 26 of 35 checklist items unsatisfied");
+    expect(v[0]).toBe("live-trading-gate (exec2): not ready, 24 of 35 checklist items unsatisfied");
   });
 
   it("stops a container that carries only CONFIRM_LIVE_TRADING, with paper values on every other flag", async () => {
@@ -110,6 +110,6 @@ describe("live-trading-gate (resource policy)", () => {
     );
     expect(exec.props.envs).toContain("CONFIRM_LIVE_TRADING=true");
     const v = await resourceViolations(liveTradingGate, exec);
-    expect(v[0]).toBe("live-trading-gate (cdb_execution): not ready, 26 of 35 checklist items unsatisfied");
+    expect(v[0]).toBe("live-trading-gate (cdb_execution): not ready, 24 of 35 checklist items unsatisfied");
   });
 });

@@ -87,7 +87,7 @@ describe("safety rules on a live stack", () => {
     const exec = named(live(), "cdb_execution");
     exec.props.image = "registry.example/cdb/execution:latest";
     expect(await resourceViolations(liveImagesPinned, exec)).toEqual([
-      "cdb_execution: image registry.example/cdb/execution:latest is not pinned by digest (…@sha256:<64 hex>)",
+      "cdb_execution: image registry.example/cdb/execution:latest is not pinned by digest (…@sha256:<64 hex>, or the image id sha256:<64 hex>)",
     ]);
     expect(await resourceViolations(liveImagesPinned, { type: IMAGE_TYPE, props: { name: "execution" } })).toEqual([
       "execution: a live stack must not build images; pin a registry image by digest instead",

@@ -18,6 +18,8 @@ const itemSchema = z
     summary: z.string().min(1),
     artifact: z.boolean().default(false),
     twoPerson: z.boolean().default(false),
+    /** Measured on paper: counts for live only when live pins the images paper soaked (readiness/freight.ts). */
+    freight: z.boolean().default(false),
     maxAgeDays: z.number().positive().optional(),
     threshold: z.object({ min: z.number(), unit: z.string().min(1) }).strict().optional(),
     /** The record kind (readiness/recordKinds.ts) whose signed records prove this item. */
@@ -36,9 +38,10 @@ const itemSchema = z
       else if (!item.artifact) ctx.addIssue({ code: "custom", path: ["artifact"], message: "must be true for an item proven by records" });
       else if (item.threshold && !kind.value) ctx.addIssue({ code: "custom", path: ["record"], message: `${item.record} records compute no value for the threshold` });
     }
-    if (!evidence && (item.artifact || item.twoPerson || item.maxAgeDays !== undefined || item.record !== undefined)) {
-      ctx.addIssue({ code: "custom", path: ["kind"], message: "machine items take no evidence settings (artifact, twoPerson, maxAgeDays)" });
+    if (!evidence && (item.artifact || item.twoPerson || item.freight || item.maxAgeDays !== undefined || item.record !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["kind"], message: "machine items take no evidence settings (artifact, twoPerson, freight, maxAgeDays)" });
     }
+    if (item.freight && item.record === undefined) ctx.addIssue({ code: "custom", path: ["freight"], message: "needs record: the records name the soaked images" });
   });
 
 export const catalogSchema = z

@@ -6,6 +6,7 @@ import { approverForm, authorForm, type SignedFields } from "./entrySignature";
 import { judgeRecord } from "./records";
 import type { Catalog, CatalogItem } from "./catalog";
 import type { Evidence, EvidenceEntry } from "./evidence";
+import { entryFreightProblems } from "./freight";
 import { MACHINE_CHECKS, type MachineFacts } from "./machineChecks";
 
 // The one evaluation of the readiness gate. The policy pack, the program and
@@ -35,6 +36,11 @@ export interface GateInput {
   facts: MachineFacts;
   /** Digest of the stack's current trading settings (readiness/digest.ts). */
   configDigest: string;
+  /**
+   * The gated stack's image per service when it trades live: the records of
+   * freight items must name these images as the ones paper soaked. Undefined: no freight check.
+   */
+  pins?: Readonly<Record<string, string>>;
   now: Date;
   repoRoot: string;
   /** readiness/allowed_signers; undefined when there is none: then no entry is signed by an allowed key. */
@@ -119,6 +125,11 @@ function judgeEntry(item: CatalogItem, entry: EvidenceEntry | undefined, g: Gate
     if (entry.value === undefined) return ["invalid", `needs value (>= ${min} ${unit})`];
     if (!(entry.value >= min)) return ["failed", `value ${entry.value} ${unit} is below ${min} ${unit}`];
   }
+  // The records are genuine and their figures count: are their images the ones live runs?
+  if (item.freight && g.pins) {
+    const problems = entryFreightProblems(g.repoRoot, artifacts, g.pins);
+    if (problems.length > 0) return ["failed", `not the soaked freight: ${problems.join("; ")}`];
+  }
   return ["satisfied", `by ${entry.by}${entry.approvedBy ? `, approved by ${entry.approvedBy}` : ""}, ${entry.at}${fromRecord}`];
 }
 
@@ -126,7 +137,7 @@ function judge(item: CatalogItem, g: GateInput): [ItemStatus, string] {
   if (item.kind === "machine") {
     const check = MACHINE_CHECKS[item.id];
     if (!check) return ["failed", "no machine check is implemented for this item"];
-    const problems = check(g.facts);
+    const problems = check({ ...g.facts, repoRoot: g.repoRoot });
     const ignored = g.evidence?.items[item.id] ? " (its evidence entry is ignored: machine items are proven by the stack)" : "";
     return problems.length === 0 ? ["satisfied", `proven by the stack${ignored}`] : ["failed", problems.join("; ") + ignored];
   }

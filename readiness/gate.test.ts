@@ -92,7 +92,7 @@ describe("readiness gate", () => {
   });
 
   it("refuses tampered, missing and escaping artifacts", () => {
-    const id = "compliance.rollback-plan";
+    const id = "compliance.incident-response";
     const artifact = fx.evidence.items[id]!.artifacts![0]!;
     writeFileSync(path.join(REPO_ROOT, artifact.path), "edited after the fact\n");
     expect(item(id).status).toBe("invalid");

@@ -7,6 +7,7 @@ import { configDigest } from "./digest";
 import { loadEvidence, type Evidence } from "./evidence";
 import { evaluateReadiness, type Verdict } from "./evaluate";
 import { factsFromResources, type ResourceRecord } from "./facts";
+import { describeFreight, pinsOf, type FreightLine } from "./freight";
 import { IncompleteStackConfig, loadStackConfigFile, viewOf } from "./stackView";
 
 /** Env var naming the evidence file, for pipelines and the policy pack. */
@@ -38,6 +39,8 @@ export interface GateResult {
   /** Facts worth telling that are not item results (e.g. no evidence file yet). */
   notes: string[];
   configDigest: string;
+  /** A live stack's freight: per app service its pinned image and the paper windows that soaked it. */
+  freight: FreightLine[];
 }
 
 /** Section of the items that name missing operator settings (not a checklist section). */
@@ -59,6 +62,7 @@ function incompleteConfigResult(req: GateRequest, catalog: Catalog, e: Incomplet
     evidenceFile,
     notes: [`${path.relative(REPO_ROOT, e.file)} lacks ${items.length} operator setting(s); the checklist is evaluated once they are set`],
     configDigest: "",
+    freight: [],
   };
 }
 
@@ -87,15 +91,20 @@ export function runGate(req: GateRequest): GateResult {
   const signers = loadAllowedSigners(signersFile);
   if (!signers) notes.push(`no allowed signers at ${path.relative(REPO_ROOT, signersFile)}: no evidence entry can be signed by an allowed key`);
   const digest = configDigest(target.plan);
+  // Freight is checked where it matters: a stack that trades live.
+  const pins = target.plan.mode === "live" ? pinsOf(target.plan) : undefined;
   const verdict = evaluateReadiness({
     stack: req.stack,
     catalog,
     evidence,
     facts: { target: factsFromResources(req.stack, target.resources), paper: factsFromResources("paper", paper.resources) },
     configDigest: digest,
+    ...(pins ? { pins } : {}),
     now: req.now ?? new Date(),
     repoRoot: REPO_ROOT,
     signers,
   });
-  return { verdict, catalog, evidenceFile, notes, configDigest: digest };
+  const records = catalog.items.filter((i) => i.freight).flatMap((i) => evidence?.items[i.id]?.artifacts ?? []);
+  const freight = pins ? describeFreight(REPO_ROOT, records, pins) : [];
+  return { verdict, catalog, evidenceFile, notes, configDigest: digest, freight };
 }

@@ -1,5 +1,6 @@
 import { EARLY_LIVE_MAX_ALLOC_CAP, RISK_BOUNDS } from "../config/safety";
 import { checkAlertRules, checkDashboards } from "../monitoring/checks";
+import { emergencyRunbookProblems } from "./emergencyRunbook";
 import type { StackFacts } from "./facts";
 
 // One check per machine item of the catalog. Each returns the problems it
@@ -10,6 +11,8 @@ export interface MachineFacts {
   target: StackFacts;
   /** The paper stack, for the items about paper mode. */
   paper: StackFacts;
+  /** The repository the gate reads (generated documents); the gate sets it. */
+  repoRoot?: string;
 }
 
 type Check = (f: MachineFacts) => string[];
@@ -88,6 +91,10 @@ export const MACHINE_CHECKS: Record<string, Check> = {
     const p = target.containers.get("prometheus");
     return p ? checkAlertRules(p.files) : [`stack ${target.stack} declares no prometheus container`];
   },
+  // The emergency runbook is generated from the commands that stop trading; the check proves the
+  // repository holds exactly that rendering for the gated stack, naming every trading container.
+  "killswitch.emergency-runbook": ({ target, repoRoot }) => (repoRoot ? emergencyRunbookProblems(repoRoot, target, "1. Stop trading now (seconds)") : ["no repository to read the runbook from"]),
+  "compliance.rollback-plan": ({ target, repoRoot }) => (repoRoot ? emergencyRunbookProblems(repoRoot, target, "3. Rollback plan: back to paper") : ["no repository to read the runbook from"]),
   "execution.mock-explicit": ({ paper }) => [
     ...expectEnv(paper, ["execution"], "MOCK_TRADING", "true"),
     // The confirmation lets execution past its live safety gate: paper must not carry it at all.

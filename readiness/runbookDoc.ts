@@ -5,7 +5,7 @@ import type { Catalog } from "./catalog";
 // rules so the document cannot drift from what the gate and Prometheus do.
 
 const KIND: Record<string, string> = {
-  machine: "checked from the stack",
+  machine: "checked by machine (the stack's declared resources, or a document generated from them)",
   attested: "evidence: a person vouches",
   measured: "evidence: a measured value",
 };
@@ -19,6 +19,7 @@ function requirement(item: Catalog["items"][number]): string {
   parts.push("signed by a key in readiness/allowed_signers");
   if (item.twoPerson) parts.push("a second key approves");
   parts.push(`at most ${item.maxAgeDays} days old`);
+  if (item.freight) parts.push("counts for live only when live pins the images paper soaked (docs/freight.md)");
   return parts.join(", ");
 }
 

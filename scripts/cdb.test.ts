@@ -63,6 +63,21 @@ describe("cdb readiness (CLI)", () => {
     expect(r.code).toBe(0);
     expect(r.out).toBe(`${fx.evidence.configDigest}\n`);
   });
+
+  it("explains the digest: per trading-path container image, command, env, secret fingerprints; no secret value", () => {
+    const r = cdb("digest", "--stack", "live", "--stack-config", fx.liveConfig, "--explain");
+    expect(r.code).toBe(0);
+    expect(r.out.split("\n")[0]).toBe(`configDigest ${fx.evidence.configDigest} (derivation v2)`);
+    for (const s of ["ws", "signal", "candles", "regime", "allocation", "risk", "execution"]) expect(r.out).toContain(`\n${s}:\n  image `);
+    expect(r.out).toMatch(/\n {2}env SIGNAL_STRATEGY_ID=paper\n/);
+    expect(r.out).toMatch(/\n {2}env REGIME_CONFIRMATION_BARS=3\n/);
+    expect(r.out).toMatch(/\n {2}secret \/run\/secrets\/mexc_api_key <secret fingerprint sha256:[0-9a-f]{16}>\n/);
+    expect(r.out).not.toContain("fixtureKey");
+    expect(r.out).toMatch(/left out, not on the trading path: .*grafana/);
+    const json = JSON.parse(cdb("digest", "--stack", "live", "--stack-config", fx.liveConfig, "--json").out) as { configDigest: string; inputs: { containers: object } };
+    expect(json.configDigest).toBe(fx.evidence.configDigest);
+    expect(Object.keys(json.inputs.containers)).toHaveLength(7);
+  }, 30_000);
 });
 
 describe("the emergency commands as the README writes them (npx cdb, through the bin)", () => {

@@ -2,10 +2,9 @@ import { Command, Option } from "commander";
 import { UnusableInput } from "../readiness/errors";
 import { runGate } from "../readiness/gate";
 import { renderJson, renderMarkdown, renderText } from "../readiness/report";
-import { loadStackConfigFile } from "../readiness/stackView";
-import { planStackWithMonitoring } from "../model/monitoredPlan";
+import { loadStackConfigFile, viewOf } from "../readiness/stackView";
 import { keyFingerprint } from "../config/schema";
-import { configDigest } from "../readiness/digest";
+import { configDigest, digestInputs, explainDigest } from "../readiness/digest";
 import { deploy } from "./deploy";
 import { EXIT, exitWith } from "../ops/exitCodes";
 import { registerOpsCommands } from "../ops/cli";
@@ -20,7 +19,7 @@ export { EXIT };
 
 const fail = exitWith;
 
-const program = new Command("cdb").description("Deployment and readiness gate for the cdb trading stacks").exitOverride((err) => {
+export const program = new Command("cdb").description("Deployment and readiness gate for the cdb trading stacks").exitOverride((err) => {
   // Usage errors (unknown option, missing --stack) are unusable input too.
   process.exit(err.exitCode === 0 ? 0 : EXIT.unusableInput);
 });
@@ -52,10 +51,18 @@ program
   .description("Print the config digest that binds evidence to the stack's trading settings")
   .requiredOption("-s, --stack <name>", "stack (live, paper)")
   .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
-  .action((opts: { stack: string; stackConfig?: string }) => {
+  .addOption(new Option("--explain", "list every input that went in: per trading-path container its image, command, env, secret fingerprints, files").conflicts("json"))
+  .addOption(new Option("--json", "print JSON {configDigest, inputs}").conflicts("explain"))
+  .action((opts: { stack: string; stackConfig?: string; explain?: boolean; json?: boolean }) => {
     try {
-      const loaded = loadStackConfigFile(opts.stack, opts.stackConfig);
-      process.stdout.write(configDigest(planStackWithMonitoring(loaded.stack, loaded.config)) + "\n");
+      // The plan the gate, the program and the pack digest: with the secret settings the stack sets.
+      const { plan } = viewOf(loadStackConfigFile(opts.stack, opts.stackConfig));
+      const text = opts.explain
+        ? explainDigest(plan).join("\n")
+        : opts.json
+          ? JSON.stringify({ configDigest: configDigest(plan), inputs: digestInputs(plan) })
+          : configDigest(plan);
+      process.stdout.write(text + "\n");
     } catch (e) {
       fail(e);
     }

@@ -166,10 +166,11 @@ export function completeEvidence(dir: string, digest: string, now: Date, root = 
   return evidence;
 }
 
-export function makeFixture(now = new Date()): Fixture {
+/** `live`: settings that replace the fixture's live config settings (e.g. images pinned to what paper ran). */
+export function makeFixture(now = new Date(), live: Record<string, unknown> = {}): Fixture {
   const dir = repoTmpDir("readiness-");
   const liveConfig = path.join(dir, "Pulumi.live.yaml");
-  writeFileSync(liveConfig, liveConfigYaml());
+  writeFileSync(liveConfig, liveConfigYaml(live));
   const plan = viewOf(loadStackConfigFile("live", liveConfig)).plan;
   const digest = configDigest(plan);
   const k = fixtureKeys();

@@ -72,6 +72,22 @@ describe("live stack on the real engine (stand-in providers)", () => {
     expect(ws.standinOps().filter((o) => o.op === "create" && tradesForReal(o)).map((o) => o.name).sort()).toEqual(["cdb_execution", "cdb_risk"]);
   });
 
+  it("refuses when one live image is not the image paper soaked: the paper stability items fail, naming it", async () => {
+    // Evidence bound to the current digest, complete, fresh; only paper's records name another execution image.
+    writeLiveEvidence(ws, { execution: `registry.example/cdb/execution@sha256:${"f".repeat(64)}` });
+    const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
+    expect(r.code).not.toBe(0);
+    const text = output(r);
+    // Of the evidence items exactly these two (machine items about the traders a not-ready program withholds fail too).
+    const evidenceItems = new Set(loadCatalog().items.filter((i) => i.kind !== "machine").map((i) => i.id));
+    const refused = new Set([...text.matchAll(/live-readiness: ([a-z]+\.[a-z0-9-]+) (?:missing|invalid|expired|failed):/g)].map((m) => m[1]!).filter((id) => evidenceItems.has(id)));
+    expect([...refused].sort()).toEqual(["stability.observation-window", "stability.paper-orders"]);
+    for (const id of ["stability.paper-orders", "stability.observation-window"]) {
+      expect(text).toMatch(new RegExp(`live-readiness: ${id.replace(".", "\\.")} failed: not the soaked freight: \\S+: execution: live pins sha256:[0-9a-f]{12}…, paper soaked image`));
+    }
+    expect(text).not.toContain("could not be evaluated");
+  });
+
   it("refuses item by item, with the reason: a failed drill, a hand-edited record whose hash matches, a count below threshold, an unsigned entry, a self-approved entry, a key not in allowed_signers", async () => {
     writeLiveEvidence(ws);
     const keys = fixtureKeys();
@@ -140,8 +156,6 @@ describe("live stack on the real engine (stand-in providers)", () => {
     const evidenceItems = new Set(loadCatalog().items.filter((i) => i.kind !== "machine").map((i) => i.id));
     const refused = new Set([...text.matchAll(/live-readiness: ([a-z]+\.[a-z0-9-]+) (?:missing|invalid|expired|failed):/g)].map((m) => m[1]!).filter((id) => evidenceItems.has(id)));
     expect([...refused].sort()).toEqual(expected.map(([id]) => id).sort());
-    // Complete again, for the tests below.
-    writeLiveEvidence(ws);
   });
 
   it("refuses again after one risk limit changes (the evidence is bound to the old digest)", async () => {
@@ -172,6 +186,19 @@ describe("live stack on the real engine (stand-in providers)", () => {
       expect(output(r), args.join(" ")).toMatch(/live is not updated: .* would trade for real and the readiness gate is not ready/);
       expect(ws.standinOps().slice(before), args.join(" ")).toEqual([]);
     }
+  });
+
+  it.each([
+    ["cdb:signal.thresholdPct", "float", "0.007"],
+    ["cdb:regime.confirmationBars", "int", "4"],
+  ])("refuses after %s changes: evidence bound to the old digest does not carry over", async (key, type, value) => {
+    // Evidence for the current settings first (the passing case above shows it passes), then one trading setting.
+    const before = writeLiveEvidence(ws);
+    await pulumiOk(["config", "set", "-s", "live", "--path", "--type", type, key, value]);
+    const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
+    expect(r.code).not.toBe(0);
+    expect(output(r)).toContain(`live-readiness: stability.paper-orders invalid: evidence is for config digest ${before.slice(0, 12)}…`);
+    expect(output(r)).not.toContain("could not be evaluated");
   });
 
   it("lets a live stack returned to paper flags (as `cdb rollback` leaves it) update without evidence, trading nothing", async () => {

@@ -38,15 +38,18 @@ export const engineArtifactsDir = (ws: EngineWorkspace) => path.join(ws.project,
 /**
  * Complete, fresh evidence bound to the live config's current digest, as the
  * project's own functions write it: signed records (their subjects the live
- * stack's pinned app images) and entries signed by throwaway keys that the
- * workspace's readiness/allowed_signers lists. Returns the digest.
+ * stack's pinned app images, the freight paper soaked, unless `soaked` names
+ * other images: service → reference) and entries signed by throwaway keys that
+ * the workspace's readiness/allowed_signers lists. Returns the digest.
  */
-export function writeLiveEvidence(ws: EngineWorkspace): string {
+export function writeLiveEvidence(ws: EngineWorkspace, soaked: Record<string, string> = {}): string {
   const dir = engineArtifactsDir(ws);
   mkdirSync(dir, { recursive: true });
   const plan = viewOf(loadStackConfigFile("live", liveConfigFile(ws))).plan;
   const digest = configDigest(plan);
+  const paper = structuredClone(plan);
+  for (const c of paper.containers) if (soaked[c.service] !== undefined) c.image = { kind: "ref", ref: soaked[c.service]! };
   writeFixtureSigners(allowedSignersFile(ws));
-  writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project, soakedSubjects(plan))));
+  writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project, soakedSubjects(paper))));
   return digest;
 }

@@ -97,6 +97,11 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
     expect(record.evidenceSha256).toBe(createHash("sha256").update(readFileSync(liveEvidenceFile(ws))).digest("hex"));
     // Issue 16 item 8: the record names the update by its own times (the file backend reports version 0 for every update).
     expect(record.update).toMatchObject({ startTime: expect.stringMatching(/^\d{4}-/), endTime: expect.stringMatching(/^\d{4}-/), result: "succeeded" });
+    // The freight it promoted: every app image, pinned by digest, with the paper window that soaked it.
+    expect(r.stderr).toMatch(/^promote: freight \(live runs what paper soaked\), 10 app images:$/m);
+    expect(r.stderr).toMatch(/^promote: {3}execution registry\.example\/cdb\/execution@sha256:[0-9a-f]{64}: soaked on paper \S+ to \S+ \(stability\.paper-orders\.json\)/m);
+    expect(record.freight).toHaveLength(10);
+    expect(record.freight).toContainEqual({ service: "execution", image: expect.stringMatching(/@sha256:/), soaked: expect.arrayContaining([expect.objectContaining({ record: expect.stringMatching(/paper-orders\.json$/) })]) });
   });
 
   it("rolls back: stops trading, arms the kill switch, returns to paper flags through Pulumi, verifies", async () => {

@@ -1,0 +1,73 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { APP_SERVICES } from "../config/services";
+import { REPO_ROOT } from "../readiness/catalog";
+import { FREIGHT_SERVICES } from "../readiness/freight";
+import { runGate } from "../readiness/gate";
+import { doublesAround } from "../test/doublesAround";
+import { liveSettings } from "../test/mockRun";
+import { npxCdb } from "../test/npxCdb";
+import { paperStackFile } from "../test/opsStack";
+import { completeEvidence, liveConfigYaml, writeFixtureSigners } from "../test/readinessFixture";
+import { repoTmpDir } from "../test/repoTmp";
+import { dockerTarget } from "./docker";
+import { pinCommands, type FreightPin } from "./freight";
+import { imageSubjects } from "./recordSubjects";
+import { stackPlan } from "./target";
+import { configDigest } from "../readiness/digest";
+import { loadStackConfigFile, viewOf } from "../readiness/stackView";
+
+// From paper's images to live's pins, on a paper stack of TEST DOUBLES (one
+// locally built image, never pushed: so the pins are image ids, the same-host path).
+
+const t = dockerTarget();
+const STACK = "freighttest";
+const config = paperStackFile(STACK);
+const { plan } = stackPlan(STACK, config);
+
+describe("cdb freight on a paper stack of test doubles", () => {
+  const doubles = doublesAround(t, plan, { only: ["redis", ...APP_SERVICES] });
+
+  it("prints every app service's image as the live pin: the image id when it was never pushed", async () => {
+    const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
+    const r = await npxCdb(["freight", "--stack", STACK, "--stack-config", config, "--json"]);
+    expect(r.code, r.err).toBe(0);
+    const pins = JSON.parse(r.out) as FreightPin[];
+    expect(pins.map((p) => p.service).sort()).toEqual([...FREIGHT_SERVICES].sort());
+    for (const p of pins) expect(p).toMatchObject({ imageId, repoDigests: [], pin: imageId, reach: "same-host", container: `cdb${STACK}_${p.service}` });
+    const text = await npxCdb(["freight", "--stack", STACK, "--stack-config", config]);
+    expect(text.out.split("\n")).toContain(`pulumi config set -s live --path cdb:images.execution ${imageId}   # image id: never pushed, runs on this Docker host only`);
+  }, 60_000);
+
+  it("live pinned with those commands passes the freight check on records of what paper ran; another image fails it", async () => {
+    const pins = JSON.parse((await npxCdb(["freight", "--stack", STACK, "--stack-config", config, "--json"])).out) as FreightPin[];
+    const dir = repoTmpDir("freight-");
+    const liveConfig = path.join(dir, "Pulumi.live.yaml");
+    const images = { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(pins.map((p) => [p.service, p.pin])) };
+    writeFileSync(liveConfig, liveConfigYaml({ images }));
+    const now = new Date();
+    // The records name what Docker says paper's containers run (as cdb evidence collect writes them), signed.
+    const subjects = await imageSubjects(t, plan.containers.filter((c) => FREIGHT_SERVICES.includes(c.service)).map((c) => ({ service: c.service, container: c.name })));
+    const evidence = completeEvidence(dir, configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan), now, REPO_ROOT, subjects);
+    const allowedSignersFile = writeFixtureSigners(path.join(dir, "allowed_signers"));
+    const evidenceFile = path.join(dir, "live.evidence.yaml");
+    writeFileSync(evidenceFile, JSON.stringify(evidence));
+    const gate = runGate({ stack: "live", evidenceFile, configFiles: { live: liveConfig }, allowedSignersFile, now });
+    expect(gate.verdict.items.filter((i) => i.status !== "satisfied")).toEqual([]);
+    expect(gate.freight.every((f) => f.soaked)).toBe(true);
+
+    // A pin of another image: same evidence rebound to the new digest, the freight items fail.
+    writeFileSync(liveConfig, liveConfigYaml({ images: { ...images, execution: `sha256:${"e".repeat(64)}` } }));
+    // The same records, the entries rebound to the new digest and signed again: only freight stands in the way.
+    writeFileSync(evidenceFile, JSON.stringify(completeEvidence(dir, configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan), now, REPO_ROOT, subjects)));
+    const other = runGate({ stack: "live", evidenceFile, configFiles: { live: liveConfig }, allowedSignersFile, now });
+    const open = other.verdict.items.filter((i) => i.status !== "satisfied").map((i) => `${i.id} ${i.status}`).sort();
+    expect(open).toEqual(["stability.observation-window failed", "stability.paper-orders failed"]);
+  }, 60_000);
+
+  it("writes the pin commands for another live stack name", () => {
+    const pin: FreightPin = { service: "risk", container: "cdbpaper_risk", imageId: `sha256:${"1".repeat(64)}`, repoDigests: [`reg.example/cdb/risk@sha256:${"2".repeat(64)}`], pin: `reg.example/cdb/risk@sha256:${"2".repeat(64)}`, reach: "registry" };
+    expect(pinCommands([pin], "live2")).toEqual([`pulumi config set -s live2 --path cdb:images.risk reg.example/cdb/risk@sha256:${"2".repeat(64)}`]);
+  });
+});
