@@ -81,15 +81,23 @@ const statementSchema = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-addFormats(ajv, ["date-time"]);
-const validateStatement = ajv.compile<Statement>(statementSchema);
+// Compiled on first use: `cdb readiness` without record items keeps its cold start.
+let ajv: Ajv | undefined;
+let statementValidator: ValidateFunction<Statement> | undefined;
+const compiler = () => {
+  if (!ajv) {
+    ajv = new Ajv({ allErrors: false, strict: true });
+    addFormats(ajv, ["date-time"]);
+  }
+  return ajv;
+};
+const validateStatement = (value: unknown): value is Statement => (statementValidator ??= compiler().compile<Statement>(statementSchema))(value);
 const figureValidators = new Map<string, ValidateFunction>();
 function figuresValidator(kind: string): ValidateFunction | undefined {
   const k = RECORD_KINDS[kind];
   if (!k) return undefined;
   let v = figureValidators.get(kind);
-  if (!v) figureValidators.set(kind, (v = ajv.compile(k.figures)));
+  if (!v) figureValidators.set(kind, (v = compiler().compile(k.figures)));
   return v;
 }
 
@@ -98,7 +106,7 @@ const where = (e: { instancePath: string; message?: string; keyword: string; par
 
 /** Schema problems of a parsed record (envelope, then the kind's figures); [] when valid. */
 export function statementProblems(value: unknown): string[] {
-  if (!validateStatement(value)) return [where(validateStatement.errors![0]!)];
+  if (!validateStatement(value)) return [where(statementValidator!.errors![0]!)];
   const s = value as Statement;
   if (s.predicateType !== predicateTypeOf(s.predicate.kind)) return [`predicateType ${s.predicateType} does not match kind ${s.predicate.kind}`];
   const v = figuresValidator(s.predicate.kind);
