@@ -31,8 +31,9 @@ export const liveReadiness = stackPolicy({
     if (!ctx.live) return;
     const known = args.resources.map((r) => ({ type: r.type, ...knownProps(r.props as Record<string, unknown>) }));
     const resources = known.map((r) => ({ type: r.type, props: r.props }));
-    // A container whose environment is not known yet may trade: it is gated (fail closed).
-    const trades = known.some((r) => isContainer(r.type) && (r.unknown.includes("envs") || tradesForReal(envOf(r.props))));
+    // A container whose environment is not known yet may trade: it is gated (fail closed). A container
+    // created stopped (`start: false`, an input, so always known: the secrets carriers) never runs.
+    const trades = known.some((r) => isContainer(r.type) && r.props.start !== false && (r.unknown.includes("envs") || tradesForReal(envOf(r.props))));
     if (ctx.loaded.config.mode !== "live" && !trades) return;
     const plan = planStackWithMonitoring(ctx.stack, ctx.loaded.config, ctx.loaded.secretsSet);
     reportGate(runGate({ stack: ctx.stack, target: { plan, resources } }), report, "live-readiness");
