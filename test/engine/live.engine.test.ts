@@ -211,7 +211,9 @@ describe("live stack on the real engine (stand-in providers)", () => {
     const execution = ops.filter((o) => o.op === "create" && o.name === "cdb_execution");
     expect(execution).toHaveLength(1);
     expect(execution[0]!.inputs.envs).toContain("MOCK_TRADING=true");
-    expect(ops.filter(tradesForReal)).toEqual([]);
+    // Nothing that trades is created or updated; the live traders the stack ran are what it removes.
+    expect(ops.filter((o) => o.op !== "delete" && tradesForReal(o))).toEqual([]);
+    expect(ops.filter((o) => o.op === "delete" && tradesForReal(o)).map((o) => o.name).sort()).toEqual(["cdb_execution", "cdb_risk"]);
   });
 
   it("reports a throwing policy as a mandatory violation, not an advisory", async () => {

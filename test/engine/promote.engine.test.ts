@@ -87,10 +87,7 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
     const backups = readdirSync(path.join(ws.project, "backups")).filter((f) => /^live-.*\.json$/.test(f)).sort();
     expect(backups.length).toBeGreaterThanOrEqual(1);
     const backup = path.join(ws.project, "backups", backups.at(-1)!);
-    const redisPassword = (await execIn(t, "cdb_redis", ["cat", "/run/secrets/redis_password"])).stdout.trim();
-    expect(redisPassword.length).toBeGreaterThan(8);
-    expect(readFileSync(backup, "utf8")).not.toContain(redisPassword);
-    expect(readFileSync(backup, "utf8")).toContain("ciphertext");
+    // Taken before the update, of a stack that had no resources yet: see the kill-switch test for one holding secrets.
     expect(statSync(backup).mode & 0o777).toBe(0o600);
     const record = audit().at(-1)!;
     expect(record).toMatchObject({ op: "promote", by: "janne", stack: "live", outcome: "verified", configDigest: digest });
@@ -125,6 +122,14 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/kill switch of live holds \d+ entr/);
     expect(await runningTraders()).toEqual([]);
+    // Issue 16 item 2: the backup (taken before the kill-switch check) of a stack that holds secrets keeps every one encrypted, 0600.
+    const backups = readdirSync(path.join(ws.project, "backups")).filter((f) => /^live-.*\.json$/.test(f)).sort();
+    const backup = path.join(ws.project, "backups", backups.at(-1)!);
+    const redisPassword = (await execIn(t, "cdb_redis", ["cat", "/run/secrets/redis_password"])).stdout.trim();
+    expect(redisPassword.length).toBeGreaterThan(8);
+    expect(readFileSync(backup, "utf8")).not.toContain(redisPassword);
+    expect(readFileSync(backup, "utf8")).toContain("ciphertext");
+    expect(statSync(backup).mode & 0o777).toBe(0o600);
   });
 
   it("rolls back by itself when verification fails, leaving no trading container running", async () => {
