@@ -46,7 +46,7 @@ describe("bounded input through npx cdb", () => {
     ["catalog FIFO", readiness("--catalog", fifo), /: is a FIFO/],
     ["stack config alias bomb", ["readiness", "--stack", "live", "--stack-config", bomb], /: YAML aliases expand to more than 1,000,000 nodes/],
     ["stack config /dev/zero", ["digest", "--stack", "live", "--stack-config", "/dev/zero"], /: is a device/],
-    ["artifact FIFO", ["evidence", "add", "secrets.key-permissions", "--by", "janne", "--artifact", fifo, "--evidence", fx.evidenceFile], /: is a FIFO/],
+    ["artifact FIFO", ["evidence", "add", "secrets.key-permissions", "--key", fx.keys.janne.file, "--artifact", fifo, "--evidence", fx.evidenceFile], /: is a FIFO/, { CDB_ALLOWED_SIGNERS: fx.allowedSigners }],
     ["password file FIFO", ["kill", "--stack", "paper", "--reason", "x", "--redis-url", "redis://127.0.0.1:1", "--password-file", fifo], /: is a FIFO/],
   ];
   for (const [what, args, err, env] of cases) {
