@@ -355,18 +355,22 @@ export function signWithKey(k: PrivateKey, message: Buffer | string, namespace =
 /** The ssh-keygen binary (SSH_KEYGEN overrides; on Windows the OpenSSH client's ssh-keygen.exe is on PATH). */
 const sshKeygen = () => process.env.SSH_KEYGEN ?? "ssh-keygen";
 
+/** A key file's text, bounded like every input; any failure is an SshsigError naming the file. */
+function readKeyFile(keyFile: string): string {
+  try {
+    return readInputText(keyFile, { maxBytes: 64 * 1024, what: "key file" });
+  } catch (e) {
+    throw new SshsigError(e instanceof UnusableInput ? e.message : `key ${keyFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
 /**
  * Signs `message` with the key in `keyFile`: in TypeScript for an unencrypted
  * OpenSSH private key, else with `ssh-keygen -Y sign` (it asks for the
  * passphrase on the terminal, or uses ssh-agent for a .pub file).
  */
 export function signWithKeyFile(keyFile: string, message: Buffer | string, namespace = SSHSIG_NAMESPACE): string {
-  let text: string;
-  try {
-    text = readInputText(keyFile, { maxBytes: 64 * 1024, what: "key file" });
-  } catch (e) {
-    throw new SshsigError(e instanceof UnusableInput ? e.message : `key ${keyFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const text = readKeyFile(keyFile);
   const parsed = parseOpenSshPrivateKey(text);
   if (parsed) return signWithKey(parsed, message, namespace);
   let armored: string;
@@ -389,12 +393,7 @@ export function signWithKeyFile(keyFile: string, message: Buffer | string, names
 
 /** The public key of a key file (private key, or .pub), for messages and allowed_signers lines. */
 export function publicKeyOfFile(keyFile: string): SshPublicKey {
-  let text: string;
-  try {
-    text = readInputText(keyFile, { maxBytes: 64 * 1024, what: "key file" });
-  } catch (e) {
-    throw new SshsigError(e instanceof UnusableInput ? e.message : `key ${keyFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const text = readKeyFile(keyFile);
   const parsed = parseOpenSshKeyFile(text);
   if (parsed) return parsed.publicKey;
   if (text.includes("PRIVATE KEY")) throw new SshsigError(`key ${keyFile}: a PEM private key; convert it to the OpenSSH format (ssh-keygen -p -f ${keyFile})`);
