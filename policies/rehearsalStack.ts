@@ -43,6 +43,8 @@ export const rehearsalStack = stackPolicy({
     for (const c of containers) {
       if (sims.includes(c)) continue;
       if (mexcAliases(c.props).length > 0) report(`${String(c.props.name)} answers as MEXC (${mexcAliases(c.props).join(", ")}) but is not the simulator`);
+      // A secrets carrier is created stopped (start: false, an input, always known) and never runs.
+      if (c.props.start === false) continue;
       const mayTrade = c.unknown.includes("envs") || tradesForReal(envOf(c.props));
       if (!mayTrade) continue;
       const nets = networksOf(c.props);

@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => ws?.dispose());
 
 describe("rehearsal stack on the real engine (stand-in providers)", () => {
-  it("updates with the policy pack and no evidence: the live executor on an internal network, MEXC's hosts answered by the simulator", async () => {
+  it("updates with the policy pack and no evidence: the live executor on an internal network, MEXC's hosts answered by the simulator", { timeout: 900_000 }, async () => {
     const r = await ws.pulumi(["up", "-s", "rehearsal", "--yes", "--policy-pack", "policies"]);
     expect(r.code, output(r)).toBe(0);
     expect(output(r)).not.toContain("could not be evaluated");
@@ -48,7 +48,7 @@ describe("rehearsal stack on the real engine (stand-in providers)", () => {
     expect(ws.stateText("rehearsal")).not.toContain(SECRET);
   });
 
-  it("refuses a rehearsal stack whose network is not internal, before the network changes (preview and --skip-preview)", async () => {
+  it("refuses a rehearsal stack whose network is not internal, before the network changes (preview and --skip-preview)", { timeout: 900_000 }, async () => {
     // A program change that drops the flag (the plan still says internal): only the pack can see it.
     const file = path.join(ws.project, "components", "networkAndVolumes.ts");
     const text = readFileSync(file, "utf8");
@@ -70,14 +70,15 @@ describe("rehearsal stack on the real engine (stand-in providers)", () => {
     }
   });
 
-  it("refuses a rehearsal stack holding the live stack's key", async () => {
+  it("refuses a rehearsal stack holding the live stack's key", { timeout: 900_000 }, async () => {
     const live = path.join(ws.project, "Pulumi.live.yaml");
     const text = readFileSync(live, "utf8");
     writeFileSync(live, text.replace("config:\n", `config:\n  cdb:mexcKeyFingerprint: ${keyFingerprint(KEY)}\n`));
     try {
       const r = await ws.pulumi(["preview", "-s", "rehearsal", "--policy-pack", "policies"]);
       expect(r.code).not.toBe(0);
-      expect(output(r)).toMatch(/rehearsal-stack: its key is the live stack's/);
+      expect(output(r)).toContain("[mandatory]  rehearsal-stack");
+      expect(output(r)).toContain("its key is the live stack's (cdb:mexcKeyFingerprint equals Pulumi.live.yaml's)");
       // The program leaves the traders out of this preview, and says why.
       expect(output(r)).toMatch(/the rehearsal stack is not isolated: its key is the live stack's/);
     } finally {
