@@ -89,7 +89,7 @@ describe("the deploy rule for a rehearsal stack", () => {
 
   it("lets the traders of an isolated rehearsal stack run without the gate", () => {
     const l = load();
-    expect(deployVerdict(l, planStackWithMonitoring(l.stack, l.config, l.secretsSet), gateNeverAsked)).toEqual({ traders: ["cdbrehearsal_risk", "cdbrehearsal_execution"] });
+    expect(deployVerdict(l, planStackWithMonitoring(l.stack, l.config, l.secretsSet), gateNeverAsked)).toEqual({ traders: ["cdbrehearsal_risk", "cdbrehearsal_execution"], simulated: true });
   });
 
   it.each([

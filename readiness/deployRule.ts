@@ -20,6 +20,8 @@ export interface DeployVerdict {
   traders: string[];
   /** Why the stack may not be deployed as planned; undefined when it may. */
   refused?: string;
+  /** The traders trade against the stack's simulator only (an isolated rehearsal stack), not real money. */
+  simulated?: true;
 }
 
 export function deployVerdict(loaded: LoadedConfig, plan: StackPlan, gate: () => GateResult = () => runGate({ stack: loaded.stack, target: viewOf(loaded, plan) })): DeployVerdict {
@@ -28,7 +30,7 @@ export function deployVerdict(loaded: LoadedConfig, plan: StackPlan, gate: () =>
   if (plan.mode === "rehearsal") {
     try {
       const problems = rehearsalProblems(plan);
-      return problems.length === 0 ? { traders } : { traders, refused: `the rehearsal stack is not isolated: ${problems.join("; ")}` };
+      return problems.length === 0 ? { traders, simulated: true } : { traders, refused: `the rehearsal stack is not isolated: ${problems.join("; ")}` };
     } catch (e) {
       return { traders, refused: `the rehearsal stack's isolation could not be checked: ${(e as Error).message}` };
     }

@@ -25,9 +25,10 @@ export class DeployRefused extends OpsRefused {
 
 export async function deploy(opts: DeployOptions, log: (line: string) => void): Promise<void> {
   if (!opts.preview) {
-    const { traders, refused } = deployVerdictOfStackFile(opts.stack);
+    const { traders, refused, simulated } = deployVerdictOfStackFile(opts.stack);
     if (refused !== undefined) throw new DeployRefused(`${opts.stack} is not updated: ${refused}`);
-    if (traders.length > 0 && !opts.confirmLive) throw new DeployRefused(`updating ${opts.stack} trades real money (${traders.join(", ")}): pass --confirm-live to proceed`);
+    // A rehearsal stack's traders reach its simulator only: no real money, no --confirm-live.
+    if (traders.length > 0 && !simulated && !opts.confirmLive) throw new DeployRefused(`updating ${opts.stack} trades real money (${traders.join(", ")}): pass --confirm-live to proceed`);
   }
   const stack = await openStack(opts.stack);
   const common = withPolicyPack(log, opts.onPolicyViolation);
