@@ -17,6 +17,8 @@ const SECRET = "rehearsal-secret-ENGINE-6666";
 let ws: EngineWorkspace;
 const output = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
 const pulumiOk = (args: string[]) => ok(ws, args);
+/** A whole stack's update takes minutes on this shared machine: more than run()'s default. */
+const LONG = { timeoutMs: 800_000 };
 const created = (name: string): StandinOp[] => ws.standinOps().filter((o) => o.op === "create" && o.name === name);
 
 beforeAll(async () => {
@@ -31,8 +33,8 @@ beforeAll(async () => {
 afterAll(() => ws?.dispose());
 
 describe("rehearsal stack on the real engine (stand-in providers)", () => {
-  it("updates with the policy pack and no evidence: the live executor on an internal network, MEXC's hosts answered by the simulator", { timeout: 900_000 }, async () => {
-    const r = await ws.pulumi(["up", "-s", "rehearsal", "--yes", "--policy-pack", "policies"]);
+  it("updates with the policy pack and no evidence: the live executor on an internal network, MEXC's hosts answered by the simulator", { timeout: 1_700_000 }, async () => {
+    const r = await ws.pulumi(["up", "-s", "rehearsal", "--yes", "--policy-pack", "policies"], LONG);
     expect(r.code, output(r)).toBe(0);
     expect(output(r)).not.toContain("could not be evaluated");
     const network = created("cdbrehearsal_network");
@@ -48,7 +50,7 @@ describe("rehearsal stack on the real engine (stand-in providers)", () => {
     expect(ws.stateText("rehearsal")).not.toContain(SECRET);
   });
 
-  it("refuses a rehearsal stack whose network is not internal, before the network changes (preview and --skip-preview)", { timeout: 900_000 }, async () => {
+  it("refuses a rehearsal stack whose network is not internal, before the network changes (preview and --skip-preview)", { timeout: 1_700_000 }, async () => {
     // A program change that drops the flag (the plan still says internal): only the pack can see it.
     const file = path.join(ws.project, "components", "networkAndVolumes.ts");
     const text = readFileSync(file, "utf8");
@@ -56,12 +58,12 @@ describe("rehearsal stack on the real engine (stand-in providers)", () => {
     writeFileSync(file, text.replace("internal: args.internal", "internal: false"));
     try {
       const before = ws.standinOps().length;
-      const preview = await ws.pulumi(["preview", "-s", "rehearsal", "--policy-pack", "policies"]);
+      const preview = await ws.pulumi(["preview", "-s", "rehearsal", "--policy-pack", "policies"], LONG);
       expect(preview.code).not.toBe(0);
       expect(output(preview)).toContain("[mandatory]  rehearsal-network-internal");
       expect(output(preview)).toMatch(/network cdbrehearsal_network is not internal \(internal: false\)/);
       expect(output(preview)).toContain("[mandatory]  rehearsal-stack");
-      const up = await ws.pulumi(["up", "-s", "rehearsal", "--yes", "--skip-preview", "--policy-pack", "policies"]);
+      const up = await ws.pulumi(["up", "-s", "rehearsal", "--yes", "--skip-preview", "--policy-pack", "policies"], LONG);
       expect(up.code).not.toBe(0);
       expect(output(up)).toContain("rehearsal-network-internal");
       expect(ws.standinOps().slice(before).filter((o) => o.type === "docker:index/network:Network")).toEqual([]);
@@ -70,12 +72,12 @@ describe("rehearsal stack on the real engine (stand-in providers)", () => {
     }
   });
 
-  it("refuses a rehearsal stack holding the live stack's key", { timeout: 900_000 }, async () => {
+  it("refuses a rehearsal stack holding the live stack's key", { timeout: 1_700_000 }, async () => {
     const live = path.join(ws.project, "Pulumi.live.yaml");
     const text = readFileSync(live, "utf8");
     writeFileSync(live, text.replace("config:\n", `config:\n  cdb:mexcKeyFingerprint: ${keyFingerprint(KEY)}\n`));
     try {
-      const r = await ws.pulumi(["preview", "-s", "rehearsal", "--policy-pack", "policies"]);
+      const r = await ws.pulumi(["preview", "-s", "rehearsal", "--policy-pack", "policies"], LONG);
       expect(r.code).not.toBe(0);
       expect(output(r)).toContain("[mandatory]  rehearsal-stack");
       expect(output(r)).toContain("its key is the live stack's (cdb:mexcKeyFingerprint equals Pulumi.live.yaml's)");

@@ -29,7 +29,8 @@ export interface EngineWorkspace {
   /** The project copy: run pulumi here. */
   project: string;
   env: NodeJS.ProcessEnv;
-  pulumi(args: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string }): Promise<Run>;
+  /** `timeoutMs`: kill after (default 240 s; an update of a whole new stack takes longer on a loaded machine). */
+  pulumi(args: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<Run>;
   /** Every create/update/delete the stand-in providers saw, in order. */
   standinOps(): StandinOp[];
   /** The state file of a stack, as stored by the file backend. */
@@ -87,8 +88,8 @@ export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions
   };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
   delete env.CDB_EVIDENCE_FILE;
-  const pulumi = (args: string[], o: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
-    run(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: project, env: { ...env, ...o.env }, input: o.input });
+  const pulumi = (args: string[], o: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}) =>
+    run(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: project, env: { ...env, ...o.env }, input: o.input, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
   const sources: Record<keyof typeof STANDINS, string> = { docker: opts.docker === "dockerd" ? "dockerOnDockerd.ts" : "docker.ts", random: "random.ts" };
   for (const [name, version] of Object.entries(STANDINS) as [keyof typeof STANDINS, string][]) {
     const launcher = path.join(root, `${name}-standin`);
