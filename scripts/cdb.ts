@@ -94,6 +94,24 @@ program
     }
   });
 
+program
+  .command("destroy")
+  .description("Remove every resource of a stack (containers, network, volumes); live only at paper flags with nothing trading, after typing its name")
+  .requiredOption("-s, --stack <name>", "stack (paper, live)")
+  .option("--yes", "do not ask (paper only)")
+  .option("--by <handle>", "who destroys it (audit record; default the OS user)")
+  .option("--docker-host <url>", "Docker host to check for trading containers (default cdb:dockerHost, then DOCKER_HOST)")
+  .action(async (opts: { stack: string; yes?: boolean; by?: string; dockerHost?: string }) => {
+    try {
+      const { destroy } = require("./destroy") as typeof import("./destroy");
+      const { confirm } = require("../ops/cli") as typeof import("../ops/cli");
+      await destroy({ stack: opts.stack, yes: opts.yes ?? false, ...(opts.by ? { by: opts.by } : {}), ...(opts.dockerHost ? { dockerHost: opts.dockerHost } : {}), confirm, log: (l) => process.stdout.write(l + "\n") });
+      process.exit(EXIT.ready);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
 registerOpsCommands(program);
 registerReleaseCommands(program);
 registerExchangeCommands(program);
