@@ -81,7 +81,7 @@ describe("the README's main job in a fresh clone (test doubles on dockerd)", () 
     const d = await sh("npx cdb destroy --stack paper --yes");
     expect(d.code, d.stdout + d.stderr).toBe(0);
     expect(await paperContainers()).toEqual([]);
-  });
+  }, 1_500_000);
 
   it("a cdb:sourceDir that is not a checkout is refused before Pulumi starts, in one line naming the key (exit 2)", async () => {
     const r = await sh("mv ../claire-de-binare ../elsewhere && npm run deploy -- --stack paper; code=$?; mv ../elsewhere ../claire-de-binare; exit $code");

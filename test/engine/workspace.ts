@@ -15,7 +15,7 @@ import type { StandinOp } from "./standins/standinProvider";
 // CLI, language host and policy analyzer run against it.
 
 /** What the project's Pulumi program and policy pack need at run time. */
-const PROJECT_FILES = [".gitignore", "Pulumi.yaml", "Pulumi.paper.yaml", "Pulumi.live.yaml", "package.json", "package-lock.json", "tsconfig.json", "stacks", "model", "config", "components", "monitoring", "readiness", "policies", "scripts", "ops", "vendor", "docs"];
+const PROJECT_FILES = [".gitignore", "Pulumi.yaml", "Pulumi.paper.yaml", "Pulumi.live.yaml", "package.json", "package-lock.json", "tsconfig.json", "stacks", "model", "config", "components", "monitoring", "readiness", "policies", "scripts", "ops", "vendor", "docs", "exchange", "dist"];
 
 /** The provider plugins the program requires, at the versions of package.json. */
 const STANDINS = { docker: "5.2.0", random: "4.21.2" } as const;
@@ -80,7 +80,11 @@ export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions
   const bin = toolchainDir();
   const root = mkdtempSync(path.join(os.tmpdir(), "cdb-engine-"));
   const project = path.join(root, "project");
-  for (const f of PROJECT_FILES) cpSync(path.join(REPO_ROOT, f), path.join(project, f), { recursive: true, filter: (src) => !/\.test\.ts$/.test(src) && !src.includes(`${path.sep}.tmp`) && !/\.evidence\.yaml$/.test(src) });
+  // Timestamps kept: the build's freshness check (scripts/bin/buildStamp.cjs) compares them, so the
+  // copy runs the compiled program and pack while its sources are unchanged, its sources once a test edits one.
+  for (const f of PROJECT_FILES.filter((f) => existsSync(path.join(REPO_ROOT, f)))) {
+    cpSync(path.join(REPO_ROOT, f), path.join(project, f), { recursive: true, preserveTimestamps: true, filter: (src) => !/\.test\.ts$/.test(src) && !src.includes(`${path.sep}.tmp`) && !/\.evidence\.yaml$/.test(src) });
+  }
   symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "junction");
   // Where the committed cdb:sourceDir (../claire-de-binare) points: a STAND-IN checkout with the
   // Dockerfiles the paper builds name (cdb deploy refuses a sourceDir that is no checkout). The
