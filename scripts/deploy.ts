@@ -3,6 +3,7 @@ import { OpsRefused } from "../ops/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
 import { openStack, withPolicyPack } from "../ops/pulumiStack";
 import { deployVerdictOfStackFile } from "../readiness/deployRule";
+import { pulumiEnv } from "./pulumiEnv";
 import { assertCheckout } from "./sourceCheckout";
 
 // `cdb deploy`: preview or update a stack through Pulumi's Automation API,
@@ -27,7 +28,9 @@ export class DeployRefused extends OpsRefused {
 }
 
 export async function deploy(opts: DeployOptions, log: (line: string) => void): Promise<void> {
-  // Before Pulumi: a build without a checkout fails once per image deep in the update.
+  // Before Pulumi, cheapest first: the passphrase settings (openStack reads them again), then
+  // the checkout (a build without one fails once per image deep in the update).
+  pulumiEnv(opts.stack);
   assertCheckout(opts.stack);
   if (!opts.preview) {
     const { traders, refused } = deployVerdictOfStackFile(opts.stack);

@@ -42,7 +42,8 @@ function build(root = path.resolve(__dirname, "..", "..")) {
     if (GENERATED[rel]) {
       writeAtomic(path.join(dist, rel.replace(/\.ts$/, ".js")), GENERATED[rel](root));
     } else if (rel.endsWith(".ts") && !rel.endsWith(".d.ts")) {
-      const { code } = esbuild.transformSync(fs.readFileSync(src, "utf8"), { loader: "ts", format: "cjs", platform: "node", target: "node20", sourcefile: src });
+      // `import()` as `require`: Node's ESM loader finds no extensionless CommonJS file (dist/ops/rollback).
+      const { code } = esbuild.transformSync(fs.readFileSync(src, "utf8"), { loader: "ts", format: "cjs", platform: "node", target: "node20", sourcefile: src, supported: { "dynamic-import": false } });
       writeAtomic(path.join(dist, rel.replace(/\.ts$/, ".js")), code);
     } else {
       writeAtomic(path.join(dist, rel), fs.readFileSync(src));
