@@ -22,8 +22,12 @@ export default defineConfig({
           // After the unit and ops projects: both create cdb_* containers on the same dockerd.
           sequence: { groupOrder: 1 },
           pool: "forks",
-          // Two cores: one engine file at a time keeps timings honest.
-          fileParallelism: false,
+          // Files in parallel: each has its own project copy, PULUMI_HOME and state, and no two
+          // share container names on dockerd (deploy, live, paper: echo stand-ins that start
+          // nothing; promote: cdb_* test doubles; readme: cdbpaper_* test doubles). Most of an
+          // engine file's time is spent waiting on the CLI, the language host and the plugins.
+          fileParallelism: true,
+          maxWorkers: 3,
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },

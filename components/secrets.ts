@@ -36,6 +36,10 @@ export class Secrets extends pulumi.ComponentResource {
       grafana_password: grafana,
       // redis_exporter reads REDIS_PASSWORD_FILE as a JSON map of address to password.
       redis_exporter_passwords: pulumi.secret(redis.apply((pw) => JSON.stringify({ "redis://cdb_redis:6379": pw }))),
+      // The simulator of a rehearsal stack accepts exactly the stack's key: one `key secret` line.
+      simulator_keys: pulumi.secret(
+        pulumi.all([configured.mexc_api_key, configured.mexc_api_secret]).apply(([key, secret]) => `${key.trim()} ${secret.trim()}\n`),
+      ),
       postgres_password_dsn: pulumi.secret(
         pulumi.interpolate`postgresql://${args.postgresUser}:${postgres}@cdb_postgres:5432/${args.postgresDatabase}?sslmode=disable`,
       ),

@@ -42,7 +42,7 @@ export abstract class ServiceComponent extends pulumi.ComponentResource {
       {
         ...inputs,
         image: args.image,
-        networksAdvanced: [{ name: args.network, aliases: [args.plan.alias] }],
+        networksAdvanced: [{ name: args.network, aliases: [args.plan.alias, ...(args.plan.extraAliases ?? [])] }],
       },
       {
         parent: this,

@@ -43,7 +43,7 @@ describe("loadConfig", () => {
     [{ images: { mining: "x:1" } }, "cdb:images.mining is not a known setting"],
     [{ hostPorts: { grafana: 70000 } }, "cdb:hostPorts.grafana must be a port 1-65535, got 70000"],
     [{ colour: "blue" }, "cdb:colour is not a known setting"],
-    [{ mode: "yolo" }, 'cdb:mode must be "paper" or "live", got "yolo"'],
+    [{ mode: "yolo" }, 'cdb:mode must be "paper", "live" or "rehearsal", got "yolo"'],
     [{ mode: "live" }, 'cdb:mode must be "paper" in the paper stack, got "live"'],
   ])("rejects %j in paper", (settings, message) => {
     expect(problems("paper", { sourceDir: "../src", ...settings })).toContain(message);

@@ -72,15 +72,23 @@ export function loadConfig(
   if (stack === "paper" && plain.mode !== undefined && plain.mode !== "paper") {
     problems.push(`${NAMESPACE}:mode must be "paper" in the paper stack, got ${storedSecret.has("mode") ? "[secret]" : show(plain.mode)}`);
   }
+  // The stack named live keeps real money's names (cdb_…) and counts as live whatever its mode:
+  // a rehearsal there would be a live stack with the gate switched off.
+  if (stack === "live" && plain.mode === "rehearsal") {
+    problems.push(`${NAMESPACE}:mode must not be "rehearsal" in the live stack: rehearse in a stack of its own (e.g. rehearsal)`);
+  }
   const parsed = cdbConfigSchema.safeParse(plain, { reportInput: true });
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => describe(i, storedSecret)));
   const config = parsed.success ? parsed.data : undefined;
 
   if (config) {
-    if (config.mode === "live") {
+    if (config.mode === "live" || config.mode === "rehearsal") {
       for (const s of REQUIRED_SECRETS_LIVE) {
-        if (!secretsSet.has(s)) problems.push(`${NAMESPACE}:${s} is required in live (pulumi config set --secret ${NAMESPACE}:${s})`);
+        if (!secretsSet.has(s)) problems.push(`${NAMESPACE}:${s} is required in ${config.mode} (pulumi config set --secret ${NAMESPACE}:${s})`);
       }
+    }
+    if (config.mode === "rehearsal" && config.mexcKeyFingerprint === undefined) {
+      problems.push(`${NAMESPACE}:mexcKeyFingerprint is required in a rehearsal stack: it binds the stack to its rehearsal key (npx cdb fingerprint)`);
     }
     if (mexcApiKey !== undefined && config.mexcKeyFingerprint !== undefined && keyFingerprint(mexcApiKey) !== config.mexcKeyFingerprint) {
       problems.push(`${NAMESPACE}:mexcKeyFingerprint does not match ${NAMESPACE}:mexcApiKey: the key changed, so review the evidence and set the new fingerprint`);

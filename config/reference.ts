@@ -4,12 +4,12 @@ import { cdbConfigSchema, SECRET_SETTINGS } from "./schema";
 // drift (config/reference.test.ts compares them).
 
 export const DESCRIPTIONS: Record<string, string> = {
-  mode: "`paper` (simulation: execution's MockExecutor, no exchange call at all) or `live` (real orders). Sets MOCK_TRADING, DRY_RUN, USE_REAL_BALANCE, MEXC_TESTNET together, and CONFIRM_LIVE_TRADING=true on execution in live only.",
+  mode: "`paper` (simulation: execution's MockExecutor, no exchange call at all), `live` (real orders) or `rehearsal` (the live executor against the MEXC simulator on an internal network, with a rehearsal key; never counted as live, see \"Rehearsal\"). Sets MOCK_TRADING, DRY_RUN, USE_REAL_BALANCE, MEXC_TESTNET together, and CONFIRM_LIVE_TRADING=true on execution in live and rehearsal only.",
   risk: "Risk limits for cdb_risk, each `> 0` and `<= 1`: maxPositionPct, maxTotalExposurePct, maxDailyDrawdownPct, stopLossPct, earlyLiveMaxAlloc (live: `<= 0.02`).",
   allocation: "`rules`: strategy → regime → share (0..1), becomes ALLOCATION_RULES_JSON; live caps every share at earlyLiveMaxAlloc; a regime the regime service never emits (STEADY_BULLISH, VOLATILE_RANGE) draws a warning. `regimeMinStableSeconds` (> 0).",
-  images: "Image per service (`redis`, `execution`, …). Live: every service, pinned by digest (`…@sha256:<64 hex>`, or on paper's Docker host the image id `sha256:<64 hex>`); app images must be the ones paper soaked (docs/freight.md).",
+  images: "Image per service (`redis`, `execution`, …). Live: every service, pinned by digest (`…@sha256:<64 hex>`, or on paper's Docker host the image id `sha256:<64 hex>`); app images must be the ones paper soaked (docs/freight.md). Rehearsal: `exchange_simulator` is required (and allowed only there).",
   sourceDir: "Checkout of the trading system; app services without an image are built from it. Paper only.",
-  hostPorts: "Host port per service, always bound to 127.0.0.1. Unset: paper binds every service port (Prometheus on 19090), live none.",
+  hostPorts: "Host port per service, always bound to 127.0.0.1. Unset: paper binds every service port (Prometheus on 19090), live and rehearsal none.",
   resources: "Limits per service: `{cpus, memoryMb}`; defaults from the reference (execution 0.5/512, postgres 1/1024, …).",
   hardening: "no-new-privileges, capabilities dropped, read-only root with tmpfs /tmp, on app containers. Must stay `true` in live.",
   logLevel: "LOG_LEVEL of the app services in paper (live uses WARNING). Execution never logs above INFO, so its `Mode: LIVE|MOCK` line is always there.",
@@ -21,6 +21,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   regime: "cdb_regime: `adxPeriod`, `atrPeriod`, `adxTrendThreshold`, `adxRangeThreshold` (below the trend threshold), `atrHighVolThreshold`, `confirmationBars` (REGIME_*).",
   smtpHost: "SMTP relay `host:port` for alert e-mail (Grafana GF_SMTP_HOST, Alertmanager smarthost).",
   mexcKeyFingerprint: "First 16 hex of sha256(MEXC API key), from `npx cdb fingerprint`. Required in live; a new key voids the evidence.",
+  rehearsalKeyFingerprint: "Rehearsal stacks only, required there: the fingerprint of the key made for rehearsals; must equal `cdb:mexcKeyFingerprint` and differ from the live stack's.",
   mexcApiKey: "Secret (`--secret`). MEXC API key, mounted as /run/secrets/mexc_api_key in risk and execution. Required in live.",
   mexcApiSecret: "Secret (`--secret`). MEXC API secret, /run/secrets/mexc_api_secret. Required in live.",
   smtpUser: "Secret (`--secret`). SMTP user for alert e-mail (Grafana, Alertmanager, reports).",

@@ -1,7 +1,7 @@
 import { dockerHostProblem } from "./dockerHost";
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { APP_SERVICES, SERVICE_NAMES, type SecretName, type ServiceName } from "./services";
+import { ALL_SERVICE_NAMES, APP_SERVICES, REHEARSAL_SERVICES, SERVICE_NAMES, type SecretName, type ServiceName } from "./services";
 
 // One schema for the whole `cdb:` config namespace. Secret settings are not
 // part of it: their values must never reach a validation message, so they
@@ -26,7 +26,7 @@ const allocationShare = z
 
 /** Every service key is one of the known services; an unknown one is an error, not ignored. */
 const perService = <T extends z.ZodType>(value: T) =>
-  z.partialRecord(z.enum(SERVICE_NAMES, { error: "is not a known service" }), value);
+  z.partialRecord(z.enum(ALL_SERVICE_NAMES, { error: "is not a known service" }), value);
 
 /** `<repo>@sha256:<manifest digest>` (a registry), or `sha256:<image id>` (an image already on the live stack's Docker host). */
 const DIGEST = /(?:^|@)sha256:[0-9a-f]{64}$/;
@@ -61,8 +61,12 @@ const wholePositive = () => z.number({ error: "must be a whole number > 0" }).in
 
 export const cdbConfigSchema = z
   .object({
-    /** paper = simulated orders against the testnet; live = real orders with real money. */
-    mode: z.enum(["paper", "live"], { error: 'must be "paper" or "live"' }).default("paper"),
+    /**
+     * paper = MockExecutor, no exchange call; live = real orders with real money;
+     * rehearsal = the live executor against the MEXC simulator on an internal
+     * network, with a rehearsal-only key (never counted as live).
+     */
+    mode: z.enum(["paper", "live", "rehearsal"], { error: 'must be "paper", "live" or "rehearsal"' }).default("paper"),
     risk: z
       .object({
         maxPositionPct: share().default(0.1),
@@ -138,6 +142,13 @@ export const cdbConfigSchema = z
      * key wherever the plaintext is known (program, policy pack).
      */
     mexcKeyFingerprint: z.string().regex(/^[0-9a-f]{16}$/, "must be 16 lowercase hex digits (npx cdb fingerprint)").optional(),
+    /**
+     * Rehearsal stacks: the fingerprint of the key made for rehearsals, written
+     * down on its own so that a reviewer sees a key declared as a rehearsal
+     * key; it must equal mexcKeyFingerprint (which the program checks against
+     * the key itself) and never be the live stack's.
+     */
+    rehearsalKeyFingerprint: z.string().regex(/^[0-9a-f]{16}$/, "must be 16 lowercase hex digits (npx cdb fingerprint)").optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -165,6 +176,17 @@ export const cdbConfigSchema = z
         message: "must be below regime.adxTrendThreshold",
         input: cfg.regime.adxRangeThreshold,
       });
+    }
+    for (const service of REHEARSAL_SERVICES) {
+      if (cfg.mode !== "rehearsal" && cfg.images[service] !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["images", service], message: "is for rehearsal stacks only (cdb:mode: rehearsal)", input: cfg.images[service] });
+      }
+    }
+    if (cfg.mode !== "rehearsal" && cfg.rehearsalKeyFingerprint !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["rehearsalKeyFingerprint"], message: "is for rehearsal stacks only (cdb:mode: rehearsal)", input: cfg.rehearsalKeyFingerprint });
+    }
+    if (cfg.mode === "rehearsal") {
+      for (const problem of rehearsalConfigProblems(cfg)) ctx.addIssue({ code: "custom", path: [problem.key], message: problem.message, input: problem.input });
     }
     if (cfg.mode !== "live") return;
     if (cfg.risk.earlyLiveMaxAlloc > EARLY_LIVE_MAX_ALLOC_CAP) {
@@ -223,6 +245,24 @@ export const cdbConfigSchema = z
 export type CdbConfig = z.output<typeof cdbConfigSchema>;
 export type CdbConfigInput = z.input<typeof cdbConfigSchema>;
 export type TradingMode = CdbConfig["mode"];
+
+/**
+ * What a rehearsal stack's settings must say (the network and the simulator
+ * are the program's, not settings): a simulator image, and a key declared as
+ * the rehearsal key. Shared by the schema and the rehearsal-stack policy.
+ */
+export function rehearsalConfigProblems(cfg: Pick<CdbConfigInput, "images" | "mexcKeyFingerprint" | "rehearsalKeyFingerprint">): { key: string; message: string; input: unknown }[] {
+  const problems: { key: string; message: string; input: unknown }[] = [];
+  if (cfg.images?.exchange_simulator === undefined) {
+    problems.push({ key: "images", message: "must name the exchange_simulator image in a rehearsal stack (cdb:images.exchange_simulator): it is the only MEXC the stack may reach", input: undefined });
+  }
+  if (cfg.rehearsalKeyFingerprint === undefined) {
+    problems.push({ key: "rehearsalKeyFingerprint", message: "is required in a rehearsal stack: the fingerprint of the key made for rehearsals (npx cdb fingerprint)", input: undefined });
+  } else if (cfg.mexcKeyFingerprint !== cfg.rehearsalKeyFingerprint) {
+    problems.push({ key: "mexcKeyFingerprint", message: "must equal cdb:rehearsalKeyFingerprint in a rehearsal stack: only the rehearsal key goes into it", input: cfg.mexcKeyFingerprint });
+  }
+  return problems;
+}
 
 /** The fingerprint `cdb:mexcKeyFingerprint` must hold for a key. */
 export const keyFingerprint = (key: string): string => createHash("sha256").update(key.trim()).digest("hex").slice(0, 16);

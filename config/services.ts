@@ -15,6 +15,8 @@ export const SECRET_NAMES = [
   "smtp_password",
   "smtp_from",
   "alert_email_to",
+  /** Rehearsal stacks: the simulator's keys file, `<key> <secret>` of the stack's (rehearsal) MEXC key. */
+  "simulator_keys",
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
@@ -25,6 +27,10 @@ export const VOLUME_NAMES = [
   "grafana_data",
   "alertmanager_data",
   "validation_data",
+  /** Rehearsal stacks: the per-stack CA certificate (public), written by the simulator, read by risk and execution. */
+  "rehearsal_ca",
+  /** Rehearsal stacks: the simulator's own TLS key and certificate; mounted by the simulator only. */
+  "exchange_simulator_tls",
 ] as const;
 export type VolumeName = (typeof VOLUME_NAMES)[number];
 
@@ -49,15 +55,21 @@ export const APP_SERVICES = [
   "paper_runner",
   "reports",
 ] as const;
+/** The services of every stack (paper, live): the Compose setup's 16 plus alertmanager. */
 export const SERVICE_NAMES = [...INFRA_SERVICES, ...APP_SERVICES] as const;
 /**
  * The services a market event passes through before it becomes an order: every
  * input of these containers decides what the bot trades (readiness/digest.ts).
  */
 export const TRADING_PATH = ["ws", "signal", "candles", "regime", "allocation", "risk", "execution"] as const satisfies readonly AppServiceName[];
+/** Services only a rehearsal stack (`cdb:mode: rehearsal`) declares. */
+export const REHEARSAL_SERVICES = ["exchange_simulator"] as const;
+/** Every service any stack may declare (keys of `cdb:images`, `cdb:resources`, …). */
+export const ALL_SERVICE_NAMES = [...SERVICE_NAMES, ...REHEARSAL_SERVICES] as const;
 export type InfraServiceName = (typeof INFRA_SERVICES)[number];
 export type AppServiceName = (typeof APP_SERVICES)[number];
-export type ServiceName = InfraServiceName | AppServiceName;
+export type RehearsalServiceName = (typeof REHEARSAL_SERVICES)[number];
+export type ServiceName = InfraServiceName | AppServiceName | RehearsalServiceName;
 
 export type HealthCheck =
   | { kind: "http"; path: string }
@@ -97,6 +109,24 @@ export interface ServiceSpec {
   /** CPU and memory limits used when the stack config does not override them. */
   limits: { cpus: number; memoryMb: number };
 }
+
+/**
+ * The MEXC simulator of a rehearsal stack (exchange/main.ts bundled with Node).
+ * MEXC's hosts are its network aliases (see model/plan.ts), so the trading
+ * system's hard-coded `https://api.mexc.com` reaches it over TLS on 443. At its
+ * first start it makes the stack's CA and its server certificate (--tls-dir,
+ * --ca-dir): no TLS provider plugin is needed, and the CA's private key is
+ * discarded once the certificate is signed. The admin API (scenario, truth)
+ * listens on 127.0.0.1:8080 inside the container only (`cdb rehearse` execs there).
+ */
+export const SIMULATOR = {
+  /** Where the simulator writes the CA certificate; risk and execution mount it read-only. */
+  caDir: "/run/rehearsal-ca",
+  tlsDir: "/run/rehearsal-tls",
+  caFile: "/run/rehearsal-ca/ca.pem",
+  hosts: ["api.mexc.com", "contract.mexc.com"],
+  adminPort: 8080,
+} as const;
 
 const infraFirst = [
   { service: "redis", until: "healthy" },
@@ -293,6 +323,20 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     dependsOn: infraFirst,
     volumes: [],
     limits: { cpus: 0.25, memoryMb: 256 },
+  },
+  exchange_simulator: {
+    port: 443,
+    secrets: ["simulator_keys"],
+    health: {
+      kind: "shell",
+      command: `test -s ${SIMULATOR.caFile} && wget -q -O /dev/null http://127.0.0.1:${SIMULATOR.adminPort}/_simulator/truth`,
+    },
+    dependsOn: [],
+    volumes: [
+      { volume: "rehearsal_ca", path: SIMULATOR.caDir },
+      { volume: "exchange_simulator_tls", path: SIMULATOR.tlsDir },
+    ],
+    limits: { cpus: 0.5, memoryMb: 256 },
   },
 };
 

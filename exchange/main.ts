@@ -15,6 +15,9 @@ async function main(): Promise<number> {
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "admin-port": { type: "string" },
+      "tls-dir": { type: "string" },
+      "ca-dir": { type: "string" },
+      "tls-host": { type: "string", multiple: true },
     },
   });
   if (!values.port || !/^\d+$/.test(values.port)) throw new UnusableInput("--port", "a TCP port is required");
@@ -28,6 +31,9 @@ async function main(): Promise<number> {
       ...(values["tls-cert"] ? { tlsCert: values["tls-cert"] } : {}),
       ...(values["tls-key"] ? { tlsKey: values["tls-key"] } : {}),
       ...(values["admin-port"] ? { adminPort: Number(values["admin-port"]) } : {}),
+      ...(values["tls-dir"] ? { tlsDir: values["tls-dir"] } : {}),
+      ...(values["ca-dir"] ? { caDir: values["ca-dir"] } : {}),
+      ...(values["tls-host"] ? { tlsHosts: values["tls-host"] } : {}),
     },
     (l) => process.stdout.write(l + "\n"),
   );

@@ -1,20 +1,26 @@
-import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerTarget } from "../ops/docker";
 import { ensureDoubleImage } from "../test/images/build";
-import { ensureExchangeImage, makeRunCa } from "../test/images/exchange";
+import { loadConfig } from "../config/load";
+import { keyFingerprint } from "../config/schema";
+import { planStack } from "../model/plan";
+import { ensureExchangeImage } from "../test/images/exchange";
+import { rawSettings } from "../test/settings";
 import { npxCdb } from "../test/npxCdb";
 import { removeContainer } from "../test/stackDoubles";
 import type { RehearsalPredicate } from "./rehearse";
 
 // `npx cdb rehearse` end to end on a real dockerd: a Redis double, the MEXC
 // simulator (project code) as `api.mexc.com`/`contract.mexc.com` on an
-// internal network with TLS from a CA made for this run, and the execution
-// TEST DOUBLE `execution-live-no-retry` (test/images/exchange), which calls
-// the simulator over TLS through the alias, trusting the CA through
-// NODE_EXTRA_CA_CERTS (the real service: REQUESTS_CA_BUNDLE). The double
+// internal network, started with the rehearsal stack's own command and volumes
+// (model/plan.ts), so it makes the stack's CA at its first start, and the
+// execution TEST DOUBLE `execution-live-no-retry` (test/images/exchange), which
+// mounts the CA volume read-only as the stack's execution does and calls the
+// simulator over TLS through the alias, trusting the CA through
+// NODE_EXTRA_CA_CERTS (the real service: the plan's REQUESTS_CA_BUNDLE). The double
 // copies the live executor's parsing and its lack of retries, so the expected
 // result is red, and the records say why.
 
@@ -45,6 +51,28 @@ async function waitForLog(name: string, text: string, ms = 60_000): Promise<void
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+const VOLUMES = [`${P}rehearsal_ca`, `${P}exchange_simulator_tls`];
+const removeVolumes = async () => {
+  for (const v of VOLUMES) {
+    try {
+      await t.docker.getVolume(v).remove();
+    } catch {
+      // not there
+    }
+  }
+};
+
+/** The simulator and execution of a rehearsal stack named STACK, as the program plans them. */
+function rehearsalPlan(simulatorImage: string) {
+  const key = "mx0rehearsalkey";
+  const secrets = { mexcApiKey: key, mexcApiSecret: "rehearsal-secret-7d2" };
+  const settings = { mode: "rehearsal", sourceDir: "../src", mexcKeyFingerprint: keyFingerprint(key), rehearsalKeyFingerprint: keyFingerprint(key), images: { exchange_simulator: simulatorImage } };
+  const loaded = loadConfig(STACK, rawSettings(settings, secrets), key);
+  const plan = planStack(STACK, loaded.config, undefined, loaded.secretsSet);
+  const by = (s: string) => plan.containers.find((c) => c.service === s)!;
+  return { simulator: by("exchange_simulator"), execution: by("execution") };
+}
+
 const removeNet = async (n: string) => {
   try {
     await t.docker.getNetwork(n).remove();
@@ -62,13 +90,13 @@ beforeAll(async () => {
   writeFileSync(path.join(secrets, "redis_password"), `pw-${Math.random().toString(36).slice(2)}`);
   writeFileSync(path.join(secrets, "mexc_api_key"), "mx0rehearsalkey");
   writeFileSync(path.join(secrets, "mexc_api_secret"), "rehearsal-secret-7d2");
-  writeFileSync(path.join(sim, "keys"), "mx0rehearsalkey rehearsal-secret-7d2\n");
-  const ca = makeRunCa(sim);
-  copyFileSync(ca.caCert, path.join(secrets, "rehearsal_ca.pem"));
-  for (const f of readdirSync(secrets)) chmodSync(path.join(secrets, f), 0o644);
+  writeFileSync(path.join(sim, "simulator_keys"), "mx0rehearsalkey rehearsal-secret-7d2\n");
+  for (const d of [secrets, sim]) for (const f of readdirSync(d)) chmodSync(path.join(d, f), 0o644);
+  const stack = rehearsalPlan(exchangeImage);
   await Promise.all(Object.values(names).map((n) => removeContainer(t, n)));
   await removeNet(NET);
   await removeNet(OPEN_NET);
+  await removeVolumes();
   await t.docker.createNetwork({ Name: NET, Internal: true, Labels: { "cdb-test-double": "true" } });
   const run = async (name: string, image: string, cmd: string[], aliases: string[], env: string[], binds: string[]) => {
     const c = await t.docker.createContainer({
@@ -83,16 +111,17 @@ beforeAll(async () => {
     await c.start();
   };
   await run(names.redis, doubleImage, ["redis"], ["cdb_redis"], [], [`${secrets}:/run/secrets:ro`]);
-  await run(
-    names.sim,
-    exchangeImage,
-    ["node", "/sim/simulator.cjs", "--port", "443", "--host", "0.0.0.0", "--keys", "/run/sim/keys", "--tls-cert", "/run/sim/server.pem", "--tls-key", "/run/sim/server.key", "--admin-port", "8080"],
-    ["api.mexc.com", "contract.mexc.com"],
-    [],
-    [`${sim}:/run/sim:ro`],
-  );
+  // The stack's simulator as planned: its command, its aliases, its two volumes (named volumes, as the stack's).
+  const s = stack.simulator;
+  expect(s.name).toBe(names.sim);
+  await run(names.sim, exchangeImage, s.command!, [s.alias, ...(s.extraAliases ?? [])], [], [`${sim}:/run/secrets:ro`, ...s.volumes.map((v) => `${v.volumeName}:${v.path}${v.readOnly ? ":ro" : ""}`)]);
   await waitForLog(names.sim, "listening on https://127.0.0.1:443");
-  await run(names.exec, exchangeImage, ["node", "/double/execution-live-no-retry.mjs"], ["cdb_execution"], ["REDIS_HOST=cdb_redis", "NODE_EXTRA_CA_CERTS=/run/secrets/rehearsal_ca.pem"], [`${secrets}:/run/secrets:ro`]);
+  expect(await logsOf(names.sim)).toContain("made a new CA for api.mexc.com, contract.mexc.com: /run/rehearsal-ca/ca.pem");
+  // The double mounts what the stack's execution mounts (the CA read-only) and trusts the file the plan names.
+  const e = stack.execution;
+  const caMounts = e.volumes.filter((v) => v.volumeName.endsWith("rehearsal_ca")).map((v) => `${v.volumeName}:${v.path}${v.readOnly ? ":ro" : ""}`);
+  expect(caMounts).toEqual([`${P}rehearsal_ca:/run/rehearsal-ca:ro`]);
+  await run(names.exec, exchangeImage, ["node", "/double/execution-live-no-retry.mjs"], ["cdb_execution"], ["REDIS_HOST=cdb_redis", `NODE_EXTRA_CA_CERTS=${e.env.REQUESTS_CA_BUNDLE}`], [`${secrets}:/run/secrets:ro`, ...caMounts]);
   await waitForLog(names.exec, "Starting message loop");
 }, 300_000);
 
@@ -100,6 +129,7 @@ afterAll(async () => {
   await Promise.all(Object.values(names).map((n) => removeContainer(t, n)));
   await removeNet(NET);
   await removeNet(OPEN_NET);
+  await removeVolumes();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,6 +2,7 @@ import { readInputText } from "../config/inputFile";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { REPO_ROOT } from "../config/repoRoot";
 import { UnusableInput } from "../readiness/errors";
 
 // A scenario scripts what the simulated MEXC does: starting balances, ticker
@@ -93,4 +94,4 @@ export function faultFor(s: Scenario, nth: number): Fault | undefined {
   return s.orders.find((f) => f.nth === "all" || f.nth.includes(nth));
 }
 
-export const SCENARIO_DIR = path.join(__dirname, "scenarios");
+export const SCENARIO_DIR = path.join(REPO_ROOT, "exchange", "scenarios");

@@ -1,6 +1,8 @@
 import { readInputText } from "../config/inputFile";
 import { UnusableInput } from "../readiness/errors";
+import path from "node:path";
 import { loadKeys } from "./keys";
+import { ensureStackTls } from "./tlsCa";
 import { DEFAULT_SCENARIO, loadScenario } from "./scenario";
 import { startSimulator, type Simulator } from "./server";
 
@@ -16,6 +18,14 @@ export interface SimulateArgs {
   tlsCert?: string;
   tlsKey?: string;
   adminPort?: number;
+  /**
+   * A rehearsal stack's TLS, instead of --tls-cert/--tls-key: the server's key
+   * and certificate in `tlsDir`, the CA certificate in `caDir`; made at the
+   * first start for `tlsHosts` (exchange/tlsCa.ts), reused after.
+   */
+  tlsDir?: string;
+  caDir?: string;
+  tlsHosts?: string[];
 }
 
 const readPem = (file: string, flag: string) => {
@@ -32,7 +42,20 @@ export async function simulate(a: SimulateArgs, out: (line: string) => void): Pr
   if (Boolean(a.tlsCert) !== Boolean(a.tlsKey)) throw new UnusableInput(a.tlsCert ? "--tls-key" : "--tls-cert", "--tls-cert and --tls-key go together");
   const keys = loadKeys(a.keys);
   const scenario = a.scenario ? loadScenario(a.scenario) : DEFAULT_SCENARIO;
-  const tls = a.tlsCert && a.tlsKey ? { cert: readPem(a.tlsCert, "--tls-cert"), key: readPem(a.tlsKey, "--tls-key") } : undefined;
+  if (Boolean(a.tlsDir) !== Boolean(a.caDir)) throw new UnusableInput(a.tlsDir ? "--ca-dir" : "--tls-dir", "--tls-dir and --ca-dir go together");
+  if (a.tlsDir && a.tlsCert) throw new UnusableInput("--tls-dir", "use either --tls-dir/--ca-dir or --tls-cert/--tls-key");
+  if (a.tlsDir && (a.tlsHosts ?? []).length === 0) throw new UnusableInput("--tls-host", "--tls-dir needs at least one --tls-host (the names the certificate is for)");
+  let tls = a.tlsCert && a.tlsKey ? { cert: readPem(a.tlsCert, "--tls-cert"), key: readPem(a.tlsKey, "--tls-key") } : undefined;
+  if (a.tlsDir && a.caDir) {
+    let made;
+    try {
+      made = ensureStackTls(a.tlsDir, a.caDir, a.tlsHosts!);
+    } catch (e) {
+      throw new UnusableInput(a.tlsDir, `cannot make or read the stack's TLS (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    tls = { cert: made.cert, key: made.key };
+    out(`${made.made ? "made a new CA" : "reusing the CA"} for ${a.tlsHosts!.join(", ")}: ${path.join(a.caDir, "ca.pem")}`);
+  }
   let sim: Simulator;
   try {
     sim = await startSimulator({ keys, scenario, port: a.port, ...(a.host ? { host: a.host } : {}), ...(tls ? { tls } : {}), ...(a.adminPort !== undefined ? { adminPort: a.adminPort } : {}) });

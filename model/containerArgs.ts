@@ -87,7 +87,7 @@ export function containerInputs<S>(plan: ContainerPlan, opts: InputOptions<S>): 
           },
         }
       : {}),
-    networksAdvanced: [{ name: opts.network, aliases: [plan.alias] }],
+    networksAdvanced: [{ name: opts.network, aliases: [plan.alias, ...(plan.extraAliases ?? [])] }],
     volumes: plan.volumes.map((v) => ({ volumeName: v.volumeName, containerPath: v.path, ...(v.readOnly ? { readOnly: true } : {}) })),
     restart: plan.restart,
     ...(plan.restart === "on-failure" ? { maxRetryCount: 5 } : {}),

@@ -6,8 +6,10 @@ import { SECRETS_DIR, startScript, WRAPPER_ENTRYPOINT } from "./startCommand";
 import {
   canonicalName,
   isAppService,
+  REHEARSAL_SERVICES,
   SERVICE_NAMES,
   SERVICES,
+  SIMULATOR,
   type HealthCheck,
   type SecretName,
   type ServiceName,
@@ -36,6 +38,8 @@ export interface ContainerPlan {
   name: string;
   /** Name other services use to reach it: `cdb_<service>` in every stack. */
   alias: string;
+  /** More names on the stack's network: MEXC's hosts for the simulator of a rehearsal stack. */
+  extraAliases?: string[];
   image: ImageSource;
   env: Record<string, string>;
   /** Replaces the image's entrypoint (Alertmanager's would swallow a shell command). */
@@ -70,6 +74,14 @@ export interface StackPlan {
   /** cdb:mexcKeyFingerprint: part of the config digest. */
   mexcKeyFingerprint?: string;
   networkName: string;
+  /**
+   * Docker's `internal: true`: no route out of the network. Every rehearsal
+   * stack's, so that its live-flagged executor cannot reach the real MEXC
+   * (its hosts resolve to the simulator, and nothing else is reachable).
+   */
+  networkInternal: boolean;
+  /** cdb:rehearsalKeyFingerprint (rehearsal stacks). */
+  rehearsalKeyFingerprint?: string;
   /** Physical names of every named volume the containers mount. */
   volumes: string[];
   containers: ContainerPlan[];
@@ -93,7 +105,8 @@ export function physicalPrefix(stack: string): string {
 /** The four flags the runbook switches by hand today; they follow the mode and nothing else. */
 export function tradingFlags(mode: TradingMode): Record<string, string> {
   // CONFIRM_LIVE_TRADING is not among them: only execution reads it (see serviceEnv).
-  const live = mode === "live";
+  // A rehearsal runs the live executor (against the simulator): live flags.
+  const live = mode === "live" || mode === "rehearsal";
   return {
     MOCK_TRADING: live ? "false" : "true",
     DRY_RUN: live ? "false" : "true",
@@ -156,6 +169,17 @@ const SMTP_FOR_GRAFANA: readonly SecretName[] = ["smtp_user", "smtp_password", "
 const SMTP_FOR_ALERTMANAGER: readonly SecretName[] = ["smtp_user", "smtp_password", "smtp_from", "alert_email_to"];
 const hasAll = (have: readonly SecretName[], want: readonly SecretName[]) => want.every((w) => have.includes(w));
 
+/**
+ * Rehearsal: the services that call MEXC (risk for the balance, execution for
+ * orders) trust the stack's CA, which the simulator made at its first start.
+ * `requests` reads REQUESTS_CA_BUNDLE instead of its own bundle, so the real
+ * MEXC's certificate would not even be trusted there.
+ */
+const rehearsalTrust = (cfg: CdbConfig): Record<string, string> => (cfg.mode === "rehearsal" ? { REQUESTS_CA_BUNDLE: SIMULATOR.caFile } : {});
+
+/** Services that call MEXC: in a rehearsal stack they mount the CA and wait for the simulator. */
+export const MEXC_CALLERS: readonly ServiceName[] = ["risk", "execution"];
+
 function serviceEnv(service: ServiceName, cfg: CdbConfig, secrets: readonly SecretName[]): Record<string, string> {
   const { risk, allocation } = cfg;
   const database = { POSTGRES_HOST: canonicalName("postgres"), POSTGRES_PORT: "5432", POSTGRES_DB: cfg.postgres.database, POSTGRES_USER: cfg.postgres.user };
@@ -168,6 +192,7 @@ function serviceEnv(service: ServiceName, cfg: CdbConfig, secrets: readonly Secr
     case "redis":
     case "prometheus":
     case "alertmanager":
+    case "exchange_simulator":
       return {};
     case "postgres":
       return { POSTGRES_USER: cfg.postgres.user, POSTGRES_DB: cfg.postgres.database, POSTGRES_PASSWORD_FILE: secretPath("postgres_password") };
@@ -236,6 +261,7 @@ function serviceEnv(service: ServiceName, cfg: CdbConfig, secrets: readonly Secr
     case "risk":
       return {
         ...app,
+        ...rehearsalTrust(cfg),
         USE_REAL_BALANCE: flags.USE_REAL_BALANCE!,
         MEXC_TESTNET: flags.MEXC_TESTNET!,
         MAX_POSITION_PCT: String(risk.maxPositionPct),
@@ -246,7 +272,7 @@ function serviceEnv(service: ServiceName, cfg: CdbConfig, secrets: readonly Secr
       };
     case "execution":
       // Unless DRY_RUN and MOCK_TRADING are both true, execution exits at start without CONFIRM_LIVE_TRADING=true.
-      return { ...app, ...flags, ...(tradesForReal(flags) ? { CONFIRM_LIVE_TRADING: "true" } : {}) };
+      return { ...app, ...flags, ...rehearsalTrust(cfg), ...(tradesForReal(flags) ? { CONFIRM_LIVE_TRADING: "true" } : {}) };
     case "paper_runner":
       return { ...app, PAPER_TRADING_DURATION_DAYS: String(cfg.paperTradingDurationDays) };
     case "reports":
@@ -286,6 +312,18 @@ function startCommand(service: ServiceName, delivered: readonly SecretName[]): {
           `exec redis-server --appendonly yes --requirepass "$(cat ${secretPath("redis_password")})" --maxmemory 256mb --maxmemory-policy ${REDIS_MAXMEMORY_POLICY}`,
         ],
       };
+    case "exchange_simulator":
+      // The image holds Node and the simulator bundle (exchange/main.ts); MEXC's port is 443.
+      return {
+        command: [
+          "node", "/sim/simulator.cjs",
+          "--port", String(SERVICES.exchange_simulator.port), "--host", "0.0.0.0",
+          "--keys", secretPath("simulator_keys"),
+          "--tls-dir", SIMULATOR.tlsDir, "--ca-dir", SIMULATOR.caDir,
+          ...SIMULATOR.hosts.flatMap((h) => ["--tls-host", h]),
+          "--admin-port", String(SIMULATOR.adminPort),
+        ],
+      };
     case "alertmanager":
       // Alertmanager reads only the SMTP password from a file; the start script fills user, sender
       // and recipient in from theirs. The image's entrypoint is the alertmanager binary itself.
@@ -313,7 +351,8 @@ function hostPorts(service: ServiceName, stack: string, cfg: CdbConfig): { inter
   // The live stack publishes nothing by default in either mode: `cdb rollback` must not
   // replace Redis and PostgreSQL just to add ports (and would lose the armed kill switch
   // wherever Redis keeps no data on disk).
-  if (cfg.hostPorts !== undefined || cfg.mode === "live" || stack === "live") return [];
+  // A rehearsal stack's network has no route out; it publishes nothing unless asked.
+  if (cfg.hostPorts !== undefined || cfg.mode === "live" || cfg.mode === "rehearsal" || stack === "live") return [];
   return [{ internal: port, external: SERVICES[service].paperHostPort ?? port }];
 }
 
@@ -340,19 +379,24 @@ export function planStack(
 ): StackPlan {
   const prefix = physicalPrefix(stack);
   const live = cfg.mode === "live";
+  const rehearsal = cfg.mode === "rehearsal";
   const volumeName = (v: VolumeName | `${ServiceName}_secrets`) => `${prefix}${v}`;
   const base = { stack, mode: cfg.mode, networkName: `${prefix}network` };
-  const containers = SERVICE_NAMES.map((service): ContainerPlan => {
+  // Dependencies first: the simulator before the services that call it.
+  const services: ServiceName[] = rehearsal ? [...REHEARSAL_SERVICES, ...SERVICE_NAMES] : [...SERVICE_NAMES];
+  const containers = services.map((service): ContainerPlan => {
     const spec = SERVICES[service];
     const app = isAppService(service);
     const readOnlyRoot = cfg.hardening && app;
     const secrets = deliveredSecrets(service, configured);
     const volumes: ContainerPlan["volumes"] = spec.volumes.map((v) => ({ volumeName: volumeName(v.volume), path: v.path }));
+    const callsMexc = rehearsal && MEXC_CALLERS.includes(service);
+    if (callsMexc) volumes.push({ volumeName: volumeName("rehearsal_ca"), path: SIMULATOR.caDir, readOnly: true });
     const carried = readOnlyRoot && secrets.length > 0;
     if (carried) volumes.push({ volumeName: volumeName(`${service}_secrets`), path: SECRETS_DIR, readOnly: true });
     const env = serviceEnv(service, cfg, secrets);
     if (app) {
-      env.ENV = live ? "production" : "development";
+      env.ENV = live || rehearsal ? "production" : "development";
       env.LOG_LEVEL = logLevel(service, cfg);
     }
     const start = startCommand(service, secrets);
@@ -360,6 +404,7 @@ export function planStack(
       service,
       name: `${prefix}${service}`,
       alias: canonicalName(service),
+      ...(service === "exchange_simulator" ? { extraAliases: [...SIMULATOR.hosts] } : {}),
       image: imageSource(service, cfg),
       env,
       ...start,
@@ -369,7 +414,7 @@ export function planStack(
       ...(spec.health
         ? { health: { test: healthTest(service, spec.health, spec.port), interval: "15s", timeout: "5s", retries: 5, startPeriod: "20s" } }
         : {}),
-      dependsOn: [...spec.dependsOn],
+      dependsOn: [...spec.dependsOn, ...(callsMexc ? [{ service: "exchange_simulator" as const, until: "healthy" as const }] : [])],
       volumes,
       ...(carried ? { secretsCarrier: `${prefix}${service}_secrets` } : {}),
       // The services write logs under /app/logs (paper_runner at import): writable, root still read-only.
@@ -382,6 +427,13 @@ export function planStack(
     };
   });
   const volumes = [...new Set(containers.flatMap((c) => c.volumes.map((v) => v.volumeName)))];
-  return { ...base, ...(cfg.mexcKeyFingerprint ? { mexcKeyFingerprint: cfg.mexcKeyFingerprint } : {}), volumes, containers };
+  return {
+    ...base,
+    networkInternal: rehearsal,
+    ...(cfg.mexcKeyFingerprint ? { mexcKeyFingerprint: cfg.mexcKeyFingerprint } : {}),
+    ...(rehearsal && cfg.rehearsalKeyFingerprint ? { rehearsalKeyFingerprint: cfg.rehearsalKeyFingerprint } : {}),
+    volumes,
+    containers,
+  };
 }
 

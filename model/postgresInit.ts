@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readInputText } from "../config/inputFile";
 import path from "node:path";
+import { REPO_ROOT } from "../config/repoRoot";
 
 // PostgreSQL's init scripts: the trading system's schema and migration 002,
 // vendored (vendor/claire-de-binare/SOURCE.md) because live has no checkout
@@ -11,7 +12,7 @@ import path from "node:path";
 export const UPSTREAM_COMMIT = "916a8777c4dff26f2c176e96be41883174a28db9";
 export const INITDB_DIR = "/docker-entrypoint-initdb.d";
 
-const VENDOR_DIR = path.join(__dirname, "..", "vendor", "claire-de-binare");
+const VENDOR_DIR = path.join(REPO_ROOT, "vendor", "claire-de-binare");
 
 export const INIT_SCRIPTS = [
   {

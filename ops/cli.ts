@@ -228,7 +228,23 @@ export function registerOpsCommands(program: Command): void {
       run(async (opts: { stack: string; evidence?: string; stackConfig?: string; force?: boolean }) => {
         const { initEvidence } = (require("./evidence") as typeof import("./evidence"));
         const r = initEvidence({ stack: opts.stack, file: await fileOf(opts), ...(opts.stackConfig ? { stackConfig: opts.stackConfig } : {}), force: opts.force ?? false });
-        out(`wrote ${r.file} (configDigest ${r.configDigest})`);
+        out(`wrote ${r.file} (configDigest ${r.configDigest}${r.missing ? `: the config lacks ${r.missing.join(", ")}; bind it later with npx cdb evidence bind --stack ${opts.stack}` : ""})`);
+        return exit.ready;
+      }),
+    );
+
+  evidence
+    .command("bind")
+    .description("Bind a pending evidence file (written before the config was complete) to the stack's config digest; keeps only the paper measurements")
+    .option("-s, --stack <name>", "stack", "live")
+    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .action(
+      run(async (opts: { stack: string; evidence?: string; stackConfig?: string }) => {
+        const { bindEvidence } = (require("./evidence") as typeof import("./evidence"));
+        const file = await fileOf(opts);
+        const r = bindEvidence({ stack: opts.stack, file, ...(opts.stackConfig ? { stackConfig: opts.stackConfig } : {}) });
+        out(`bound ${file} to configDigest ${r.configDigest}; kept ${r.kept.join(", ") || "no entry"}${r.dropped.length ? `; dropped (attest them again): ${r.dropped.join(", ")}` : ""}`);
         return exit.ready;
       }),
     );

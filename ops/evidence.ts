@@ -5,12 +5,14 @@ import { artifactProblem } from "../readiness/artifacts";
 import { loadCatalog, REPO_ROOT, type Catalog } from "../readiness/catalog";
 import { configDigest } from "../readiness/digest";
 import { UnusableInput } from "../readiness/errors";
+import { PENDING_DIGEST } from "../readiness/evaluate";
 import { loadEvidence, type EvidenceEntry } from "../readiness/evidence";
 import { loadAllowedSigners, verifySignedBy } from "../readiness/allowedSigners";
 import { approverForm, authorForm, type SignedFields } from "../readiness/entrySignature";
 import { RECORD_KINDS } from "../readiness/recordKinds";
 import { judgeRecord } from "../readiness/records";
 import { publicKeyOfFile, signWithKeyFile, SshsigError } from "../readiness/sshsig";
+import { IncompleteStackConfig } from "../readiness/stackView";
 import { OpsRefused } from "./errors";
 import { stackPlan } from "./target";
 import { fileSha256 } from "../readiness/artifacts";
@@ -57,15 +59,35 @@ function writeChecked(file: string, doc: Document, stack: string, catalog: Catal
   renameSync(tmp, file);
 }
 
-export function initEvidence(req: { stack: string; file: string; stackConfig?: string; force?: boolean; catalog?: Catalog }): { file: string; configDigest: string } {
+/**
+ * The stack's configDigest, or "pending" while its config lacks operator
+ * settings (MEXC key, pinned images): paper evidence can be collected from
+ * day one, before live is configured; it counts once `bindEvidence` binds it.
+ */
+function digestOrPending(stack: string, stackConfig?: string): { digest: string; missing?: string[] } {
+  try {
+    return { digest: configDigest(stackPlan(stack, stackConfig).plan) };
+  } catch (e) {
+    if (!(e instanceof IncompleteStackConfig)) throw e;
+    return { digest: PENDING_DIGEST, missing: e.missing.map((m) => m.key) };
+  }
+}
+
+export function initEvidence(req: { stack: string; file: string; stackConfig?: string; force?: boolean; catalog?: Catalog }): { file: string; configDigest: string; missing?: string[] } {
   const catalog = req.catalog ?? loadCatalog();
   if (existsSync(req.file) && !req.force) throw new OpsRefused(`${req.file} exists; pass --force to replace it`);
-  const digest = configDigest(stackPlan(req.stack, req.stackConfig).plan);
+  const { digest, missing } = digestOrPending(req.stack, req.stackConfig);
   const open = catalog.items.filter((i) => i.kind !== "machine");
   const doc = new Document({ version: 1, stack: req.stack, configDigest: digest, items: {} });
   doc.commentBefore = [
     ` Readiness evidence for the ${req.stack} stack (schema: readiness/evidence.schema.json).`,
     " configDigest binds it to the stack's trading settings (npx cdb digest); a change voids every entry.",
+    ...(missing
+      ? [
+          ` configDigest is ${PENDING_DIGEST}: the stack's config lacks ${missing.join(", ")}. Nothing counts until`,
+          ` \`npx cdb evidence bind --stack ${req.stack}\` binds it (it keeps only the paper measurements: ${[...PAPER_MEASURED_ITEMS].join(", ")}).`,
+        ]
+      : []),
     " Fill it with commands, not by hand:",
     " Every entry is signed with a key listed in readiness/allowed_signers (--key, or CDB_SIGNING_KEY):",
     "   npx cdb evidence add <id> --key <private key> [--by <handle>] --artifact <file>... [--value <n>]",
@@ -75,7 +97,36 @@ export function initEvidence(req: { stack: string; file: string; stackConfig?: s
     ` Items to prove (${open.length}): ${open.map((i) => i.id).join(", ")}`,
   ].join("\n");
   writeChecked(req.file, doc, req.stack, catalog);
-  return { file: req.file, configDigest: digest };
+  return { file: req.file, configDigest: digest, ...(missing ? { missing } : {}) };
+}
+
+/**
+ * Entries that measure the paper stack (`cdb evidence collect`, `cdb kill
+ * --drill`): what they prove does not depend on the live settings, so they
+ * survive binding a pending file. Every other entry (attestations about
+ * settings that did not exist yet) is dropped by `bindEvidence`.
+ */
+export const PAPER_MEASURED_ITEMS: ReadonlySet<string> = new Set(["stability.paper-orders", "stability.observation-window", "killswitch.manual-drill"]);
+
+/**
+ * `cdb evidence bind`: a pending evidence file gets the digest of the now
+ * complete config. Refused while settings are missing, and for a file that is
+ * already bound (a config change voids evidence by design: never rebind).
+ */
+export function bindEvidence(req: { file: string; catalog?: Catalog; stack: string; stackConfig?: string }): { configDigest: string; kept: string[]; dropped: string[] } {
+  const catalog = req.catalog ?? loadCatalog();
+  const doc = readDoc(req.file);
+  const current = doc.get("configDigest");
+  if (current !== PENDING_DIGEST) throw new OpsRefused(`${req.file} is bound to configDigest ${String(current).slice(0, 12)}…: only a ${PENDING_DIGEST} file is bound; a config change voids evidence (cdb evidence init --force starts over)`);
+  const { digest, missing } = digestOrPending(req.stack, req.stackConfig);
+  if (missing) throw new OpsRefused(`${req.file} stays ${PENDING_DIGEST}: the stack's config still lacks ${missing.join(", ")}`);
+  const items = doc.get("items") as YAMLMap | undefined;
+  const ids = items && isMap(items) ? items.items.map((p) => String((p.key as { value?: unknown })?.value ?? p.key)) : [];
+  const dropped = ids.filter((id) => !PAPER_MEASURED_ITEMS.has(id));
+  for (const id of dropped) items!.delete(id);
+  doc.set("configDigest", digest);
+  writeChecked(req.file, doc, req.stack, catalog);
+  return { configDigest: digest, kept: ids.filter((id) => PAPER_MEASURED_ITEMS.has(id)), dropped };
 }
 
 /** Repo-relative path and digest of an artifact; it must be a file inside the repository. */

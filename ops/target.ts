@@ -31,9 +31,9 @@ const where = (s: { file: string; line?: number }, key: string) => `${s.file}${s
 export function stackTarget(stack: string, configFile: string = stackConfigFile(stack)): StackTarget {
   const eff = effectiveStackConfig(configFile);
   const mode = eff.config["cdb:mode"] ?? "paper";
-  if (mode !== "paper" && mode !== "live") {
+  if (mode !== "paper" && mode !== "live" && mode !== "rehearsal") {
     const s = eff.sourceOf("cdb:mode");
-    throw new UnusableInput(s.file, `cdb:mode must be paper or live, got ${JSON.stringify(mode)}`, s.line);
+    throw new UnusableInput(s.file, `cdb:mode must be paper, live or rehearsal, got ${JSON.stringify(mode)}`, s.line);
   }
   const host = eff.config["cdb:dockerHost"];
   const source = where(eff.sourceOf("cdb:dockerHost"), "cdb:dockerHost");

@@ -97,14 +97,16 @@ async function onePass(req: VerifyRequest): Promise<string[]> {
     problems.push(...(await secretProblems(c.name, info)));
     const env = envOf({ envs: info.Config.Env });
     if (c.service === "execution") {
-      if (tradesForReal(env) !== (plan.mode === "live")) {
+      // A rehearsal runs the live executor (against its simulator): it must say LIVE, like live.
+      const liveExecutor = plan.mode === "live" || plan.mode === "rehearsal";
+      if (tradesForReal(env) !== liveExecutor) {
         problems.push(`${c.name}: its environment trades ${tradesForReal(env) ? "for real" : "on paper"} (MOCK_TRADING=${env.MOCK_TRADING ?? "unset"}), the stack is ${plan.mode}`);
       }
-      // In live, the executor must neither be a dry run nor on the testnet (/status says "live" for both).
-      if (plan.mode === "live") {
-        for (const k of ["DRY_RUN", "MEXC_TESTNET"] as const) if (env[k] !== "false") problems.push(`${c.name}: ${k}=${env[k] ?? "unset"} in its environment, the stack is live`);
+      // In live (and rehearsal), the executor must neither be a dry run nor on the testnet (/status says "live" for both).
+      if (liveExecutor) {
+        for (const k of ["DRY_RUN", "MEXC_TESTNET"] as const) if (env[k] !== "false") problems.push(`${c.name}: ${k}=${env[k] ?? "unset"} in its environment, the stack is ${plan.mode}`);
       }
-      if (s.Running && !s.Restarting) problems.push(...(await executionStatusProblems(t, c.name, plan.mode)));
+      if (s.Running && !s.Restarting) problems.push(...(await executionStatusProblems(t, c.name, liveExecutor ? "live" : "paper")));
     }
   }
   const redis = plan.containers.find((c) => c.service === "redis");

@@ -6,6 +6,7 @@ import { isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
 import { stackContext } from "./stackContext";
 import { reportGate } from "./verdictReport";
+import { rehearsalTraderProblems } from "./rehearsalFacts";
 
 /**
  * The readiness gate again, on each container that would trade for real,
@@ -21,6 +22,11 @@ export const liveTradingGate = resourcePolicy({
     // Every container, by its flags alone: a renamed or re-aliased executor is still an executor.
     if (!isContainer(args.type) || !tradesForReal(envOf(args.props))) return;
     const ctx = stackContext();
+    if (ctx.rehearsal) {
+      // Against the simulator, not MEXC: no gate, but only inside an isolated rehearsal stack.
+      for (const p of rehearsalTraderProblems(ctx, args.props)) report(`live-trading-gate (${args.name}): ${p}`);
+      return;
+    }
     reportGate(runGate({ stack: ctx.stack, target: viewOf(ctx.loaded) }), report, `live-trading-gate (${args.name})`);
   },
 });

@@ -6,6 +6,8 @@ import { liveTradingGate } from "./liveTradingGate";
 import { localhostPorts } from "./localhostPorts";
 import { noSecretsInEnv } from "./noSecretsInEnv";
 import { paperStaysPaper } from "./paperStaysPaper";
+import { rehearsalNetworkInternal } from "./rehearsalNetworkInternal";
+import { rehearsalStack } from "./rehearsalStack";
 import { riskLimits } from "./riskLimits";
 import { stackCoverage } from "./stackCoverage";
 
@@ -21,4 +23,6 @@ export const POLICIES = [
   liveImagesPinned,
   liveHardening,
   stackCoverage,
+  rehearsalNetworkInternal,
+  rehearsalStack,
 ];

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "../config/load";
+import { isLiveStack } from "../config/safety";
 import { loadStackConfig } from "../stacks/pulumiConfig";
 
 // What the policies know about the stack under analysis: its name and its
@@ -12,10 +13,16 @@ export interface StackContext {
   loaded: LoadedConfig;
   /** True for a stack that trades for real: mode live, or a stack named live. */
   live: boolean;
+  /**
+   * A rehearsal stack (mode rehearsal; never the stack named live, which the
+   * loader refuses): live flags against the simulator, never counted as live.
+   */
+  rehearsal: boolean;
 }
 
 export function stackContext(): StackContext {
   const stack = pulumi.getStack();
   const loaded = loadStackConfig("policy-pack");
-  return { stack, loaded, live: loaded.config.mode === "live" || stack === "live" };
+  const live = isLiveStack(stack, loaded.config.mode);
+  return { stack, loaded, live, rehearsal: !live && loaded.config.mode === "rehearsal" };
 }

@@ -2,6 +2,7 @@ import type { LoadedConfig } from "../config/load";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { tradesForReal, type StackPlan } from "../model/plan";
 import { unsatisfied } from "./evaluate";
+import { rehearsalProblems } from "./rehearsalRule";
 import { runGate, type GateResult } from "./gate";
 import { IncompleteStackConfig, loadStackConfigFile, viewOf } from "./stackView";
 
@@ -9,18 +10,31 @@ import { IncompleteStackConfig, loadStackConfigFile, viewOf } from "./stackView"
 // program and the policy pack's live-readiness: a stack is refused only when
 // something in it would trade for real while the readiness gate is not ready.
 // A live stack at paper flags (where `cdb rollback` leaves it) trades nothing
-// and may always be created or updated; paper never trades.
+// and may always be created or updated; paper never trades. A rehearsal
+// stack's executor trades against its simulator only: it needs no gate, but
+// it may run only when the stack is isolated (readiness/rehearsalRule.ts), and
+// a rehearsal stack that is not is refused like an unready live one.
 
 export interface DeployVerdict {
   /** Containers of the plan that would trade for real. */
   traders: string[];
   /** Why the stack may not be deployed as planned; undefined when it may. */
   refused?: string;
+  /** The traders trade against the stack's simulator only (an isolated rehearsal stack), not real money. */
+  simulated?: true;
 }
 
 export function deployVerdict(loaded: LoadedConfig, plan: StackPlan, gate: () => GateResult = () => runGate({ stack: loaded.stack, target: viewOf(loaded, plan) })): DeployVerdict {
   const traders = plan.containers.filter((c) => tradesForReal(c.env)).map((c) => c.name);
   if (traders.length === 0) return { traders };
+  if (plan.mode === "rehearsal") {
+    try {
+      const problems = rehearsalProblems(plan);
+      return problems.length === 0 ? { traders, simulated: true } : { traders, refused: `the rehearsal stack is not isolated: ${problems.join("; ")}` };
+    } catch (e) {
+      return { traders, refused: `the rehearsal stack's isolation could not be checked: ${(e as Error).message}` };
+    }
+  }
   try {
     const { verdict } = gate();
     if (verdict.ready) return { traders };

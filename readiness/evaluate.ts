@@ -48,6 +48,8 @@ export interface GateInput {
 }
 
 const DAY_MS = 86_400_000;
+/** The configDigest of an evidence file written while the stack's config lacked operator settings. */
+export const PENDING_DIGEST = "pending";
 /** Clock skew tolerated for an `at` in the future. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
@@ -97,6 +99,9 @@ function recordProblem(item: CatalogItem, entry: EvidenceEntry, g: GateInput): [
 function judgeEntry(item: CatalogItem, entry: EvidenceEntry | undefined, g: GateInput): [ItemStatus, string] {
   if (!entry) return ["missing", "no evidence entry"];
   const ev = g.evidence!;
+  // Written before the stack's config was complete (cdb evidence init on an incomplete live config):
+  // nothing is bound to settings yet, so nothing counts until `cdb evidence bind` binds it.
+  if (ev.configDigest === PENDING_DIGEST) return ["invalid", `evidence configDigest is ${PENDING_DIGEST}: bind it to the complete config with \`npx cdb evidence bind --stack ${g.stack}\``];
   if (ev.configDigest !== g.configDigest) {
     return ["invalid", `evidence is for config digest ${ev.configDigest.slice(0, 12)}…, the stack's is ${g.configDigest.slice(0, 12)}…`];
   }

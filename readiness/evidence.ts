@@ -1,8 +1,6 @@
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
 import type { Catalog } from "./catalog";
 import { UnusableInput } from "./errors";
-import schema from "./evidence.schema.json";
+import { validateEvidence as validate } from "./evidenceValidator";
 import { readYamlFile } from "./yamlFile";
 
 export interface EvidenceEntry {
@@ -26,9 +24,6 @@ export interface Evidence {
   items: Record<string, EvidenceEntry>;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-addFormats(ajv, ["date-time"]);
-const validate = ajv.compile<Omit<Evidence, "file">>(schema);
 
 /** Reads and validates an evidence file for `stack`; anything unusable throws UnusableInput. */
 export function loadEvidence(file: string, stack: string, catalog: Catalog): Evidence {
@@ -40,7 +35,7 @@ export function loadEvidence(file: string, stack: string, catalog: Catalog): Evi
     const extra = err.keyword === "additionalProperties" ? ` (${String((err.params as { additionalProperty: string }).additionalProperty)})` : "";
     throw new UnusableInput(file, `${field}: ${err.message ?? "is invalid"}${extra}`, y.lineOf(path));
   }
-  const evidence = y.value;
+  const evidence = y.value as Omit<Evidence, "file">;
   if (evidence.stack !== stack) {
     throw new UnusableInput(file, `stack: evidence is for stack "${evidence.stack}", not "${stack}"`, y.lineOf(["stack"]));
   }

@@ -5,7 +5,7 @@ import type { StackPlan } from "../model/plan";
 import { DEFAULT_CATALOG, loadCatalog, REPO_ROOT, type Catalog } from "./catalog";
 import { configDigest } from "./digest";
 import { loadEvidence, type Evidence } from "./evidence";
-import { evaluateReadiness, type Verdict } from "./evaluate";
+import { evaluateReadiness, PENDING_DIGEST, type Verdict } from "./evaluate";
 import { factsFromResources, type ResourceRecord } from "./facts";
 import { describeFreight, pinsOf, type FreightLine } from "./freight";
 import { IncompleteStackConfig, loadStackConfigFile, viewOf } from "./stackView";
@@ -54,13 +54,18 @@ function incompleteConfigResult(req: GateRequest, catalog: Catalog, e: Incomplet
   const explicit = req.evidenceFile ?? process.env[EVIDENCE_ENV];
   const evidenceFile = path.resolve(explicit ?? defaultEvidenceFile(req.stack));
   // A broken evidence file is still unusable input, whatever the config.
-  if (explicit !== undefined || existsSync(evidenceFile)) loadEvidence(evidenceFile, req.stack, catalog);
+  const evidence = explicit !== undefined || existsSync(evidenceFile) ? loadEvidence(evidenceFile, req.stack, catalog) : undefined;
   const items = e.missing.map((m) => ({ id: `${CONFIG_SECTION}.${m.key.replace(/^cdb:/, "")}`, section: CONFIG_SECTION, status: "missing" as const, reason: m.problem }));
   return {
     verdict: { ready: false, stack: req.stack, items },
     catalog,
     evidenceFile,
-    notes: [`${path.relative(REPO_ROOT, e.file)} lacks ${items.length} operator setting(s); the checklist is evaluated once they are set`],
+    notes: [
+      `${path.relative(REPO_ROOT, e.file)} lacks ${items.length} operator setting(s); the checklist is evaluated once they are set`,
+      ...(evidence?.configDigest === PENDING_DIGEST
+        ? [`${path.relative(REPO_ROOT, evidenceFile)}: configDigest ${PENDING_DIGEST} (${Object.keys(evidence.items).length} entries); once the settings are set, \`npx cdb evidence bind --stack ${req.stack}\` binds the paper measurements to the config`]
+        : []),
+    ],
     configDigest: "",
     freight: [],
   };

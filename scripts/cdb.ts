@@ -1,15 +1,14 @@
 import { Command, Option } from "commander";
 import { UnusableInput } from "../readiness/errors";
-import { runGate } from "../readiness/gate";
-import { renderJson, renderMarkdown, renderText } from "../readiness/report";
-import { loadStackConfigFile, viewOf } from "../readiness/stackView";
-import { keyFingerprint } from "../config/schema";
-import { configDigest, digestInputs, explainDigest } from "../readiness/digest";
-import { deploy } from "./deploy";
 import { EXIT, exitWith } from "../ops/exitCodes";
 import { registerOpsCommands } from "../ops/cli";
 import { registerReleaseCommands } from "../ops/releaseCli";
 import { registerExchangeCommands } from "../exchange/cli";
+
+// Every command loads its modules (the gate, zod, yaml, Pulumi, dockerode)
+// inside its action, never at the top: `cdb --help` and each command pay only
+// for what they run. The imports above are commander, the exit table and the
+// commands' registrations.
 
 // `cdb`: the operator's command line. Exit codes are a contract for CI; the
 // one table is ops/exitCodes.ts: 0 ready/ok, 1 not ready/unhealthy, 2 unusable
@@ -35,6 +34,8 @@ program
   .addOption(new Option("--markdown", "print Markdown for pull requests").conflicts("json"))
   .action((opts: { stack: string; evidence?: string; catalog?: string; stackConfig?: string; json?: boolean; markdown?: boolean }) => {
     try {
+      const { runGate } = require("../readiness/gate") as typeof import("../readiness/gate");
+      const { renderJson, renderMarkdown, renderText } = require("../readiness/report") as typeof import("../readiness/report");
       const configFiles = opts.stackConfig ? { [opts.stack]: opts.stackConfig } : undefined;
       const result = runGate({ stack: opts.stack, evidenceFile: opts.evidence, catalogFile: opts.catalog, configFiles });
       const { verdict, notes, catalog } = result;
@@ -56,6 +57,8 @@ program
   .action((opts: { stack: string; stackConfig?: string; explain?: boolean; json?: boolean }) => {
     try {
       // The plan the gate, the program and the pack digest: with the secret settings the stack sets.
+      const { loadStackConfigFile, viewOf } = require("../readiness/stackView") as typeof import("../readiness/stackView");
+      const { configDigest, digestInputs, explainDigest } = require("../readiness/digest") as typeof import("../readiness/digest");
       const { plan } = viewOf(loadStackConfigFile(opts.stack, opts.stackConfig));
       const text = opts.explain
         ? explainDigest(plan).join("\n")
@@ -77,6 +80,7 @@ program
     for await (const c of process.stdin) chunks.push(c as Buffer);
     const key = Buffer.concat(chunks).toString("utf8").trim();
     if (key === "") fail(new UnusableInput("<stdin>", "no key given: pipe the MEXC API key into this command"));
+    const { keyFingerprint } = require("../config/schema") as typeof import("../config/schema");
     process.stdout.write(keyFingerprint(key) + "\n");
   });
 
@@ -88,7 +92,26 @@ program
   .option("--confirm-live", "required to update a stack in which something trades for real")
   .action(async (opts: { stack: string; preview?: boolean; confirmLive?: boolean }) => {
     try {
+      const { deploy } = require("./deploy") as typeof import("./deploy");
       await deploy({ stack: opts.stack, preview: opts.preview ?? false, confirmLive: opts.confirmLive ?? false }, (l) => process.stdout.write(l + "\n"));
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command("destroy")
+  .description("Remove every resource of a stack (containers, network, volumes); live only at paper flags with nothing trading, after typing its name")
+  .requiredOption("-s, --stack <name>", "stack (paper, live)")
+  .option("--yes", "do not ask (paper only)")
+  .option("--by <handle>", "who destroys it (audit record; default the OS user)")
+  .option("--docker-host <url>", "Docker host to check for trading containers (default cdb:dockerHost, then DOCKER_HOST)")
+  .action(async (opts: { stack: string; yes?: boolean; by?: string; dockerHost?: string }) => {
+    try {
+      const { destroy } = require("./destroy") as typeof import("./destroy");
+      const { confirm } = require("../ops/cli") as typeof import("../ops/cli");
+      await destroy({ stack: opts.stack, yes: opts.yes ?? false, ...(opts.by ? { by: opts.by } : {}), ...(opts.dockerHost ? { dockerHost: opts.dockerHost } : {}), confirm, log: (l) => process.stdout.write(l + "\n") });
+      process.exit(EXIT.ready);
     } catch (e) {
       fail(e);
     }

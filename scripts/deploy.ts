@@ -3,12 +3,16 @@ import { OpsRefused } from "../ops/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
 import { openStack, withPolicyPack } from "../ops/pulumiStack";
 import { deployVerdictOfStackFile } from "../readiness/deployRule";
+import { pulumiEnv } from "./pulumiEnv";
+import { assertCheckout } from "./sourceCheckout";
 
 // `cdb deploy`: preview or update a stack through Pulumi's Automation API,
 // always with the policy pack. An update of a stack that would trade for real
 // needs a ready checklist, by the same rule the program and the pack apply
 // (readiness/deployRule.ts), checked here before Pulumi starts, and an explicit
 // confirmation. A live stack at paper flags trades nothing: it deploys like paper.
+// A stack that does not exist yet is created (with the project's passphrase
+// defaults, scripts/pulumiEnv.ts): the first deploy needs no `pulumi stack init`.
 
 export interface DeployOptions {
   stack: string;
@@ -24,12 +28,18 @@ export class DeployRefused extends OpsRefused {
 }
 
 export async function deploy(opts: DeployOptions, log: (line: string) => void): Promise<void> {
+  // Before Pulumi, cheapest first: the passphrase settings (openStack reads them again), then
+  // the checkout (a build without one fails once per image deep in the update).
+  pulumiEnv(opts.stack);
+  assertCheckout(opts.stack);
   if (!opts.preview) {
-    const { traders, refused } = deployVerdictOfStackFile(opts.stack);
+    const { traders, refused, simulated } = deployVerdictOfStackFile(opts.stack);
     if (refused !== undefined) throw new DeployRefused(`${opts.stack} is not updated: ${refused}`);
-    if (traders.length > 0 && !opts.confirmLive) throw new DeployRefused(`updating ${opts.stack} trades real money (${traders.join(", ")}): pass --confirm-live to proceed`);
+    // A rehearsal stack's traders reach its simulator only: no real money, no --confirm-live.
+    if (traders.length > 0 && !simulated && !opts.confirmLive) throw new DeployRefused(`updating ${opts.stack} trades real money (${traders.join(", ")}): pass --confirm-live to proceed`);
   }
-  const stack = await openStack(opts.stack);
+  // A stack that cannot be opened (a wrong passphrase) is Pulumi's error too (exit 6).
+  const stack = await pulumiStep(() => openStack(opts.stack));
   const common = withPolicyPack(log, opts.onPolicyViolation);
   // A failure of Pulumi itself is PulumiFailed with Pulumi's error lines (exit 6).
   if (opts.preview) await pulumiStep(() => stack.preview(common));

@@ -3,7 +3,7 @@ import { UnusableInput } from "../config/errors";
 import { OpsRefused } from "../ops/errors";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../config/repoRoot";
 
 // Defaults for every Pulumi command the project runs: local state in the
 // repo (git-ignored), no update check, no plugin downloads, and a passphrase

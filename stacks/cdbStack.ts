@@ -4,6 +4,7 @@ import type { SecretSetting } from "../config/schema";
 import { Alertmanager } from "../components/alertmanager";
 import { AppImage } from "../components/appImage";
 import { AppService } from "../components/appService";
+import { ExchangeSimulator } from "../components/exchangeSimulator";
 import { Grafana } from "../components/grafana";
 import { NetworkAndVolumes } from "../components/networkAndVolumes";
 import { Postgres } from "../components/postgres";
@@ -27,6 +28,7 @@ const INFRA_COMPONENTS: Partial<Record<ServiceName, ComponentCtor>> = {
   grafana: Grafana,
   postgres_exporter: PostgresExporter,
   redis_exporter: RedisExporter,
+  exchange_simulator: ExchangeSimulator,
 };
 
 export interface DeclaredStack {
@@ -45,7 +47,7 @@ export function declareStack(loaded: LoadedConfig, plan: StackPlan, setting: (k:
   }
   const provider = config.dockerHost ? new docker.Provider("docker", { host: config.dockerHost }) : undefined;
   const opts = provider ? { providers: { docker: provider } } : {};
-  const base = new NetworkAndVolumes("cdb", { networkName: plan.networkName, volumeNames: plan.volumes }, opts);
+  const base = new NetworkAndVolumes("cdb", { networkName: plan.networkName, internal: plan.networkInternal, volumeNames: plan.volumes }, opts);
   const secrets = new Secrets("cdb", { postgresUser: config.postgres.user, postgresDatabase: config.postgres.database, setting }, opts);
   const awaited = awaitedHealthy(plan.containers);
 

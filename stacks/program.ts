@@ -22,7 +22,10 @@ import type { StackPlan } from "../model/plan";
 function withoutUnreadyTraders(loaded: LoadedConfig, plan: StackPlan): StackPlan {
   const { traders, refused } = deployVerdict(loaded, plan);
   if (refused === undefined) return plan;
-  const advice = `Run: npx cdb readiness --stack ${loaded.stack}; to stop trading: npx cdb rollback --stack ${loaded.stack}`;
+  const advice =
+    plan.mode === "rehearsal"
+      ? "A rehearsal stack runs its executor only where it cannot reach MEXC: see docs/rehearsal.md."
+      : `Run: npx cdb readiness --stack ${loaded.stack}; to stop trading: npx cdb rollback --stack ${loaded.stack}`;
   if (!pulumi.runtime.isDryRun()) {
     throw new pulumi.RunError(`${loaded.stack} is not updated: ${traders.join(" and ")} would trade for real and ${refused}. ${advice}`);
   }

@@ -1,15 +1,32 @@
 #!/usr/bin/env node
-// npm bin shim: runs the TypeScript CLI through tsx.
+// npm bin shim: runs the compiled CLI (dist/, built by `npm ci`'s prepare).
+// A build that does not match the sources is rebuilt first (scripts/bin/
+// build.cjs, well under a second of CPU); where that cannot run (no esbuild
+// in a production install) the sources run through tsx: a stale build never runs.
+"use strict";
 const path = require("node:path");
+const root = path.join(__dirname, "..", "..");
 
 // V8 code cache (git-ignored .cache/): Node keys each entry by the module's
 // source hash, so an edited file is simply recompiled, never run stale.
-require("node:module").enableCompileCache?.(path.join(__dirname, "..", "..", ".cache", "node-compile-cache"));
+require("node:module").enableCompileCache?.(path.join(root, ".cache", "node-compile-cache"));
 
-// Both hooks: `require` goes through the CommonJS one, while a dynamic
-// `import()` (commands load their modules lazily) goes through Node's ESM
-// loader, which only the ESM hook teaches TypeScript. With the CommonJS hook
-// alone, `npx cdb rollback` failed with "Cannot find module …/ops/rollback".
-require("tsx/esm/api").register();
-require("tsx/cjs");
-require("../cdb.ts").main(process.argv);
+const { isFresh } = require("./buildStamp.cjs");
+let fresh = isFresh(root);
+if (!fresh) {
+  try {
+    require("./build.cjs").build(root);
+    fresh = isFresh(root);
+  } catch (e) {
+    if (process.env.CDB_DEBUG) process.stderr.write(`cdb: build failed, running the sources: ${e.message}\n`);
+  }
+}
+if (fresh) {
+  require(path.join(root, "dist", "scripts", "cdb.js")).main(process.argv);
+} else {
+  // Both hooks: `require` goes through the CommonJS one, while a dynamic
+  // `import()` goes through Node's ESM loader, which only the ESM hook teaches TypeScript.
+  require("tsx/esm/api").register();
+  require("tsx/cjs");
+  require("../cdb.ts").main(process.argv);
+}

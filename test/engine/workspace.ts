@@ -3,6 +3,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { SERVICES } from "../../config/services";
 import { REPO_ROOT } from "../../readiness/catalog";
 import { toolchainDir } from "../../scripts/toolchain";
 import type { StandinOp } from "./standins/standinProvider";
@@ -14,7 +15,7 @@ import type { StandinOp } from "./standins/standinProvider";
 // CLI, language host and policy analyzer run against it.
 
 /** What the project's Pulumi program and policy pack need at run time. */
-const PROJECT_FILES = [".gitignore", "Pulumi.yaml", "Pulumi.paper.yaml", "Pulumi.live.yaml", "package.json", "package-lock.json", "tsconfig.json", "stacks", "model", "config", "components", "monitoring", "readiness", "policies", "scripts", "ops", "exchange", "vendor", "docs"];
+const PROJECT_FILES = [".gitignore", "Pulumi.yaml", "Pulumi.paper.yaml", "Pulumi.live.yaml", "Pulumi.rehearsal.yaml", "package.json", "package-lock.json", "tsconfig.json", "stacks", "model", "config", "components", "monitoring", "readiness", "policies", "scripts", "ops", "exchange", "vendor", "docs", "dist"];
 
 /** The provider plugins the program requires, at the versions of package.json. */
 const STANDINS = { docker: "5.2.0", random: "4.21.2" } as const;
@@ -29,7 +30,8 @@ export interface EngineWorkspace {
   /** The project copy: run pulumi here. */
   project: string;
   env: NodeJS.ProcessEnv;
-  pulumi(args: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string }): Promise<Run>;
+  /** `timeoutMs`: kill after (default 240 s; an update of a whole new stack takes longer on a loaded machine). */
+  pulumi(args: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<Run>;
   /** Every create/update/delete the stand-in providers saw, in order. */
   standinOps(): StandinOp[];
   /** The state file of a stack, as stored by the file backend. */
@@ -65,12 +67,30 @@ export interface WorkspaceOptions {
   docker?: "echo" | "dockerd";
 }
 
+/** A directory with every Dockerfile the paper builds name (empty, FROM scratch): enough for `cdb deploy`'s checkout check, nothing to build. */
+export function standinCheckout(dir: string): void {
+  for (const spec of Object.values(SERVICES)) {
+    if (!spec.build) continue;
+    const file = path.join(dir, spec.build.dockerfile);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, "# stand-in checkout: nothing is built from it\nFROM scratch\n");
+  }
+}
+
 export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions = {}): Promise<EngineWorkspace> {
   const bin = toolchainDir();
   const root = mkdtempSync(path.join(os.tmpdir(), "cdb-engine-"));
   const project = path.join(root, "project");
-  for (const f of PROJECT_FILES) cpSync(path.join(REPO_ROOT, f), path.join(project, f), { recursive: true, filter: (src) => !/\.test\.ts$/.test(src) && !src.includes(`${path.sep}.tmp`) && !/\.evidence\.yaml$/.test(src) });
+  // Timestamps kept: the build's freshness check (scripts/bin/buildStamp.cjs) compares them, so the
+  // copy runs the compiled program and pack while its sources are unchanged, its sources once a test edits one.
+  for (const f of PROJECT_FILES.filter((f) => existsSync(path.join(REPO_ROOT, f)))) {
+    cpSync(path.join(REPO_ROOT, f), path.join(project, f), { recursive: true, preserveTimestamps: true, filter: (src) => !/\.test\.ts$/.test(src) && !src.includes(`${path.sep}.tmp`) && !/\.evidence\.yaml$/.test(src) });
+  }
   symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "junction");
+  // Where the committed cdb:sourceDir (../claire-de-binare) points: a STAND-IN checkout with the
+  // Dockerfiles the paper builds name (cdb deploy refuses a sourceDir that is no checkout). The
+  // stand-in providers build nothing from it.
+  standinCheckout(path.join(root, "claire-de-binare"));
   const standinLog = path.join(root, "standin-ops.jsonl");
   mkdirSync(path.join(root, "state"));
   const env: NodeJS.ProcessEnv = {
@@ -87,8 +107,8 @@ export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions
   };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
   delete env.CDB_EVIDENCE_FILE;
-  const pulumi = (args: string[], o: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
-    run(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: project, env: { ...env, ...o.env }, input: o.input });
+  const pulumi = (args: string[], o: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}) =>
+    run(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: project, env: { ...env, ...o.env }, input: o.input, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
   const sources: Record<keyof typeof STANDINS, string> = { docker: opts.docker === "dockerd" ? "dockerOnDockerd.ts" : "docker.ts", random: "random.ts" };
   for (const [name, version] of Object.entries(STANDINS) as [keyof typeof STANDINS, string][]) {
     const launcher = path.join(root, `${name}-standin`);

@@ -1,0 +1,65 @@
+// Is dist/ a build of the sources as they are now? Plain JavaScript: the bin,
+// the program's and the pack's entry files ask this before anything is
+// compiled. The build (scripts/build.cjs) lists every source file with its
+// size and modification time in dist/.sources, computed BEFORE it compiles;
+// a start compares that list with the tree: one readdir per folder and one
+// stat per file (a few milliseconds), no hashing. Any difference (an edit, a
+// new, removed or renamed file, a checkout that touched a file) means stale,
+// and a stale build is never run: the caller rebuilds or runs the sources.
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+
+/** The folders compiled into dist/ (the TypeScript that runs: CLI, program, pack). */
+const SOURCE_DIRS = ["config", "model", "readiness", "monitoring", "components", "stacks", "policies", "ops", "scripts", "exchange"];
+const STAMP = path.join("dist", ".sources");
+const skip = (name) => name === "node_modules" || name === "bin" || /\.test\.ts$/.test(name) || name.startsWith(".");
+/** Code only: TypeScript, JavaScript and the JSON it imports. Data (checklist, evidence, scenarios) is read from the repository where it lies. */
+const isCode = (name) => /\.(ts|js|cjs|json)$/.test(name) && !name.endsWith(".d.ts");
+
+/** Every code file under the compiled folders, relative and sorted: the input of the build. */
+function sourceFiles(root) {
+  const out = [];
+  const walk = (rel) => {
+    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      if (skip(e.name)) continue;
+      const r = path.posix.join(rel, e.name);
+      if (e.isDirectory()) walk(r);
+      else if (e.isFile() && isCode(e.name)) out.push(r);
+    }
+  };
+  for (const d of SOURCE_DIRS) if (fs.existsSync(path.join(root, d))) walk(d);
+  return out.sort();
+}
+
+/** The tree's fingerprint: one line per source file (path, size, mtime). */
+function stampOf(root) {
+  return sourceFiles(root)
+    .map((f) => {
+      const s = fs.statSync(path.join(root, f));
+      return `${f}\t${s.size}\t${Math.round(s.mtimeMs)}`;
+    })
+    .join("\n");
+}
+
+/** True only when dist/ was built from exactly the sources that are there now. */
+function isFresh(root) {
+  try {
+    return fs.readFileSync(path.join(root, STAMP), "utf8") === stampOf(root);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads the compiled module `rel` (e.g. "stacks/index.js") when dist/ is
+ * fresh; otherwise the TypeScript source through tsx (correct, only slower).
+ */
+function loadFreshOrSource(root, rel) {
+  if (isFresh(root)) return require(path.join(root, "dist", rel));
+  require("tsx/esm/api").register();
+  require("tsx/cjs");
+  return require(path.join(root, rel.replace(/\.js$/, ".ts")));
+}
+
+module.exports = { SOURCE_DIRS, STAMP, sourceFiles, stampOf, isFresh, loadFreshOrSource };
