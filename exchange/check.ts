@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import path from "node:path";
 import tls from "node:tls";
 import { readInputText } from "../config/inputFile";
@@ -9,8 +8,9 @@ import { UnusableInput } from "../readiness/errors";
 import { stackConfigFile } from "../readiness/stackView";
 import { readYamlFile } from "../readiness/yamlFile";
 import { authFailed, notFound, OpsRefused, unreachable } from "../ops/errors";
-import { CHECK_KIND, MEXC_URL, MIN_USDT, type CheckEndpoint, type CheckFigures, type PeerCertificate } from "../readiness/exchangeRecordKinds";
-import { makeStatement, writeRecord, type Statement, type Subject, type WrittenRecord } from "../readiness/records";
+import { MEXC_URL, MIN_USDT, type CheckEndpoint, type CheckFigures, type PeerCertificate } from "../readiness/exchangeRecordKinds";
+import { writeRecord, type Statement, type WrittenRecord } from "../readiness/records";
+import { checkStatement, checkSubjects } from "./statements";
 
 // `cdb exchange check`: the stack's MEXC key against MEXC (or, in tests, the
 // simulator) through ccxt. Two signed reads and one test order, nothing that
@@ -74,20 +74,6 @@ export function stackFacts(stack: string, configFile = stackConfigFile(stack)): 
   const fp = str("cdb:mexcKeyFingerprint");
   const images = c["cdb:images"] && typeof c["cdb:images"] === "object" ? Object.fromEntries(Object.entries(c["cdb:images"] as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
   return { mode: str("cdb:mode") ?? "paper", symbol: str("cdb:symbol") ?? "BTCUSDT", ...(fp ? { fingerprint: fp } : {}), images };
-}
-
-/**
- * The record's subjects: the key it checked (a domain-separated sha256, so the
- * digest never equals the hash anything else publishes of the key) and the
- * pinned images of the services that will trade with it.
- */
-export function checkSubjects(key: string, images: Record<string, string>): Subject[] {
-  const out: Subject[] = [{ name: "mexc-api-key", digest: { sha256: createHash("sha256").update(`cdb-deploy exchange-check key\n${key.trim()}`).digest("hex") } }];
-  for (const service of ["execution", "risk"]) {
-    const pin = /@sha256:([0-9a-f]{64})$/.exec(images[service] ?? "");
-    if (pin) out.push({ name: service, digest: { sha256: pin[1]! }, annotations: { image: images[service]! } });
-  }
-  return out;
 }
 
 /**
@@ -177,16 +163,7 @@ export async function checkExchange(o: CheckRequest): Promise<Statement> {
   }
   const endpointTls = await probeTls(apiUrl, o.timeoutMs);
   if (endpointTls) figures.endpoint.tls = endpointTls;
-  return makeStatement({
-    kind: CHECK_KIND,
-    stack: o.stack,
-    mode: o.mode,
-    by: o.by,
-    window: { from, to: new Date().toISOString() },
-    outcome: "measured",
-    figures: figures as unknown as Record<string, unknown>,
-    subjects: checkSubjects(o.creds.key, o.images ?? {}),
-  });
+  return checkStatement(figures, { stack: o.stack, mode: o.mode, by: o.by, window: { from, to: new Date().toISOString() }, subjects: checkSubjects(o.creds.key, o.images ?? {}) });
 }
 
 export const writeCheckRecord = (s: Statement, key: string | undefined, dir = CHECK_DIR): WrittenRecord =>

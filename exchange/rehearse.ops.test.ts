@@ -218,7 +218,7 @@ describe("cdb rehearse against the simulator, with the execution test double", (
 
     // The gate reads these records: each execution item fails with the scenario's reason (honest red).
     const judge = (scenario: string, item: string) => judgeRecord(by[scenario]!.file, REHEARSAL_KIND, { signers: loadAllowedSigners(signers), now: new Date(), maxAgeDays: 30, item });
-    expect(judge("timeout", "execution.timeout-tested")).toMatchObject({ ok: false, status: "failed", reason: expect.stringMatching(/outcome failed \(1 report\(s\) differ .*filled on the exchange but reported as failed.*upstream: services\/execution\/live_executor\.py/) });
+    expect(judge("timeout", "execution.timeout-tested")).toMatchObject({ ok: false, status: "failed", reason: expect.stringMatching(/outcome failed \(\d+ report\(s\) differ .*filled on the exchange but reported as failed.*upstream: services\/execution\/live_executor\.py/) });
     expect(judge("server-errors", "execution.retry-tested")).toMatchObject({ ok: false, status: "failed", reason: expect.stringContaining("2 order(s) never reached the exchange") });
     expect(judge("partial-fills", "execution.partial-fill-tested")).toMatchObject({ ok: false, status: "failed" });
     expect(judge("rate-limit", "execution.rate-limits")).toMatchObject({ ok: false, status: "failed", reason: expect.stringContaining("10 order(s) never reached the exchange") });

@@ -10,8 +10,9 @@ import type { RedisAccess } from "../ops/redis";
 import type { Truth } from "./book";
 import { compare, upstreamChanges, type Report, type SentOrder } from "./compare";
 import { imageSubjects } from "../ops/recordSubjects";
-import { REHEARSAL_KIND, rehearsalFailures, rehearsalProves, type RehearsalFigures } from "../readiness/exchangeRecordKinds";
-import { makeStatement, writeRecord, type Statement, type Subject, type WrittenRecord } from "../readiness/records";
+import { rehearsalFailures, rehearsalProves, type RehearsalFigures } from "../readiness/exchangeRecordKinds";
+import { writeRecord, type Statement, type Subject, type WrittenRecord } from "../readiness/records";
+import { rehearsalStatement } from "./statements";
 import { faultFor, loadScenario, SCENARIO_DIR, type Scenario } from "./scenario";
 
 // `cdb rehearse`: for each scenario, load it into the stack's simulator, feed
@@ -186,17 +187,7 @@ export async function rehearseScenario(access: RehearsalAccess, stack: string, s
   };
   const failures = rehearsalFailures(figures);
   if (failures.length > 0) figures.upstream = upstreamChanges(mismatches, lostWith, counts.requestRate.rateLimited);
-  return makeStatement({
-    kind: REHEARSAL_KIND,
-    stack,
-    mode: "rehearsal",
-    by: o.by,
-    window: { from, to: new Date().toISOString() },
-    outcome: failures.length === 0 ? "passed" : "failed",
-    ...(failures.length > 0 ? { explanation: `${failures.join("; ")}${figures.upstream.length > 0 ? `; upstream: ${figures.upstream.map((u) => u.split(":")[0]).join(", ")}` : ""}` } : {}),
-    figures: figures as unknown as Record<string, unknown>,
-    subjects,
-  });
+  return rehearsalStatement(figures, { stack, by: o.by, window: { from, to: new Date().toISOString() }, subjects });
 }
 
 export const writeRehearsalRecord = (s: Statement, key: string | undefined, dir = REHEARSAL_DIR): WrittenRecord =>

@@ -14,6 +14,7 @@ import { writeRecord } from "../readiness/records";
 import { loadStackConfigFile, viewOf } from "../readiness/stackView";
 import { drillStatement, type DrillRecord } from "../ops/drill";
 import { observationStatement, paperOrdersStatement } from "../ops/collect";
+import { writeExchangeRecords } from "./exchangeRecordsFixture";
 import { liveSettings } from "./mockRun";
 import { repoTmpDir } from "./repoTmp";
 import { makeKey, type TestKey, writeAllowedSigners } from "./sshKeys";
@@ -128,6 +129,8 @@ function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys
     "killswitch.manual-drill": { file: w("drill.json", drillStatement(drill, subjects)) },
     "stability.paper-orders": { file: w("paper-orders.json", paperOrdersStatement(orders, { ...ctx, redis: "fixture" })), value: 101 },
     "stability.observation-window": { file: w("observation-window.json", observationStatement(window, { ...ctx, docker: "fixture" })), value: 49 },
+    // The rehearsal and the check of the live key (issue 15).
+    ...writeExchangeRecords(dir, at, k.janne.file),
   };
 }
 
