@@ -62,7 +62,7 @@ export function passingRehearsalFigures(name: string): RehearsalFigures {
 }
 
 /** Figures of a check of the live key against MEXC: spot only, no withdrawal, `usdt` free, test order accepted. */
-export function passingCheckFigures(usdt = "250"): CheckFigures {
+export function passingCheckFigures(usdt = "250", liveKey: string = LIVE_SECRETS.mexcApiKey): CheckFigures {
   return {
     endpoint: {
       url: MEXC_URL,
@@ -73,7 +73,7 @@ export function passingCheckFigures(usdt = "250"): CheckFigures {
         peer: { subject: "CN=*.mexc.com", issuer: "C=US, O=DigiCert Inc, CN=fixture issuer", subjectaltname: "DNS:*.mexc.com, DNS:mexc.com", fingerprint256: "AA:BB", validFrom: "Jan  1 00:00:00 2026 GMT", validTo: "Jan  1 00:00:00 2027 GMT" },
       },
     },
-    keyFingerprint: keyFingerprint(LIVE_SECRETS.mexcApiKey),
+    keyFingerprint: keyFingerprint(liveKey),
     symbol: "BTCUSDT",
     account: { canTrade: true, canWithdraw: false, canDeposit: false, accountType: "SPOT", permissions: ["SPOT"], balances: [{ asset: "USDT", free: usdt, locked: "0" }] },
     orderTest: { request: { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.0002", price: "25000" }, response: {} },
@@ -82,14 +82,14 @@ export function passingCheckFigures(usdt = "250"): CheckFigures {
 
 const window = (at: Date, ms: number) => ({ from: new Date(at.getTime() - ms).toISOString(), to: at.toISOString() });
 
-/** The records of the eight exchange items, written into `dir` and signed with `keyFile` (by `by`). */
-export function writeExchangeRecords(dir: string, at: Date, keyFile: string, by = "janne"): Record<string, { file: string; value?: number }> {
+/** The records of the eight exchange items, written into `dir` and signed with `keyFile` (by `by`); the check is of `liveKey`. */
+export function writeExchangeRecords(dir: string, at: Date, keyFile: string, liveKey: string = LIVE_SECRETS.mexcApiKey, by = "janne"): Record<string, { file: string; value?: number }> {
   const out: Record<string, { file: string; value?: number }> = {};
   for (const [item, name] of Object.entries(SCENARIO_OF)) {
     const s = rehearsalStatement(passingRehearsalFigures(name), { stack: "rehearsal", by, window: window(at, 60_000), subjects: REHEARSAL_SUBJECTS });
     out[item] = { file: writeRecord(s, path.join(dir, `rehearsal-${name}.json`), keyFile).file };
   }
-  const check = checkStatement(passingCheckFigures(), { stack: "live", mode: "live", by, window: window(at, 5_000), subjects: checkSubjects(LIVE_SECRETS.mexcApiKey, {}) });
+  const check = checkStatement(passingCheckFigures("250", liveKey), { stack: "live", mode: "live", by, window: window(at, 5_000), subjects: checkSubjects(liveKey, {}) });
   const file = writeRecord(check, path.join(dir, "exchange-check.json"), keyFile).file;
   for (const item of ["secrets.key-permissions", "secrets.mainnet-verified", "secrets.testnet-verified"]) out[item] = { file };
   out["risk.account-balance"] = { file, value: 250 };
