@@ -218,11 +218,6 @@ export interface RecordJudgement {
   signer?: string;
 }
 
-/**
- * Whether the record at `file` counts for an item reading `kind`: valid, of
- * that kind, from a paper stack, signed by an allowed signer, its outcome what
- * the kind needs, its figures consistent, its window no older than `maxAgeDays`.
- */
 export interface JudgeOptions {
   signers: AllowedSigners | undefined;
   now: Date;
@@ -235,6 +230,13 @@ export interface JudgeOptions {
   keyFingerprint?: string;
 }
 
+/**
+ * Whether the record at `file` counts for an item reading `kind`: valid, of
+ * that kind, from the mode of stack the kind counts from (and, for kinds bound
+ * to a stack or key, of the gated stack and its key), about `item`, signed by
+ * an allowed signer, its outcome what the kind needs, its figures consistent,
+ * its window no older than `maxAgeDays`.
+ */
 export function judgeRecord(file: string, kind: string, opts: JudgeOptions): RecordJudgement {
   const k = RECORD_KINDS[kind];
   if (!k) return { ok: false, status: "invalid", reason: `unknown record kind ${kind}` };
@@ -254,7 +256,7 @@ export function judgeRecord(file: string, kind: string, opts: JudgeOptions): Rec
   const signed = verifySignedBy(opts.signers, sig, read.bytes, { principal: p.by, at: new Date(p.window.to) });
   if (!signed.ok) return { ok: false, status: "invalid", reason: `record ${name}: ${sig === undefined ? `not signed (no ${path.basename(sigFile)})` : signed.problem}`, statement: s };
   if (p.mode !== k.mode) return { ok: false, status: "invalid", reason: `record ${name} is from a ${p.mode} stack; ${kind} counts from ${k.mode} only`, statement: s };
-  if (k.sameStack && opts.stack !== undefined && p.stack !== opts.stack) return { ok: false, status: "invalid", reason: `record ${name} is of stack ${p.stack}, not ${opts.stack}`, statement: s };
+  if (k.sameStack && p.stack !== opts.stack) return { ok: false, status: "invalid", reason: `record ${name} is of stack ${p.stack}, not ${opts.stack ?? "the gated stack (none given)"}`, statement: s };
   if (k.keyFingerprint) {
     const fp = k.keyFingerprint(p);
     if (opts.keyFingerprint === undefined) return { ok: false, status: "invalid", reason: `record ${name} checked key ${fp}, and the stack declares no cdb:mexcKeyFingerprint to compare it with`, statement: s };
