@@ -61,10 +61,14 @@ function isFresh(root) {
 
 /**
  * Loads the compiled module `rel` (e.g. "stacks/index.js") when dist/ is
- * fresh; otherwise the TypeScript source through tsx (correct, only slower).
+ * fresh, after calling `beforeCompiled`; otherwise the TypeScript source
+ * through tsx (correct, only slower).
  */
-function loadFreshOrSource(root, rel) {
-  if (isFresh(root)) return require(path.join(root, "dist", rel));
+function loadFreshOrSource(root, rel, beforeCompiled) {
+  if (isFresh(root)) {
+    beforeCompiled?.();
+    return require(path.join(root, "dist", rel));
+  }
   require("tsx/esm/api").register();
   require("tsx/cjs");
   return require(path.join(root, rel.replace(/\.js$/, ".ts")));
