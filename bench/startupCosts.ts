@@ -19,6 +19,10 @@ import { syntheticCase } from "./readiness";
 //     process it waits for: language host, program, analyzer, plugins);
 //   - the gate in-process at 150 and 1,500 signed items (linear: per-item time flat).
 // Targets (issue 17): CLI <= 2x node -e 0, pack <= 1.10x, paper <= 2x empty.
+// The program ratio compares the program's own node process (see
+// PROGRAM_CPU_REPORTER). Under this repository's toolchain (the v3.68 nodejs
+// host behind tools/pulumi/nodejs-adapter) both programs start with ts-node
+// registered, since that host ignores `typescript: false`; the official CLI does not.
 // CPU is measured with bash's `time` or GNU time (user+sys of the process and
 // its waited-for children); without either (Windows) the wall time stands in.
 
