@@ -171,7 +171,8 @@ async function main(): Promise<void> {
           });
           const reported = existsSync(programCpuFile) ? readFileSync(programCpuFile, "utf8").trim().split("\n").map(Number) : [];
           if (reported.length !== 1) throw new Error(`${name}: expected one program process to report its CPU, got ${reported.length}`);
-          return { ...sample, program: reported[0]! };
+          // The preview's CPU: what time saw plus the program, which it cannot see.
+          return { cpu: sample.cpu + reported[0]!, wall: sample.wall, program: reported[0]! };
         }),
       });
     preview("preview paper, no pack", [], ws.project);
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
 
   const cpus = os.cpus();
   console.log(`## Start-up costs (issue 17)\n`);
-  console.log(`node ${process.version}, ${cpus.length} CPU(s), load average at start ${load}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; ${BASH ? "CPU = user+sys incl. children (bash time)" : GNU_TIME ? "CPU = user+sys incl. children (GNU time)" : "CPU = wall (no timer)"}; median of ${RUNS} (previews ${PREVIEW_RUNS})\n`);
+  console.log(`node ${process.version}, ${cpus.length} CPU(s), load average at start ${load}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; ${BASH ? "CPU = user+sys incl. children (bash time)" : GNU_TIME ? "CPU = user+sys incl. children (GNU time)" : "CPU = wall (no timer)"}, previews: plus the program process, which the language host does not wait for; median of ${RUNS} (previews ${PREVIEW_RUNS})\n`);
   console.log("| what | CPU s (median) | wall s (median) | program process CPU s (median) |");
   console.log("|---|---:|---:|---:|");
   for (const r of rows) {
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
     ["paper preview with pack / without", ratio("preview paper, with pack", "preview paper, no pack"), ratio("preview paper, with pack", "preview paper, no pack", "wall"), "<= 1.10"],
     ["empty preview with pack / without", ratio("preview empty, with pack", "preview empty, no pack"), ratio("preview empty, with pack", "preview empty, no pack", "wall"), "-"],
     ["paper program / empty program (program process CPU; wall: whole preview)", ratio("preview paper, no pack", "preview empty, no pack", "program"), ratio("preview paper, no pack", "preview empty, no pack", "wall"), "<= 2"],
-    ["paper preview / empty preview (pulumi and the processes it waits for)", ratio("preview paper, no pack", "preview empty, no pack"), ratio("preview paper, no pack", "preview empty, no pack", "wall"), "-"],
+    ["paper preview / empty preview (whole preview)", ratio("preview paper, no pack", "preview empty, no pack"), ratio("preview paper, no pack", "preview empty, no pack", "wall"), "-"],
     ["gate 1,500 / 150 signed items", ratio("gate in-process, 1500 items", "gate in-process, 150 items"), ratio("gate in-process, 1500 items", "gate in-process, 150 items", "wall"), "~10 (linear)"],
   ];
   console.log("\n| ratio | CPU | wall | target |");
