@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { UnusableInput } from "../readiness/errors";
 import { EXIT, exitWith } from "./exitCodes";
@@ -43,6 +42,8 @@ async function redisFor(opts: { stack: string; stackConfig?: string; dockerHost?
 }
 
 export async function confirm(question: string, expected: string): Promise<boolean> {
+  // Required here, not at the top: every `cdb` start loads this module to register its commands.
+  const { createInterface } = require("node:readline") as typeof import("node:readline");
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await new Promise<string>((resolve) => {
     rl.question(question, resolve);
