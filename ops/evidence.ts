@@ -5,7 +5,7 @@ import { artifactProblem } from "../readiness/artifacts";
 import { loadCatalog, REPO_ROOT, type Catalog } from "../readiness/catalog";
 import { configDigest } from "../readiness/digest";
 import { UnusableInput } from "../readiness/errors";
-import { PENDING_DIGEST } from "../readiness/evaluate";
+import { PENDING_DIGEST, thresholdText } from "../readiness/evaluate";
 import { loadEvidence, type EvidenceEntry } from "../readiness/evidence";
 import { loadAllowedSigners, verifySignedBy } from "../readiness/allowedSigners";
 import { approverForm, authorForm, type SignedFields } from "../readiness/entrySignature";
@@ -243,7 +243,7 @@ export function addEvidence(req: AddRequest): EvidenceEntry {
       }
     }
   }
-  if (item.threshold && value === undefined) throw new OpsRefused(`${req.id} needs --value (>= ${item.threshold.min} ${item.threshold.unit})`);
+  if (item.threshold && value === undefined) throw new OpsRefused(`${req.id} needs --value (${thresholdText(item.threshold)})`);
   at ??= new Date().toISOString();
   const fields = (by: string): SignedFields => ({ stack, item: req.id, configDigest, at: at!, by, ...(value !== undefined ? { value } : {}), ...(artifacts.length > 0 ? { artifacts } : {}) });
   const signed = signChecked(req, req.by, (by) => authorForm(fields(by)), new Date(at));

@@ -5,6 +5,7 @@
 // A new drill or collector adds its kind here and names it in the checklist.
 
 import { EXCHANGE_RECORD_KINDS } from "./exchangeRecordKinds";
+import { PAPER_DRILL_KINDS } from "./paperDrillKinds";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -45,6 +46,8 @@ export interface RecordKind {
   value?(p: RecordPredicate, item?: string): number | undefined;
   /** Problems beyond schema and outcome: figures that contradict each other (or, per item, show it failed). */
   problems?(p: RecordPredicate, item?: string): string[];
+  /** The command that writes such a record (the generated runbook says how an item is proven). */
+  command?: string;
 }
 
 const isoTime = { type: "string", format: "date-time" };
@@ -202,4 +205,6 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
       return out;
     },
   },
+  // The allocation-zero and allocation-restart drills, the candles and regime collectors (issue 14 part 5).
+  ...PAPER_DRILL_KINDS,
 };
