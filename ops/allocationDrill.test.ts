@@ -50,7 +50,7 @@ describe("cdb drill allocation-restart and allocation-zero on a paper stack of t
     await redis().call(["XADD", REGIME_SIGNALS, "*", "ts", String(Math.floor(Date.now() / 1000)), "symbol", "BTCUSDT", "timeframe", "60s", "regime", "HIGH_VOL_CHAOTIC", "adx", "28.000000", "atr", "2.400000"]);
     const fx = makeFixture();
     const out = repoTmpDir("alloc-");
-    const run = await npxCdb(["drill", "allocation-restart", "--stack", STACK, "--stack-config", stackFile, "--key", fx.keys.janne.file, "--out", out, "--bound", "30", "--json"], { env: { CDB_AUDIT_FILE: `${out}/audit.jsonl` } });
+    const run = await npxCdb(["drill", "allocation-restart", "--stack", STACK, "--stack-config", stackFile, "--key", fx.keys.janne.file, "--out", out, "--bound", "30", "--by", "janne", "--json"], { env: { CDB_AUDIT_FILE: `${out}/audit.jsonl` } });
     expect(run.code, run.err).toBe(0);
     const r = JSON.parse(run.out) as { outcome: string; file: string; figures: { decisions: { id: string; strategy_id: string; allocation_pct: string }[]; requestedAtMs: number } };
     expect(r.outcome).toBe("passed");
@@ -84,7 +84,7 @@ describe("cdb drill allocation-restart and allocation-zero on a paper stack of t
     }
     const gate = runGate({ ...fx.gateRequest(), now: new Date() });
     for (const id of ["killswitch.allocation-zero", "killswitch.risk-blocks-zero"]) expect(gate.verdict.items.find((i) => i.id === id), id).toMatchObject({ status: "satisfied" });
-    expect(gate.verdict.ready).toBe(true);
+    expect(gate.verdict.items.filter((i) => i.status !== "satisfied")).toEqual([]);
   }, 120_000);
 
   it("restores the allocation when risk never reads the zero, and the records say failed", async () => {

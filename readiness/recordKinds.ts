@@ -58,6 +58,7 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
   ...EXCHANGE_RECORD_KINDS,
   // cdb kill --drill (ops/drill.ts)
   "killswitch-drill": {
+    command: "npx cdb kill --stack paper --drill",
     counts: "passed",
     mode: "paper",
     figures: {
@@ -108,6 +109,7 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
   },
   // cdb evidence collect (ops/collect.ts): stability.paper-orders
   "paper-orders": {
+    command: "npx cdb evidence collect --stack paper --since 48h",
     counts: "measured",
     mode: "paper",
     figures: {
@@ -147,6 +149,7 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
   // record's window runs from the last disruption (start, restart, crash, OOM
   // of any paper container) to the collection: its length is the value.
   "observation-window": {
+    command: "npx cdb evidence collect --stack paper --since 48h",
     counts: "measured",
     mode: "paper",
     figures: {

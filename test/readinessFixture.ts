@@ -11,6 +11,7 @@ import { signApproval, signAuthor, type SignedFields } from "../readiness/entryS
 import type { Evidence } from "../readiness/evidence";
 import type { Subject } from "../readiness/records";
 import { writeRecord } from "../readiness/records";
+import { RECORD_KINDS } from "../readiness/recordKinds";
 import { loadStackConfigFile, viewOf } from "../readiness/stackView";
 import { drillStatement, type DrillRecord } from "../ops/drill";
 import { observationStatement, paperOrdersStatement } from "../ops/collect";
@@ -198,7 +199,8 @@ function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys
     "killswitch.allocation-zero": { file: w("allocation-zero.json", zero.allocation), value: 120 },
     "killswitch.risk-blocks-zero": { file: w("risk-blocks-zero.json", zero.risk), value: 18 },
     "stability.allocation-restart": { file: w("allocation-restart.json", restart), value: 2.5 },
-    "stability.candles": { file: w("candles.json", candles), value: 49 },
+    // Computed, as the gate computes it: the first candle is the first whole minute after `since`.
+    "stability.candles": { file: w("candles.json", candles), value: RECORD_KINDS.candles!.value!(candles.predicate) },
     "stability.regime": { file: w("regime.json", regime), value: 2 },
     "killswitch.manual-drill": { file: w("drill.json", drillStatement(drill, subjects)) },
     "stability.paper-orders": { file: w("paper-orders.json", paperOrdersStatement(orders, { ...ctx, redis: "fixture" })), value: 101 },
