@@ -79,7 +79,7 @@ export class AllocationDrillRefused extends OpsRefused {
 
 export async function runAllocationZeroDrill(req: AllocationZeroRequest): Promise<AllocationZeroResult> {
   const { redis, strategyId } = req;
-  const windowMs = req.windowMs ?? 30_000;
+  const windowMs = req.windowMs ?? 120_000;
   const graceMs = req.graceMs ?? 1_000;
   const wanted = req.signals ?? 5;
   const aborted = () => req.abort?.aborted === true;

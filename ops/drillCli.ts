@@ -63,7 +63,7 @@ export function registerDrillCommands(program: Command): void {
       .command("allocation-zero")
       .description("Set the active strategy's allocation to 0 on allocation's decision stream, observe risk block its signals, restore it (always, also on error or Ctrl-C)")
       .option("--strategy <id>", "the strategy (default the signal service's SIGNAL_STRATEGY_ID)")
-      .option("--window <seconds>", "how long each phase waits: orders before, blocked signals, orders after", parseNumber("--window"), 30),
+      .option("--window <seconds>", "how long each phase waits at most: an order before, blocked signals, an order after (a quiet market needs more)", parseNumber("--window"), 120),
   ).action(
     action(async (opts: DrillOpts) => {
       const ctx = await drillContext(opts);
