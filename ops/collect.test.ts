@@ -93,13 +93,14 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     const redis = containerRedis(t, name("redis"));
     const now = new Date();
     const since = new Date(now.getTime() - 50 * 3_600_000);
-    // 49.5 hours of one-minute candles, each added when its minute closed (stream id = Redis time of the close).
+    // 49.5 hours of one-minute candles, each added when its minute closed (stream id = Redis time of the close;
+    // %.0f: busybox awk's %d stops at 2^31).
     const last = Math.floor(now.getTime() / 60_000) * 60 - 60;
     const first = last - (49 * 60 + 30) * 60;
     await redisScript(
       t,
       name("redis"),
-      `awk 'BEGIN { for (ts = ${first}; ts <= ${last}; ts += 60) printf "XADD stream.candles_1m %d-0 ts %d symbol BTCUSDT timeframe 60s open 1 high 1 low 1 close 1 volume 1 trades 3\\n", (ts + 60) * 1000 - 5000, ts }' | redis-cli >/dev/null`,
+      `awk 'BEGIN { for (ts = ${first}; ts <= ${last}; ts += 60) printf "XADD stream.candles_1m %.0f-0 ts %.0f symbol BTCUSDT timeframe 60s open 1 high 1 low 1 close 1 volume 1 trades 3\\n", (ts + 60) * 1000 - 5000, ts }' | redis-cli >/dev/null`,
     );
     // Regime signals as services/regime emits them; thresholds of the paper plan: ADX 25/20, ATR 2.0.
     const signal = (msAgo: number, regime: string, adx: string, atr: string) => redis.call(["XADD", "stream.regime_signals", `${now.getTime() - msAgo}-0`, "ts", String(Math.floor((now.getTime() - msAgo) / 1000)), "symbol", "BTCUSDT", "timeframe", "60s", "regime", regime, "adx", adx, "atr", atr]);
