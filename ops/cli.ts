@@ -10,10 +10,10 @@ const exit = EXIT;
 
 const out = (s: string) => process.stdout.write(s + "\n");
 /** Warnings of an operation that was applied: printed on stderr, the exit code stays the operation's. */
-const warn = (warnings: readonly string[]) => {
+export const warn = (warnings: readonly string[]) => {
   for (const w of warnings) process.stderr.write(`cdb: warning: ${w}\n`);
 };
-const withWarnings = (warnings: readonly string[]) => (warnings.length > 0 ? { warnings: [...warnings] } : {});
+export const withWarnings = (warnings: readonly string[]) => (warnings.length > 0 ? { warnings: [...warnings] } : {});
 
 /**
  * Runs an action and exits with its code, or with the code the exit table
@@ -31,7 +31,7 @@ export function action<A extends unknown[]>(f: (...args: A) => Promise<number>) 
   };
 }
 
-async function redisFor(opts: { stack: string; stackConfig?: string; dockerHost?: string; redisUrl?: string; passwordFile?: string }) {
+export async function redisFor(opts: { stack: string; stackConfig?: string; dockerHost?: string; redisUrl?: string; passwordFile?: string }) {
   const { stackTarget, dockerFor } = (require("./target") as typeof import("./target"));
   const { containerRedis, directRedis } = (require("./redis") as typeof import("./redis"));
   const target = stackTarget(opts.stack, opts.stackConfig);
@@ -53,7 +53,7 @@ export async function confirm(question: string, expected: string): Promise<boole
   return answer.trim() === expected;
 }
 
-const parseNumber = (flag: string) => (v: string) => {
+export const parseNumber = (flag: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new UnusableInput(flag, `${JSON.stringify(v)} is not a number`);
   return n;
@@ -289,7 +289,7 @@ export function registerOpsCommands(program: Command): void {
 
   evidence
     .command("collect")
-    .description("Measure stability.paper-orders and stability.observation-window on the paper stack and write them as evidence")
+    .description("Measure stability.paper-orders, stability.observation-window, stability.candles and stability.regime on the paper stack and write them as evidence")
     .option("-s, --stack <name>", "the paper stack to measure", "paper")
     .requiredOption("--since <time>", "start of the observation (ISO time, or 48h, 7d back from now)")
     .option("--key <file>", KEY_HELP)
@@ -316,10 +316,11 @@ export function registerOpsCommands(program: Command): void {
         const { redis, docker } = await redisFor(opts);
         const r = await collectEvidence({ stack: opts.stack, plan, docker, redis, since, by, key, evidenceFile: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }), ...(opts.out ? { dir: opts.out } : {}) });
         await redis.close();
-        if (opts.json) out(JSON.stringify({ paperOrders: r.orders.filled, observationHours: r.window.hours, artifacts: r.artifacts }));
+        if (opts.json) out(JSON.stringify({ paperOrders: r.orders.filled, observationHours: r.window.hours, candleHours: r.entries["stability.candles"].value, regimeSignals: r.entries["stability.regime"].value, artifacts: r.artifacts }));
         else {
           out(`stability.paper-orders: ${r.orders.filled} distinct filled paper orders since ${r.orders.since} (${r.orders.rejected} rejected, ${r.orders.errors} errors, ${r.orders.duplicates} duplicates not counted)`);
           out(`stability.observation-window: ${r.window.hours} h${r.window.lastDisruption ? ` since ${r.window.lastDisruption.container} ${r.window.lastDisruption.what} at ${r.window.lastDisruption.at}` : ""}`);
+          for (const id of ["stability.candles", "stability.regime"] as const) out(`${id}: ${r.entries[id].value}${r.entries[id].note ? ` (${r.entries[id].note.replace(/^cdb evidence collect: /, "")})` : ""}`);
           for (const a of r.artifacts) out(`artifact: ${a}`);
         }
         return exit.ready;

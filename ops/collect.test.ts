@@ -89,6 +89,44 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     expect(gate2.verdict.items.find((i) => i.id === "stability.observation-window")!.status).toBe("failed");
   }, 180_000);
 
+  it("measures candles without gaps and regime signals from the streams, and the gate counts them; a gap or a wrong regime fails", async () => {
+    const redis = containerRedis(t, name("redis"));
+    const now = new Date();
+    const since = new Date(now.getTime() - 50 * 3_600_000);
+    // 49.5 hours of one-minute candles, each added when its minute closed (stream id = Redis time of the close;
+    // %.0f: busybox awk's %d stops at 2^31).
+    const last = Math.floor(now.getTime() / 60_000) * 60 - 60;
+    const first = last - (49 * 60 + 30) * 60;
+    await redisScript(
+      t,
+      name("redis"),
+      `awk 'BEGIN { for (ts = ${first}; ts <= ${last}; ts += 60) printf "XADD stream.candles_1m %.0f-0 ts %.0f symbol BTCUSDT timeframe 60s open 1 high 1 low 1 close 1 volume 1 trades 3\\n", (ts + 60) * 1000 - 5000, ts }' | redis-cli >/dev/null`,
+    );
+    // Regime signals as services/regime emits them; thresholds of the paper plan: ADX 25/20, ATR 2.0.
+    const signal = (msAgo: number, regime: string, adx: string, atr: string) => redis.call(["XADD", "stream.regime_signals", `${now.getTime() - msAgo}-0`, "ts", String(Math.floor((now.getTime() - msAgo) / 1000)), "symbol", "BTCUSDT", "timeframe", "60s", "regime", regime, "adx", adx, "atr", atr]);
+    await signal(30 * 3_600_000, "TREND", "31.000000", "1.200000");
+    await signal(2 * 3_600_000, "HIGH_VOL_CHAOTIC", "27.000000", "2.300000");
+    const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
+    const fx = makeFixture(now, { images: { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((s) => [s, imageId])) } });
+    const collect = (at: Date) => collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir: repoTmpDir("collect-"), now: at, key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners });
+    const r = await collect(now);
+    expect(r.candles.symbols.map((x) => [x.symbol, x.ts.length])).toEqual([["BTCUSDT", 49 * 60 + 31]]);
+    expect(r.entries["stability.candles"].value).toBe(49.5);
+    expect(r.entries["stability.regime"].value).toBe(2);
+    const gate = runGate({ ...fx.gateRequest(), now });
+    for (const id of ["stability.candles", "stability.regime"]) expect(gate.verdict.items.find((i) => i.id === id), id).toMatchObject({ status: "satisfied" });
+
+    // A candle that skips ten minutes: the gap-free run now starts after it.
+    await redis.call(["XADD", "stream.candles_1m", "*", "ts", String(last + 600), "symbol", "BTCUSDT", "timeframe", "60s"]);
+    // A regime signal whose ATR says HIGH_VOL_CHAOTIC, labelled RANGE.
+    await redis.call(["XADD", "stream.regime_signals", "*", "ts", String(last), "symbol", "BTCUSDT", "timeframe", "60s", "regime", "RANGE", "adx", "12.000000", "atr", "2.500000"]);
+    const later = new Date(Date.now() + 1_000);
+    await collect(later);
+    const after = runGate({ ...fx.gateRequest(), now: later });
+    expect(after.verdict.items.find((i) => i.id === "stability.candles")).toMatchObject({ status: "failed", reason: "value 0 hours is below 48 hours" });
+    expect(after.verdict.items.find((i) => i.id === "stability.regime")).toMatchObject({ status: "failed", reason: expect.stringContaining("1 signal(s) name a regime their ADX/ATR do not give") });
+  }, 180_000);
+
   it("writes records that do not count for a live stack pinning other images than paper ran", async () => {
     const redis = containerRedis(t, name("redis"));
     const since = new Date();

@@ -9,9 +9,10 @@ import { OpsFailure } from "./errors";
 import { addEvidence } from "./evidence";
 import { imageSubjects } from "./recordSubjects";
 import type { RedisAccess } from "./redis";
+import { candlesStatement, collectCandles, collectRegime, regimeStatement } from "./streamCollect";
 
-// `cdb evidence collect`: measures two checklist items from the running paper
-// stack instead of having someone type them.
+// `cdb evidence collect`: measures four checklist items from the running paper
+// stack instead of having someone type them (candles and regime: ops/streamCollect.ts).
 // - stability.paper-orders: distinct paper order ids (MOCK_…) with status
 //   FILLED on stream.order_results since --since. "Erfolgreich processed" is
 //   read as filled: REJECTED (risk, the kill switch) and ERROR results are
@@ -238,5 +239,31 @@ export async function collectEvidence(req: CollectRequest) {
     // A failed window is recorded, not refused: the gate shows it as failed.
     acceptFailed: true,
   });
-  return { orders, window, entries: { "stability.paper-orders": ordersEntry, "stability.observation-window": windowEntry }, artifacts: [ordersRecord.file, windowRecord.file] };
+  // The stream half (ops/streamCollect.ts): candles without gaps, regime signals.
+  const candles = await collectCandles(req.redis, req.plan, req.since);
+  const regime = await collectRegime(req.redis, req.plan, req.since);
+  const candlesRecord = writeRecord(candlesStatement(candles, ctx), path.join(dir, `${req.stack}-${stamp}-candles.json`), req.key);
+  const regimeRecord = writeRecord(regimeStatement(regime, ctx), path.join(dir, `${req.stack}-${stamp}-regime.json`), req.key);
+  const candlesEntry = addEvidence({
+    ...common,
+    id: "stability.candles",
+    artifacts: [candlesRecord.file],
+    note: `cdb evidence collect: candles on ${candles.stream} since ${candles.since} (${candles.symbols.map((s) => `${s.symbol} ${s.ts.length}`).join(", ") || "none"})`,
+    acceptFailed: true,
+  });
+  const regimeEntry = addEvidence({
+    ...common,
+    id: "stability.regime",
+    artifacts: [regimeRecord.file],
+    note: `cdb evidence collect: ${regime.signals.length} regime signals on ${regime.stream} since ${regime.since}`,
+    acceptFailed: true,
+  });
+  return {
+    orders,
+    window,
+    candles,
+    regime,
+    entries: { "stability.paper-orders": ordersEntry, "stability.observation-window": windowEntry, "stability.candles": candlesEntry, "stability.regime": regimeEntry },
+    artifacts: [ordersRecord.file, windowRecord.file, candlesRecord.file, regimeRecord.file],
+  };
 }

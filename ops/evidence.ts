@@ -5,7 +5,7 @@ import { artifactProblem } from "../readiness/artifacts";
 import { loadCatalog, REPO_ROOT, type Catalog } from "../readiness/catalog";
 import { configDigest } from "../readiness/digest";
 import { UnusableInput } from "../readiness/errors";
-import { PENDING_DIGEST } from "../readiness/evaluate";
+import { PENDING_DIGEST, thresholdText } from "../readiness/evaluate";
 import { loadEvidence, type EvidenceEntry } from "../readiness/evidence";
 import { loadAllowedSigners, verifySignedBy } from "../readiness/allowedSigners";
 import { approverForm, authorForm, type SignedFields } from "../readiness/entrySignature";
@@ -94,7 +94,9 @@ export function initEvidence(req: { stack: string; file: string; stackConfig?: s
     "   npx cdb evidence add <id> --key <private key> [--by <handle>] --artifact <file>... [--value <n>]",
     "   npx cdb evidence approve <id> --key <second person's key>                 (two-person items)",
     "   npx cdb kill --stack paper --drill --key <key>        (then add killswitch.manual-drill --artifact <record>)",
-    "   npx cdb evidence collect --stack paper --since <time> --key <key>   (stability.paper-orders, stability.observation-window)",
+    "   npx cdb drill allocation-zero --stack paper --key <key>   (then add killswitch.allocation-zero and killswitch.risk-blocks-zero)",
+    "   npx cdb drill allocation-restart --stack paper --key <key>   (then add stability.allocation-restart)",
+    "   npx cdb evidence collect --stack paper --since <time> --key <key>   (stability.paper-orders, .observation-window, .candles, .regime)",
     ` Items to prove (${open.length}): ${open.map((i) => i.id).join(", ")}`,
   ].join("\n");
   writeChecked(req.file, doc, req.stack, catalog);
@@ -107,7 +109,17 @@ export function initEvidence(req: { stack: string; file: string; stackConfig?: s
  * survive binding a pending file. Every other entry (attestations about
  * settings that did not exist yet) is dropped by `bindEvidence`.
  */
-export const PAPER_MEASURED_ITEMS: ReadonlySet<string> = new Set(["stability.paper-orders", "stability.observation-window", "killswitch.manual-drill"]);
+export const PAPER_MEASURED_ITEMS: ReadonlySet<string> = new Set([
+  "stability.paper-orders",
+  "stability.observation-window",
+  "killswitch.manual-drill",
+  // cdb drill allocation-zero / allocation-restart, cdb evidence collect's stream half
+  "killswitch.allocation-zero",
+  "killswitch.risk-blocks-zero",
+  "stability.allocation-restart",
+  "stability.candles",
+  "stability.regime",
+]);
 
 /**
  * `cdb evidence bind`: a pending evidence file gets the digest of the now
@@ -243,7 +255,7 @@ export function addEvidence(req: AddRequest): EvidenceEntry {
       }
     }
   }
-  if (item.threshold && value === undefined) throw new OpsRefused(`${req.id} needs --value (>= ${item.threshold.min} ${item.threshold.unit})`);
+  if (item.threshold && value === undefined) throw new OpsRefused(`${req.id} needs --value (${thresholdText(item.threshold)})`);
   at ??= new Date().toISOString();
   const fields = (by: string): SignedFields => ({ stack, item: req.id, configDigest, at: at!, by, ...(value !== undefined ? { value } : {}), ...(artifacts.length > 0 ? { artifacts } : {}) });
   const signed = signChecked(req, req.by, (by) => authorForm(fields(by)), new Date(at));

@@ -23,7 +23,12 @@ const itemSchema = z
     /** Measured on paper: counts for live only when live pins the images paper soaked (readiness/freight.ts). */
     freight: z.boolean().default(false),
     maxAgeDays: z.number().positive().optional(),
-    threshold: z.object({ min: z.number(), unit: z.string().min(1) }).strict().optional(),
+    /** `min` for counts and durations that must be reached, `max` for latencies that must not be exceeded. */
+    threshold: z
+      .object({ min: z.number().optional(), max: z.number().optional(), unit: z.string().min(1) })
+      .strict()
+      .refine((t) => t.min !== undefined || t.max !== undefined, "needs min or max")
+      .optional(),
     /** The record kind (readiness/recordKinds.ts) whose signed records prove this item. */
     record: z.string().optional(),
   })

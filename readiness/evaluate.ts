@@ -50,6 +50,10 @@ export interface GateInput {
 }
 
 const DAY_MS = 86_400_000;
+
+/** ">= 48 hours", "<= 5000 ms", or both. */
+export const thresholdText = (t: NonNullable<CatalogItem["threshold"]>): string =>
+  [t.min !== undefined ? `>= ${t.min} ${t.unit}` : undefined, t.max !== undefined ? `<= ${t.max} ${t.unit}` : undefined].filter(Boolean).join(", ");
 /** The configDigest of an evidence file written while the stack's config lacked operator settings. */
 export const PENDING_DIGEST = "pending";
 /** Clock skew tolerated for an `at` in the future. */
@@ -128,9 +132,10 @@ function judgeEntry(item: CatalogItem, entry: EvidenceEntry | undefined, g: Gate
     if (r.value !== undefined && entry.value !== r.value) return ["invalid", `value ${entry.value ?? "(none)"} differs from ${r.value}, what its record computes`];
   }
   if (item.threshold) {
-    const { min, unit } = item.threshold;
-    if (entry.value === undefined) return ["invalid", `needs value (>= ${min} ${unit})`];
-    if (!(entry.value >= min)) return ["failed", `value ${entry.value} ${unit} is below ${min} ${unit}`];
+    const { min, max, unit } = item.threshold;
+    if (entry.value === undefined) return ["invalid", `needs value (${thresholdText(item.threshold)})`];
+    if (min !== undefined && !(entry.value >= min)) return ["failed", `value ${entry.value} ${unit} is below ${min} ${unit}`];
+    if (max !== undefined && !(entry.value <= max)) return ["failed", `value ${entry.value} ${unit} is above ${max} ${unit}`];
   }
   // The records are genuine and their figures count: are their images the ones live runs?
   if (item.freight && g.pins) {

@@ -63,9 +63,10 @@ const mutation = fc.oneof(
     },
   })),
   fc.tuple(fc.constantFrom(...measured), fc.double({ min: 0, max: 0.999, noNaN: true })).map(([item, f]): Mutation => ({
-    kind: "below-threshold",
+    kind: "outside-threshold",
     id: item.id,
-    apply: (e) => void (e.items[item.id]!.value = item.threshold!.min * f),
+    // Below a minimum, or above a maximum (a latency bound).
+    apply: (e) => void (e.items[item.id]!.value = item.threshold!.min !== undefined ? item.threshold!.min * f : item.threshold!.max! / Math.max(f, 0.001) + 1),
   })),
   hex64.map((hex): Mutation => ({
     kind: "other-config",

@@ -5,6 +5,7 @@
 // A new drill or collector adds its kind here and names it in the checklist.
 
 import { EXCHANGE_RECORD_KINDS } from "./exchangeRecordKinds";
+import { PAPER_DRILL_KINDS } from "./paperDrillKinds";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -45,6 +46,8 @@ export interface RecordKind {
   value?(p: RecordPredicate, item?: string): number | undefined;
   /** Problems beyond schema and outcome: figures that contradict each other (or, per item, show it failed). */
   problems?(p: RecordPredicate, item?: string): string[];
+  /** The command that writes such a record (the generated runbook says how an item is proven). */
+  command?: string;
 }
 
 const isoTime = { type: "string", format: "date-time" };
@@ -55,6 +58,7 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
   ...EXCHANGE_RECORD_KINDS,
   // cdb kill --drill (ops/drill.ts)
   "killswitch-drill": {
+    command: "npx cdb kill --stack paper --drill",
     counts: "passed",
     mode: "paper",
     figures: {
@@ -105,6 +109,7 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
   },
   // cdb evidence collect (ops/collect.ts): stability.paper-orders
   "paper-orders": {
+    command: "npx cdb evidence collect --stack paper --since 48h",
     counts: "measured",
     mode: "paper",
     figures: {
@@ -144,6 +149,7 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
   // record's window runs from the last disruption (start, restart, crash, OOM
   // of any paper container) to the collection: its length is the value.
   "observation-window": {
+    command: "npx cdb evidence collect --stack paper --since 48h",
     counts: "measured",
     mode: "paper",
     figures: {
@@ -202,4 +208,6 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
       return out;
     },
   },
+  // The allocation-zero and allocation-restart drills, the candles and regime collectors (issue 14 part 5).
+  ...PAPER_DRILL_KINDS,
 };

@@ -1,5 +1,7 @@
 import { alertRuleGroups } from "../monitoring/alertRules";
 import type { Catalog } from "./catalog";
+import { thresholdText } from "./evaluate";
+import { RECORD_KINDS } from "./recordKinds";
 
 // docs/runbooks/live-trading.md, generated from the catalog and the alert
 // rules so the document cannot drift from what the gate and Prometheus do.
@@ -14,8 +16,11 @@ const KIND: Record<string, string> = {
 function requirement(item: Catalog["items"][number]): string {
   if (item.kind === "machine") return KIND.machine!;
   const parts = [KIND[item.kind]!];
-  if (item.threshold) parts.push(`>= ${item.threshold.min} ${item.threshold.unit}`);
-  if (item.record) parts.push(`a signed \`${item.record}\` record that passed`);
+  if (item.threshold) parts.push(thresholdText(item.threshold));
+  if (item.record) {
+    const command = RECORD_KINDS[item.record]?.command;
+    parts.push(`a signed \`${item.record}\` record that passed${command ? `, written on paper by \`${command}\`` : ""}`);
+  }
   else if (item.artifact) parts.push("artifact required");
   parts.push("signed by a key in readiness/allowed_signers");
   if (item.twoPerson) parts.push("a second key approves");

@@ -3,6 +3,7 @@ import { UnusableInput } from "../readiness/errors";
 import { EXIT, exitWith } from "../ops/exitCodes";
 import { registerOpsCommands } from "../ops/cli";
 import { registerReleaseCommands } from "../ops/releaseCli";
+import { registerDrillCommands } from "../ops/drillCli";
 import { registerExchangeCommands } from "../exchange/cli";
 
 // Every command loads its modules (the gate, zod, yaml, Pulumi, dockerode)
@@ -119,6 +120,7 @@ program
 
 registerOpsCommands(program);
 registerReleaseCommands(program);
+registerDrillCommands(program);
 registerExchangeCommands(program);
 
 export function main(argv: string[]): void {

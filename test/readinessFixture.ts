@@ -11,11 +11,14 @@ import { signApproval, signAuthor, type SignedFields } from "../readiness/entryS
 import type { Evidence } from "../readiness/evidence";
 import type { Subject } from "../readiness/records";
 import { writeRecord } from "../readiness/records";
+import { RECORD_KINDS } from "../readiness/recordKinds";
 import { loadStackConfigFile, viewOf } from "../readiness/stackView";
 import { drillStatement, type DrillRecord } from "../ops/drill";
 import { observationStatement, paperOrdersStatement } from "../ops/collect";
 import { writeExchangeRecords } from "./exchangeRecordsFixture";
 import { LIVE_SECRETS, liveSettings } from "./mockRun";
+import { allocationRestartStatement, allocationZeroStatements, type AllocationZeroResult } from "../ops/allocationDrill";
+import { candlesStatement, regimeStatement } from "../ops/streamCollect";
 import { repoTmpDir } from "./repoTmp";
 import { makeKey, type TestKey, writeAllowedSigners } from "./sshKeys";
 
@@ -125,7 +128,80 @@ function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys
   };
   const ctx = { stack: "paper", by: "janne", now: at, subjects };
   const w = (name: string, s: Parameters<typeof writeRecord>[0]) => writeRecord(s, path.join(dir, name), k.janne.file).file;
+  // cdb drill allocation-zero: the zero reached risk after 120 ms; 18 signals blocked, orders before and after.
+  const t = at.getTime();
+  const decision = (pct: string, reason: string) => ({ ts: "0", strategy_id: "paper", allocation_pct: pct, reason, cooldown_until: "", schema_version: "1", source_version: "1" });
+  const read = (id: string, atMs: number) => ({ client: "0 172.18.0.9:40000", command: ["XREAD", "BLOCK", "1000", "COUNT", "10", "STREAMS", "stream.allocation_decisions", id], atMs });
+  const zeroRun: AllocationZeroResult = {
+    stack: "paper",
+    by: "janne",
+    startedAt: iso(-60_000),
+    endedAt: iso(0),
+    allocation: {
+      strategyId: "paper",
+      stream: "stream.allocation_decisions",
+      previous: { id: `${t - 3_600_000}-0`, fields: decision("0.020000", "regime=HIGH_VOL_CHAOTIC|risk_off") },
+      zero: { id: `${t - 30_000}-0`, fields: decision("0.000000", "drill: allocation 0 by janne") },
+      zeroRead: read(`${t - 30_000}-0`, t - 29_880),
+      restore: { id: `${t - 10_000}-0`, fields: decision("0.020000", "drill restore: regime=HIGH_VOL_CHAOTIC|risk_off") },
+      restoreRead: read(`${t - 10_000}-0`, t - 9_900),
+      deleted: [`${t - 30_000}-0`, `${t - 10_000}-0`],
+      note: "fixture",
+    },
+    risk: {
+      strategyId: "paper",
+      signalChannel: "signals",
+      orderChannel: "orders",
+      graceMs: 1_000,
+      before: { fromMs: t - 40_000, toMs: t - 30_000, signals: 10, orders: 10 },
+      blocked: { fromMs: t - 28_880, toMs: t - 10_000, signals: 18, orders: 0 },
+      after: { fromMs: t - 9_900, toMs: t, signals: 9, orders: 9 },
+    },
+  };
+  const zero = allocationZeroStatements(zeroRun, subjects);
+  const restart = allocationRestartStatement(
+    {
+      stack: "paper",
+      by: "janne",
+      startedAt: iso(-25_000),
+      endedAt: iso(0),
+      figures: {
+        container: "cdbpaper_allocation",
+        stream: "stream.allocation_decisions",
+        strategyIds: ["paper"],
+        requestedAtMs: t - 20_000,
+        startedAt: iso(-19_000),
+        regimeSignal: { id: `${t - 7_200_000}-0`, regime: "HIGH_VOL_CHAOTIC" },
+        boundMs: 60_000,
+        decisions: [{ id: `${t - 17_500}-0`, strategy_id: "paper", allocation_pct: "0.020000", reason: "regime=HIGH_VOL_CHAOTIC|risk_off" }],
+      },
+    },
+    subjects,
+  );
+  // cdb evidence collect: 49 h of one-minute candles without a gap; two regime signals.
+  const first = Math.ceil(Date.parse(since) / 60_000) * 60;
+  const candleTs = Array.from({ length: Math.floor((t / 1000 - 60 - first) / 60) + 1 }, (_, i) => first + i * 60);
+  const candles = candlesStatement({ stream: "stream.candles_1m", since, intervalSeconds: 60, symbols: [{ symbol: "BTCUSDT", ts: candleTs }], scanned: candleTs.length, startsAfterSince: false }, ctx);
+  const regime = regimeStatement(
+    {
+      stream: "stream.regime_signals",
+      since,
+      thresholds: { adxTrend: 25, adxRange: 20, atrHighVol: 2 },
+      signals: [
+        { id: `${t - 40 * 3_600_000}-0`, ts: String(Math.floor(t / 1000) - 40 * 3600), symbol: "BTCUSDT", regime: "TREND", adx: "31.200000", atr: "1.100000" },
+        { id: `${t - 7_200_000}-0`, ts: String(Math.floor(t / 1000) - 7200), symbol: "BTCUSDT", regime: "HIGH_VOL_CHAOTIC", adx: "28.000000", atr: "2.400000" },
+      ],
+      startsAfterSince: false,
+    },
+    ctx,
+  );
   return {
+    "killswitch.allocation-zero": { file: w("allocation-zero.json", zero.allocation), value: 120 },
+    "killswitch.risk-blocks-zero": { file: w("risk-blocks-zero.json", zero.risk), value: 18 },
+    "stability.allocation-restart": { file: w("allocation-restart.json", restart), value: 2.5 },
+    // Computed, as the gate computes it: the first candle is the first whole minute after `since`.
+    "stability.candles": { file: w("candles.json", candles), value: RECORD_KINDS.candles!.value!(candles.predicate) },
+    "stability.regime": { file: w("regime.json", regime), value: 2 },
     "killswitch.manual-drill": { file: w("drill.json", drillStatement(drill, subjects)) },
     "stability.paper-orders": { file: w("paper-orders.json", paperOrdersStatement(orders, { ...ctx, redis: "fixture" })), value: 101 },
     "stability.observation-window": { file: w("observation-window.json", observationStatement(window, { ...ctx, docker: "fixture" })), value: 49 },
@@ -156,7 +232,7 @@ export function completeEvidence(dir: string, digest: string, now: Date, root = 
       entry.artifacts = [{ path: rel(record.file), sha256: sha(record.file) }];
       if (record.value !== undefined) entry.value = record.value;
     } else {
-      if (item.threshold) entry.value = item.threshold.min + 1;
+      if (item.threshold) entry.value = item.threshold.min !== undefined ? item.threshold.min + 1 : item.threshold.max! - 1;
       if (item.artifact) {
         const file = path.join(dir, `${item.id}.txt`);
         writeFileSync(file, `evidence for ${item.id}\n`);

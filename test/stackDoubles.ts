@@ -11,7 +11,9 @@ import { ensureDoubleImage } from "./images/build";
 // restart policy, running test/images/double/run.sh instead of the service.
 // Redis is the Debian redis-server with the stack's password from
 // /run/secrets/redis_password; execution prints the real mode lines and
-// models the kill switch (test/images/double/execution.sh).
+// models the kill switch (test/images/double/execution.sh); signal publishes
+// signals, risk gates them by allocation, allocation publishes its start-up
+// decisions (signal.sh, risk.sh, allocation.sh: what each models is in its header).
 
 export interface Doubles {
   image: string;
@@ -26,6 +28,8 @@ export interface DoubleOptions {
   crash?: ServiceName[];
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   orderIntervalMs?: number;
+  /** The signal double publishes a signal this often (default: none). */
+  signalIntervalMs?: number;
   /** Leave out the health check of these services, though the plan declares one. */
   noHealth?: ServiceName[];
 }
@@ -78,6 +82,7 @@ export async function startDoubles(t: DockerTarget, plan: StackPlan, opts: Doubl
       ...(port ? { CDB_DOUBLE_PORT: String(port) } : {}),
       ...(opts.crash?.includes(c.service) ? { CDB_DOUBLE_CRASH: "1" } : {}),
       ...(c.service === "execution" && opts.orderIntervalMs !== undefined ? { CDB_DOUBLE_ORDER_INTERVAL_MS: String(opts.orderIntervalMs) } : {}),
+      ...(c.service === "signal" && opts.signalIntervalMs !== undefined ? { CDB_DOUBLE_SIGNAL_INTERVAL_MS: String(opts.signalIntervalMs) } : {}),
     };
     const withHealth = c.health && !opts.noHealth?.includes(c.service);
     const container = await t.docker.createContainer({

@@ -15,7 +15,7 @@ import type Docker from "dockerode";
 export const DOUBLE_REPO = "cdb-test-double/stack";
 const HERE = __dirname;
 const BINARIES = ["/bin/busybox", "/usr/bin/redis-server", "/usr/bin/redis-cli"];
-const DOUBLE_FILES = ["run.sh", "execution.sh", "python.sh"];
+const DOUBLE_FILES = ["run.sh", "execution.sh", "risk.sh", "allocation.sh", "signal.sh", "shares.awk", "python.sh"];
 
 /** Shared libraries of a dynamically linked binary, from ldd. */
 function libsOf(bin: string): string[] {
@@ -70,7 +70,7 @@ export async function ensureDoubleImage(docker: Docker): Promise<string> {
     for (const d of ["tmp", "etc", "run/secrets", "double"]) mkdirSync(path.join(root, d), { recursive: true });
     chmodSync(path.join(root, "tmp"), 0o1777);
     writeFileSync(path.join(root, "etc", "passwd"), "root:x:0:0:root:/:/bin/sh\n");
-    for (const f of ["run.sh", "execution.sh"]) put(path.join(HERE, "double", f), path.join("double", f));
+    for (const f of DOUBLE_FILES.filter((x) => x !== "python.sh")) put(path.join(HERE, "double", f), path.join("double", f));
     // `python -c` of the health checks and cdb verify's GET /status (a wget wrapper, see python.sh).
     put(path.join(HERE, "double", "python.sh"), path.join("usr", "bin", "python"));
     writeFileSync(

@@ -11,6 +11,7 @@ fi
 case "$svc" in
   redis) exec redis-server --port 6379 --save "" --appendonly no --requirepass "$(cat /run/secrets/redis_password)" ;;
   execution) exec /double/execution.sh ;;
+  risk | allocation | signal) exec "/double/$svc.sh" ;;
 esac
 trap 'exit 0' TERM
 while :; do sleep 1 & wait $!; done
