@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{config,model,stacks,components,policies,readiness,monitoring,scripts,exchange}/**/*.test.ts"],
+          include: ["{platform,config,model,stacks,components,policies,readiness,monitoring,scripts,exchange}/**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/*.engine.test.ts", "**/*.ops.test.ts"],
           // Pulumi's runtime keeps global state per process: one file per fork.
           pool: "forks",

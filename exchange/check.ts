@@ -2,11 +2,9 @@ import { readInputText } from "../config/inputFile";
 import path from "node:path";
 import ccxt from "ccxt";
 import { keyFingerprint } from "../config/schema";
-import { REPO_ROOT } from "../readiness/catalog";
-import { UnusableInput } from "../readiness/errors";
-import { stackConfigFile } from "../readiness/stackView";
+import { REPO_ROOT, stackConfigFile } from "../platform/paths";
+import { authFailed, notFound, OpsRefused, unreachable, UnusableInput } from "../platform/errors";
 import { readYamlFile } from "../readiness/yamlFile";
-import { authFailed, notFound, OpsRefused, unreachable } from "../ops/errors";
 import { statement, writeRecord, type Statement } from "./records";
 
 // `cdb exchange check`: the stack's MEXC key against MEXC (or, in tests, the
@@ -73,7 +71,7 @@ export async function credentials(stack: string, o: { keyFile?: string; secretFi
     return { key: readSecretFile(o.keyFile, "--key-file"), secret: readSecretFile(o.secretFile, "--secret-file") };
   }
   const { openStack } = (require("../ops/pulumiStack") as typeof import("../ops/pulumiStack"));
-  const { PassphraseMissing } = (require("../scripts/pulumiEnv") as typeof import("../scripts/pulumiEnv"));
+  const { PassphraseMissing } = (require("../platform/pulumiEnv") as typeof import("../platform/pulumiEnv"));
   let config: Record<string, { value: string }>;
   try {
     config = await (await openStack(stack)).getAllConfig();

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { UnusableInput } from "../readiness/errors";
+import { UnusableInput } from "../platform/errors";
 import { action } from "../ops/cli";
 import { EXIT } from "../ops/exitCodes";
 

@@ -1,11 +1,10 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { physicalPrefix } from "../model/plan";
-import { REPO_ROOT } from "../readiness/catalog";
-import { stackConfigFile } from "../readiness/stackView";
+import { REPO_ROOT, stackConfigFile } from "../platform/paths";
 import { readYamlFile } from "../readiness/yamlFile";
 import { execIn, inspectContainer, type DockerTarget } from "../ops/docker";
-import { OpsRefused, unreachable } from "../ops/errors";
+import { OpsRefused, unreachable } from "../platform/errors";
 import type { RedisAccess } from "../ops/redis";
 import type { Truth } from "./book";
 import { compare, upstreamChanges, type Figures, type Mismatch, type Report, type SentOrder } from "./compare";

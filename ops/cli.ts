@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
-import { UnusableInput } from "../readiness/errors";
+import { UnusableInput } from "../platform/errors";
 import { EXIT, exitWith } from "./exitCodes";
 
 // The operations commands of `cdb` (verify, kill, evidence). Heavy modules
@@ -128,7 +128,7 @@ export function registerOpsCommands(program: Command): void {
         release?: boolean; yes?: boolean; by?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean;
       }) => {
         const { appendAudit, operator } = (require("./audit") as typeof import("./audit"));
-        const { OpsRefused } = (require("./errors") as typeof import("./errors"));
+        const { OpsRefused } = (require("../platform/errors") as typeof import("../platform/errors"));
         if (opts.drill && opts.release) throw new UnusableInput("--drill", "cannot be combined with --release");
         const drillKey = opts.drill ? keyOf(opts, false) : undefined;
         // A signed record names the key's person: default to its principal, not the OS user.
@@ -213,7 +213,7 @@ export function registerOpsCommands(program: Command): void {
 
   const evidence = program.command("evidence").description("Write the readiness evidence file with commands (init, add, approve, collect)");
   const fileOf = async (o: { evidence?: string; stack?: string }) => {
-    const { defaultEvidenceFile } = (require("../readiness/gate") as typeof import("../readiness/gate"));
+    const { defaultEvidenceFile } = (require("../platform/paths") as typeof import("../platform/paths"));
     return o.evidence ?? defaultEvidenceFile(o.stack ?? "live");
   };
 
@@ -304,7 +304,7 @@ export function registerOpsCommands(program: Command): void {
       run(async (opts: { stack: string; since: string; key?: string; by?: string; evidence?: string; out?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
         const { stackPlan } = (require("./target") as typeof import("./target"));
         const { collectEvidence } = (require("./collect") as typeof import("./collect"));
-        const { OpsRefused } = (require("./errors") as typeof import("./errors"));
+        const { OpsRefused } = (require("../platform/errors") as typeof import("../platform/errors"));
         const since = parseSince(opts.since);
         const key = keyOf(opts, true);
         const { principalOf } = (require("./evidence") as typeof import("./evidence"));

@@ -1,11 +1,11 @@
 import path from "node:path";
 import { isAppService } from "../config/services";
 import type { StackPlan } from "../model/plan";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { makeStatement, type Statement, type Subject, writeRecord } from "../readiness/records";
 import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
 import { ORDER_RESULTS } from "./drill";
-import { OpsFailure } from "./errors";
+import { OpsFailure } from "../platform/errors";
 import { addEvidence } from "./evidence";
 import { imageSubjects } from "./recordSubjects";
 import type { RedisAccess } from "./redis";

@@ -1,8 +1,8 @@
 import path from "node:path";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { makeStatement, type Statement, type Subject, writeRecord, type WrittenRecord } from "../readiness/records";
 import type { DockerTarget } from "./docker";
-import { OpsRefused } from "./errors";
+import { OpsRefused } from "../platform/errors";
 import { deleteEntry, restartContainers, SHUTDOWN_STREAM, shutdownEntryCount, writeKillEntry } from "./kill";
 import type { MonitorLine, RedisAccess } from "./redis";
 

@@ -1,15 +1,14 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { UnusableInput } from "../config/errors";
+import { authFailed, notFound, OpsRefused, PulumiFailed, unreachable, UnusableInput } from "../platform/errors";
 import { DeployRefused } from "../scripts/deploy";
-import { PassphraseMissing } from "../scripts/pulumiEnv";
-import { REPO_ROOT } from "../readiness/catalog";
+import { PassphraseMissing } from "../platform/pulumiEnv";
+import { REPO_ROOT } from "../platform/paths";
 import { npxCdb } from "../test/npxCdb";
 import { repoTmpDir } from "../test/repoTmp";
 import { readAudit } from "./audit";
 import { BackupFailed } from "./backup";
-import { authFailed, notFound, OpsRefused, PulumiFailed, unreachable } from "./errors";
 import { classify, EXIT } from "./exitCodes";
 import { pulumiErrorLines } from "./pulumiErrors";
 

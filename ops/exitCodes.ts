@@ -1,6 +1,5 @@
-import { UnusableInput } from "../config/errors";
+import { OpsFailure, OpsRefused, PulumiFailed, UnusableInput } from "../platform/errors";
 import { visibleLine } from "../config/terminalText";
-import { OpsFailure, OpsRefused, PulumiFailed } from "./errors";
 
 // The one table of the CLI's exit codes (a contract for CI and runbooks).
 // Error TYPES decide the code, never message texts; each failure prints one

@@ -1,13 +1,13 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileSha256 } from "../readiness/artifacts";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { unsatisfied } from "../readiness/evaluate";
 import { freightText, type FreightLine } from "../readiness/freight";
 import { runGate } from "../readiness/gate";
 import { appendAudit, operator } from "./audit";
 import { writeBackup } from "./backup";
-import { OpsFailure, OpsRefused, PulumiFailed } from "./errors";
+import { OpsFailure, OpsRefused, PulumiFailed } from "../platform/errors";
 import { classify } from "./exitCodes";
 import { pulumiStep } from "./pulumiErrors";
 import { shutdownEntryCount } from "./kill";

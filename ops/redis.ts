@@ -1,8 +1,8 @@
-import { UnusableInput } from "../config/errors";
+import { authFailed, notFound, OpsFailure, unreachable, UnusableInput } from "../platform/errors";
 import { readInputText } from "../config/inputFile";
 import Redis from "ioredis";
 import { type DockerTarget, execIn } from "./docker";
-import { authFailed, notFound, OpsFailure, unreachable, withTimeout } from "./errors";
+import { withTimeout } from "../platform/poll";
 
 // Two ways to reach a stack's Redis, with one interface:
 // - inside its container, through the Engine API's exec of redis-cli (live

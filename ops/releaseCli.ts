@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { UnusableInput } from "../readiness/errors";
+import { UnusableInput } from "../platform/errors";
 import { action, confirm } from "./cli";
 import { EXIT } from "./exitCodes";
 
@@ -26,7 +26,7 @@ export function registerReleaseCommands(program: Command): void {
     .option("--json", "print the result as JSON")
     .action(
       action(async (opts: { to: string; yes?: boolean; by?: string; verifyTimeout: number; json?: boolean }) => {
-        const { OpsRefused } = await import("./errors");
+        const { OpsRefused } = await import("../platform/errors");
         if (opts.to !== "live") throw new OpsRefused(`promotion goes to live only, not ${JSON.stringify(opts.to)}`);
         const { promote } = await import("./promote");
         const r = await promote({ yes: opts.yes ?? false, by: opts.by, verifyTimeoutMs: opts.verifyTimeout * 1000, confirm, log: (l) => process.stderr.write(l + "\n") });

@@ -3,7 +3,7 @@ import type { automation } from "@pulumi/pulumi";
 import { MANUAL_STEP } from "../readiness/emergencyRunbook";
 import { appendAudit, operator } from "./audit";
 import type { DockerTarget } from "./docker";
-import { OpsFailure } from "./errors";
+import { OpsFailure } from "../platform/errors";
 import { classify } from "./exitCodes";
 import { stopExecution, writeKillEntry } from "./kill";
 import { pulumiStep } from "./pulumiErrors";

@@ -5,7 +5,7 @@ import { envCredential, splitEnvEntry, URL_WITH_PASSWORD } from "../policies/sec
 import { envOf } from "../readiness/facts";
 import { SERVICES } from "../config/services";
 import { type DockerTarget, execIn, inspectContainer } from "./docker";
-import { OpsFailure } from "./errors";
+import { OpsFailure } from "../platform/errors";
 import { SHUTDOWN_STREAM, shutdownEntryCount } from "./kill";
 import { containerRedis } from "./redis";
 

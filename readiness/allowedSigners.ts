@@ -1,8 +1,8 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { readInputText } from "../config/inputFile";
-import { REPO_ROOT } from "./catalog";
-import { UnusableInput } from "./errors";
+import { REPO_ROOT } from "../platform/paths";
+import { UnusableInput } from "../platform/errors";
 import { parsePublicKeyLine, SSHSIG_NAMESPACE, type SshPublicKey, verifySignature } from "./sshsig";
 
 // readiness/allowed_signers: who may sign evidence, in the format git uses for

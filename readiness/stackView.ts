@@ -4,11 +4,10 @@ import type { SecretName } from "../config/services";
 import { awaitedHealthy, carrierInputs, CONTAINER_TYPE, containerInputs } from "../model/containerArgs";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
 import type { StackPlan } from "../model/plan";
-import { UnusableInput } from "./errors";
+import { UnusableInput } from "../platform/errors";
 import type { ResourceRecord } from "./facts";
-import { effectiveStackConfig, stackConfigFile } from "./stackConfig";
-
-export { stackConfigFile };
+import { effectiveStackConfig } from "./stackConfig";
+import { stackConfigFile } from "../platform/paths";
 
 // A stack as the engine would see it, computed from its config without
 // Pulumi: the plan and the container inputs. Secret contents are markers;

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { UnusableInput } from "../readiness/errors";
+import { UnusableInput } from "../platform/errors";
 import { EXIT, exitWith } from "../ops/exitCodes";
 import { registerOpsCommands } from "../ops/cli";
 import { registerReleaseCommands } from "../ops/releaseCli";

@@ -1,9 +1,9 @@
 import type { automation } from "@pulumi/pulumi";
-import { OpsRefused } from "../ops/errors";
+import { OpsRefused } from "../platform/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
 import { openStack, withPolicyPack } from "../ops/pulumiStack";
 import { deployVerdictOfStackFile } from "../readiness/deployRule";
-import { pulumiEnv } from "./pulumiEnv";
+import { pulumiEnv } from "../platform/pulumiEnv";
 import { assertCheckout } from "./sourceCheckout";
 
 // `cdb deploy`: preview or update a stack through Pulumi's Automation API,

@@ -1,7 +1,7 @@
 import { SERVICE_NAMES } from "../config/services";
 import { appendAudit, operator } from "../ops/audit";
 import { inspectContainer } from "../ops/docker";
-import { OpsFailure, OpsRefused } from "../ops/errors";
+import { OpsFailure, OpsRefused } from "../platform/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
 import { openStack } from "../ops/pulumiStack";
 import { dockerFor, stackTarget } from "../ops/target";

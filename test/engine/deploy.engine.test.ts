@@ -4,7 +4,7 @@ import { parseDocument } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_NAMES } from "../../config/services";
 import { keyFingerprint } from "../../config/schema";
-import { REPO_ROOT } from "../../readiness/catalog";
+import { REPO_ROOT } from "../../platform/paths";
 import { engineWorkspace, run, type EngineWorkspace } from "./workspace";
 
 // `cdb deploy` and `npm run policy-check` end to end through the Automation

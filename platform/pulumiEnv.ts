@@ -1,15 +1,12 @@
 import { statSync } from "node:fs";
-import { UnusableInput } from "../config/errors";
-import { OpsRefused } from "../ops/errors";
-import path from "node:path";
+import { OpsRefused, UnusableInput } from "./errors";
 import { pathToFileURL } from "node:url";
-import { REPO_ROOT } from "../config/repoRoot";
+import { STATE_DIR } from "./paths";
 
 // Defaults for every Pulumi command the project runs: local state in the
 // repo (git-ignored), no update check, no plugin downloads, and a passphrase
 // secrets provider. Anything the caller already set wins.
 
-export const STATE_DIR = path.join(REPO_ROOT, ".pulumi-state");
 /** Only for paper: its secrets are testnet keys and generated passwords on a local machine. */
 export const PAPER_DEFAULT_PASSPHRASE = "cdb-paper-local";
 

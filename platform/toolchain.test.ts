@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "./paths";
 import { atLeast, goModVersion, pinnedVersion } from "./toolchain";
 
 describe("toolchain pins", () => {

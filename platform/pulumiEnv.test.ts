@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PAPER_DEFAULT_PASSPHRASE, pulumiEnv, STATE_DIR } from "./pulumiEnv";
+import { PAPER_DEFAULT_PASSPHRASE, pulumiEnv } from "./pulumiEnv";
+import { STATE_DIR } from "./paths";
 
 describe("pulumiEnv", () => {
   it("defaults to the repo's file backend, no update check, no plugin downloads", () => {
