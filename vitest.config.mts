@@ -36,7 +36,7 @@ export default defineConfig({
         test: {
           name: "ops",
           // Real redis-server and dockerd; test/dockerd.ts starts an engine when none answers and builds the test-double image.
-          include: ["ops/**/*.test.ts", "exchange/**/*.ops.test.ts"],
+          include: ["ops/**/*.test.ts", "exchange/**/*.ops.test.ts", "scripts/**/*.ops.test.ts"],
           exclude: ["**/node_modules/**"],
           globalSetup: ["test/dockerd.ts"],
           pool: "forks",

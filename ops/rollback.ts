@@ -4,7 +4,7 @@ import { MANUAL_STEP } from "../readiness/emergencyRunbook";
 import { appendAudit, operator } from "./audit";
 import type { DockerTarget } from "./docker";
 import { OpsFailure } from "../platform/errors";
-import { classify } from "./exitCodes";
+import { classify } from "../platform/exitCodes";
 import { stopExecution, writeKillEntry } from "./kill";
 import { pulumiStep } from "./pulumiErrors";
 import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";

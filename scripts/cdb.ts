@@ -1,9 +1,10 @@
 import { Command, Option } from "commander";
 import { UnusableInput } from "../platform/errors";
-import { EXIT, exitWith } from "../ops/exitCodes";
-import { registerOpsCommands } from "../ops/cli";
-import { registerReleaseCommands } from "../ops/releaseCli";
-import { registerExchangeCommands } from "../exchange/cli";
+import { EXIT } from "../platform/exitCodes";
+import { exitWith } from "./commandRunner";
+import { registerOpsCommands } from "./opsCommands";
+import { registerPromoteCommands } from "./promoteCommands";
+import { registerExchangeCommands } from "./exchangeCommands";
 
 // Every command loads its modules (the gate, zod, yaml, Pulumi, dockerode)
 // inside its action, never at the top: `cdb --help` and each command pay only
@@ -109,7 +110,7 @@ program
   .action(async (opts: { stack: string; yes?: boolean; by?: string; dockerHost?: string }) => {
     try {
       const { destroy } = require("./destroy") as typeof import("./destroy");
-      const { confirm } = require("../ops/cli") as typeof import("../ops/cli");
+      const { confirm } = require("./commandRunner") as typeof import("./commandRunner");
       await destroy({ stack: opts.stack, yes: opts.yes ?? false, ...(opts.by ? { by: opts.by } : {}), ...(opts.dockerHost ? { dockerHost: opts.dockerHost } : {}), confirm, log: (l) => process.stdout.write(l + "\n") });
       process.exit(EXIT.ready);
     } catch (e) {
@@ -118,7 +119,7 @@ program
   });
 
 registerOpsCommands(program);
-registerReleaseCommands(program);
+registerPromoteCommands(program);
 registerExchangeCommands(program);
 
 export function main(argv: string[]): void {

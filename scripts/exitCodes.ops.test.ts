@@ -2,15 +2,15 @@ import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { authFailed, notFound, OpsRefused, PulumiFailed, unreachable, UnusableInput } from "../platform/errors";
-import { DeployRefused } from "../scripts/deploy";
+import { DeployRefused } from "./deploy";
 import { PassphraseMissing } from "../platform/pulumiEnv";
 import { REPO_ROOT } from "../platform/paths";
 import { npxCdb } from "../test/npxCdb";
 import { repoTmpDir } from "../test/repoTmp";
-import { readAudit } from "./audit";
-import { BackupFailed } from "./backup";
-import { classify, EXIT } from "./exitCodes";
-import { pulumiErrorLines } from "./pulumiErrors";
+import { readAudit } from "../ops/audit";
+import { BackupFailed } from "../ops/backup";
+import { classify, EXIT } from "../platform/exitCodes";
+import { pulumiErrorLines } from "../ops/pulumiErrors";
 
 // One table of exit codes, decided by error types (not message texts), and
 // Pulumi's own error lines instead of its last output line.
@@ -35,13 +35,17 @@ describe("the exit table", () => {
     for (const [e, code] of cases) expect({ e: String(e), code: classify(e).code }).toEqual({ e: String(e), code });
   });
 
-  it("a passphrase file that does not exist is exit 2 under deploy and rollback alike (was 6 and 3)", async () => {
+  it("a passphrase file that does not exist is exit 2 under deploy, promote and rollback alike (was 6 and 3)", async () => {
     const tmp = repoTmpDir("exit-table-");
     const audit = path.join(tmp, "operations.jsonl");
     const env = { PULUMI_CONFIG_PASSPHRASE: "", PULUMI_CONFIG_PASSPHRASE_FILE: path.join(tmp, "no-such-passphrase"), CDB_AUDIT_FILE: audit, DOCKER_HOST: "unix:///tmp/cdb-exit-table-no-docker.sock" };
     const expected = `cdb: unusable input: PULUMI_CONFIG_PASSPHRASE_FILE ${env.PULUMI_CONFIG_PASSPHRASE_FILE}: file not found\n`;
     const deploy = await npxCdb(["deploy", "--stack", "paper", "--preview"], { env });
     expect({ code: deploy.code, err: deploy.err }).toEqual({ code: 2, err: expected });
+    // Promote checks the passphrase settings before the gate, as deploy does: the same line, the same code.
+    const promote = await npxCdb(["promote", "--to", "live", "--yes"], { env });
+    expect({ code: promote.code, err: promote.err.split("\n").filter((l) => l.startsWith("cdb: ")) }).toEqual({ code: 2, err: [expected.trim()] });
+    expect(readAudit(audit).at(-1)).toMatchObject({ op: "promote", stack: "live", outcome: "failed at pulumi settings (unusable input)" });
     // Rollback stops trading first (a stack of its own whose containers do not exist: nothing to stop), then opens the stack.
     const stackFile = path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`);
     writeFileSync(stackFile, "config:\n  cdb:mode: paper\n");

@@ -1,10 +1,10 @@
-import { OpsFailure, OpsRefused, PulumiFailed, UnusableInput } from "../platform/errors";
-import { visibleLine } from "../config/terminalText";
+import { OpsFailure, OpsRefused, PulumiFailed, UnusableInput } from "./errors";
 
-// The one table of the CLI's exit codes (a contract for CI and runbooks).
-// Error TYPES decide the code, never message texts; each failure prints one
-// line `cdb: <label>: <message>` on stderr (Pulumi failures add Pulumi's
-// further error lines), with every control character escaped.
+// The one table of the CLI's exit codes (a contract for CI and runbooks), and
+// the one mapping of the typed errors (./errors.ts) to it: error TYPES decide
+// the code, never message texts. The CLI prints and exits with it
+// (scripts/commandRunner.ts); promote and rollback name a failure's label in
+// their audit records.
 
 export const EXIT = {
   ok: 0,
@@ -38,13 +38,4 @@ export function classify(e: unknown): Classified {
   if (e instanceof PulumiFailed) return { code: EXIT.pulumiFailed, label: "pulumi failed", lines: e.lines.length > 0 ? e.lines : [msg] };
   if (e instanceof OpsFailure) return { ...OPS[e.kind], lines: [msg] };
   return { code: EXIT.internalError, label: "internal error", lines: [msg] };
-}
-
-/** Prints the failure and exits with its code. */
-export function exitWith(e: unknown): never {
-  const c = classify(e);
-  const [first, ...rest] = c.lines.map(visibleLine);
-  process.stderr.write(`cdb: ${c.label}: ${first}\n${rest.map((l) => `  ${l}\n`).join("")}`);
-  if (c.code === EXIT.internalError && process.env.CDB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
-  process.exit(c.code);
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UnusableInput } from "../platform/errors";
-import { action, confirm } from "./cli";
-import { EXIT } from "./exitCodes";
+import { action, confirm } from "./commandRunner";
+import { EXIT } from "../platform/exitCodes";
 
 // `cdb promote` and `cdb rollback`. Pulumi's own failures (a policy refusing
 // the preview, an update error) are PulumiFailed: exit 6 with Pulumi's error lines.
@@ -14,7 +14,7 @@ const seconds = (v: string): number => {
   return n;
 };
 
-export function registerReleaseCommands(program: Command): void {
+export function registerPromoteCommands(program: Command): void {
   const exit = EXIT;
   program
     .command("promote")
@@ -28,7 +28,7 @@ export function registerReleaseCommands(program: Command): void {
       action(async (opts: { to: string; yes?: boolean; by?: string; verifyTimeout: number; json?: boolean }) => {
         const { OpsRefused } = await import("../platform/errors");
         if (opts.to !== "live") throw new OpsRefused(`promotion goes to live only, not ${JSON.stringify(opts.to)}`);
-        const { promote } = await import("./promote");
+        const { promote } = await import("../ops/promote");
         const r = await promote({ yes: opts.yes ?? false, by: opts.by, verifyTimeoutMs: opts.verifyTimeout * 1000, confirm, log: (l) => process.stderr.write(l + "\n") });
         if (opts.json) out(JSON.stringify(r));
         else out(r.ok ? `live: promoted and verified (update of ${r.update?.startTime}, ${r.seconds.toFixed(1)} s)` : `live: promotion failed and was rolled back (${r.problems.join("; ")})`);
@@ -46,7 +46,7 @@ export function registerReleaseCommands(program: Command): void {
     .option("--json", "print the result as JSON")
     .action(
       action(async (opts: { stack: string; reason: string; by?: string; verifyTimeout: number; json?: boolean }) => {
-        const { rollback } = await import("./rollback");
+        const { rollback } = await import("../ops/rollback");
         const r = await rollback({ stack: opts.stack, reason: opts.reason, by: opts.by, verifyTimeoutMs: opts.verifyTimeout * 1000, log: (l) => process.stderr.write(l + "\n") });
         const { verifyError, ...shown } = r;
         if (opts.json) out(JSON.stringify(shown));
@@ -54,7 +54,7 @@ export function registerReleaseCommands(program: Command): void {
         // The stack was rolled back whatever failed after: say so, then exit with what failed.
         else out(`${opts.stack}: rolled back to paper flags (update of ${r.update?.startTime}), but not verified: ${r.problems.join("; ")}`);
         if (r.ok) return exit.ready;
-        const { classify } = await import("./exitCodes");
+        const { classify } = await import("../platform/exitCodes");
         return verifyError !== undefined ? classify(verifyError).code : exit.notReady;
       }),
     );

@@ -1,7 +1,7 @@
-import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { UnusableInput } from "../platform/errors";
-import { EXIT, exitWith } from "./exitCodes";
+import { EXIT } from "../platform/exitCodes";
+import { action, confirm } from "./commandRunner";
 
 // The operations commands of `cdb` (verify, kill, evidence). Heavy modules
 // (dockerode, ioredis, the Pulumi SDK for the secret patterns) load inside the
@@ -16,40 +16,14 @@ const warn = (warnings: readonly string[]) => {
 };
 const withWarnings = (warnings: readonly string[]) => (warnings.length > 0 ? { warnings: [...warnings] } : {});
 
-/**
- * Runs an action and exits with its code, or with the code the exit table
- * gives its error: open sockets (ioredis, ssh) must not keep the process alive.
- */
-export function action<A extends unknown[]>(f: (...args: A) => Promise<number>) {
-  return async (...args: A) => {
-    let code: number;
-    try {
-      code = await f(...args);
-    } catch (e) {
-      exitWith(e);
-    }
-    process.exit(code);
-  };
-}
-
 async function redisFor(opts: { stack: string; stackConfig?: string; dockerHost?: string; redisUrl?: string; passwordFile?: string }) {
-  const { stackTarget, dockerFor } = (require("./target") as typeof import("./target"));
-  const { containerRedis, directRedis } = (require("./redis") as typeof import("./redis"));
+  const { stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+  const { containerRedis, directRedis } = (require("../ops/redis") as typeof import("../ops/redis"));
   const target = stackTarget(opts.stack, opts.stackConfig);
   const docker = dockerFor(target, opts.dockerHost);
   if (opts.passwordFile && !opts.redisUrl) throw new UnusableInput("--password-file", "needs --redis-url");
   const redis = opts.redisUrl ? await directRedis(opts.redisUrl, opts.passwordFile) : containerRedis(docker, target.containerName("redis"));
   return { target, docker, redis };
-}
-
-export async function confirm(question: string, expected: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await new Promise<string>((resolve) => {
-    rl.question(question, resolve);
-    rl.once("close", () => resolve(""));
-  });
-  rl.close();
-  return answer.trim() === expected;
 }
 
 const parseNumber = (flag: string) => (v: string) => {
@@ -91,8 +65,8 @@ export function registerOpsCommands(program: Command): void {
     .option("--json", "print JSON {ok, stack, problems, checked}")
     .action(
       run(async (opts: { stack: string; stackConfig?: string; dockerHost?: string; timeout: number; json?: boolean }) => {
-        const { stackPlan, stackTarget, dockerFor } = (require("./target") as typeof import("./target"));
-        const { verifyStack } = (require("./verify") as typeof import("./verify"));
+        const { stackPlan, stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+        const { verifyStack } = (require("../ops/verify") as typeof import("../ops/verify"));
         const { plan } = stackPlan(opts.stack, opts.stackConfig);
         const r = await verifyStack({ stack: opts.stack, plan, docker: dockerFor(stackTarget(opts.stack, opts.stackConfig), opts.dockerHost), timeoutMs: opts.timeout * 1000 });
         if (opts.json) out(JSON.stringify(r));
@@ -127,18 +101,18 @@ export function registerOpsCommands(program: Command): void {
         stack: string; reason?: string; strategy?: string; bot?: string; drill?: boolean; window: number; restart: boolean; out?: string; key?: string;
         release?: boolean; yes?: boolean; by?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean;
       }) => {
-        const { appendAudit, operator } = (require("./audit") as typeof import("./audit"));
+        const { appendAudit, operator } = (require("../ops/audit") as typeof import("../ops/audit"));
         const { OpsRefused } = (require("../platform/errors") as typeof import("../platform/errors"));
         if (opts.drill && opts.release) throw new UnusableInput("--drill", "cannot be combined with --release");
         const drillKey = opts.drill ? keyOf(opts, false) : undefined;
         // A signed record names the key's person: default to its principal, not the OS user.
-        const by = operator(opts.by ?? (drillKey ? (require("./evidence") as typeof import("./evidence")).principalOf(drillKey) : undefined));
+        const by = operator(opts.by ?? (drillKey ? (require("../ops/evidence") as typeof import("../ops/evidence")).principalOf(drillKey) : undefined));
         if (opts.release) {
           const { redis, target } = await redisFor(opts);
           if (!opts.yes && !(await confirm(`Type the stack name (${opts.stack}) to empty stream.bot_shutdown on ${redis.where}: `, opts.stack))) {
             throw new OpsRefused("release not confirmed (type the stack name, or pass --yes)");
           }
-          const { releaseKillSwitch, SHUTDOWN_READERS } = (require("./kill") as typeof import("./kill"));
+          const { releaseKillSwitch, SHUTDOWN_READERS } = (require("../ops/kill") as typeof import("../ops/kill"));
           const removed = await releaseKillSwitch(redis);
           appendAudit({ op: "kill.release", stack: opts.stack, by, outcome: "released", removed, redis: redis.where, ...withWarnings(redis.warnings) });
           warn(redis.warnings);
@@ -150,11 +124,11 @@ export function registerOpsCommands(program: Command): void {
         }
         if (!opts.reason && !opts.drill) throw new UnusableInput("--reason", "cdb kill needs --reason <text>");
         if (opts.drill) {
-          const { runDrill, writeDrillRecord } = (require("./drill") as typeof import("./drill"));
+          const { runDrill, writeDrillRecord } = (require("../ops/drill") as typeof import("../ops/drill"));
           const { redis, target, docker } = await redisFor(opts);
           if (target.mode !== "paper") throw new OpsRefused(`a drill runs on paper only; stack ${opts.stack} is ${target.mode}`);
-          const { SHUTDOWN_READERS } = (require("./kill") as typeof import("./kill"));
-          const { imageSubjects } = (require("./recordSubjects") as typeof import("./recordSubjects"));
+          const { SHUTDOWN_READERS } = (require("../ops/kill") as typeof import("../ops/kill"));
+          const { imageSubjects } = (require("../ops/recordSubjects") as typeof import("../ops/recordSubjects"));
           // Before the drill: a record must name the images it drilled, and a missing container should stop us early.
           const subjects = await imageSubjects(docker, [...SHUTDOWN_READERS, "redis" as const].map((s) => ({ service: s, container: target.containerName(s) })));
           const record = await runDrill({
@@ -179,7 +153,7 @@ export function registerOpsCommands(program: Command): void {
           }
           return record.outcome === "passed" ? exit.ready : exit.notReady;
         }
-        const { writeKillEntry } = (require("./kill") as typeof import("./kill"));
+        const { writeKillEntry } = (require("../ops/kill") as typeof import("../ops/kill"));
         const { redis } = await redisFor(opts);
         const entry = await writeKillEntry(redis, { reason: opts.reason!, ...(opts.strategy ? { strategyId: opts.strategy } : {}), ...(opts.bot ? { botId: opts.bot } : {}) });
         appendAudit({ op: "kill", stack: opts.stack, by, outcome: "written", entry: entry.id, fields: entry.fields, redis: redis.where, ...withWarnings(redis.warnings) });
@@ -201,8 +175,8 @@ export function registerOpsCommands(program: Command): void {
     .option("--json", "print JSON [{service, container, imageId, repoDigests, pin, reach}]")
     .action(
       run(async (opts: { stack: string; liveStack: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
-        const { stackPlan, dockerFor } = (require("./target") as typeof import("./target"));
-        const { freightPins, pinCommands } = (require("./freight") as typeof import("./freight"));
+        const { stackPlan, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+        const { freightPins, pinCommands } = (require("../ops/freight") as typeof import("../ops/freight"));
         const { plan, dockerHost } = stackPlan(opts.stack, opts.stackConfig);
         const pins = await freightPins(dockerFor({ ...(dockerHost ? { dockerHost } : {}) }, opts.dockerHost), plan);
         if (opts.json) out(JSON.stringify(pins));
@@ -226,7 +200,7 @@ export function registerOpsCommands(program: Command): void {
     .option("--force", "replace an existing file")
     .action(
       run(async (opts: { stack: string; evidence?: string; stackConfig?: string; force?: boolean }) => {
-        const { initEvidence } = (require("./evidence") as typeof import("./evidence"));
+        const { initEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
         const r = initEvidence({ stack: opts.stack, file: await fileOf(opts), ...(opts.stackConfig ? { stackConfig: opts.stackConfig } : {}), force: opts.force ?? false });
         out(`wrote ${r.file} (configDigest ${r.configDigest}${r.missing ? `: the config lacks ${r.missing.join(", ")}; bind it later with npx cdb evidence bind --stack ${opts.stack}` : ""})`);
         return exit.ready;
@@ -241,7 +215,7 @@ export function registerOpsCommands(program: Command): void {
     .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
     .action(
       run(async (opts: { stack: string; evidence?: string; stackConfig?: string }) => {
-        const { bindEvidence } = (require("./evidence") as typeof import("./evidence"));
+        const { bindEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
         const file = await fileOf(opts);
         const r = bindEvidence({ stack: opts.stack, file, ...(opts.stackConfig ? { stackConfig: opts.stackConfig } : {}) });
         out(`bound ${file} to configDigest ${r.configDigest}; kept ${r.kept.join(", ") || "no entry"}${r.dropped.length ? `; dropped (attest them again): ${r.dropped.join(", ")}` : ""}`);
@@ -261,7 +235,7 @@ export function registerOpsCommands(program: Command): void {
     .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
     .action(
       run(async (id: string, opts: { key?: string; by?: string; artifact?: string[]; value?: number; note?: string; stack: string; evidence?: string }) => {
-        const { addEvidence } = (require("./evidence") as typeof import("./evidence"));
+        const { addEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
         const file = await fileOf(opts);
         const entry = addEvidence({ file, id, key: keyOf(opts, true), ...(opts.by ? { by: opts.by } : {}), ...(opts.artifact ? { artifacts: opts.artifact } : {}), ...(opts.value !== undefined ? { value: opts.value } : {}), ...(opts.note ? { note: opts.note } : {}) });
         out(`${id}: by ${entry.by} at ${entry.at}${entry.value !== undefined ? `, value ${entry.value}` : ""}${entry.artifacts ? `, ${entry.artifacts.length} artifact(s)` : ""}, signed -> ${file}`);
@@ -278,7 +252,7 @@ export function registerOpsCommands(program: Command): void {
     .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
     .action(
       run(async (id: string, opts: { key?: string; by?: string; stack: string; evidence?: string }) => {
-        const { approveEvidence } = (require("./evidence") as typeof import("./evidence"));
+        const { approveEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
         const file = await fileOf(opts);
         const entry = approveEvidence({ file, id, key: keyOf(opts, true), ...(opts.by ? { by: opts.by } : {}) });
         out(`${id}: by ${entry.by}, approved by ${entry.approvedBy} -> ${file}`);
@@ -302,12 +276,12 @@ export function registerOpsCommands(program: Command): void {
     .option("--json", "print JSON")
     .action(
       run(async (opts: { stack: string; since: string; key?: string; by?: string; evidence?: string; out?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
-        const { stackPlan } = (require("./target") as typeof import("./target"));
-        const { collectEvidence } = (require("./collect") as typeof import("./collect"));
+        const { stackPlan } = (require("../ops/target") as typeof import("../ops/target"));
+        const { collectEvidence } = (require("../ops/collect") as typeof import("../ops/collect"));
         const { OpsRefused } = (require("../platform/errors") as typeof import("../platform/errors"));
         const since = parseSince(opts.since);
         const key = keyOf(opts, true);
-        const { principalOf } = (require("./evidence") as typeof import("./evidence"));
+        const { principalOf } = (require("../ops/evidence") as typeof import("../ops/evidence"));
         const by = opts.by ?? principalOf(key);
         if (!by) throw new OpsRefused(`the key ${key} is not in readiness/allowed_signers: add its public key there first`);
         const { plan } = stackPlan(opts.stack, opts.stackConfig);

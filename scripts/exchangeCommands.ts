@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UnusableInput } from "../platform/errors";
-import { action } from "../ops/cli";
-import { EXIT } from "../ops/exitCodes";
+import { action } from "./commandRunner";
+import { EXIT } from "../platform/exitCodes";
 
 // `cdb exchange simulate|check` and `cdb rehearse`. Everything of the
 // simulator, ccxt and the rehearsal loads inside the actions: other commands
@@ -31,7 +31,7 @@ export function registerExchangeCommands(program: Command): void {
     .option("--admin-port <port>", "serve /_simulator/ on 127.0.0.1:<port> only, not on the API port", port("--admin-port"))
     .action(
       run(async (opts: { port: number; keys: string; scenario?: string; host: string; tlsCert?: string; tlsKey?: string; adminPort?: number }) => {
-        const { simulate, untilSignal } = (require("./simulate") as typeof import("./simulate"));
+        const { simulate, untilSignal } = (require("../exchange/simulate") as typeof import("../exchange/simulate"));
         const sim = await simulate(opts, out);
         return untilSignal(sim);
       }),
@@ -49,7 +49,7 @@ export function registerExchangeCommands(program: Command): void {
     .option("--json", "print the record")
     .action(
       run(async (opts: { stack: string; apiUrl?: string; keyFile?: string; secretFile?: string; stackConfig?: string; out?: string; json?: boolean }) => {
-        const { checkExchange, credentials, stackFacts, writeCheckRecord } = (require("./check") as typeof import("./check"));
+        const { checkExchange, credentials, stackFacts, writeCheckRecord } = (require("../exchange/check") as typeof import("../exchange/check"));
         if (opts.apiUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(opts.apiUrl)) throw new UnusableInput("--api-url", `${JSON.stringify(opts.apiUrl)} is not an http(s) URL`);
         const facts = stackFacts(opts.stack, opts.stackConfig);
         const creds = await credentials(opts.stack, opts);
@@ -79,7 +79,7 @@ export function registerExchangeCommands(program: Command): void {
       run(async (opts: { stack: string; scenario?: string[]; stackConfig?: string; dockerHost?: string; out?: string; json?: boolean }) => {
         const { dockerTarget } = (require("../ops/docker") as typeof import("../ops/docker"));
         const { containerRedis } = (require("../ops/redis") as typeof import("../ops/redis"));
-        const rh = (require("./rehearse") as typeof import("./rehearse"));
+        const rh = (require("../exchange/rehearse") as typeof import("../exchange/rehearse"));
         const scenarios = rh.rehearsalScenarios(opts.scenario);
         if (scenarios.length === 0) throw new UnusableInput("--scenario", "no scenario with a rehearsal block");
         const t = dockerTarget(opts.dockerHost);
