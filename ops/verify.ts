@@ -1,7 +1,8 @@
 import type Docker from "dockerode";
 import { tradesForReal, type StackPlan } from "../model/plan";
 // The policy's own patterns (this loads the Pulumi SDK: the CLI loads verify only for `cdb verify`).
-import { envCredential, splitEnvEntry, URL_WITH_PASSWORD } from "../policies/secretPatterns";
+import { envCredential, URL_WITH_PASSWORD } from "../config/secretPatterns";
+import { splitKeyValue } from "../platform/envEntries";
 import { envOf } from "../readiness/facts";
 import { SERVICES } from "../config/services";
 import { type DockerTarget, execIn, inspectContainer } from "./docker";
@@ -58,7 +59,7 @@ export async function executionStatusProblems(t: DockerTarget, name: string, mod
 /** Secret names and URL patterns of the no-secrets-in-env policy, applied to what `docker inspect` shows. */
 export async function secretProblems(name: string, info: Docker.ContainerInspectInfo): Promise<string[]> {
   const problems: string[] = [];
-  for (const [key, value] of (info.Config.Env ?? []).map(splitEnvEntry)) {
+  for (const [key, value] of (info.Config.Env ?? []).map(splitKeyValue)) {
     // Never echo a value: it may be the secret.
     const found = envCredential(key, value);
     if (found === "literal") problems.push(`${name}: environment variable ${key} carries a literal value (secrets belong in /run/secrets)`);

@@ -1,3 +1,4 @@
+import { envRecord } from "../platform/envEntries";
 import { SERVICE_NAMES } from "../config/services";
 import { appendAudit, operator } from "../ops/audit";
 import { inspectContainer } from "../ops/docker";
@@ -39,7 +40,7 @@ async function tradingContainers(stack: string, dockerHost?: string): Promise<st
       if (e instanceof OpsFailure && e.kind === "notFound") continue;
       throw e;
     }
-    const env = Object.fromEntries((info.Config?.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+    const env = envRecord(info.Config?.Env);
     if (info.State?.Running && tradesForReal(env)) trading.push(name);
   }
   return trading;

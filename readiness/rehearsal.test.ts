@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../config/load";
 import { keyFingerprint } from "../config/schema";
-import { deployVerdict } from "../readiness/deployRule";
-import { rehearsalProblems } from "../readiness/rehearsalRule";
+import { deployVerdict } from "./deployRule";
+import { rehearsalProblems } from "./rehearsalRule";
 import { rawSettings } from "../test/settings";
-import { planStackWithMonitoring } from "./monitoredPlan";
-import { tradesForReal } from "./plan";
-import { rehearsalPlanProblems } from "./rehearsal";
+import { planStackWithMonitoring } from "../model/monitoredPlan";
+import { tradesForReal } from "../model/plan";
+import { rehearsalPlanProblems } from "../model/rehearsal";
 
 // The rehearsal stack as planned, and the rule that lets its live-flagged
 // executor run without the gate only when it is isolated.

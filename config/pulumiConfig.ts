@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { decodeConfigValue, loadConfig, NAMESPACE, type LoadedConfig, type RawSetting } from "../config/load";
+import { decodeConfigValue, loadConfig, NAMESPACE, type LoadedConfig, type RawSetting } from "./load";
 
 // The engine hands the program its config as `cdb:key` → text, and the list
 // of keys that were stored encrypted in a separate variable. A policy pack

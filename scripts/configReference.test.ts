@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { METRICS_END, METRICS_START, renderMetricContract } from "../monitoring/metricReference";
-import { DESCRIPTIONS, renderConfigReference, replaceBetween, TABLE_END, TABLE_START } from "./reference";
-import { cdbConfigSchema, SECRET_SETTINGS } from "./schema";
+import { DESCRIPTIONS, renderConfigReference, replaceBetween, TABLE_END, TABLE_START } from "../config/reference";
+import { cdbConfigSchema, SECRET_SETTINGS } from "../config/schema";
 
 const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 

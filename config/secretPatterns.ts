@@ -1,4 +1,4 @@
-// What counts as a credential in what `docker inspect` shows: shared by the
+// What counts as a credential in a container's environment: shared by the
 // no-secrets-in-env policy and `cdb verify`, in a module without the Pulumi
 // SDK so that the operations CLI does not load it for two patterns.
 
@@ -6,12 +6,6 @@
 export const SECRET_NAME = /(PASSWORD|PASSWD|_PASS$|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|DSN|DATA_SOURCE_NAME)/i;
 /** A URL with a password in it (redis://:pw@host, postgresql://user:pw@host). */
 export const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
-
-/** `KEY=value` split at the first "="; an entry without one is a name with an empty value. */
-export function splitEnvEntry(entry: string): [key: string, value: string] {
-  const i = entry.indexOf("=");
-  return i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
-}
 
 /**
  * What is wrong with one environment value under its name: a literal under a
