@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { cdbConfigSchema, configWarnings, keyFingerprint, missingImageSources, SECRET_SETTINGS, type CdbConfig, type SecretSetting } from "./schema";
+import { cdbConfigSchema, configWarnings, keyFingerprint, missingImageSources, type CdbConfig } from "./schema";
+import { SECRET_SETTINGS, type SecretSetting } from "./safety";
 
 export const NAMESPACE = "cdb";
 

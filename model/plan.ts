@@ -1,5 +1,6 @@
 import path from "node:path";
-import { SECRET_FILE_OF_SETTING, type CdbConfig, type SecretSetting, type TradingMode } from "../config/schema";
+import { SECRET_FILE_OF_SETTING, type CdbConfig, type TradingMode } from "../config/schema";
+import { isLiveStack, LIVE_CONFIRMATION, runsLiveExecutor, tradesForReal, tradingFlags, type SecretSetting } from "../config/safety";
 import { alertmanagerNoMailScript, alertmanagerScript } from "../monitoring/alertmanagerCommand";
 import { postgresInitFiles } from "./postgresInit";
 import { SECRETS_DIR, startScript, WRAPPER_ENTRYPOINT } from "./startCommand";
@@ -101,30 +102,6 @@ export function physicalPrefix(stack: string): string {
   if (stack === "live") return "cdb_";
   return `cdb${stack.toLowerCase().replace(/[^a-z0-9]/g, "")}_`;
 }
-
-/** The four flags the runbook switches by hand today; they follow the mode and nothing else. */
-export function tradingFlags(mode: TradingMode): Record<string, string> {
-  // CONFIRM_LIVE_TRADING is not among them: only execution reads it (see serviceEnv).
-  // A rehearsal runs the live executor (against the simulator): live flags.
-  const live = mode === "live" || mode === "rehearsal";
-  return {
-    MOCK_TRADING: live ? "false" : "true",
-    DRY_RUN: live ? "false" : "true",
-    USE_REAL_BALANCE: live ? "true" : "false",
-    MEXC_TESTNET: live ? "false" : "true",
-  };
-}
-
-/**
- * A container with these settings could move real money if it ran: any
- * trading flag that is present with anything but its exact paper value
- * ("False", "0", "no" included) counts as live.
- */
-export const tradesForReal = (env: Readonly<Record<string, string>>): boolean =>
-  ("MOCK_TRADING" in env && env.MOCK_TRADING !== "true") ||
-  ("USE_REAL_BALANCE" in env && env.USE_REAL_BALANCE !== "false") ||
-  // Execution's own switch past its live safety gate: whatever its value, only a live executor carries it.
-  "CONFIRM_LIVE_TRADING" in env;
 
 export const secretPath = (name: SecretName): string => `${SECRETS_DIR}/${name}`;
 
@@ -272,7 +249,7 @@ function serviceEnv(service: ServiceName, cfg: CdbConfig, secrets: readonly Secr
       };
     case "execution":
       // Unless DRY_RUN and MOCK_TRADING are both true, execution exits at start without CONFIRM_LIVE_TRADING=true.
-      return { ...app, ...flags, ...rehearsalTrust(cfg), ...(tradesForReal(flags) ? { CONFIRM_LIVE_TRADING: "true" } : {}) };
+      return { ...app, ...flags, ...rehearsalTrust(cfg), ...(tradesForReal(flags) ? { [LIVE_CONFIRMATION]: "true" } : {}) };
     case "paper_runner":
       return { ...app, PAPER_TRADING_DURATION_DAYS: String(cfg.paperTradingDurationDays) };
     case "reports":
@@ -352,7 +329,7 @@ function hostPorts(service: ServiceName, stack: string, cfg: CdbConfig): { inter
   // replace Redis and PostgreSQL just to add ports (and would lose the armed kill switch
   // wherever Redis keeps no data on disk).
   // A rehearsal stack's network has no route out; it publishes nothing unless asked.
-  if (cfg.hostPorts !== undefined || cfg.mode === "live" || cfg.mode === "rehearsal" || stack === "live") return [];
+  if (cfg.hostPorts !== undefined || runsLiveExecutor(cfg.mode) || isLiveStack(stack, cfg.mode)) return [];
   return [{ internal: port, external: SERVICES[service].paperHostPort ?? port }];
 }
 
@@ -420,7 +397,7 @@ export function planStack(
       // The services write logs under /app/logs (paper_runner at import): writable, root still read-only.
       ...(readOnlyRoot ? { tmpfs: { "/tmp": TMPFS_OPTIONS, "/app/logs": APP_LOGS_TMPFS } } : {}),
       // The live stack keeps live-hardening's policy also in paper mode (after `cdb rollback`).
-      restart: live || stack === "live" ? "on-failure" : "unless-stopped",
+      restart: isLiveStack(stack, cfg.mode) ? "on-failure" : "unless-stopped",
       // Infra images write outside their volumes (pid files, sockets), so only app services get a read-only root.
       ...(cfg.hardening ? { hardening: { readOnlyRoot, dropAllCapabilities: app, noNewPrivileges: true as const } } : {}),
       limits: { ...spec.limits, ...cfg.resources[service] },

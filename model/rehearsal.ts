@@ -1,5 +1,6 @@
 import { SIMULATOR } from "../config/services";
-import { MEXC_CALLERS, tradesForReal, type StackPlan } from "./plan";
+import { MEXC_CALLERS, type StackPlan } from "./plan";
+import { tradesForReal } from "../config/safety";
 
 // What makes a rehearsal stack one: its executor runs with live flags, so the
 // stack may exist only where those flags cannot reach the real MEXC. Checked

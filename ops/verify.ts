@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
-import { tradesForReal, type StackPlan } from "../model/plan";
+import { type StackPlan } from "../model/plan";
+import { runsLiveExecutor, tradesForReal } from "../config/safety";
 // The policy's own patterns (this loads the Pulumi SDK: the CLI loads verify only for `cdb verify`).
 import { envCredential, URL_WITH_PASSWORD } from "../config/secretPatterns";
 import { splitKeyValue } from "../platform/envEntries";
@@ -99,7 +100,7 @@ async function onePass(req: VerifyRequest): Promise<string[]> {
     const env = envOf({ envs: info.Config.Env });
     if (c.service === "execution") {
       // A rehearsal runs the live executor (against its simulator): it must say LIVE, like live.
-      const liveExecutor = plan.mode === "live" || plan.mode === "rehearsal";
+      const liveExecutor = runsLiveExecutor(plan.mode);
       if (tradesForReal(env) !== liveExecutor) {
         problems.push(`${c.name}: its environment trades ${tradesForReal(env) ? "for real" : "on paper"} (MOCK_TRADING=${env.MOCK_TRADING ?? "unset"}), the stack is ${plan.mode}`);
       }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_SETTINGS } from "../config/schema";
+import { SECRET_SETTINGS } from "../config/safety";
 import { isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
 import { envCredential, URL_WITH_PASSWORD } from "../config/secretPatterns";

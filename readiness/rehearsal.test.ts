@@ -5,7 +5,7 @@ import { deployVerdict } from "./deployRule";
 import { rehearsalProblems } from "./rehearsalRule";
 import { rawSettings } from "../test/settings";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
-import { tradesForReal } from "../model/plan";
+import { tradesForReal } from "../config/safety";
 import { rehearsalPlanProblems } from "../model/rehearsal";
 
 // The rehearsal stack as planned, and the rule that lets its live-flagged

@@ -3,7 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { METRICS_END, METRICS_START, renderMetricContract } from "../monitoring/metricReference";
 import { DESCRIPTIONS, renderConfigReference, replaceBetween, TABLE_END, TABLE_START } from "../config/reference";
-import { cdbConfigSchema, SECRET_SETTINGS } from "../config/schema";
+import { cdbConfigSchema } from "../config/schema";
+import { SECRET_SETTINGS } from "../config/safety";
 
 const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 

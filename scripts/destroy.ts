@@ -6,7 +6,7 @@ import { OpsFailure, OpsRefused } from "../platform/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
 import { openStack } from "../ops/pulumiStack";
 import { dockerFor, stackTarget } from "../ops/target";
-import { tradesForReal } from "../model/plan";
+import { tradesForReal } from "../config/safety";
 
 // `cdb destroy`: removes every resource of a stack (containers, network,
 // volumes with their data) through Pulumi; the stack, its config file and its

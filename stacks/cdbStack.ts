@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretSetting } from "../config/schema";
+import type { SecretSetting } from "../config/safety";
 import { Alertmanager } from "../components/alertmanager";
 import { AppImage } from "../components/appImage";
 import { AppService } from "../components/appService";
