@@ -8,7 +8,7 @@ import { ORDER_RESULTS } from "./drill";
 import { OpsFailure } from "../platform/errors";
 import { addEvidence } from "./evidence";
 import { imageSubjects } from "./recordSubjects";
-import type { RedisAccess } from "./redis";
+import { streamFields, type RedisAccess } from "./redis";
 
 // `cdb evidence collect`: measures two checklist items from the running paper
 // stack instead of having someone type them.
@@ -43,7 +43,6 @@ export interface PaperOrders {
   orderIds: string[];
 }
 
-const fieldsOf = (kv: string[]) => Object.fromEntries(kv.flatMap((_, i) => (i % 2 === 0 ? [[kv[i]!, kv[i + 1]!]] : []))) as Record<string, string>;
 
 export async function countPaperOrders(redis: RedisAccess, since: Date): Promise<PaperOrders> {
   const seen = new Map<string, string>();
@@ -57,7 +56,7 @@ export async function countPaperOrders(redis: RedisAccess, since: Date): Promise
       r.scanned++;
       r.firstId ??= id;
       r.lastId = id;
-      const f = fieldsOf(kv);
+      const f = streamFields(kv);
       const orderId = f.order_id ?? "";
       if (seen.has(orderId)) {
         r.duplicates++;

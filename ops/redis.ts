@@ -55,6 +55,9 @@ const NO_PASSWORD_SET = /called without any password configured/;
  * and a database index would write where execution never reads (database 0).
  * Refused as unusable input; the message never repeats the URL.
  */
+/** A stream entry's fields as Redis returns them (name, value, name, value, …) as a map. */
+export const streamFields = (kv: readonly string[]): Record<string, string> => Object.fromEntries(kv.flatMap((_, i) => (i % 2 === 0 ? [[kv[i]!, kv[i + 1]!]] : [])));
+
 export function checkRedisUrl(url: string): URL {
   let u: URL;
   try {

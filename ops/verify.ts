@@ -9,6 +9,7 @@ import { SERVICES } from "../config/services";
 import { type DockerTarget, execIn, inspectContainer } from "./docker";
 import { OpsFailure } from "../platform/errors";
 import { SHUTDOWN_STREAM, shutdownEntryCount } from "./kill";
+import { pollUntil, sleep } from "../platform/poll";
 import { containerRedis } from "./redis";
 
 // The runbook's step 4 as a check of a running stack, through the Engine API.
@@ -123,8 +124,7 @@ async function onePass(req: VerifyRequest): Promise<string[]> {
   }
   // A container that restarted between the samples is looping even when it runs right now.
   const sampleMs = req.restartSampleMs ?? 1_000;
-  const waited = Date.now();
-  while (Date.now() - waited < sampleMs) await new Promise((r) => setTimeout(r, 50));
+  await sleep(sampleMs);
   for (const [name, before] of first) {
     let after: Docker.ContainerInspectInfo;
     try {
@@ -149,13 +149,7 @@ async function onePass(req: VerifyRequest): Promise<string[]> {
  * With timeoutMs it repeats until everything holds or time is up.
  */
 export async function verifyStack(req: VerifyRequest): Promise<VerifyResult> {
-  const deadline = Date.now() + (req.timeoutMs ?? 0);
-  for (;;) {
-    const problems = await onePass(req);
-    if (problems.length === 0 || Date.now() >= deadline) {
-      return { ok: problems.length === 0, stack: req.stack, problems, checked: req.plan.containers.length };
-    }
-    await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(0, deadline - Date.now()))));
-  }
+  const { value: problems } = await pollUntil(() => onePass(req), (p) => p.length === 0, { deadline: Date.now() + (req.timeoutMs ?? 0), intervalMs: 1_000 });
+  return { ok: problems.length === 0, stack: req.stack, problems, checked: req.plan.containers.length };
 }
 

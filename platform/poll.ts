@@ -15,18 +15,20 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () =>
   }
 }
 
-/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
-export async function pollUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Calls `probe` until `done` holds for its answer or `deadline` (epoch ms) has
+ * passed, pausing `intervalMs` (never past the deadline) between calls; the
+ * probe runs at least once. Returns the last answer and whether it was done;
+ * the caller words a time-out. A probe that throws ends the wait.
+ */
+export async function pollUntil<T>(probe: () => Promise<T>, done: (value: T) => boolean, o: { deadline: number; intervalMs: number }): Promise<{ value: T; done: boolean }> {
   for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
+    const value = await probe();
+    if (done(value)) return { value, done: true };
+    const left = o.deadline - Date.now();
+    if (left <= 0) return { value, done: false };
+    await sleep(Math.min(o.intervalMs, left));
   }
 }
