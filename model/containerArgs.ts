@@ -1,5 +1,6 @@
 import type { SecretName } from "../config/services";
-import { HOST_BIND_ADDRESS, SECRETS_DIR, secretPath, type ContainerPlan } from "./plan";
+import { HOST_BIND_ADDRESS, SECRETS_DIR, type ContainerPlan } from "./plan";
+import { secretPath } from "./startCommand";
 
 // The docker.Container inputs of one planned container, generic over how a
 // secret's content is held: a Pulumi secret Output in the program, a marker

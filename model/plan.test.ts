@@ -13,7 +13,8 @@ import { liveSettings, LIVE_SECRETS } from "../test/mockRun";
 import { rawSettings, type Settings } from "../test/settings";
 import { containerInputs, providerCpus, providerMemorySwap } from "./containerArgs";
 import { planStackWithMonitoring } from "./monitoredPlan";
-import { REDIS_MAXMEMORY_POLICY, type ContainerPlan, type StackPlan } from "./plan";
+import { type ContainerPlan, type StackPlan } from "./plan";
+import { REDIS_MAXMEMORY_POLICY } from "./services/redis";
 import { postgresInitFiles } from "./postgresInit";
 import { startScript } from "./startCommand";
 
