@@ -1,6 +1,6 @@
 // The project's typed errors, at the bottom of the import graph because every
 // layer reads input, refuses or calls a running system. The CLI's exit table
-// (scripts/exitCodes.ts) maps each TYPE to its exit code; no caller decides
+// (./exitCodes.ts) maps each TYPE to its exit code; no caller decides
 // anything from a message's text.
 
 /**

@@ -7,7 +7,7 @@ import { STATE_DIR } from "./paths";
 // repo (git-ignored), no update check, no plugin downloads, and a passphrase
 // secrets provider. Anything the caller already set wins.
 
-/** Only for paper: its secrets are testnet keys and generated passwords on a local machine. */
+/** Only for paper: its secrets are generated passwords on a local machine (paper calls no exchange). */
 export const PAPER_DEFAULT_PASSPHRASE = "cdb-paper-local";
 
 /** Refused (exit 5), like every refusal: there is no default passphrase outside paper. */

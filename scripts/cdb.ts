@@ -12,7 +12,7 @@ import { registerExchangeCommands } from "./exchangeCommands";
 // commands' registrations.
 
 // `cdb`: the operator's command line. Exit codes are a contract for CI; the
-// one table is ops/exitCodes.ts: 0 ready/ok, 1 not ready/unhealthy, 2 unusable
+// one table is platform/exitCodes.ts: 0 ready/ok, 1 not ready/unhealthy, 2 unusable
 // input, 3 internal error, 5 refused, 6 pulumi failed, 7 unreachable, 8
 // authentication failed, 9 not found. Error types decide them.
 export { EXIT };

@@ -3,7 +3,7 @@ import { UnusableInput } from "../platform/errors";
 import { EXIT } from "../platform/exitCodes";
 import { action, confirm } from "./commandRunner";
 
-// The operations commands of `cdb` (verify, kill, evidence). Heavy modules
+// The operations commands of `cdb` (verify, kill, freight, evidence): parse, call ops/, render. Heavy modules
 // (dockerode, ioredis, the Pulumi SDK for the secret patterns) load inside the
 // actions, so `cdb readiness` keeps its cold start.
 

@@ -1,6 +1,6 @@
 // Is dist/ a build of the sources as they are now? Plain JavaScript: the bin,
 // the program's and the pack's entry files ask this before anything is
-// compiled. The build (scripts/build.cjs) lists every source file with its
+// compiled. The build (scripts/bin/build.cjs) lists every source file with its
 // size and modification time in dist/.sources, computed BEFORE it compiles;
 // a start compares that list with the tree: one readdir per folder and one
 // stat per file (a few milliseconds), no hashing. Any difference (an edit, a
