@@ -10,9 +10,9 @@ export function splitKeyValue(entry: string): [key: string, value: string] {
 /** The entries as a map; an entry without "=" (or without a name) sets nothing. */
 export function envRecord(entries: readonly string[] | undefined): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const e of entries ?? []) {
-    const i = e.indexOf("=");
-    if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);
+  for (const e of (entries ?? []).filter((x) => x.includes("="))) {
+    const [key, value] = splitKeyValue(e);
+    if (key !== "") env[key] = value;
   }
   return env;
 }
