@@ -46,7 +46,8 @@ export interface Truth {
   scenario: string;
   orders: SimOrder[];
   attempts: Attempt[];
-  requests: { total: number; rateLimited: number; peakPerMinute: number; limitPerMinute: number; byRoute: Record<string, number> };
+  /** total and byRoute count the requests the simulator received; peakPerMinute is its sliding window's highest count, usedAtStart included. */
+  requests: { total: number; rateLimited: number; peakPerMinute: number; limitPerMinute: number; usedAtStart: number; byRoute: Record<string, number> };
   balances: Record<string, { free: string; locked: string }>;
 }
 
@@ -63,11 +64,16 @@ export class OrderBook {
   private locked = new Map<string, number>();
   private seq = 0;
   private requestTimes: number[] = [];
-  requests = { total: 0, rateLimited: 0, peakPerMinute: 0 };
+  requests = { total: 0, rateLimited: 0, peakPerMinute: 0, usedAtStart: 0 };
   private byRoute: Record<string, number> = {};
 
-  constructor(readonly scenario: Scenario) {
+  constructor(readonly scenario: Scenario, start: number = Date.now()) {
     for (const [asset, amount] of Object.entries(scenario.balances)) this.free.set(asset, Number(amount));
+    // The scripted use of the minute before the rehearsal: it leaves the window 60 s after `start`.
+    const used = scenario.rateLimit.usedAtStart ?? 0;
+    this.requestTimes = Array.from({ length: used }, () => start);
+    this.requests.usedAtStart = used;
+    this.requests.peakPerMinute = used;
   }
 
   /** Counts a request against the sliding one-minute window; false when it is over the limit. */

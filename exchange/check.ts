@@ -1,11 +1,14 @@
-import { readInputText } from "../config/inputFile";
 import path from "node:path";
+import tls from "node:tls";
+import { readInputText } from "../config/inputFile";
 import ccxt from "ccxt";
 import { keyFingerprint } from "../config/schema";
 import { REPO_ROOT, stackConfigFile } from "../platform/paths";
 import { authFailed, notFound, OpsRefused, unreachable, UnusableInput } from "../platform/errors";
 import { readYamlFile } from "../readiness/yamlFile";
-import { statement, writeRecord, type Statement } from "./records";
+import { MEXC_URL, MIN_USDT, type CheckEndpoint, type CheckFigures, type PeerCertificate } from "../readiness/exchangeRecordKinds";
+import { writeRecord, type Statement, type WrittenRecord } from "../readiness/records";
+import { checkStatement, checkSubjects } from "./statements";
 
 // `cdb exchange check`: the stack's MEXC key against MEXC (or, in tests, the
 // simulator) through ccxt. Two signed reads and one test order, nothing that
@@ -14,10 +17,8 @@ import { statement, writeRecord, type Statement } from "./records";
 // parameters and trades nothing). One record with the responses, never the
 // key or secret.
 
-export const MEXC_URL = "https://api.mexc.com";
-export const CHECK_PREDICATE = "https://cdb-deploy.dev/exchange-check/v1";
+export { MEXC_URL, MIN_USDT };
 export const CHECK_DIR = path.join(REPO_ROOT, "readiness", "artifacts", "exchange-check");
-export const MIN_USDT = 100;
 /** The test order's value in USDT: above MEXC's floor, and it never trades anyway. */
 const TEST_ORDER_USDT = 5;
 
@@ -27,28 +28,6 @@ export const ALLOWED_CALLS = ["spotPublicGetTickerPrice", "spotPrivateGetAccount
 export interface Credentials {
   key: string;
   secret: string;
-}
-
-export interface CheckItem {
-  id: string;
-  proves: string[];
-  passed: boolean;
-  detail: string;
-}
-
-export interface CheckPredicate {
-  kind: "cdb-exchange-check";
-  version: 1;
-  stack: string;
-  window: { from: string; to: string };
-  outcome: "passed" | "failed";
-  apiUrl: string;
-  keyFingerprint: string;
-  checks: CheckItem[];
-  /** Checklist items this record proves (every check they need passed). */
-  proves: string[];
-  raw: { account?: unknown; orderTest?: { request: Record<string, string>; response: unknown }; error?: string };
-  [figure: string]: unknown;
 }
 
 const readSecretFile = (file: string, flag: string): string => {
@@ -86,12 +65,38 @@ export async function credentials(stack: string, o: { keyFile?: string; secretFi
 }
 
 /** Symbol and key fingerprint from the stack's config file, without validating the rest. */
-export function stackFacts(stack: string, configFile = stackConfigFile(stack)): { mode: string; symbol: string; fingerprint?: string } {
+export function stackFacts(stack: string, configFile = stackConfigFile(stack)): { mode: string; symbol: string; fingerprint?: string; images: Record<string, string> } {
   const y = readYamlFile(configFile);
   const c = ((y.value as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
   const str = (k: string) => (typeof c[k] === "string" ? (c[k] as string) : undefined);
   const fp = str("cdb:mexcKeyFingerprint");
-  return { mode: str("cdb:mode") ?? "paper", symbol: str("cdb:symbol") ?? "BTCUSDT", ...(fp ? { fingerprint: fp } : {}) };
+  const images = c["cdb:images"] && typeof c["cdb:images"] === "object" ? Object.fromEntries(Object.entries(c["cdb:images"] as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
+  return { mode: str("cdb:mode") ?? "paper", symbol: str("cdb:symbol") ?? "BTCUSDT", ...(fp ? { fingerprint: fp } : {}), images };
+}
+
+/**
+ * A TLS handshake with the API's host, verified against Node's bundled public
+ * roots only (`tls.rootCertificates`: NODE_EXTRA_CA_CERTS and a rehearsal
+ * stack's CA are not among them): what the record says about the endpoint.
+ */
+export async function probeTls(apiUrl: string, timeoutMs = 10_000): Promise<CheckEndpoint["tls"]> {
+  const u = new URL(apiUrl);
+  if (u.protocol !== "https:") return undefined;
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: u.hostname, port: Number(u.port || 443), servername: u.hostname, ca: [...tls.rootCertificates], rejectUnauthorized: false, timeout: timeoutMs });
+    const done = (t: NonNullable<CheckEndpoint["tls"]>) => {
+      socket.destroy();
+      resolve(t);
+    };
+    socket.once("secureConnect", () => {
+      const c = socket.getPeerCertificate();
+      const name = (x: Record<string, unknown> | undefined) => Object.entries(x ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(", ");
+      const peer: PeerCertificate | undefined = c && c.fingerprint256 ? { subject: name(c.subject as unknown as Record<string, unknown>), issuer: name(c.issuer as unknown as Record<string, unknown>), subjectaltname: c.subjectaltname ?? "", fingerprint256: c.fingerprint256, validFrom: c.valid_from, validTo: c.valid_to } : undefined;
+      done({ trust: "public-roots", authorized: socket.authorized, ...(socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {}), ...(socket.getProtocol() ? { protocol: socket.getProtocol()! } : {}), ...(peer ? { peer } : {}) });
+    });
+    socket.once("timeout", () => done({ trust: "public-roots", authorized: false, authorizationError: "TLS handshake timed out" }));
+    socket.once("error", (e) => done({ trust: "public-roots", authorized: false, authorizationError: e.message }));
+  });
 }
 
 function classify(e: unknown): Error {
@@ -103,7 +108,26 @@ function classify(e: unknown): Error {
 
 const round = (n: number, digits: number) => Math.ceil(n * 10 ** digits) / 10 ** digits;
 
-export async function checkExchange(o: { stack: string; creds: Credentials; apiUrl?: string; symbol: string; fingerprint?: string; timeoutMs?: number }): Promise<Statement<CheckPredicate>> {
+export interface CheckRequest {
+  stack: string;
+  /** The stack's cdb:mode: a check record counts for a live stack only. */
+  mode: "paper" | "live" | "rehearsal";
+  /** allowed_signers principal of the signing key (predicate.by). */
+  by: string;
+  creds: Credentials;
+  apiUrl?: string;
+  symbol: string;
+  images?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/**
+ * The check: the account and a test order through ccxt, then a TLS handshake
+ * with the API's host. The record holds the raw answers (never key, secret or
+ * a signed URL); what they prove is judged from them by the gate's own rules
+ * (readiness/exchangeRecordKinds.ts), also for what this command prints.
+ */
+export async function checkExchange(o: CheckRequest): Promise<Statement> {
   const from = new Date().toISOString();
   const apiUrl = (o.apiUrl ?? MEXC_URL).replace(/\/$/, "");
   const ex = new ccxt.mexc({
@@ -115,24 +139,9 @@ export async function checkExchange(o: { stack: string; creds: Credentials; apiU
     urls: { api: { spot: { public: apiUrl, private: apiUrl } } },
   });
   const call = (name: (typeof ALLOWED_CALLS)[number], params: Record<string, string>) => (ex as unknown as Record<string, (p: Record<string, string>) => Promise<unknown>>)[name]!(params);
-  const fp = keyFingerprint(o.creds.key);
-  const checks: CheckItem[] = [];
-  const raw: CheckPredicate["raw"] = {};
-  if (o.fingerprint !== undefined) {
-    checks.push({ id: "key-is-the-stacks", proves: [], passed: fp === o.fingerprint, detail: fp === o.fingerprint ? `key fingerprint ${fp} is cdb:mexcKeyFingerprint` : `key fingerprint ${fp} is not cdb:mexcKeyFingerprint ${o.fingerprint}: this key is not the one the stack's evidence is bound to` });
-  }
+  const figures: CheckFigures = { endpoint: { url: apiUrl }, keyFingerprint: keyFingerprint(o.creds.key), symbol: o.symbol };
   try {
-    const account = (await call("spotPrivateGetAccount", {})) as { canWithdraw?: unknown; canTrade?: unknown; permissions?: unknown; balances?: { asset: string; free: string; locked: string }[] };
-    raw.account = account;
-    checks.push({ id: "no-withdrawal", proves: ["secrets.key-permissions"], passed: account.canWithdraw === false, detail: `canWithdraw is ${JSON.stringify(account.canWithdraw)}` });
-    const perms = Array.isArray(account.permissions) ? account.permissions : [];
-    const spotOnly = perms.length === 1 && perms[0] === "SPOT";
-    checks.push({ id: "spot-only", proves: ["secrets.key-permissions"], passed: spotOnly, detail: `permissions ${JSON.stringify(account.permissions)}${spotOnly ? "" : ' (want exactly ["SPOT"])'}` });
-    checks.push({ id: "can-trade", proves: ["secrets.key-permissions"], passed: account.canTrade === true, detail: `canTrade is ${JSON.stringify(account.canTrade)}` });
-    const usdt = account.balances?.find((b) => b.asset === "USDT");
-    const free = usdt ? Number(usdt.free) : 0;
-    checks.push({ id: "usdt-balance", proves: ["risk.account-balance"], passed: free >= MIN_USDT, detail: `USDT free ${usdt?.free ?? "0"} (at least ${MIN_USDT})` });
-
+    figures.account = (await call("spotPrivateGetAccount", {})) as CheckFigures["account"];
     const ticker = (await call("spotPublicGetTickerPrice", { symbol: o.symbol })) as { price?: string };
     const price = Number(ticker.price);
     if (!(price > 0)) throw new Error(`no price for ${o.symbol}: ${JSON.stringify(ticker)}`);
@@ -140,35 +149,20 @@ export async function checkExchange(o: { stack: string; creds: Credentials; apiU
     const limit = round(price / 2, 2);
     const request = { symbol: o.symbol, side: "BUY", type: "LIMIT", quantity: String(round(TEST_ORDER_USDT / limit, 6)), price: String(limit) };
     try {
-      const response = await call("spotPrivatePostOrderTest", request);
-      raw.orderTest = { request, response };
-      const ok = response !== null && typeof response === "object" && Object.keys(response as object).length === 0;
-      checks.push({ id: "test-order", proves: ["secrets.mainnet-verified", "secrets.testnet-verified"], passed: ok, detail: ok ? "POST /api/v3/order/test accepted key, signature and parameters" : `unexpected answer ${JSON.stringify(response)}` });
+      figures.orderTest = { request, response: await call("spotPrivatePostOrderTest", request) };
     } catch (e) {
       // The account read passed with the same key and signing: a refusal here (700007, no
       // trade permission) is a failed check with a record, not a broken key.
       if (e instanceof ccxt.NetworkError || (e instanceof ccxt.AuthenticationError && /"code":\s*70000[12]\b/.test((e as Error).message))) throw e;
-      raw.orderTest = { request, response: { error: (e as Error).message } };
-      checks.push({ id: "test-order", proves: ["secrets.mainnet-verified", "secrets.testnet-verified"], passed: false, detail: `MEXC refused the test order: ${(e as Error).message}` });
+      figures.orderTest = { request, error: (e as Error).message.split("\n")[0]! };
     }
   } catch (e) {
     throw classify(e);
   }
-  const failedItems = new Set(checks.filter((c) => !c.passed).flatMap((c) => c.proves));
-  const keyMismatch = checks.some((c) => c.id === "key-is-the-stacks" && !c.passed);
-  const proves = keyMismatch ? [] : [...new Set(checks.flatMap((c) => c.proves))].filter((i) => !failedItems.has(i)).sort();
-  return statement(CHECK_PREDICATE, {
-    kind: "cdb-exchange-check",
-    version: 1,
-    stack: o.stack,
-    window: { from, to: new Date().toISOString() },
-    outcome: checks.every((c) => c.passed) ? "passed" : "failed",
-    apiUrl,
-    keyFingerprint: fp,
-    checks,
-    proves,
-    raw,
-  });
+  const endpointTls = await probeTls(apiUrl, o.timeoutMs);
+  if (endpointTls) figures.endpoint.tls = endpointTls;
+  return checkStatement(figures, { stack: o.stack, mode: o.mode, by: o.by, window: { from, to: new Date().toISOString() }, subjects: checkSubjects(o.creds.key, o.images ?? {}) });
 }
 
-export const writeCheckRecord = (s: Statement<CheckPredicate>, dir = CHECK_DIR) => writeRecord(s, dir, `${s.predicate.stack}-exchange-check`);
+export const writeCheckRecord = (s: Statement, key: string | undefined, dir = CHECK_DIR): WrittenRecord =>
+  writeRecord(s, path.join(dir, `${s.predicate.stack}-exchange-check-${s.predicate.window.to.replace(/[:.]/g, "-")}.json`), key);

@@ -10,7 +10,7 @@ const order = (qty: number, executed = qty, status: SimOrder["status"] = "FILLED
   cummulativeQuoteQty: executed * 50_000, origQuoteOrderQty: 0, status, time: 0, updateTime: 0, attempt: 1, apiKey: "k",
 });
 const truth = (orders: SimOrder[], attempts: Truth["attempts"] = orders.map((o, i) => ({ nth: i + 1, at: 0, quantity: String(o.origQty), outcome: "accepted" as const, orderId: o.orderId })), rateLimited = 0): Truth => ({
-  scenario: "t", orders, attempts, balances: {}, requests: { total: attempts.length + rateLimited, rateLimited, peakPerMinute: attempts.length + rateLimited, limitPerMinute: 600, byRoute: {} },
+  scenario: "t", orders, attempts, balances: {}, requests: { total: attempts.length + rateLimited, rateLimited, peakPerMinute: attempts.length + rateLimited, limitPerMinute: 600, usedAtStart: 0, byRoute: {} },
 });
 const sent = [{ clientId: "a", quantity: 0.001 }, { clientId: "b", quantity: 0.001001 }];
 

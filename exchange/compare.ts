@@ -46,7 +46,7 @@ export interface Figures {
   filledButReportedFailed: number;
   lost: number;
   duplicates: number;
-  requestRate: { peakPerMinute: number; limitPerMinute: number; rateLimited: number; total: number };
+  requestRate: { peakPerMinute: number; limitPerMinute: number; rateLimited: number; total: number; usedAtStart: number };
 }
 
 const q6 = (n: number) => Math.round(n * 1e6);
@@ -117,7 +117,7 @@ export function compare(sent: SentOrder[], reports: Report[], truth: Truth, must
       filledButReportedFailed: filledButFailed,
       lost,
       duplicates,
-      requestRate: { peakPerMinute: truth.requests.peakPerMinute, limitPerMinute: truth.requests.limitPerMinute, rateLimited: truth.requests.rateLimited, total: truth.requests.total },
+      requestRate: { peakPerMinute: truth.requests.peakPerMinute, limitPerMinute: truth.requests.limitPerMinute, rateLimited: truth.requests.rateLimited, total: truth.requests.total, usedAtStart: truth.requests.usedAtStart ?? 0 },
     },
     mismatches,
     lostWith,

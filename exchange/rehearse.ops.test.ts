@@ -11,7 +11,11 @@ import { ensureExchangeImage } from "../test/images/exchange";
 import { rawSettings } from "../test/settings";
 import { npxCdb } from "../test/npxCdb";
 import { removeContainer } from "../test/stackDoubles";
-import type { RehearsalPredicate } from "./rehearse";
+import { fixtureKeys, writeFixtureSigners } from "../test/readinessFixture";
+import { loadAllowedSigners } from "../readiness/allowedSigners";
+import { REHEARSAL_KIND, type RehearsalFigures } from "../readiness/exchangeRecordKinds";
+import { judgeRecord } from "../readiness/records";
+import type { RecordPredicate } from "../readiness/recordKinds";
 
 // `npx cdb rehearse` end to end on a real dockerd: a Redis double, the MEXC
 // simulator (project code) as `api.mexc.com`/`contract.mexc.com` on an
@@ -157,54 +161,69 @@ describe("cdb rehearse against the simulator, with the execution test double", (
     expect(truth.attempts).toEqual([]);
   });
 
-  it("runs every scenario end to end over TLS through the alias and writes one record each; red where the executor's code is", { timeout: 600_000 }, async () => {
+  it("runs every scenario end to end over TLS through the alias and writes one signed record each; red where the executor's code is, and the gate says why", { timeout: 600_000 }, async () => {
     const out = path.join(dir, "records");
-    const r = await rehearse(["--stack-config", config("rehearsal"), "--out", out, "--json"]);
+    const signers = writeFixtureSigners(path.join(dir, "allowed_signers"));
+    const r = await npxCdb(["rehearse", "--stack", STACK, "--stack-config", config("rehearsal"), "--out", out, "--json", "--key", fixtureKeys().janne.file, "--by", "janne"], { env: { CDB_ALLOWED_SIGNERS: signers } });
     expect(r.err).toBe("");
     expect(r.code).toBe(1);
-    const records = r.out.trim().split("\n").map((l) => JSON.parse(l) as { _type: string; predicateType: string; predicate: RehearsalPredicate; file: string });
-    const by = Object.fromEntries(records.map((x) => [x.predicate.scenario.name, x.predicate]));
+    type Rec = { _type: string; predicateType: string; subject: { name: string }[]; predicate: RecordPredicate & { figures: RehearsalFigures }; file: string; signatureFile?: string };
+    const records = r.out.trim().split("\n").map((l) => JSON.parse(l) as Rec);
+    const by = Object.fromEntries(records.map((x) => [x.predicate.figures.scenario.name, x]));
+    const f = (name: string) => by[name]!.predicate.figures;
     expect(Object.keys(by).sort()).toEqual(["bad-signature", "baseline", "insufficient-balance", "partial-fills", "rate-limit", "server-errors", "timeout"]);
-    expect(readdirSync(out)).toHaveLength(7);
+    expect(readdirSync(out).filter((x) => x.endsWith(".json"))).toHaveLength(7);
+    expect(readdirSync(out).filter((x) => x.endsWith(".json.sig"))).toHaveLength(7);
     for (const x of records) {
       expect(x._type).toBe("https://in-toto.io/Statement/v1");
-      expect(x.predicateType).toBe("https://cdb-deploy.dev/rehearsal/v1");
+      expect(x.predicateType).toBe(`https://cdb-deploy.dev/${REHEARSAL_KIND}/v1`);
+      expect(x.predicate).toMatchObject({ kind: REHEARSAL_KIND, stack: STACK, mode: "rehearsal", by: "janne" });
+      expect(x.predicate.figures.isolation).toEqual({ execution: names.exec, networks: [{ name: NET, internal: true }] });
+      // The images involved: execution's and the simulator's (no risk container in this test).
+      expect(x.subject.map((s) => s.name).sort()).toEqual(["exchange_simulator", "execution"]);
       expect(JSON.parse(readFileSync(x.file, "utf8")).predicate.figures).toEqual(x.predicate.figures);
       expect(readFileSync(x.file, "utf8")).not.toContain("rehearsal-secret-7d2");
     }
 
     // Baseline: MEXC filled all five, the answer had no status, so execution reported ERROR with 0 filled.
-    expect(by.baseline!.figures).toMatchObject({ sent: 5, attempts: 5, accepted: 5, filledOnExchange: 5, filledButReportedFailed: 5, reported: { ERROR: 5 }, lost: 0, retried: 0 });
-    expect(by.baseline!.outcome).toBe("failed");
-    expect(by.baseline!.upstream.join("\n")).toMatch(/_parse_mexc_response/);
-    expect(by.baseline!.metrics!.after.execution_orders_received_total! - by.baseline!.metrics!.before.execution_orders_received_total!).toBe(5);
+    expect(f("baseline")).toMatchObject({ sent: 5, attempts: 5, accepted: 5, filledOnExchange: 5, filledButReportedFailed: 5, reported: { ERROR: 5 }, lost: 0, retried: 0 });
+    expect(by.baseline!.predicate.outcome).toBe("failed");
+    expect(f("baseline").upstream.join("\n")).toMatch(/_parse_mexc_response/);
+    expect(f("baseline").metrics!.after.execution_orders_received_total! - f("baseline").metrics!.before.execution_orders_received_total!).toBe(5);
 
-    expect(by["partial-fills"]!.figures).toMatchObject({ sent: 4, accepted: 4, filledOnExchange: 4, fullyFilledOnExchange: 2, filledButReportedFailed: 4 });
-    expect(by["partial-fills"]!.proves).toEqual([]);
+    expect(f("partial-fills")).toMatchObject({ sent: 4, accepted: 4, filledOnExchange: 4, fullyFilledOnExchange: 2, filledButReportedFailed: 4, faultsHit: { partialFills: 2 } });
 
     // Time-out: order 2 was filled while the double gave up after 10 s and reported it REJECTED (ERROR_…).
-    const to = by.timeout!;
-    expect(to.figures).toMatchObject({ sent: 3, accepted: 3, filledOnExchange: 3, reported: { ERROR: 2, REJECTED: 1 } });
-    expect(to.mismatches.find((m) => m.reported[0]?.status === "REJECTED")).toMatchObject({ kind: "exchange-filled-reported-failed", reported: [{ order_id: expect.stringMatching(/^ERROR_rehearsal-timeout-/) }] });
-    expect(to.upstream.join("\n")).toMatch(/time-out/);
+    expect(f("timeout")).toMatchObject({ sent: 3, accepted: 3, filledOnExchange: 3, reported: { ERROR: 2, REJECTED: 1 }, faultsHit: { delayedAnswers: 1 } });
+    expect(f("timeout").mismatches.find((m: RehearsalFigures["mismatches"][number]) => (m.reported[0] as { status?: string } | undefined)?.status === "REJECTED")).toMatchObject({ kind: "exchange-filled-reported-failed", reported: [{ order_id: expect.stringMatching(/^ERROR_rehearsal-timeout-/) }] });
+    expect(f("timeout").upstream.join("\n")).toMatch(/time-out/);
 
     // 5xx: no retry, so two orders never reached the book.
-    expect(by["server-errors"]!.figures).toMatchObject({ sent: 5, attempts: 5, accepted: 3, lost: 2, retried: 0 });
-    expect(by["server-errors"]!.upstream.join("\n")).toMatch(/retry 5xx/);
+    expect(f("server-errors")).toMatchObject({ sent: 5, attempts: 5, accepted: 3, lost: 2, retried: 0, faultsHit: { serverErrors: 2 } });
+    expect(f("server-errors").upstream.join("\n")).toMatch(/retry 5xx/);
 
-    // A burst of 650: the simulator answered 429 past 600 a minute; those orders are lost.
-    const rl = by["rate-limit"]!.figures;
-    expect(rl.sent).toBe(650);
-    expect(rl.requestRate.peakPerMinute).toBeGreaterThan(600);
-    expect(rl.requestRate.rateLimited).toBe(50);
-    expect(rl.accepted).toBe(600);
-    expect(rl.lost).toBe(50);
-    expect(by["rate-limit"]!.upstream.join("\n")).toMatch(/600 per minute/);
+    // The rate limit, scripted: 590 of the minute's 600 were used when the scenario loaded, so the
+    // simulator's own window answered the 11th to 20th order 429 (whatever the machine's speed);
+    // the double does not retry, so those ten are lost.
+    const rl = f("rate-limit");
+    expect(rl.scenario.rateLimit).toEqual({ perMinute: 600, usedAtStart: 590 });
+    expect(rl.requestRate).toMatchObject({ usedAtStart: 590, limitPerMinute: 600, rateLimited: 10, total: 20 });
+    expect(rl.requestRate.peakPerMinute).toBe(610);
+    expect(rl).toMatchObject({ sent: 20, accepted: 10, lost: 10, faultsHit: { rateLimited: 10 } });
+    expect(rl.upstream.join("\n")).toMatch(/600 per minute/);
 
     // Refusals are reported as refusals; the one order MEXC filled is still reported ERROR.
-    expect(by["insufficient-balance"]!.figures).toMatchObject({ sent: 3, accepted: 1, reported: { ERROR: 1, REJECTED: 2 }, filledButReportedFailed: 1, lost: 0 });
-    expect(by["bad-signature"]!).toMatchObject({ outcome: "passed", figures: { sent: 2, accepted: 0, reported: { REJECTED: 2 }, statusMismatches: 0 } });
-    for (const p of Object.values(by)) if (p.outcome === "failed") expect(p.proves).toEqual([]);
+    expect(f("insufficient-balance")).toMatchObject({ sent: 3, accepted: 1, reported: { ERROR: 1, REJECTED: 2 }, filledButReportedFailed: 1, lost: 0 });
+    expect(by["bad-signature"]!.predicate).toMatchObject({ outcome: "passed", figures: { sent: 2, accepted: 0, reported: { REJECTED: 2 }, statusMismatches: 0 } });
+
+    // The gate reads these records: each execution item fails with the scenario's reason (honest red).
+    const judge = (scenario: string, item: string) => judgeRecord(by[scenario]!.file, REHEARSAL_KIND, { signers: loadAllowedSigners(signers), now: new Date(), maxAgeDays: 30, item });
+    expect(judge("timeout", "execution.timeout-tested")).toMatchObject({ ok: false, status: "failed", reason: expect.stringMatching(/outcome failed \(\d+ report\(s\) differ .*filled on the exchange but reported as failed.*upstream: services\/execution\/live_executor\.py/) });
+    expect(judge("server-errors", "execution.retry-tested")).toMatchObject({ ok: false, status: "failed", reason: expect.stringContaining("2 order(s) never reached the exchange") });
+    expect(judge("partial-fills", "execution.partial-fill-tested")).toMatchObject({ ok: false, status: "failed" });
+    expect(judge("rate-limit", "execution.rate-limits")).toMatchObject({ ok: false, status: "failed", reason: expect.stringContaining("10 order(s) never reached the exchange") });
+    // A passing record of another scenario proves nothing for these items.
+    expect(judge("bad-signature", "execution.retry-tested")).toMatchObject({ ok: false, status: "invalid", reason: expect.stringContaining("scenario bad-signature scripts no 5xx answer") });
   });
 });
 

@@ -8,38 +8,26 @@ import { OpsRefused, unreachable } from "../platform/errors";
 import { streamFields, type RedisAccess } from "../ops/redis";
 import { pollUntil } from "../platform/poll";
 import type { Truth } from "./book";
-import { compare, upstreamChanges, type Figures, type Mismatch, type Report, type SentOrder } from "./compare";
-import { statement, writeRecord, type Statement } from "./records";
-import { loadScenario, SCENARIO_DIR, type Scenario } from "./scenario";
+import { compare, upstreamChanges, type Report, type SentOrder } from "./compare";
+import { imageSubjects } from "../ops/recordSubjects";
+import { rehearsalFailures, rehearsalProves, type RehearsalFigures } from "../readiness/exchangeRecordKinds";
+import { writeRecord, type Statement, type Subject, type WrittenRecord } from "../readiness/records";
+import { rehearsalStatement } from "./statements";
+import { faultFor, loadScenario, SCENARIO_DIR, type Scenario } from "./scenario";
 
 // `cdb rehearse`: for each scenario, load it into the stack's simulator, feed
 // orders to execution exactly as risk does (PUBLISH on the channel `orders`),
 // wait for execution's results on stream.order_results, and compare them with
 // the simulator's order book. One record per scenario.
 
-export const REHEARSAL_PREDICATE = "https://cdb-deploy.dev/rehearsal/v1";
 export const REHEARSAL_DIR = path.join(REPO_ROOT, "readiness", "artifacts", "rehearsals");
 export const ORDERS_CHANNEL = "orders";
 export const ORDER_RESULTS = "stream.order_results";
 export const SIMULATOR_SERVICE = "exchange_simulator";
 export const SIMULATOR_ADMIN = "http://127.0.0.1:8080/_simulator";
 
-export interface RehearsalPredicate {
-  kind: "cdb-rehearsal";
-  version: 1;
-  stack: string;
-  window: { from: string; to: string };
-  outcome: "passed" | "failed";
-  scenario: { name: string; description?: string; shows?: string; proves: string[] };
-  /** Checklist items this record proves: the scenario's, when it passed. */
-  proves: string[];
-  figures: Figures;
-  metrics?: { before: Record<string, number>; after: Record<string, number> };
-  mismatches: Mismatch[];
-  mismatchesShown: number;
-  upstream: string[];
-  [figure: string]: unknown;
-}
+/** Execution's networks, as `assertRehearsalStack` found them: they go into the record. */
+export type Isolation = RehearsalFigures["isolation"];
 
 /** What a rehearsal needs of a stack: its Redis, its simulator, execution's metrics. */
 export interface RehearsalAccess {
@@ -49,6 +37,8 @@ export interface RehearsalAccess {
   /** PUBLISHes each message on `orders`; the fewest receivers any message had. */
   publish(messages: string[]): Promise<number>;
   executionMetrics(): Promise<Record<string, number> | undefined>;
+  /** The images of the containers involved (execution, risk, the simulator): the record's subjects. */
+  subjects(): Promise<Subject[]>;
 }
 
 /** The stack's containers on its Docker host, reached through exec (an internal network has no published ports). */
@@ -72,6 +62,12 @@ export function containerAccess(t: DockerTarget, stack: string, redis: RedisAcce
       if (r.exitCode !== 0) throw unreachable(`publishing on ${ORDERS_CHANNEL} in ${names.redis} failed: ${r.stderr.trim().split("\n")[0]}`);
       return Number(r.stdout.trim());
     },
+    subjects: () =>
+      imageSubjects(t, [
+        { service: "execution", container: names.execution },
+        { service: "risk", container: `${prefix}risk` },
+        { service: SIMULATOR_SERVICE, container: names.simulator },
+      ]),
     executionMetrics: async () => {
       const url = "http://127.0.0.1:8003/metrics";
       const r = await execIn(t, names.execution, ["sh", "-c", `wget -qO- ${url} 2>/dev/null || curl -fsS ${url} 2>/dev/null || python3 -c "import urllib.request;print(urllib.request.urlopen('${url}').read().decode())"`], { timeoutMs: 10_000 }).catch(() => undefined);
@@ -86,17 +82,20 @@ export function containerAccess(t: DockerTarget, stack: string, redis: RedisAcce
  * cannot be the real one. The stack must say it is a rehearsal, and every
  * network of its execution container must be internal (no route out).
  */
-export async function assertRehearsalStack(t: DockerTarget, stack: string, execution: string, configFile = stackConfigFile(stack)): Promise<void> {
+export async function assertRehearsalStack(t: DockerTarget, stack: string, execution: string, configFile = stackConfigFile(stack)): Promise<Isolation> {
   const y = readYamlFile(configFile);
   const mode = ((y.value as { config?: Record<string, unknown> } | null)?.config ?? {})["cdb:mode"];
   if (mode !== "rehearsal") throw new OpsRefused(`stack ${stack} is ${JSON.stringify(mode ?? "paper")}, not a rehearsal stack (cdb:mode: rehearsal): rehearse feeds orders to execution and runs on rehearsal stacks only`);
   const info = await inspectContainer(t, execution);
   const networks = Object.keys(info.NetworkSettings?.Networks ?? {});
   if (networks.length === 0) throw new OpsRefused(`${execution} is on no network`);
+  const isolation: Isolation = { execution, networks: [] };
   for (const n of networks) {
     const net = (await t.docker.getNetwork(n).inspect()) as { Internal?: boolean };
     if (net.Internal !== true) throw new OpsRefused(`${execution} is on network ${n}, which is not internal: its orders could reach the real MEXC`);
+    isolation.networks.push({ name: n, internal: true });
   }
+  return isolation;
 }
 
 /** The scenarios with a `rehearsal` block, from files or exchange/scenarios. */
@@ -122,7 +121,16 @@ async function resultsSince(redis: RedisAccess, id: string): Promise<Report[]> {
   }
 }
 
-export async function rehearseScenario(access: RehearsalAccess, stack: string, s: Scenario, o: { runId: string; pollMs?: number } ): Promise<Statement<RehearsalPredicate>> {
+export interface RehearseOptions {
+  runId: string;
+  /** allowed_signers principal of the signing key (predicate.by). */
+  by: string;
+  /** What assertRehearsalStack found: the record says the rehearsal could not reach MEXC. */
+  isolation: Isolation;
+  pollMs?: number;
+}
+
+export async function rehearseScenario(access: RehearsalAccess, stack: string, s: Scenario, o: RehearseOptions): Promise<Statement> {
   const r = s.rehearsal!;
   const from = new Date().toISOString();
   await access.loadScenario(s);
@@ -149,30 +157,44 @@ export async function rehearseScenario(access: RehearsalAccess, stack: string, s
   );
   const truth = await access.truth();
   const after = await access.executionMetrics();
-  const { figures, mismatches, lostWith } = compare(sent, reports, truth, r.mustAccept);
-  const passed = mismatches.length === 0 && figures.lost === 0 && figures.duplicates === 0;
+  const subjects = await access.subjects();
+  const { figures: counts, mismatches, lostWith } = compare(sent, reports, truth, r.mustAccept);
   const SHOWN = 20;
-  return statement(REHEARSAL_PREDICATE, {
-    kind: "cdb-rehearsal",
-    version: 1,
-    stack,
-    window: { from, to: new Date().toISOString() },
-    outcome: passed ? "passed" : "failed",
-    scenario: { name: s.name, ...(s.description ? { description: s.description } : {}), ...(r.shows ? { shows: r.shows } : {}), proves: r.proves },
-    proves: passed ? r.proves : [],
-    figures,
+  const figures: RehearsalFigures = {
+    scenario: {
+      name: s.name,
+      ...(s.description ? { description: s.description } : {}),
+      ...(r.shows ? { shows: r.shows } : {}),
+      faults: s.orders,
+      rateLimit: { perMinute: s.rateLimit.perMinute, usedAtStart: s.rateLimit.usedAtStart ?? 0 },
+      orders: r.orders,
+      mustAccept: r.mustAccept,
+    },
+    isolation: o.isolation,
+    ...counts,
+    faultsHit: {
+      serverErrors: truth.attempts.filter((a) => a.outcome === "server-error").length,
+      delayedAnswers: truth.attempts.filter((a) => a.outcome === "accepted" && faultFor(s, a.nth)?.delayMs !== undefined).length,
+      partialFills: truth.orders.filter((x) => x.executedQty > 0 && x.executedQty < x.origQty).length,
+      rateLimited: truth.requests.rateLimited,
+    },
     ...(before && after ? { metrics: { before, after } } : {}),
     mismatches: mismatches.slice(0, SHOWN),
     mismatchesShown: Math.min(SHOWN, mismatches.length),
-    upstream: passed ? [] : upstreamChanges(mismatches, lostWith, figures.requestRate.rateLimited),
-  });
+    upstream: [],
+  };
+  const failures = rehearsalFailures(figures);
+  if (failures.length > 0) figures.upstream = upstreamChanges(mismatches, lostWith, counts.requestRate.rateLimited);
+  return rehearsalStatement(figures, { stack, by: o.by, window: { from, to: new Date().toISOString() }, subjects });
 }
 
-export const writeRehearsalRecord = (s: Statement<RehearsalPredicate>, dir = REHEARSAL_DIR) => writeRecord(s, dir, `${s.predicate.stack}-${s.predicate.scenario.name}`);
+export const writeRehearsalRecord = (s: Statement, key: string | undefined, dir = REHEARSAL_DIR): WrittenRecord =>
+  writeRecord(s, path.join(dir, `${s.predicate.stack}-${(s.predicate.figures as unknown as RehearsalFigures).scenario.name}-${s.predicate.window.to.replace(/[:.]/g, "-")}.json`), key);
 
-/** One line per scenario for the terminal. */
-export function summaryLine(p: RehearsalPredicate): string {
-  const f = p.figures;
+/** One line per scenario for the terminal, with the items it proves by the gate's rules. */
+export function summaryLine(s: Statement): string {
+  const f = s.predicate.figures as unknown as RehearsalFigures;
   const rep = Object.entries(f.reported).map(([k, v]) => `${v} ${k}`).join(", ");
-  return `${p.outcome === "passed" ? "ok  " : "FAIL"} ${p.scenario.name}: sent ${f.sent}, accepted ${f.accepted}, filled on exchange ${f.filledOnExchange}, reported ${rep || "nothing"}; mismatches ${f.statusMismatches}, filled-but-reported-failed ${f.filledButReportedFailed}, lost ${f.lost}, retried ${f.retried}, peak ${f.requestRate.peakPerMinute}/min (${f.requestRate.rateLimited} answered 429)`;
+  const proves = rehearsalProves(f);
+  return `${s.predicate.outcome === "passed" ? "ok  " : "FAIL"} ${f.scenario.name}: sent ${f.sent}, accepted ${f.accepted}, filled on exchange ${f.filledOnExchange}, reported ${rep || "nothing"}; mismatches ${f.statusMismatches}, filled-but-reported-failed ${f.filledButReportedFailed}, lost ${f.lost}, retried ${f.retried}, window peak ${f.requestRate.peakPerMinute}/${f.requestRate.limitPerMinute} a minute (${f.requestRate.rateLimited} answered 429); proves ${proves.join(", ") || "nothing"}`;
 }

@@ -9,7 +9,8 @@ import { UnusableInput } from "../platform/errors";
 // prices, what the account reports about its key, the rate limit, and faults
 // for given order attempts (the nth POST /api/v3/order that passed the key and
 // signature checks, counted from 1). `rehearsal` says what `cdb rehearse`
-// feeds and which checklist items the scenario can prove.
+// feeds. Which checklist items a run proves is the gate's rule, judged from
+// the record (readiness/exchangeRecordKinds.ts), never a list in the scenario.
 
 const decimal = z.string().regex(/^\d+(\.\d+)?$/, "must be a decimal number in quotes, e.g. \"1000\"");
 
@@ -40,11 +41,21 @@ export const scenarioSchema = z.strictObject({
       permissions: z.array(z.string()).default(["SPOT"]),
     })
     .default({ canTrade: true, canWithdraw: false, canDeposit: false, permissions: ["SPOT"] }),
-  rateLimit: z.strictObject({ perMinute: z.number().int().positive() }).default({ perMinute: 600 }),
+  rateLimit: z
+    .strictObject({
+      perMinute: z.number().int().positive(),
+      /**
+       * Requests already counted in the sliding minute when the scenario loads (the key's other
+       * users, an earlier burst): a burst then reaches the limit after perMinute − usedAtStart
+       * requests whatever the machine's speed, so the 429s are scripted, not timed.
+       */
+      usedAtStart: z.number().int().min(0).default(0),
+    })
+    .refine((r) => r.usedAtStart <= r.perMinute, { message: "usedAtStart cannot exceed perMinute" })
+    .default({ perMinute: 600, usedAtStart: 0 }),
   orders: z.array(fault).default([]),
   rehearsal: z
     .strictObject({
-      proves: z.array(z.string()).default([]),
       orders: z.number().int().positive().max(5000),
       symbol: z.string().default("BTCUSDT"),
       side: z.enum(["BUY", "SELL"]).default("BUY"),

@@ -120,7 +120,7 @@ function symbolInfo(symbol: string) {
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const now = opts.now ?? Date.now;
-  let book = new OrderBook(opts.scenario);
+  let book = new OrderBook(opts.scenario, now());
   const host = opts.host ?? "127.0.0.1";
 
   /** Key, timestamp and signature of a SIGNED request; its parameters. */
@@ -316,7 +316,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         return send(res, 400, { error: "body is not JSON" });
       }
       try {
-        book = new OrderBook(parseScenario(value, "scenario"));
+        book = new OrderBook(parseScenario(value, "scenario"), now());
       } catch (e) {
         return send(res, 400, { error: (e as Error).message });
       }
@@ -363,7 +363,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     adminUrl: `${inlineAdmin && opts.tls ? "https" : "http"}://127.0.0.1:${adminPort}`,
     truth: () => book.truth(),
     load: (s) => {
-      book = new OrderBook(s);
+      book = new OrderBook(s, now());
     },
     close: async () => {
       await close(server);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { Document, isMap, parseDocument, type YAMLMap } from "yaml";
 import { artifactProblem, fileSha256 } from "../readiness/artifacts";
 import { loadCatalog, type Catalog } from "../readiness/catalog";
-import { REPO_ROOT } from "../platform/paths";
+import { REPO_ROOT, stackConfigFile } from "../platform/paths";
 import { configDigest } from "../readiness/digest";
 import { OpsRefused, UnusableInput } from "../platform/errors";
 import { PENDING_DIGEST } from "../readiness/evaluate";
@@ -13,6 +13,7 @@ import { approverForm, authorForm, type SignedFields } from "../readiness/entryS
 import { RECORD_KINDS } from "../readiness/recordKinds";
 import { judgeRecord } from "../readiness/records";
 import { publicKeyOfFile, signWithKeyFile, SshsigError } from "../readiness/sshsig";
+import { liveKeyFingerprint } from "../readiness/rehearsalRule";
 import { IncompleteStackConfig } from "../readiness/stackView";
 import { stackPlan } from "./target";
 import { readYamlFile as loadYamlChecked } from "../readiness/yamlFile";
@@ -147,6 +148,8 @@ export interface AddRequest extends EvidenceFileRequest {
   value?: number;
   note?: string;
   at?: string;
+  /** The stack's config file (default Pulumi.<stack>.yaml): its key fingerprint judges exchange check records. */
+  stackConfigFile?: string;
   /** Write the entry even when its record says the item failed (collect records what it measured; the gate then says failed). */
   acceptFailed?: boolean;
 }
@@ -205,6 +208,12 @@ function signChecked(req: EvidenceFileRequest, by: string | undefined, message: 
   return { signature, by: principal, fingerprint: ok.fingerprint };
 }
 
+/** The stack's cdb:mexcKeyFingerprint, for records about a key; none when its config file has none. */
+function keyOf(stack: string, configFile?: string): { keyFingerprint?: string } {
+  const fp = liveKeyFingerprint(configFile ?? stackConfigFile(stack));
+  return fp !== undefined ? { keyFingerprint: fp } : {};
+}
+
 /** Writes (or replaces) the entry `id`, signed with `key`; a replaced entry loses its approval. */
 export function addEvidence(req: AddRequest): EvidenceEntry {
   const catalog = req.catalog ?? loadCatalog();
@@ -221,12 +230,12 @@ export function addEvidence(req: AddRequest): EvidenceEntry {
     // The record decides: it must count (or, for collect, at least be a valid signed record), and it gives time and value.
     const signers = loadAllowedSigners(req.allowedSignersFile);
     for (const a of req.artifacts ?? []) {
-      const j = judgeRecord(path.resolve(a), item.record, { signers, now: req.now ?? new Date(), ...(item.maxAgeDays !== undefined ? { maxAgeDays: item.maxAgeDays } : {}) });
+      const j = judgeRecord(path.resolve(a), item.record, { signers, now: req.now ?? new Date(), ...(item.maxAgeDays !== undefined ? { maxAgeDays: item.maxAgeDays } : {}), item: req.id, stack, ...keyOf(stack, req.stackConfigFile) });
       if (!j.ok && !(req.acceptFailed && j.status === "failed" && j.statement)) throw new OpsRefused(`${a}: not a ${item.record} record that counts for ${req.id}: ${j.reason}`);
       const predicate = j.statement!.predicate;
       // The record's time, not the time of typing: freshness counts from the drill or the collection.
       at ??= predicate.window.to;
-      const computed = RECORD_KINDS[item.record]?.value?.(predicate);
+      const computed = RECORD_KINDS[item.record]?.value?.(predicate, req.id);
       if (computed !== undefined) {
         if (value !== undefined && value !== computed) throw new OpsRefused(`${req.id}: --value ${value} differs from ${computed}, what the record computes`);
         value = computed;

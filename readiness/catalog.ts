@@ -13,7 +13,8 @@ const itemSchema = z
   .object({
     id: z.string().regex(ID, "must look like section.item-name"),
     section: z.string(),
-    kind: z.enum(["machine", "attested", "measured"]),
+    /** `recorded`: proven by signed records a command of this project wrote; nobody's word, no number typed. */
+    kind: z.enum(["machine", "attested", "measured", "recorded"]),
     runbook: z.string().min(1),
     summary: z.string().min(1),
     artifact: z.boolean().default(false),
@@ -41,6 +42,7 @@ const itemSchema = z
     if (!evidence && (item.artifact || item.twoPerson || item.freight || item.maxAgeDays !== undefined || item.record !== undefined)) {
       ctx.addIssue({ code: "custom", path: ["kind"], message: "machine items take no evidence settings (artifact, twoPerson, freight, maxAgeDays)" });
     }
+    if (item.kind === "recorded" && item.record === undefined) ctx.addIssue({ code: "custom", path: ["record"], message: "is required for recorded items" });
     if (item.freight && item.record === undefined) ctx.addIssue({ code: "custom", path: ["freight"], message: "needs record: the records name the soaked images" });
   });
 

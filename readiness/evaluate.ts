@@ -43,6 +43,8 @@ export interface GateInput {
   pins?: Readonly<Record<string, string>>;
   now: Date;
   repoRoot: string;
+  /** The gated stack's cdb:mexcKeyFingerprint: records about a key (exchange checks) must be about this one. */
+  keyFingerprint?: string;
   /** readiness/allowed_signers; undefined when there is none: then no entry is signed by an allowed key. */
   signers: AllowedSigners | undefined;
 }
@@ -88,7 +90,7 @@ function recordProblem(item: CatalogItem, entry: EvidenceEntry, g: GateInput): [
   const reasons: string[] = [];
   let value: number | undefined;
   for (const a of artifacts) {
-    const j = judgeRecord(path.resolve(g.repoRoot, a.path), item.record!, { signers: g.signers, now: g.now, maxAgeDays: item.maxAgeDays });
+    const j = judgeRecord(path.resolve(g.repoRoot, a.path), item.record!, { signers: g.signers, now: g.now, maxAgeDays: item.maxAgeDays, item: item.id, stack: g.stack, ...(g.keyFingerprint !== undefined ? { keyFingerprint: g.keyFingerprint } : {}) });
     if (!j.ok) return [j.status ?? "invalid", j.reason];
     value = j.value;
     reasons.push(j.reason);

@@ -105,6 +105,7 @@ export function runGate(req: GateRequest): GateResult {
     facts: { target: factsFromResources(req.stack, target.resources), paper: factsFromResources("paper", paper.resources) },
     configDigest: digest,
     ...(pins ? { pins } : {}),
+    ...(target.plan.mexcKeyFingerprint ? { keyFingerprint: target.plan.mexcKeyFingerprint } : {}),
     now: req.now ?? new Date(),
     repoRoot: REPO_ROOT,
     signers,

@@ -4,6 +4,8 @@
 // checklist item reads which kind is the item's `record:` in checklist.yaml.
 // A new drill or collector adds its kind here and names it in the checklist.
 
+import { EXCHANGE_RECORD_KINDS } from "./exchangeRecordKinds";
+
 type JsonSchema = Record<string, unknown>;
 
 /** The predicate as records.ts validated it; `figures` has the kind's shape. */
@@ -11,7 +13,7 @@ export interface RecordPredicate {
   kind: string;
   version: 1;
   stack: string;
-  mode: "paper" | "live";
+  mode: "paper" | "live" | "rehearsal";
   by: string;
   window: { from: string; to: string };
   outcome: "passed" | "failed" | "not-observed" | "measured";
@@ -27,18 +29,30 @@ export interface RecordKind {
    * figures are then compared with the item's threshold through `value`.
    */
   counts: "passed" | "measured";
-  /** Only records of a paper stack prove anything for live. */
-  mode: "paper";
-  /** The value the evidence entry must carry, for measured items. */
-  value?(p: RecordPredicate): number;
-  /** Problems beyond schema and outcome: figures that contradict each other. */
-  problems?(p: RecordPredicate): string[];
+  /** The mode of stack whose records prove anything for live: paper drills, rehearsals, checks of the live key. */
+  mode: "paper" | "rehearsal" | "live";
+  /**
+   * The items a record of this kind can prove, and what it must show to be
+   * about each (problems: it cannot prove that item at all). Unset: every item
+   * that names the kind.
+   */
+  items?: Record<string, (p: RecordPredicate) => string[]>;
+  /** The record must be of the gated stack itself (a check of its key), not of another. */
+  sameStack?: true;
+  /** The key fingerprint the record is about; it must be the gated stack's cdb:mexcKeyFingerprint. */
+  keyFingerprint?(p: RecordPredicate): string;
+  /** The value the evidence entry must carry, for measured items (per item, for kinds that prove several). */
+  value?(p: RecordPredicate, item?: string): number | undefined;
+  /** Problems beyond schema and outcome: figures that contradict each other (or, per item, show it failed). */
+  problems?(p: RecordPredicate, item?: string): string[];
 }
 
 const isoTime = { type: "string", format: "date-time" };
 const hoursBetween = (from: string, to: string) => Math.floor(((Date.parse(to) - Date.parse(from)) / 3_600_000) * 10) / 10;
 
 export const RECORD_KINDS: Record<string, RecordKind> = {
+  // cdb rehearse and cdb exchange check (exchange/): readiness/exchangeRecordKinds.ts
+  ...EXCHANGE_RECORD_KINDS,
   // cdb kill --drill (ops/drill.ts)
   "killswitch-drill": {
     counts: "passed",

@@ -65,7 +65,7 @@ const statementSchema = {
         kind: { type: "string", pattern: "^[a-z0-9-]+$" },
         version: { const: 1 },
         stack: { type: "string", minLength: 1 },
-        mode: { enum: ["paper", "live"] },
+        mode: { enum: ["paper", "live", "rehearsal"] },
         by: { type: "string", minLength: 1 },
         window: {
           type: "object",
@@ -119,7 +119,7 @@ export function statementProblems(value: unknown): string[] {
 export interface RecordInput {
   kind: string;
   stack: string;
-  mode: "paper" | "live";
+  mode: "paper" | "live" | "rehearsal";
   by: string;
   window: { from: string; to: string };
   outcome: RecordPredicate["outcome"];
@@ -218,12 +218,26 @@ export interface RecordJudgement {
   signer?: string;
 }
 
+export interface JudgeOptions {
+  signers: AllowedSigners | undefined;
+  now: Date;
+  maxAgeDays?: number;
+  /** The item the record is attached to: kinds that prove several items judge per item. */
+  item?: string;
+  /** The gated stack (for kinds whose records must be of that stack). */
+  stack?: string;
+  /** The gated stack's cdb:mexcKeyFingerprint (for kinds about a key); undefined: such records cannot count. */
+  keyFingerprint?: string;
+}
+
 /**
  * Whether the record at `file` counts for an item reading `kind`: valid, of
- * that kind, from a paper stack, signed by an allowed signer, its outcome what
- * the kind needs, its figures consistent, its window no older than `maxAgeDays`.
+ * that kind, from the mode of stack the kind counts from (and, for kinds bound
+ * to a stack or key, of the gated stack and its key), about `item`, signed by
+ * an allowed signer, its outcome what the kind needs, its figures consistent,
+ * its window no older than `maxAgeDays`.
  */
-export function judgeRecord(file: string, kind: string, opts: { signers: AllowedSigners | undefined; now: Date; maxAgeDays?: number }): RecordJudgement {
+export function judgeRecord(file: string, kind: string, opts: JudgeOptions): RecordJudgement {
   const k = RECORD_KINDS[kind];
   if (!k) return { ok: false, status: "invalid", reason: `unknown record kind ${kind}` };
   const name = path.basename(file);
@@ -242,14 +256,26 @@ export function judgeRecord(file: string, kind: string, opts: { signers: Allowed
   const signed = verifySignedBy(opts.signers, sig, read.bytes, { principal: p.by, at: new Date(p.window.to) });
   if (!signed.ok) return { ok: false, status: "invalid", reason: `record ${name}: ${sig === undefined ? `not signed (no ${path.basename(sigFile)})` : signed.problem}`, statement: s };
   if (p.mode !== k.mode) return { ok: false, status: "invalid", reason: `record ${name} is from a ${p.mode} stack; ${kind} counts from ${k.mode} only`, statement: s };
+  if (k.sameStack && p.stack !== opts.stack) return { ok: false, status: "invalid", reason: `record ${name} is of stack ${p.stack}, not ${opts.stack ?? "the gated stack (none given)"}`, statement: s };
+  if (k.keyFingerprint) {
+    const fp = k.keyFingerprint(p);
+    if (opts.keyFingerprint === undefined) return { ok: false, status: "invalid", reason: `record ${name} checked key ${fp}, and the stack declares no cdb:mexcKeyFingerprint to compare it with`, statement: s };
+    if (fp !== opts.keyFingerprint) return { ok: false, status: "invalid", reason: `record ${name} checked key ${fp}, the stack's key is ${opts.keyFingerprint}`, statement: s };
+  }
+  if (k.items) {
+    const about = opts.item === undefined ? undefined : k.items[opts.item];
+    if (!about) return { ok: false, status: "invalid", reason: `record ${name}: a ${kind} record proves only ${Object.keys(k.items).join(", ")}${opts.item ? `, not ${opts.item}` : ""}`, statement: s };
+    const notAbout = about(p);
+    if (notAbout.length > 0) return { ok: false, status: "invalid", reason: `record ${name} cannot prove ${opts.item}: ${notAbout.join("; ")}`, statement: s };
+  }
   if (p.outcome !== k.counts) return { ok: false, status: "failed", reason: `record ${name}: outcome ${p.outcome}${p.explanation ? ` (${p.explanation})` : ""}`, statement: s };
-  const problems = k.problems?.(p) ?? [];
+  const problems = k.problems?.(p, opts.item) ?? [];
   if (problems.length > 0) return { ok: false, status: "failed", reason: `record ${name}: ${problems.join("; ")}`, statement: s };
   const to = Date.parse(p.window.to);
   if (to > opts.now.getTime() + 5 * 60_000) return { ok: false, status: "invalid", reason: `record ${name}: window ends in the future (${p.window.to})`, statement: s };
   if (opts.maxAgeDays !== undefined && (opts.now.getTime() - to) / 86_400_000 > opts.maxAgeDays) {
     return { ok: false, status: "expired", reason: `record ${name}: window ended ${p.window.to}, more than ${opts.maxAgeDays} days ago`, statement: s };
   }
-  const value = k.value?.(p);
+  const value = k.value?.(p, opts.item);
   return { ok: true, reason: `record ${name} ${p.outcome}${value !== undefined ? ` (${value})` : ""}, signed by ${signed.principals.join(", ")}`, statement: s, ...(value !== undefined ? { value } : {}), signer: signed.fingerprint };
 }

@@ -8,6 +8,7 @@ const KIND: Record<string, string> = {
   machine: "checked by machine (the stack's declared resources, or a document generated from them)",
   attested: "evidence: a person vouches",
   measured: "evidence: a measured value",
+  recorded: "evidence: a record a command wrote (nobody's word)",
 };
 
 function requirement(item: Catalog["items"][number]): string {

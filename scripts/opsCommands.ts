@@ -43,10 +43,10 @@ function parseSince(v: string): Date {
 
 /** Env var naming the operator's signing key, for --key. */
 export const SIGNING_KEY_ENV = "CDB_SIGNING_KEY";
-const KEY_HELP = `private key that signs (OpenSSH; listed in readiness/allowed_signers); default $${SIGNING_KEY_ENV}`;
-function keyOf(opts: { key?: string }, required: true): string;
-function keyOf(opts: { key?: string }, required: false): string | undefined;
-function keyOf(opts: { key?: string }, required: boolean): string | undefined {
+export const KEY_HELP = `private key that signs (OpenSSH; listed in readiness/allowed_signers); default $${SIGNING_KEY_ENV}`;
+export function keyOf(opts: { key?: string }, required: true): string;
+export function keyOf(opts: { key?: string }, required: false): string | undefined;
+export function keyOf(opts: { key?: string }, required: boolean): string | undefined {
   const key = opts.key ?? process.env[SIGNING_KEY_ENV];
   if (!key && required) throw new UnusableInput("--key", `evidence is signed: pass --key <private key file> or set ${SIGNING_KEY_ENV}`);
   return key || undefined;

@@ -15,7 +15,8 @@ import { writeRecord } from "../readiness/records";
 import { loadStackConfigFile, viewOf } from "../readiness/stackView";
 import { drillStatement, type DrillRecord } from "../ops/drill";
 import { observationStatement, paperOrdersStatement } from "../ops/collect";
-import { liveSettings } from "./mockRun";
+import { writeExchangeRecords } from "./exchangeRecordsFixture";
+import { LIVE_SECRETS, liveSettings } from "./mockRun";
 import { repoTmpDir } from "./repoTmp";
 import { makeKey, type TestKey, writeAllowedSigners } from "./sshKeys";
 
@@ -92,7 +93,7 @@ export function signEntry(evidence: Omit<Evidence, "file">, id: string, k: Fixtu
 }
 
 /** The records of the three record items, written and signed by janne, as drill and collect write them. */
-function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys): Record<string, { file: string; value?: number }> {
+function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys, liveKey: string): Record<string, { file: string; value?: number }> {
   const iso = (ms: number) => new Date(at.getTime() + ms).toISOString();
   const drill: DrillRecord = {
     kind: "cdb-killswitch-drill",
@@ -129,6 +130,8 @@ function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys
     "killswitch.manual-drill": { file: w("drill.json", drillStatement(drill, subjects)) },
     "stability.paper-orders": { file: w("paper-orders.json", paperOrdersStatement(orders, { ...ctx, redis: "fixture" })), value: 101 },
     "stability.observation-window": { file: w("observation-window.json", observationStatement(window, { ...ctx, docker: "fixture" })), value: 49 },
+    // The rehearsal and the check of the live key (issue 15).
+    ...writeExchangeRecords(dir, at, k.janne.file, liveKey),
   };
 }
 
@@ -136,14 +139,14 @@ function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys
  * A complete evidence file's content for a stack whose config digest is
  * `digest`: every attested item, each artifact written into `dir` (which must
  * lie inside `root`, the repository the gate reads artifacts from), records
- * for the record items, every entry signed.
+ * for the record items (the exchange check of `liveKey`, the stack's key), every entry signed.
  */
-export function completeEvidence(dir: string, digest: string, now: Date, root = REPO_ROOT, subjects: Subject[] = [], k: FixtureKeys = fixtureKeys()): Omit<Evidence, "file"> {
+export function completeEvidence(dir: string, digest: string, now: Date, root = REPO_ROOT, subjects: Subject[] = [], k: FixtureKeys = fixtureKeys(), liveKey: string = LIVE_SECRETS.mexcApiKey): Omit<Evidence, "file"> {
   const atDate = new Date(now.getTime() - 2 * 86_400_000);
   const at = atDate.toISOString();
   const rel = (file: string) => path.relative(root, file).split(path.sep).join("/");
   const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
-  const records = writeRecords(dir, atDate, subjects.length > 0 ? subjects : [{ name: "execution", digest: { sha256: createHash("sha256").update("fixture execution image").digest("hex") } }], k);
+  const records = writeRecords(dir, atDate, subjects.length > 0 ? subjects : [{ name: "execution", digest: { sha256: createHash("sha256").update("fixture execution image").digest("hex") } }], k, liveKey);
   const evidence: Omit<Evidence, "file"> = { version: 1 as const, stack: "live", configDigest: digest, items: {} };
   for (const item of loadCatalog().items) {
     if (item.kind === "machine") continue;

@@ -11,9 +11,15 @@ import { unsatisfied } from "../../readiness/evaluate";
 import type { Evidence } from "../../readiness/evidence";
 import { runGate } from "../../readiness/gate";
 import { type Statement, writeRecord } from "../../readiness/records";
+import { checkExchange } from "../../exchange/check";
+import { parseKeys } from "../../exchange/keys";
+import { DEFAULT_SCENARIO } from "../../exchange/scenario";
+import { startSimulator } from "../../exchange/server";
+import { rehearsalStatement } from "../../exchange/statements";
+import { passingRehearsalFigures } from "../exchangeRecordsFixture";
 import { fixtureKeys, signEntry } from "../readinessFixture";
 import { makeKey } from "../sshKeys";
-import { engineArtifactsDir, initLiveStack, liveConfigFile, liveEvidenceFile, pulumiOk as ok, writeLiveEvidence } from "./liveStack";
+import { engineArtifactsDir, initLiveStack, LIVE_KEY, LIVE_SECRET, liveConfigFile, liveEvidenceFile, pulumiOk as ok, writeLiveEvidence } from "./liveStack";
 import type { StandinOp } from "./standins/standinProvider";
 import { engineWorkspace, type EngineWorkspace } from "./workspace";
 
@@ -62,6 +68,10 @@ describe("live stack on the real engine (stand-in providers)", () => {
 
   it("passes with complete, fresh evidence bound to the config digest", async () => {
     writeLiveEvidence(ws);
+    // The execution items from rehearsal records, the key items from a check of the live key against MEXC (issue 15).
+    const items = (parse(readFileSync(evidenceFile, "utf8")) as Omit<Evidence, "file">).items;
+    for (const id of ["execution.retry-tested", "execution.partial-fill-tested", "execution.timeout-tested", "execution.rate-limits"]) expect(items[id]!.artifacts![0]!.path).toMatch(/\/rehearsal-[a-z-]+\.json$/);
+    for (const id of ["secrets.key-permissions", "secrets.mainnet-verified", "secrets.testnet-verified", "risk.account-balance"]) expect(items[id]!.artifacts![0]!.path).toMatch(/\/exchange-check\.json$/);
     const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
     expect(r.code, output(r)).toBe(0);
     expect(r.stdout).toMatch(/Policies:\s+✅ cdb@v0\.1\.0/);
@@ -88,7 +98,7 @@ describe("live stack on the real engine (stand-in providers)", () => {
     expect(text).not.toContain("could not be evaluated");
   });
 
-  it("refuses item by item, with the reason: a failed drill, a hand-edited record whose hash matches, a count below threshold, an unsigned entry, a self-approved entry, a key not in allowed_signers", async () => {
+  it("refuses item by item, with the reason: a failed drill, a hand-edited record whose hash matches, a count below threshold, an unsigned entry, a self-approved entry, a key not in allowed_signers, a failed rehearsal, a key check made against the simulator", async () => {
     writeLiveEvidence(ws);
     const keys = fixtureKeys();
     const dir = engineArtifactsDir(ws);
@@ -138,6 +148,26 @@ describe("live stack on the real engine (stand-in providers)", () => {
     // 6. Signed by a key allowed_signers does not list, typing an allowed name.
     signEntry(e, "compliance.risk-policy", keys, false, makeKey("mallory"));
 
+    // 7. The time-out rehearsal as the real executor fails it today (exchange/rehearse.ops.test.ts), by the project's own record function.
+    const red = passingRehearsalFigures("timeout");
+    Object.assign(red, { reported: { ERROR: 2, REJECTED: 1 }, statusMismatches: 3, filledButReportedFailed: 3, upstream: ["services/execution/live_executor.py execute_order: after a time-out …"] });
+    const rehearsal = writeRecord(rehearsalStatement(red, { stack: "rehearsal", by: "janne", window: { from: iso(-120_000), to: iso(-60_000) }, subjects }), path.join(dir, "rehearsal-timeout-red.json"), keys.janne.file);
+    e.items["execution.timeout-tested"] = { by: "janne", at: iso(-60_000), artifacts: ref(rehearsal.file) };
+    signEntry(e, "execution.timeout-tested", keys, false);
+
+    // 8. The live key checked by `cdb exchange check`'s own function, but against the simulator: it proves nothing for live.
+    const sim = await startSimulator({ keys: parseKeys(`${LIVE_KEY} ${LIVE_SECRET}\n`, "keys"), scenario: DEFAULT_SCENARIO, port: 0 });
+    let simUrl: string;
+    try {
+      simUrl = sim.url;
+      const s = await checkExchange({ stack: "live", mode: "live", by: "janne", creds: { key: LIVE_KEY, secret: LIVE_SECRET }, apiUrl: sim.url, symbol: "BTCUSDT" });
+      const checked = writeRecord(s, path.join(dir, "simulator-check.json"), keys.janne.file);
+      e.items["secrets.mainnet-verified"] = { by: "janne", at: s.predicate.window.to, artifacts: ref(checked.file) };
+      signEntry(e, "secrets.mainnet-verified", keys, false);
+    } finally {
+      await sim.close();
+    }
+
     writeFileSync(evidenceFile, stringify(e));
     const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
     expect(r.code).not.toBe(0);
@@ -149,9 +179,11 @@ describe("live stack on the real engine (stand-in providers)", () => {
       ["compliance.strategy", "invalid", /entry by janne: not signed/],
       ["secrets.key-permissions", "invalid", /approved with the author's own key SHA256:\S+ \(janne \/ janne@example\.com are one person\)/],
       ["compliance.risk-policy", "invalid", /entry by janne: signed by key SHA256:\S+, which is not in allowed_signers/],
+      ["execution.timeout-tested", "failed", /record rehearsal-timeout-red\.json: outcome failed \(3 report\(s\) differ from the exchange's book; 3 order\(s\) filled on the exchange but reported as failed; upstream: services\/execution\/live_executor\.py execute_order\)/],
+      ["secrets.mainnet-verified", "invalid", new RegExp(`record simulator-check\\.json cannot prove secrets\\.mainnet-verified: made against ${simUrl!.replace(/\./g, "\\.")}, not MEXC's mainnet`)],
     ];
     for (const [id, status, reason] of expected) expect(text).toMatch(new RegExp(`live-readiness: ${id.replace(/\./g, "\\.")} ${status}: ${reason.source}`));
-    // Of the evidence items exactly these six, nothing else: the rest of the evidence still counts. (Machine items about
+    // Of the evidence items exactly these eight, nothing else: the rest of the evidence still counts. (Machine items about
     // execution and risk fail too: a program that is not ready does not declare the traders.)
     const evidenceItems = new Set(loadCatalog().items.filter((i) => i.kind !== "machine").map((i) => i.id));
     const refused = new Set([...text.matchAll(/live-readiness: ([a-z]+\.[a-z0-9-]+) (?:missing|invalid|expired|failed):/g)].map((m) => m[1]!).filter((id) => evidenceItems.has(id)));

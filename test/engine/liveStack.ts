@@ -50,6 +50,6 @@ export function writeLiveEvidence(ws: EngineWorkspace, soaked: Record<string, st
   const paper = structuredClone(plan);
   for (const c of paper.containers) if (soaked[c.service] !== undefined) c.image = { kind: "ref", ref: soaked[c.service]! };
   writeFixtureSigners(allowedSignersFile(ws));
-  writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project, soakedSubjects(paper))));
+  writeFileSync(liveEvidenceFile(ws), stringify(completeEvidence(dir, digest, new Date(), ws.project, soakedSubjects(paper), undefined, LIVE_KEY)));
   return digest;
 }
