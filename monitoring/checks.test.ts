@@ -115,6 +115,16 @@ describe("checkAlertRules", () => {
     expect(scalar).toHaveLength(1 + REQUIRED_ALERTS.length);
   });
 
+  it("fails closed on a rule file with a duplicate key or several documents (which rule would Prometheus see?)", () => {
+    const rules = prometheusFiles().get(RULES) ?? "";
+    const duplicate = checkAlertRules(new Map(prometheusFiles()).set(RULES, `${rules}groups: []\n`));
+    expect(duplicate[0]).toMatch(/^rule file \/etc\/prometheus\/rules\/cdb-alerts\.yml is not valid YAML: duplicated mapping key/);
+    expect(duplicate).toHaveLength(1 + REQUIRED_ALERTS.length);
+    const twoDocs = checkAlertRules(new Map(prometheusFiles()).set(RULES, `${rules}---\ngroups: []\n`));
+    expect(twoDocs[0]).toContain("is not valid YAML");
+    expect(twoDocs).toHaveLength(1 + REQUIRED_ALERTS.length);
+  });
+
   it("fails closed when prometheus.yml is missing, broken, or does not load the rule file", () => {
     const noConfig = prometheusFiles();
     noConfig.delete(PROMETHEUS_CONFIG_PATH);

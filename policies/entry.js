@@ -4,4 +4,7 @@
 // without ts-node compiling and type-checking the pack and its imports.
 "use strict";
 const path = require("node:path");
-require("../scripts/bin/buildStamp.cjs").loadFreshOrSource(path.join(__dirname, ".."), "policies/index.js");
+const root = path.join(__dirname, "..");
+// V8 code cache for the pack and what it loads, as for the program (stacks/entry.js).
+require("node:module").enableCompileCache?.(path.join(root, ".cache", "node-compile-cache"));
+require("../scripts/bin/buildStamp.cjs").loadFreshOrSource(root, "policies/index.js");

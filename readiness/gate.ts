@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { ALLOWED_SIGNERS_ENV, DEFAULT_ALLOWED_SIGNERS, loadAllowedSigners } from "./allowedSigners";
 import path from "node:path";
-import type { StackPlan } from "../model/plan";
+import { planStack, type StackPlan } from "../model/plan";
 import { DEFAULT_CATALOG, loadCatalog, type Catalog } from "./catalog";
 import { defaultEvidenceFile, REPO_ROOT } from "../platform/paths";
 import { configDigest } from "./digest";
@@ -82,7 +82,13 @@ export function runGate(req: GateRequest): GateResult {
     if (!(e instanceof IncompleteStackConfig)) throw e;
     return incompleteConfigResult(req, catalog, e);
   }
-  const paper = req.stack === "paper" && !req.target ? target : view("paper");
+  // Paper's side of another stack's gate is read for its containers' environment only
+  // (MachineFacts.paper): planned without monitoring files, which cost more than the rest of its plan.
+  const paperSide = (): { resources: Iterable<ResourceRecord> } => {
+    const loaded = loadStackConfigFile("paper", req.configFiles?.paper);
+    return viewOf(loaded, planStack("paper", loaded.config, undefined, loaded.secretsSet));
+  };
+  const paper = req.stack === "paper" && !req.target ? target : paperSide();
   const explicit = req.evidenceFile ?? process.env[EVIDENCE_ENV];
   const evidenceFile = path.resolve(explicit ?? defaultEvidenceFile(req.stack));
   const notes: string[] = [];

@@ -9,7 +9,7 @@ import type { StackFacts } from "./facts";
 export interface MachineFacts {
   /** The stack being gated (live). */
   target: StackFacts;
-  /** The paper stack, for the items about paper mode. */
+  /** The paper stack, for the items about paper mode: its containers' environment and secrets; without monitoring files unless paper is the target. */
   paper: StackFacts;
   /** The repository the gate reads (generated documents); the gate sets it. */
   repoRoot?: string;

@@ -3,8 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { readInputFile, readInputText } from "../config/inputFile";
 import { UnusableInput } from "../platform/errors";
-import Ajv, { type ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import type { default as Ajv, ValidateFunction } from "ajv";
 import { type AllowedSigners, verifySignedBy } from "./allowedSigners";
 import { RECORD_KINDS, type RecordPredicate } from "./recordKinds";
 import { signWithKeyFile } from "./sshsig";
@@ -81,12 +80,15 @@ const statementSchema = {
   },
 } as const;
 
-// Compiled on first use: `cdb readiness` without record items keeps its cold start.
+// Compiled on first use, and ajv required then too (an import would load its
+// compiler with this module): `cdb readiness` without record items keeps its cold start.
 let ajv: Ajv | undefined;
 let statementValidator: ValidateFunction<Statement> | undefined;
 const compiler = () => {
   if (!ajv) {
-    ajv = new Ajv({ allErrors: false, strict: true });
+    const { default: AjvClass } = require("ajv") as typeof import("ajv");
+    const { default: addFormats } = require("ajv-formats") as typeof import("ajv-formats");
+    ajv = new AjvClass({ allErrors: false, strict: true });
     addFormats(ajv, ["date-time"]);
   }
   return ajv;

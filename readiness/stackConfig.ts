@@ -40,8 +40,12 @@ export function effectiveStackConfig(file: string): EffectiveStackConfig {
   const stackConfig = doc.config ?? {};
   if (!isMap(stackConfig)) throw new UnusableInput(file, "config: must be a mapping of settings", y.lineOf(["config"]));
   const config: Record<string, unknown> = { ...stackConfig };
-  const sources = new Map<string, { file: string; line?: number }>();
-  const sourceOf = (key: string) => sources.get(key) ?? { file, line: y.lineOf(["config", key]) };
+  // Where each project default came from; its line is looked up only when a message asks (lineOf parses the file again).
+  const sources = new Map<string, { file: string; line: () => number | undefined }>();
+  const sourceOf = (key: string) => {
+    const s = sources.get(key);
+    return s ? { file: s.file, line: s.line() } : { file, line: y.lineOf(["config", key]) };
+  };
 
   const projectFile = projectFileFor(file);
   if (projectFile) {
@@ -57,7 +61,7 @@ export function effectiveStackConfig(file: string): EffectiveStackConfig {
       const value = isMap(decl) ? (decl.default !== undefined ? decl.default : decl.value) : decl;
       if (value === undefined || value === null) continue;
       config[key] = value;
-      sources.set(key, { file: projectFile, line: p.lineOf(["config", rawKey]) });
+      sources.set(key, { file: projectFile, line: () => p.lineOf(["config", rawKey]) });
     }
   }
   const env = doc.environment;

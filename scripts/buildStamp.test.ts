@@ -83,6 +83,29 @@ describe("dist/ freshness", () => {
     writeFileSync(path.join(root, "dist", ".sources"), "");
     expect(stamp.isFresh(root)).toBe(false);
   });
+
+  it("a vendored dependency runs from dist/vendor; another installed version makes the build stale and the next build bundles it", () => {
+    const root = tree();
+    // A stand-in for commander (one of the vendored names), installed as npm would.
+    const pkg = path.join(root, "node_modules", "commander");
+    const install = (version: string) => {
+      mkdirSync(pkg, { recursive: true });
+      writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "commander", version, main: "index.js" }));
+      writeFileSync(path.join(pkg, "index.js"), `exports.version = ${JSON.stringify(version)};\n`);
+    };
+    install("1.0.0");
+    writeFileSync(path.join(root, "config", "where.ts"), 'import { version } from "commander";\nexport const where: string = version;\n');
+    build(root);
+    expect(stamp.isFresh(root)).toBe(true);
+    expect(readFileSync(path.join(root, "dist", "config", "where.js"), "utf8")).toContain('require("../vendor/commander.js")');
+    expect(loaded(root).stdout).toBe("1.0.0");
+    install("2.0.0");
+    // Same sources: only the installed version differs.
+    expect(stamp.isFresh(root)).toBe(false);
+    build(root);
+    expect(stamp.isFresh(root)).toBe(true);
+    expect(loaded(root).stdout).toBe("2.0.0");
+  }, 120_000);
 });
 
 describe("the evidence schema compiled ahead", () => {

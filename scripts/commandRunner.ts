@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline";
 import { visibleLine } from "../config/terminalText";
 import { classify, EXIT } from "../platform/exitCodes";
 
@@ -34,6 +33,8 @@ export function action<A extends unknown[]>(f: (...args: A) => Promise<number>) 
 }
 
 export async function confirm(question: string, expected: string): Promise<boolean> {
+  // Required here, not at the top: every `cdb` start loads this module.
+  const { createInterface } = require("node:readline") as typeof import("node:readline");
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await new Promise<string>((resolve) => {
     rl.question(question, resolve);

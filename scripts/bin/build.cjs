@@ -8,7 +8,7 @@
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
-const { STAMP, sourceFiles, stampOf } = require("./buildStamp.cjs");
+const { STAMP, VENDORED, sourceFiles, stampOf } = require("./buildStamp.cjs");
 
 /** Writes through a temporary file and a rename: a reader never sees half a file. */
 function writeAtomic(file, text) {
@@ -32,11 +32,62 @@ const GENERATED = {
   },
 };
 
+// commander imports child_process for executable subcommands, which cdb has
+// none of; loading it costs more than commander itself. In the vendored
+// commander it is a stand-in that requires it on first use (commander reads
+// it through esbuild's __toESM(…, 1), which touches no property of it).
+const LAZY = { commander: ['require("node:child_process")', 'new Proxy({}, { get: (_, key) => require("node:child_process")[key] })'] };
+
+/**
+ * Each vendored package (scripts/bin/buildStamp.cjs VENDORED) that is
+ * installed, as one CommonJS file dist/vendor/<name>.js (its ES module entry
+ * where it has one, so esbuild hoists the modules into one scope instead of
+ * wrapping each). Rebuilt only when the installed version differs from the
+ * one the file was built from. Returns the names it vendored.
+ */
+function buildVendor(root, esbuild, dist) {
+  const out = [];
+  for (const name of VENDORED) {
+    let version;
+    try {
+      version = JSON.parse(fs.readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8")).version;
+    } catch {
+      continue; // not installed here: its `require`s stay as they are
+    }
+    const file = path.join(dist, "vendor", `${name}.js`);
+    const banner = `// ${name}@${version}, bundled by scripts/bin/build.cjs`;
+    out.push(name);
+    if (fs.existsSync(file) && fs.readFileSync(file, "utf8").startsWith(banner + "\n")) continue;
+    const { outputFiles } = esbuild.buildSync({
+      stdin: { contents: `export * from ${JSON.stringify(name)};`, resolveDir: root, loader: "js" },
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      write: false,
+      banner: { js: banner },
+      logLevel: "silent",
+    });
+    const [eager, lazy] = LAZY[name] ?? [];
+    writeAtomic(file, eager ? outputFiles[0].text.replaceAll(eager, lazy) : outputFiles[0].text);
+  }
+  return out;
+}
+
+/** `require("zod")` in a compiled file at `rel` → the vendored copy, by a path relative to it. */
+function useVendored(code, rel, vendored) {
+  if (vendored.length === 0) return code;
+  const up = path.posix.relative(path.posix.dirname(rel), "vendor") || ".";
+  const names = vendored.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  return code.replace(new RegExp(`require\\("(${names})"\\)`, "g"), (_, name) => `require("${up.startsWith(".") ? up : `./${up}`}/${name}.js")`);
+}
+
 function build(root = path.resolve(__dirname, "..", "..")) {
   const esbuild = require("esbuild");
   // Taken before compiling: a source edited during the build leaves it stale.
   const stamp = stampOf(root);
   const dist = path.join(root, "dist");
+  const vendored = buildVendor(root, esbuild, dist);
   for (const rel of sourceFiles(root)) {
     const src = path.join(root, rel);
     if (GENERATED[rel]) {
@@ -44,7 +95,7 @@ function build(root = path.resolve(__dirname, "..", "..")) {
     } else if (rel.endsWith(".ts") && !rel.endsWith(".d.ts")) {
       // `import()` as `require`: Node's ESM loader finds no extensionless CommonJS file (dist/ops/rollback).
       const { code } = esbuild.transformSync(fs.readFileSync(src, "utf8"), { loader: "ts", format: "cjs", platform: "node", target: "node20", sourcefile: src, supported: { "dynamic-import": false } });
-      writeAtomic(path.join(dist, rel.replace(/\.ts$/, ".js")), code);
+      writeAtomic(path.join(dist, rel.replace(/\.ts$/, ".js")), useVendored(code, rel, vendored));
     } else {
       writeAtomic(path.join(dist, rel), fs.readFileSync(src));
     }

@@ -17,6 +17,15 @@ const skip = (name) => name === "node_modules" || name === "bin" || /\.test\.ts$
 /** Code only: TypeScript, JavaScript and the JSON it imports. Data (checklist, evidence, scenarios) is read from the repository where it lies. */
 const isCode = (name) => /\.(ts|js|cjs|json)$/.test(name) && !name.endsWith(".d.ts");
 
+/**
+ * Dependencies on the CLI's hot path that the build compiles into one CommonJS
+ * file each (dist/vendor/<name>.js): commander ships ES modules only (loading
+ * them through require pulls in Node's ES module loader), zod and yaml are
+ * dozens of files each. Their installed versions are part of the stamp, so an
+ * `npm install` of another version makes the build stale like an edited source.
+ */
+const VENDORED = ["commander", "zod", "yaml", "js-yaml"];
+
 /** Every code file under the compiled folders, relative and sorted: the input of the build. */
 function sourceFiles(root) {
   const out = [];
@@ -32,14 +41,13 @@ function sourceFiles(root) {
   return out.sort();
 }
 
-/** The tree's fingerprint: one line per source file (path, size, mtime). */
+/** The tree's fingerprint: one line per source file (path, size, mtime), then one per vendored package's package.json. */
 function stampOf(root) {
-  return sourceFiles(root)
-    .map((f) => {
-      const s = fs.statSync(path.join(root, f));
-      return `${f}\t${s.size}\t${Math.round(s.mtimeMs)}`;
-    })
-    .join("\n");
+  const line = (f) => {
+    const s = fs.statSync(path.join(root, f), { throwIfNoEntry: false });
+    return s ? `${f}\t${s.size}\t${Math.round(s.mtimeMs)}` : `${f}\t-`;
+  };
+  return [...sourceFiles(root), ...VENDORED.map((name) => `node_modules/${name}/package.json`)].map(line).join("\n");
 }
 
 /** True only when dist/ was built from exactly the sources that are there now. */
@@ -53,13 +61,17 @@ function isFresh(root) {
 
 /**
  * Loads the compiled module `rel` (e.g. "stacks/index.js") when dist/ is
- * fresh; otherwise the TypeScript source through tsx (correct, only slower).
+ * fresh, after calling `beforeCompiled`; otherwise the TypeScript source
+ * through tsx (correct, only slower).
  */
-function loadFreshOrSource(root, rel) {
-  if (isFresh(root)) return require(path.join(root, "dist", rel));
+function loadFreshOrSource(root, rel, beforeCompiled) {
+  if (isFresh(root)) {
+    beforeCompiled?.();
+    return require(path.join(root, "dist", rel));
+  }
   require("tsx/esm/api").register();
   require("tsx/cjs");
   return require(path.join(root, rel.replace(/\.js$/, ".ts")));
 }
 
-module.exports = { SOURCE_DIRS, STAMP, sourceFiles, stampOf, isFresh, loadFreshOrSource };
+module.exports = { SOURCE_DIRS, STAMP, VENDORED, sourceFiles, stampOf, isFresh, loadFreshOrSource };
