@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { unsatisfied } from "../readiness/evaluate";
 import { runGate } from "../readiness/gate";
 import { signApproval, signAuthor } from "../readiness/entrySignature";

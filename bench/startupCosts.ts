@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { unsatisfied } from "../readiness/evaluate";
 import { runGate } from "../readiness/gate";
 import { makeFixture } from "../test/readinessFixture";

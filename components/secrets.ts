@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SECRET_FILE_OF_SETTING, type SecretSetting } from "../config/schema";
+import { SECRET_FILE_OF_SETTING } from "../config/schema";
+import { type SecretSetting } from "../config/safety";
 import type { SecretName } from "../config/services";
 
 export interface SecretsArgs {

@@ -4,7 +4,9 @@ import { carrierInputs, containerInputs } from "../model/containerArgs";
 import type { ContainerPlan } from "../model/plan";
 import type { Secrets } from "./secrets";
 
-export interface ServiceArgs {
+export interface ServiceContainerArgs {
+  /** The component type of the service (its module's `component`): part of every URN of its resources. */
+  type: string;
   plan: ContainerPlan;
   network: pulumi.Input<string>;
   secrets: Secrets;
@@ -15,35 +17,23 @@ export interface ServiceArgs {
 }
 
 /**
- * One cdb container inside a component. Subclasses only name the component
- * type, so every service gets the same mapping from plan to docker inputs.
+ * One cdb container, and the stopped carrier of its secret files where it has
+ * one, as a component of the service's type: every service gets the same
+ * mapping from plan to docker inputs (model/containerArgs.ts).
  */
-export abstract class ServiceComponent extends pulumi.ComponentResource {
+export class ServiceContainer extends pulumi.ComponentResource {
   readonly container: docker.Container;
   /** Holds the secret files of a read-only container (see ContainerPlan.secretsCarrier). */
   readonly carrier?: docker.Container;
 
-  protected constructor(type: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(type, args.plan.service, {}, opts);
-    // containerInputs takes plain strings (the readiness CLI has no Outputs);
-    // image and network are Outputs here and are set below.
-    const inputs = containerInputs(args.plan, {
-      image: "",
-      network: "",
-      secret: (name) => args.secrets.content(name),
-      waitForHealthy: args.waitForHealthy,
-    });
-    const carrier = carrierInputs(args.plan, { image: "", secret: (name) => args.secrets.content(name) });
-    if (carrier) {
-      this.carrier = new docker.Container(carrier.name, { ...carrier, image: args.image }, { parent: this, deleteBeforeReplace: true });
-    }
+  constructor(name: string, args: ServiceContainerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(args.type, name, {}, opts);
+    const secret = (file: Parameters<Secrets["content"]>[0]) => args.secrets.content(file);
+    const carrier = carrierInputs(args.plan, { image: args.image, secret });
+    if (carrier) this.carrier = new docker.Container(carrier.name, carrier, { parent: this, deleteBeforeReplace: true });
     this.container = new docker.Container(
       args.plan.name,
-      {
-        ...inputs,
-        image: args.image,
-        networksAdvanced: [{ name: args.network, aliases: [args.plan.alias, ...(args.plan.extraAliases ?? [])] }],
-      },
+      containerInputs(args.plan, { image: args.image, network: args.network, secret, waitForHealthy: args.waitForHealthy }),
       {
         parent: this,
         // Replacing a trading container must never leave two running at once.

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoTmpDir } from "../test/repoTmp";
-import { UnusableInput } from "./errors";
+import { UnusableInput } from "../platform/errors";
 import { readInputFile, readInputText } from "./inputFile";
 import { visibleLine, visibleText } from "./terminalText";
 

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { UnusableInput } from "./errors";
+import { UnusableInput } from "../platform/errors";
 
 // The one way this project reads a file someone hands it (stack config,
 // checklist, evidence, artifacts, drill records, password files): a regular

@@ -1,4 +1,5 @@
-import { cdbConfigSchema, SECRET_SETTINGS } from "./schema";
+import { cdbConfigSchema } from "./schema";
+import { SECRET_SETTINGS } from "./safety";
 
 // The README's config reference, rendered from the schema so the two cannot
 // drift (config/reference.test.ts compares them).

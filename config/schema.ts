@@ -1,6 +1,7 @@
 import { dockerHostProblem } from "./dockerHost";
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { EARLY_LIVE_MAX_ALLOC_CAP, isPinnedByDigest, type SecretSetting } from "./safety";
 import { ALL_SERVICE_NAMES, APP_SERVICES, REHEARSAL_SERVICES, SERVICE_NAMES, type SecretName, type ServiceName } from "./services";
 
 // One schema for the whole `cdb:` config namespace. Secret settings are not
@@ -14,9 +15,6 @@ export const EMITTED_REGIMES = ["TREND", "RANGE", "HIGH_VOL_CHAOTIC", "UNKNOWN"]
 /** The role the vendored schema.sql grants its tables to. */
 export const SCHEMA_ROLE = "claire_user";
 
-/** The runbook's early-live cap: no allocation share above 2 % while live is young. */
-export const EARLY_LIVE_MAX_ALLOC_CAP = 0.02;
-
 const share = (what = "must be > 0 and <= 1") =>
   z.number({ error: `${what}` }).gt(0, what).lte(1, what);
 const allocationShare = z
@@ -27,19 +25,6 @@ const allocationShare = z
 /** Every service key is one of the known services; an unknown one is an error, not ignored. */
 const perService = <T extends z.ZodType>(value: T) =>
   z.partialRecord(z.enum(ALL_SERVICE_NAMES, { error: "is not a known service" }), value);
-
-/** `<repo>@sha256:<manifest digest>` (a registry), or `sha256:<image id>` (an image already on the live stack's Docker host). */
-const DIGEST = /(?:^|@)sha256:[0-9a-f]{64}$/;
-
-export const SECRET_SETTINGS = [
-  "mexcApiKey",
-  "mexcApiSecret",
-  "smtpUser",
-  "smtpPassword",
-  "smtpFrom",
-  "alertEmailTo",
-] as const;
-export type SecretSetting = (typeof SECRET_SETTINGS)[number];
 
 /** Which secret file each secret setting becomes inside the containers. */
 export const SECRET_FILE_OF_SETTING = {
@@ -231,7 +216,7 @@ export const cdbConfigSchema = z
     }
     for (const service of SERVICE_NAMES) {
       const image = cfg.images[service];
-      if (image === undefined || !DIGEST.test(image)) {
+      if (image === undefined || !isPinnedByDigest(image)) {
         ctx.addIssue({
           code: "custom",
           path: ["images", service],
@@ -267,7 +252,6 @@ export function rehearsalConfigProblems(cfg: Pick<CdbConfigInput, "images" | "me
 /** The fingerprint `cdb:mexcKeyFingerprint` must hold for a key. */
 export const keyFingerprint = (key: string): string => createHash("sha256").update(key.trim()).digest("hex").slice(0, 16);
 
-export const isPinnedByDigest = (image: string): boolean => DIGEST.test(image);
 
 /** Settings that load but cannot do what they say: shown to the operator, not refused. */
 export function configWarnings(cfg: CdbConfig): string[] {

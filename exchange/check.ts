@@ -3,11 +3,9 @@ import tls from "node:tls";
 import { readInputText } from "../config/inputFile";
 import ccxt from "ccxt";
 import { keyFingerprint } from "../config/schema";
-import { REPO_ROOT } from "../readiness/catalog";
-import { UnusableInput } from "../readiness/errors";
-import { stackConfigFile } from "../readiness/stackView";
+import { REPO_ROOT, stackConfigFile } from "../platform/paths";
+import { authFailed, notFound, OpsRefused, unreachable, UnusableInput } from "../platform/errors";
 import { readYamlFile } from "../readiness/yamlFile";
-import { authFailed, notFound, OpsRefused, unreachable } from "../ops/errors";
 import { MEXC_URL, MIN_USDT, type CheckEndpoint, type CheckFigures, type PeerCertificate } from "../readiness/exchangeRecordKinds";
 import { writeRecord, type Statement, type WrittenRecord } from "../readiness/records";
 import { checkStatement, checkSubjects } from "./statements";
@@ -52,7 +50,7 @@ export async function credentials(stack: string, o: { keyFile?: string; secretFi
     return { key: readSecretFile(o.keyFile, "--key-file"), secret: readSecretFile(o.secretFile, "--secret-file") };
   }
   const { openStack } = (require("../ops/pulumiStack") as typeof import("../ops/pulumiStack"));
-  const { PassphraseMissing } = (require("../scripts/pulumiEnv") as typeof import("../scripts/pulumiEnv"));
+  const { PassphraseMissing } = (require("../platform/pulumiEnv") as typeof import("../platform/pulumiEnv"));
   let config: Record<string, { value: string }>;
   try {
     config = await (await openStack(stack)).getAllConfig();

@@ -1,5 +1,5 @@
 import { readInputText } from "../config/inputFile";
-import { UnusableInput } from "../readiness/errors";
+import { UnusableInput } from "../platform/errors";
 
 // The simulator's API keys: one `key secret` pair a line; blank lines and
 // lines starting with # are ignored. A line that is not exactly two fields is

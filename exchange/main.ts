@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UnusableInput } from "../readiness/errors";
+import { UnusableInput } from "../platform/errors";
 import { simulate, untilSignal } from "./simulate";
 
 // Entry point of the simulator container (bundled into one file, run by node):

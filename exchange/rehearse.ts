@@ -1,12 +1,12 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { physicalPrefix } from "../model/plan";
-import { REPO_ROOT } from "../readiness/catalog";
-import { stackConfigFile } from "../readiness/stackView";
+import { REPO_ROOT, stackConfigFile } from "../platform/paths";
 import { readYamlFile } from "../readiness/yamlFile";
 import { execIn, inspectContainer, type DockerTarget } from "../ops/docker";
-import { OpsRefused, unreachable } from "../ops/errors";
-import type { RedisAccess } from "../ops/redis";
+import { OpsRefused, unreachable } from "../platform/errors";
+import { streamFields, type RedisAccess } from "../ops/redis";
+import { pollUntil } from "../platform/poll";
 import type { Truth } from "./book";
 import { compare, upstreamChanges, type Report, type SentOrder } from "./compare";
 import { imageSubjects } from "../ops/recordSubjects";
@@ -104,7 +104,6 @@ export function rehearsalScenarios(files?: string[]): Scenario[] {
   return list.map(loadScenario).filter((s) => s.rehearsal !== undefined);
 }
 
-const fieldsOf = (kv: string[]) => Object.fromEntries(kv.flatMap((_, i) => (i % 2 === 0 ? [[kv[i]!, kv[i + 1]!]] : []))) as Record<string, string>;
 
 async function lastId(redis: RedisAccess): Promise<string> {
   const r = ((await redis.call(["XREVRANGE", ORDER_RESULTS, "+", "-", "COUNT", "1"])) ?? []) as [string, string[]][];
@@ -116,7 +115,7 @@ async function resultsSince(redis: RedisAccess, id: string): Promise<Report[]> {
   let cursor = id === "0-0" ? "-" : `(${id}`;
   for (;;) {
     const batch = ((await redis.call(["XRANGE", ORDER_RESULTS, cursor, "+", "COUNT", "1000"])) ?? []) as [string, string[]][];
-    for (const [, kv] of batch) out.push(fieldsOf(kv));
+    for (const [, kv] of batch) out.push(streamFields(kv));
     if (batch.length < 1000) return out;
     cursor = `(${batch[batch.length - 1]![0]}`;
   }
@@ -151,12 +150,11 @@ export async function rehearseScenario(access: RehearsalAccess, stack: string, s
   if (receivers < 1) throw new OpsRefused(`nobody subscribes to ${ORDERS_CHANNEL}: execution is not listening, so the rehearsal of ${s.name} measured nothing`);
   const ids = new Set(sent.map((x) => x.clientId));
   const deadline = Date.now() + r.waitMs;
-  let reports: Report[] = [];
-  for (;;) {
-    reports = (await resultsSince(access.redis, since)).filter((x) => x.client_id !== undefined && ids.has(x.client_id));
-    if (new Set(reports.map((x) => x.client_id)).size >= ids.size || Date.now() > deadline) break;
-    await new Promise((res) => setTimeout(res, o.pollMs ?? 250));
-  }
+  const { value: reports } = await pollUntil(
+    async () => (await resultsSince(access.redis, since)).filter((x) => x.client_id !== undefined && ids.has(x.client_id)),
+    (got) => new Set(got.map((x) => x.client_id)).size >= ids.size,
+    { deadline, intervalMs: o.pollMs ?? 250 },
+  );
   const truth = await access.truth();
   const after = await access.executionMetrics();
   const subjects = await access.subjects();

@@ -2,8 +2,8 @@ import { readInputText } from "../config/inputFile";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { REPO_ROOT } from "../config/repoRoot";
-import { UnusableInput } from "../readiness/errors";
+import { REPO_ROOT } from "../platform/paths";
+import { UnusableInput } from "../platform/errors";
 
 // A scenario scripts what the simulated MEXC does: starting balances, ticker
 // prices, what the account reports about its key, the rate limit, and faults

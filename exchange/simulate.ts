@@ -1,5 +1,5 @@
 import { readInputText } from "../config/inputFile";
-import { UnusableInput } from "../readiness/errors";
+import { UnusableInput } from "../platform/errors";
 import path from "node:path";
 import { loadKeys } from "./keys";
 import { ensureStackTls } from "./tlsCa";

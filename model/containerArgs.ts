@@ -1,5 +1,6 @@
 import type { SecretName } from "../config/services";
-import { HOST_BIND_ADDRESS, SECRETS_DIR, secretPath, type ContainerPlan } from "./plan";
+import { HOST_BIND_ADDRESS, SECRETS_DIR, type ContainerPlan } from "./plan";
+import { secretPath } from "./startCommand";
 
 // The docker.Container inputs of one planned container, generic over how a
 // secret's content is held: a Pulumi secret Output in the program, a marker
@@ -12,16 +13,17 @@ export const CARRIER_LABEL = "cdb.secrets-for";
 
 type Upload<S> = { file: string; content: S | string; permissions?: string };
 
-export interface ContainerInputs<S> {
+/** `T`: how image and network are held (plain strings in the CLI, Pulumi inputs in the program). */
+export interface ContainerInputs<S, T = string> {
   name: string;
-  image: string;
+  image: T;
   envs: string[];
   entrypoints?: string[];
   command?: string[];
   uploads: Upload<S>[];
   ports: { internal: number; external: number; ip: string; protocol: "tcp" }[];
   healthcheck?: { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
-  networksAdvanced: { name: string; aliases: string[] }[];
+  networksAdvanced: { name: T; aliases: string[] }[];
   volumes: { volumeName: string; containerPath: string; readOnly?: boolean }[];
   restart: string;
   maxRetryCount?: number;
@@ -37,9 +39,9 @@ export interface ContainerInputs<S> {
   waitTimeout?: number;
 }
 
-export interface InputOptions<S> {
-  image: string;
-  network: string;
+export interface InputOptions<S, T = string> {
+  image: T;
+  network: T;
   secret: (name: SecretName) => S;
   waitForHealthy: boolean;
 }
@@ -63,7 +65,7 @@ export const providerCpus = (cpus: number): string => (Number.isInteger(cpus) ? 
  */
 export const providerMemorySwap = (memoryMb: number): number => (memoryMb > 0 ? 2 * memoryMb : 0);
 
-export function containerInputs<S>(plan: ContainerPlan, opts: InputOptions<S>): ContainerInputs<S> {
+export function containerInputs<S, T = string>(plan: ContainerPlan, opts: InputOptions<S, T>): ContainerInputs<S, T> {
   const h = plan.hardening;
   return {
     name: plan.name,
@@ -103,9 +105,9 @@ export function containerInputs<S>(plan: ContainerPlan, opts: InputOptions<S>): 
   };
 }
 
-export interface CarrierInputs<S> {
+export interface CarrierInputs<S, T = string> {
   name: string;
-  image: string;
+  image: T;
   uploads: Upload<S>[];
   volumes: { volumeName: string; containerPath: string }[];
   labels: { label: string; value: string }[];
@@ -116,7 +118,7 @@ export interface CarrierInputs<S> {
 }
 
 /** The stopped container that writes a read-only container's secrets to its volume. */
-export function carrierInputs<S>(plan: ContainerPlan, opts: Pick<InputOptions<S>, "image" | "secret">): CarrierInputs<S> | undefined {
+export function carrierInputs<S, T = string>(plan: ContainerPlan, opts: Pick<InputOptions<S, T>, "image" | "secret">): CarrierInputs<S, T> | undefined {
   if (!plan.secretsCarrier) return undefined;
   const volume = plan.volumes.find((v) => v.path === SECRETS_DIR)!;
   return {

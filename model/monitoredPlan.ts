@@ -1,4 +1,5 @@
-import type { CdbConfig, SecretSetting } from "../config/schema";
+import type { CdbConfig } from "../config/schema";
+import type { SecretSetting } from "../config/safety";
 import { monitoringFiles } from "../monitoring/files";
 import { planStack, type StackPlan } from "./plan";
 

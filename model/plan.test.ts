@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../config/load";
-import { SECRET_SETTINGS, type SecretSetting } from "../config/schema";
+import { SECRET_SETTINGS, type SecretSetting, tradesForReal } from "../config/safety";
 import { SERVICE_NAMES } from "../config/services";
 import { alertmanagerNoMailScript, alertmanagerScript } from "../monitoring/alertmanagerCommand";
 import { checkAlertRules, checkDashboards } from "../monitoring/checks";
@@ -13,7 +13,8 @@ import { liveSettings, LIVE_SECRETS } from "../test/mockRun";
 import { rawSettings, type Settings } from "../test/settings";
 import { containerInputs, providerCpus, providerMemorySwap } from "./containerArgs";
 import { planStackWithMonitoring } from "./monitoredPlan";
-import { REDIS_MAXMEMORY_POLICY, tradesForReal, type ContainerPlan, type StackPlan } from "./plan";
+import { type ContainerPlan, type StackPlan } from "./plan";
+import { REDIS_MAXMEMORY_POLICY } from "./services/redis";
 import { postgresInitFiles } from "./postgresInit";
 import { startScript } from "./startCommand";
 

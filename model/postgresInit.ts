@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readInputText } from "../config/inputFile";
 import path from "node:path";
-import { REPO_ROOT } from "../config/repoRoot";
+import { REPO_ROOT } from "../platform/paths";
 
 // PostgreSQL's init scripts: the trading system's schema and migration 002,
 // vendored (vendor/claire-de-binare/SOURCE.md) because live has no checkout

@@ -1,5 +1,7 @@
 import { SIMULATOR } from "../config/services";
-import { MEXC_CALLERS, tradesForReal, type StackPlan } from "./plan";
+import type { StackPlan } from "./plan";
+import { SERVICE_MODULES } from "./services";
+import { tradesForReal } from "../config/safety";
 
 // What makes a rehearsal stack one: its executor runs with live flags, so the
 // stack may exist only where those flags cannot reach the real MEXC. Checked
@@ -27,7 +29,7 @@ export function rehearsalPlanProblems(plan: StackPlan): string[] {
   else if (plan.mexcKeyFingerprint !== plan.rehearsalKeyFingerprint) problems.push("cdb:mexcKeyFingerprint is not cdb:rehearsalKeyFingerprint: the key is not the rehearsal key");
   // The callers of MEXC must trust the stack's CA (else they fail at the first request, not at MEXC).
   for (const c of plan.containers) {
-    if (MEXC_CALLERS.includes(c.service) && tradesForReal(c.env) && c.env.REQUESTS_CA_BUNDLE !== SIMULATOR.caFile) problems.push(`${c.name} does not trust the stack's CA (REQUESTS_CA_BUNDLE=${SIMULATOR.caFile})`);
+    if (SERVICE_MODULES[c.service].callsMexc === true && tradesForReal(c.env) && c.env.REQUESTS_CA_BUNDLE !== SIMULATOR.caFile) problems.push(`${c.name} does not trust the stack's CA (REQUESTS_CA_BUNDLE=${SIMULATOR.caFile})`);
   }
   return problems;
 }

@@ -8,6 +8,8 @@ import type { SecretName } from "../config/services";
 // never a value.
 
 export const SECRETS_DIR = "/run/secrets";
+/** Where a container reads one of its secret files. */
+export const secretPath = (name: SecretName): string => `${SECRETS_DIR}/${name}`;
 export const WRAPPER_ENTRYPOINT = ["/bin/sh", "-c"] as const;
 
 /** The environment variable the code reads a secret from: its file name upper-cased. */

@@ -14,7 +14,7 @@ export interface GrafanaOptions {
   postgresDatabase: string;
 }
 
-/** The config schema's defaults (config/schema.ts postgres.*), until the plan passes config to filesFor. */
+/** The config schema's defaults (config/schema.ts postgres.*), for a caller without a stack's config; the plan passes the stack's. */
 export const DEFAULT_GRAFANA_OPTIONS: GrafanaOptions = { postgresUser: "claire_user", postgresDatabase: "claire_de_binare" };
 
 const port = (service: "prometheus" | "postgres"): number => {

@@ -9,7 +9,7 @@ import { makeFixture } from "../test/readinessFixture";
 import { repoTmpDir } from "../test/repoTmp";
 import { DECISIONS, lastDecision, REGIME_SIGNALS, runAllocationRestartDrill, runAllocationZeroDrill, writeAllocationRestartRecord, writeAllocationZeroRecords } from "./allocationDrill";
 import { dockerTarget } from "./docker";
-import { OpsRefused } from "./errors";
+import { OpsRefused } from "../platform/errors";
 import { addEvidence } from "./evidence";
 import { imageSubjects } from "./recordSubjects";
 import { containerRedis } from "./redis";

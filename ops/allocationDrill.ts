@@ -3,7 +3,7 @@ import { type Statement, type Subject, writeRecord, type WrittenRecord } from ".
 import { type AllocationRestartFigures, type AllocationZeroFigures, idMs, type RiskBlocksZeroFigures } from "../readiness/paperDrillKinds";
 import { type DockerTarget, inspectContainer } from "./docker";
 import { DRILL_DIR } from "./drill";
-import { OpsRefused } from "./errors";
+import { OpsRefused } from "../platform/errors";
 import { judgedStatement } from "./judgedRecord";
 import { restartContainers } from "./kill";
 import type { MonitorLine, RedisAccess } from "./redis";

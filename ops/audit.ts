@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { readInputText } from "../config/inputFile";
 import os from "node:os";
 import path from "node:path";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 
 // Append-only operations log in the repository: one JSON object per line.
 // (`.jsonl`, not `.log`: the repository ignores *.log.)

@@ -3,7 +3,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findToolchain } from "../scripts/toolchain";
+import { findToolchain } from "../platform/toolchain";
 import { repoTmpDir } from "../test/repoTmp";
 import { writeBackup } from "./backup";
 

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "../readiness/catalog";
-import { pulumiEnv } from "../scripts/pulumiEnv";
-import { findToolchain } from "../scripts/toolchain";
-import { OpsRefused, PulumiFailed } from "./errors";
+import { REPO_ROOT } from "../platform/paths";
+import { pulumiEnv } from "../platform/pulumiEnv";
+import { pulumiBinary } from "../platform/toolchain";
+import { PulumiFailed } from "../platform/errors";
 
 // The backup `cdb promote` takes before it changes live: the stack's state as
 // `pulumi stack export` writes it WITHOUT --show-secrets, so every secret in
@@ -37,12 +37,7 @@ const stamp = () => new Date().toISOString().replace(/[:.]/g, "-");
 
 /** The stack's state with its secrets encrypted, as `pulumi stack export` prints it. */
 export async function exportEncrypted(req: BackupRequest): Promise<string> {
-  let pulumi = req.pulumi;
-  if (!pulumi) {
-    const bin = findToolchain();
-    if (!bin) throw new OpsRefused("no Pulumi CLI of the pinned release or newer was found: install it (README, Prerequisites) or run `npm run toolchain`");
-    pulumi = path.join(bin, process.platform === "win32" ? "pulumi.exe" : "pulumi");
-  }
+  const pulumi = req.pulumi ?? pulumiBinary();
   const env = { ...process.env, ...(req.env ?? pulumiEnv(req.stack)) };
   const text = await new Promise<string>((resolve, reject) => {
     execFile(pulumi, ["stack", "export", "--stack", req.stack, "--non-interactive"], { cwd: req.workDir ?? REPO_ROOT, env, maxBuffer: 256 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {

@@ -1,14 +1,14 @@
 import path from "node:path";
 import { isAppService } from "../config/services";
 import type { StackPlan } from "../model/plan";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { makeStatement, type Statement, type Subject, writeRecord } from "../readiness/records";
 import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
 import { ORDER_RESULTS } from "./drill";
-import { OpsFailure } from "./errors";
+import { OpsFailure } from "../platform/errors";
 import { addEvidence } from "./evidence";
 import { imageSubjects } from "./recordSubjects";
-import type { RedisAccess } from "./redis";
+import { streamFields, type RedisAccess } from "./redis";
 import { candlesStatement, collectCandles, collectRegime, regimeStatement } from "./streamCollect";
 
 // `cdb evidence collect`: measures four checklist items from the running paper
@@ -44,7 +44,6 @@ export interface PaperOrders {
   orderIds: string[];
 }
 
-const fieldsOf = (kv: string[]) => Object.fromEntries(kv.flatMap((_, i) => (i % 2 === 0 ? [[kv[i]!, kv[i + 1]!]] : []))) as Record<string, string>;
 
 export async function countPaperOrders(redis: RedisAccess, since: Date): Promise<PaperOrders> {
   const seen = new Map<string, string>();
@@ -58,7 +57,7 @@ export async function countPaperOrders(redis: RedisAccess, since: Date): Promise
       r.scanned++;
       r.firstId ??= id;
       r.lastId = id;
-      const f = fieldsOf(kv);
+      const f = streamFields(kv);
       const orderId = f.order_id ?? "";
       if (seen.has(orderId)) {
         r.duplicates++;

@@ -1,8 +1,8 @@
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 import { parseDockerHost } from "../config/dockerHost";
-import { UnusableInput } from "../config/errors";
-import { notFound, OpsFailure, unreachable, withTimeout } from "./errors";
+import { notFound, OpsFailure, unreachable, UnusableInput } from "../platform/errors";
+import { withTimeout } from "../platform/poll";
 
 // The Docker Engine API through dockerode: the local engine (DOCKER_HOST, the
 // Unix socket, or Docker Desktop's named pipe on Windows) or a stack's

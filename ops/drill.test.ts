@@ -7,7 +7,7 @@ import { startRedis, type RedisServer } from "../test/redisServer";
 import { dockerTarget } from "./docker";
 import { ORDER_RESULTS, runDrill, writeDrillRecord, type DrillRecord } from "./drill";
 import { imageSubjects } from "./recordSubjects";
-import { OpsRefused } from "./errors";
+import { OpsRefused } from "../platform/errors";
 import { addEvidence } from "./evidence";
 import { SHUTDOWN_STREAM, shutdownEntryCount, writeKillEntry } from "./kill";
 import { containerRedis, directRedis } from "./redis";

@@ -1,10 +1,11 @@
 import path from "node:path";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { makeStatement, type Statement, type Subject, writeRecord, type WrittenRecord } from "../readiness/records";
 import type { DockerTarget } from "./docker";
-import { OpsRefused } from "./errors";
+import { OpsRefused } from "../platform/errors";
 import { deleteEntry, restartContainers, SHUTDOWN_STREAM, shutdownEntryCount, writeKillEntry } from "./kill";
-import type { MonitorLine, RedisAccess } from "./redis";
+import { pollUntil } from "../platform/poll";
+import { streamFields, type MonitorLine, type RedisAccess } from "./redis";
 
 // Kill-switch drill on paper: write an entry with a drill strategy id, then
 // measure how long until execution rejects an order (its REJECTED SHUTDOWN_…
@@ -77,24 +78,20 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
   const startedAt = new Date().toISOString();
   const entry = await writeKillEntry(redis, { reason: `kill-switch drill by ${req.by}`, strategyId });
   const t0 = idMs(entry.id);
-  let rejected: { id: string; order_id: string; status: string } | undefined;
   let cursor = `(${entry.id}`;
-  const deadline = Date.now() + windowMs;
-  while (!rejected && Date.now() < deadline) {
+  // The first order result execution rejects because of the shutdown, after the entry.
+  const firstRejection = async (): Promise<{ id: string; order_id: string; status: string } | undefined> => {
     const batch = ((await redis.call(["XRANGE", ORDER_RESULTS, cursor, "+", "COUNT", "500"])) ?? []) as [string, string[]][];
     for (const [id, kv] of batch) {
-      const f = Object.fromEntries(kv.flatMap((_, i) => (i % 2 === 0 ? [[kv[i]!, kv[i + 1]!]] : []))) as Record<string, string>;
-      if (f.status === "REJECTED" && (f.order_id ?? "").startsWith("SHUTDOWN_")) {
-        rejected = { id, order_id: f.order_id!, status: f.status };
-        break;
-      }
+      const f = streamFields(kv);
+      if (f.status === "REJECTED" && (f.order_id ?? "").startsWith("SHUTDOWN_")) return { id, order_id: f.order_id!, status: f.status };
       cursor = `(${id}`;
     }
-    if (!rejected) await new Promise((r) => setTimeout(r, req.pollMs ?? 100));
-  }
+    return undefined;
+  };
+  const { value: rejected } = await pollUntil(firstRejection, (r) => r !== undefined, { deadline: Date.now() + windowMs, intervalMs: req.pollMs ?? 100 });
   // The read normally shows within a second; give MONITOR a moment to report it.
-  const readDeadline = Date.now() + 2_000;
-  while (!read && !rejected && Date.now() < readDeadline) await new Promise((r) => setTimeout(r, 50));
+  await pollUntil(async () => read !== undefined || rejected !== undefined, (seen) => seen, { deadline: Date.now() + 2_000, intervalMs: 50 });
   const seen = read as MonitorLine | undefined;
 
   let record: Omit<DrillRecord, "cleanup" | "endedAt">;

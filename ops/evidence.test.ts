@@ -2,11 +2,11 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { runGate } from "../readiness/gate";
 import { makeFixture } from "../test/readinessFixture";
 import { bindEvidence, initEvidence, PAPER_MEASURED_ITEMS } from "./evidence";
-import { OpsRefused } from "./errors";
+import { OpsRefused } from "../platform/errors";
 
 // Evidence before live is configured: `cdb evidence init --stack live` on the
 // repository's incomplete Pulumi.live.yaml writes a pending digest; nothing in

@@ -1,10 +1,11 @@
 import { existsSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Document, isMap, parseDocument, type YAMLMap } from "yaml";
-import { artifactProblem } from "../readiness/artifacts";
-import { loadCatalog, REPO_ROOT, type Catalog } from "../readiness/catalog";
+import { artifactProblem, fileSha256 } from "../readiness/artifacts";
+import { loadCatalog, type Catalog } from "../readiness/catalog";
+import { REPO_ROOT, stackConfigFile } from "../platform/paths";
 import { configDigest } from "../readiness/digest";
-import { UnusableInput } from "../readiness/errors";
+import { OpsRefused, UnusableInput } from "../platform/errors";
 import { PENDING_DIGEST, thresholdText } from "../readiness/evaluate";
 import { loadEvidence, type EvidenceEntry } from "../readiness/evidence";
 import { loadAllowedSigners, verifySignedBy } from "../readiness/allowedSigners";
@@ -13,10 +14,8 @@ import { RECORD_KINDS } from "../readiness/recordKinds";
 import { judgeRecord } from "../readiness/records";
 import { publicKeyOfFile, signWithKeyFile, SshsigError } from "../readiness/sshsig";
 import { liveKeyFingerprint } from "../readiness/rehearsalRule";
-import { IncompleteStackConfig, stackConfigFile } from "../readiness/stackView";
-import { OpsRefused } from "./errors";
+import { IncompleteStackConfig } from "../readiness/stackView";
 import { stackPlan } from "./target";
-import { fileSha256 } from "../readiness/artifacts";
 import { readYamlFile as loadYamlChecked } from "../readiness/yamlFile";
 import { readInputText } from "../config/inputFile";
 

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { APP_SERVICES } from "../config/services";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { FREIGHT_SERVICES } from "../readiness/freight";
 import { runGate } from "../readiness/gate";
 import { doublesAround } from "../test/doublesAround";

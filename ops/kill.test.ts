@@ -3,7 +3,7 @@ import { paperPlan } from "../test/opsStack";
 import { startRedis, type RedisServer } from "../test/redisServer";
 import { waitHealthy } from "../test/stackDoubles";
 import { dockerTarget } from "./docker";
-import { OpsFailure } from "./errors";
+import { OpsFailure } from "../platform/errors";
 import { deleteEntry, killEntryArgs, releaseKillSwitch, SHUTDOWN_STREAM, shutdownEntries, shutdownEntryCount, stopExecution, writeKillEntry } from "./kill";
 import { containerRedis, directRedis, parseMonitorLine } from "./redis";
 import { doublesAround } from "../test/doublesAround";

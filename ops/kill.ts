@@ -1,5 +1,7 @@
 import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
-import type { RedisAccess } from "./redis";
+import type Docker from "dockerode";
+import { pollUntil } from "../platform/poll";
+import { streamFields, type RedisAccess } from "./redis";
 
 // The kill switch of the reference (cdb-stack.md): an entry on
 // stream.bot_shutdown. execution rejects every order after any entry; risk
@@ -54,7 +56,7 @@ export const shutdownEntryCount = async (redis: RedisAccess): Promise<number> =>
 /** Entries currently in the stream, oldest first. */
 export async function shutdownEntries(redis: RedisAccess): Promise<{ id: string; fields: Record<string, string> }[]> {
   const raw = (await redis.call(["XRANGE", SHUTDOWN_STREAM, "-", "+", "COUNT", "1000"])) as [string, string[]][] | null;
-  return (raw ?? []).map(([id, kv]) => ({ id, fields: Object.fromEntries(kv.flatMap((_, i) => (i % 2 === 0 ? [[kv[i]!, kv[i + 1]!]] : []))) }));
+  return (raw ?? []).map(([id, kv]) => ({ id, fields: streamFields(kv) }));
 }
 
 /** Empties the stream (XTRIM MAXLEN 0); returns how many entries were removed. */
@@ -96,12 +98,8 @@ export async function restartContainers(t: DockerTarget, names: readonly string[
     await dockerCall(t, `restart container ${name}`, () => t.docker.getContainer(name).restart({ t: 5 }), 20_000);
   }
   for (const name of names) {
-    for (;;) {
-      const s = (await inspectContainer(t, name)).State;
-      const healthy = !s.Health || s.Health.Status === "healthy";
-      if (s.Running && !s.Restarting && healthy) break;
-      if (Date.now() > deadline) throw new Error(`container ${name} did not come back running${s.Health ? " and healthy" : ""} within ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const back = (s: Docker.ContainerInspectInfo["State"]) => s.Running && !s.Restarting && (!s.Health || s.Health.Status === "healthy");
+    const { value: s, done } = await pollUntil(async () => (await inspectContainer(t, name)).State, back, { deadline, intervalMs: 100 });
+    if (!done) throw new Error(`container ${name} did not come back running${s.Health ? " and healthy" : ""} within ${timeoutMs / 1000} s`);
   }
 }

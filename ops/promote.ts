@@ -1,14 +1,15 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileSha256 } from "../readiness/artifacts";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
+import { pulumiEnv } from "../platform/pulumiEnv";
 import { unsatisfied } from "../readiness/evaluate";
 import { freightText, type FreightLine } from "../readiness/freight";
 import { runGate } from "../readiness/gate";
 import { appendAudit, operator } from "./audit";
 import { writeBackup } from "./backup";
-import { OpsFailure, OpsRefused, PulumiFailed } from "./errors";
-import { classify } from "./exitCodes";
+import { OpsFailure, OpsRefused, PulumiFailed } from "../platform/errors";
+import { classify } from "../platform/exitCodes";
 import { pulumiStep } from "./pulumiErrors";
 import { shutdownEntryCount } from "./kill";
 import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";
@@ -56,8 +57,11 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     audited = true;
     appendAudit({ ...record, outcome, ...extra, seconds: seconds() } as Parameters<typeof appendAudit>[0]);
   };
-  let step = "gate";
+  let step = "pulumi settings";
   try {
+    // Cheapest first, as `cdb deploy`: a passphrase setting that cannot open the stack stops before the gate.
+    pulumiEnv(STACK);
+    step = "gate";
     const gate = runGate({ stack: STACK });
     record = { ...record, configDigest: gate.configDigest };
     if (!gate.verdict.ready) {

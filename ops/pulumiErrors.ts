@@ -1,4 +1,4 @@
-import { PulumiFailed } from "./errors";
+import { PulumiFailed } from "../platform/errors";
 
 // Pulumi's own error lines from a failed command's output: every `error:`
 // line with the resource it is reported under (the Diagnostics section lists

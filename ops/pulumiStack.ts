@@ -1,26 +1,22 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { automation } from "@pulumi/pulumi";
-import { REPO_ROOT } from "../readiness/catalog";
-import { pulumiEnv, STATE_DIR } from "../scripts/pulumiEnv";
-import { findToolchain } from "../scripts/toolchain";
-import { OpsRefused } from "./errors";
+import { POLICY_PACK, REPO_ROOT, STATE_DIR } from "../platform/paths";
+import { pulumiEnv } from "../platform/pulumiEnv";
+import { pulumiBinary } from "../platform/toolchain";
 
 // One way to reach a stack through Pulumi's Automation API, shared by
 // `cdb deploy`, `cdb promote` and `cdb rollback`: the project's defaults
 // (local state, no downloads, a passphrase), the pinned CLI, the policy pack.
 
-export const POLICY_PACK = path.join(REPO_ROOT, "policies");
-
 export async function openStack(name: string): Promise<automation.Stack> {
   const envVars = pulumiEnv(name);
   if (envVars.PULUMI_BACKEND_URL!.startsWith("file:")) mkdirSync(STATE_DIR, { recursive: true });
   // A `pulumi` on PATH that is new enough, else the toolchain's cached build.
-  const bin = findToolchain();
-  if (!bin) throw new OpsRefused("no Pulumi CLI of the pinned release or newer was found: install it (README, Prerequisites) or run `npm run toolchain`");
+  const bin = pulumiBinary();
   // Loaded here, not at the top: `cdb readiness` must not pay for the Automation API.
   const { LocalWorkspace, PulumiCommand } = (await import("@pulumi/pulumi")).automation;
-  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin) });
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(bin)) });
   return LocalWorkspace.createOrSelectStack({ stackName: name, workDir: REPO_ROOT }, { envVars, pulumiCommand });
 }
 

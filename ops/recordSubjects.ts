@@ -1,6 +1,6 @@
 import type { Subject } from "../readiness/records";
 import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
-import { OpsFailure } from "./errors";
+import { OpsFailure } from "../platform/errors";
 
 // The `subject` of a record: the images the containers involved ran, by the
 // digest Docker knows them by. `digest.sha256` is the image id (the config

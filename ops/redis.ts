@@ -1,8 +1,8 @@
-import { UnusableInput } from "../config/errors";
+import { authFailed, notFound, OpsFailure, unreachable, UnusableInput } from "../platform/errors";
 import { readInputText } from "../config/inputFile";
 import Redis from "ioredis";
 import { type DockerTarget, execIn } from "./docker";
-import { authFailed, notFound, OpsFailure, unreachable, withTimeout } from "./errors";
+import { withTimeout } from "../platform/poll";
 
 // Two ways to reach a stack's Redis, with one interface:
 // - inside its container, through the Engine API's exec of redis-cli (live
@@ -55,6 +55,9 @@ const NO_PASSWORD_SET = /called without any password configured/;
  * and a database index would write where execution never reads (database 0).
  * Refused as unusable input; the message never repeats the URL.
  */
+/** A stream entry's fields as Redis returns them (name, value, name, value, …) as a map. */
+export const streamFields = (kv: readonly string[]): Record<string, string> => Object.fromEntries(kv.flatMap((_, i) => (i % 2 === 0 ? [[kv[i]!, kv[i + 1]!]] : [])));
+
 export function checkRedisUrl(url: string): URL {
   let u: URL;
   try {

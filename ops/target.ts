@@ -2,8 +2,9 @@ import type { TradingMode } from "../config/schema";
 import type { ServiceName } from "../config/services";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { physicalPrefix, type StackPlan } from "../model/plan";
-import { UnusableInput } from "../readiness/errors";
-import { effectiveStackConfig, stackConfigFile } from "../readiness/stackConfig";
+import { UnusableInput } from "../platform/errors";
+import { effectiveStackConfig } from "../readiness/stackConfig";
+import { stackConfigFile } from "../platform/paths";
 import { loadStackConfigFile } from "../readiness/stackView";
 import { dockerTarget, type DockerTarget } from "./docker";
 

@@ -1,12 +1,15 @@
 import type Docker from "dockerode";
-import { tradesForReal, type StackPlan } from "../model/plan";
+import { type StackPlan } from "../model/plan";
+import { runsLiveExecutor, tradesForReal } from "../config/safety";
 // The policy's own patterns (this loads the Pulumi SDK: the CLI loads verify only for `cdb verify`).
-import { envCredential, splitEnvEntry, URL_WITH_PASSWORD } from "../policies/secretPatterns";
+import { envCredential, URL_WITH_PASSWORD } from "../config/secretPatterns";
+import { splitKeyValue } from "../platform/envEntries";
 import { envOf } from "../readiness/facts";
 import { SERVICES } from "../config/services";
 import { type DockerTarget, execIn, inspectContainer } from "./docker";
-import { OpsFailure } from "./errors";
+import { OpsFailure } from "../platform/errors";
 import { SHUTDOWN_STREAM, shutdownEntryCount } from "./kill";
+import { pollUntil, sleep } from "../platform/poll";
 import { containerRedis } from "./redis";
 
 // The runbook's step 4 as a check of a running stack, through the Engine API.
@@ -58,7 +61,7 @@ export async function executionStatusProblems(t: DockerTarget, name: string, mod
 /** Secret names and URL patterns of the no-secrets-in-env policy, applied to what `docker inspect` shows. */
 export async function secretProblems(name: string, info: Docker.ContainerInspectInfo): Promise<string[]> {
   const problems: string[] = [];
-  for (const [key, value] of (info.Config.Env ?? []).map(splitEnvEntry)) {
+  for (const [key, value] of (info.Config.Env ?? []).map(splitKeyValue)) {
     // Never echo a value: it may be the secret.
     const found = envCredential(key, value);
     if (found === "literal") problems.push(`${name}: environment variable ${key} carries a literal value (secrets belong in /run/secrets)`);
@@ -98,7 +101,7 @@ async function onePass(req: VerifyRequest): Promise<string[]> {
     const env = envOf({ envs: info.Config.Env });
     if (c.service === "execution") {
       // A rehearsal runs the live executor (against its simulator): it must say LIVE, like live.
-      const liveExecutor = plan.mode === "live" || plan.mode === "rehearsal";
+      const liveExecutor = runsLiveExecutor(plan.mode);
       if (tradesForReal(env) !== liveExecutor) {
         problems.push(`${c.name}: its environment trades ${tradesForReal(env) ? "for real" : "on paper"} (MOCK_TRADING=${env.MOCK_TRADING ?? "unset"}), the stack is ${plan.mode}`);
       }
@@ -121,8 +124,7 @@ async function onePass(req: VerifyRequest): Promise<string[]> {
   }
   // A container that restarted between the samples is looping even when it runs right now.
   const sampleMs = req.restartSampleMs ?? 1_000;
-  const waited = Date.now();
-  while (Date.now() - waited < sampleMs) await new Promise((r) => setTimeout(r, 50));
+  await sleep(sampleMs);
   for (const [name, before] of first) {
     let after: Docker.ContainerInspectInfo;
     try {
@@ -147,13 +149,7 @@ async function onePass(req: VerifyRequest): Promise<string[]> {
  * With timeoutMs it repeats until everything holds or time is up.
  */
 export async function verifyStack(req: VerifyRequest): Promise<VerifyResult> {
-  const deadline = Date.now() + (req.timeoutMs ?? 0);
-  for (;;) {
-    const problems = await onePass(req);
-    if (problems.length === 0 || Date.now() >= deadline) {
-      return { ok: problems.length === 0, stack: req.stack, problems, checked: req.plan.containers.length };
-    }
-    await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(0, deadline - Date.now()))));
-  }
+  const { value: problems } = await pollUntil(() => onePass(req), (p) => p.length === 0, { deadline: Date.now() + (req.timeoutMs ?? 0), intervalMs: 1_000 });
+  return { ok: problems.length === 0, stack: req.stack, problems, checked: req.plan.containers.length };
 }
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { safetyViolations } from "../config/safety";
-import { rawStackConfig } from "../stacks/pulumiConfig";
+import { rawStackConfig } from "../config/pulumiConfig";
 import { stackPolicy } from "./guard";
 
 /**

@@ -1,4 +1,4 @@
-import { isPinnedByDigest } from "../config/schema";
+import { isPinnedByDigest } from "../config/safety";
 import { isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
 import { stackContext } from "./stackContext";

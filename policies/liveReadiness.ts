@@ -1,7 +1,7 @@
 import { runGate } from "../readiness/gate";
 import { envOf } from "../readiness/facts";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
-import { tradesForReal } from "../model/plan";
+import { tradesForReal } from "../config/safety";
 import { isContainer } from "./containers";
 import { knownProps } from "./knownProps";
 import { stackPolicy } from "./guard";

@@ -1,7 +1,7 @@
 import { runGate } from "../readiness/gate";
 import { viewOf } from "../readiness/stackView";
 import { envOf } from "../readiness/facts";
-import { tradesForReal } from "../model/plan";
+import { tradesForReal } from "../config/safety";
 import { isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
 import { stackContext } from "./stackContext";

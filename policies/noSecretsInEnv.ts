@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_SETTINGS } from "../config/schema";
+import { SECRET_SETTINGS } from "../config/safety";
 import { isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
-import { envCredential, splitEnvEntry, URL_WITH_PASSWORD } from "./secretPatterns";
+import { envCredential, URL_WITH_PASSWORD } from "../config/secretPatterns";
+import { splitKeyValue } from "../platform/envEntries";
 
 /** Configured secret values; the analyzer receives them in plaintext, like the program. */
 function configuredSecrets(): string[] {
@@ -32,7 +33,7 @@ export const noSecretsInEnv = resourcePolicy({
     const props = args.props as Record<string, unknown>;
     // Never echo a value: it may be the secret.
     // Entry by entry, not as a map: a malformed or repeated entry is checked too.
-    for (const [key, value] of ((props.envs as string[] | undefined) ?? []).map(splitEnvEntry)) {
+    for (const [key, value] of ((props.envs as string[] | undefined) ?? []).map(splitKeyValue)) {
       const found = envCredential(key, value);
       if (found === "literal") {
         report(`${args.name}: environment variable ${key} carries a literal value; deliver it as a file under /run/secrets`);

@@ -1,6 +1,6 @@
 import { SIMULATOR, canonicalName } from "../config/services";
 import { envOf } from "../readiness/facts";
-import { tradesForReal } from "../model/plan";
+import { tradesForReal } from "../config/safety";
 import { isContainer } from "./containers";
 import { stackPolicy } from "./guard";
 import { knownProps } from "./knownProps";

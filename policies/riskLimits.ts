@@ -1,4 +1,4 @@
-import { RISK_BOUNDS } from "../config/safety";
+import { outsideBound, RISK_BOUNDS } from "../config/safety";
 import { envOf } from "../readiness/facts";
 import { cdbContainer, isContainer } from "./containers";
 import { resourcePolicy } from "./guard";
@@ -19,8 +19,8 @@ export const riskLimits = resourcePolicy({
         if (isRisk) report(`${args.name}: ${key} must be set (0 < value <= ${max})`);
         continue;
       }
-      const v = Number(text);
-      if (!(v > 0 && v <= max)) report(`${args.name}: ${key}=${text} is outside (0, ${max}]`);
+      const problem = outsideBound(key, text, max);
+      if (problem) report(`${args.name}: ${problem}`);
     }
   },
 });

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "../config/load";
 import { isLiveStack } from "../config/safety";
-import { loadStackConfig } from "../stacks/pulumiConfig";
+import { loadStackConfig } from "../config/pulumiConfig";
 
 // What the policies know about the stack under analysis: its name and its
 // validated `cdb:` config, from the engine (the analyzer gets the stack's

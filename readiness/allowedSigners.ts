@@ -1,8 +1,9 @@
+import { splitKeyValue } from "../platform/envEntries";
 import { statSync } from "node:fs";
 import path from "node:path";
 import { readInputText } from "../config/inputFile";
-import { REPO_ROOT } from "./catalog";
-import { UnusableInput } from "./errors";
+import { REPO_ROOT } from "../platform/paths";
+import { UnusableInput } from "../platform/errors";
 import { parsePublicKeyLine, SSHSIG_NAMESPACE, type SshPublicKey, verifySignature } from "./sshsig";
 
 // readiness/allowed_signers: who may sign evidence, in the format git uses for
@@ -67,9 +68,9 @@ export function parseAllowedSigners(text: string, file: string): AllowedSigners 
       const [tok, after] = splitToken(rest);
       rest = after;
       for (const opt of tok.split(",").filter((o) => o !== "")) {
-        const eq = opt.indexOf("=");
-        const name = (eq < 0 ? opt : opt.slice(0, eq)).toLowerCase();
-        const value = eq < 0 ? "" : opt.slice(eq + 1).replace(/^"|"$/g, "");
+        const [key, quoted] = splitKeyValue(opt);
+        const name = key.toLowerCase();
+        const value = quoted.replace(/^"|"$/g, "");
         if (name === "namespaces") entry.namespaces = value.split(",").map((n) => n.trim());
         else if (name === "valid-after") entry.validAfter = parseTime(value, file, line, name);
         else if (name === "valid-before") entry.validBefore = parseTime(value, file, line, name);

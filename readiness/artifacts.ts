@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
 import path from "node:path";
 import { MAX_ARTIFACT_BYTES, readInputChunks } from "../config/inputFile";
-import { UnusableInput } from "./errors";
+import { UnusableInput } from "../platform/errors";
 
 /** The sha256 of a file's bytes, as evidence entries record it (a regular file, at most MAX_ARTIFACT_BYTES). */
 export function fileSha256(file: string, shownAs = file): string {

@@ -1,11 +1,10 @@
 import path from "node:path";
 import { z } from "zod";
-import { REPO_ROOT } from "../config/repoRoot";
-import { UnusableInput } from "./errors";
+import { REPO_ROOT } from "../platform/paths";
+import { UnusableInput } from "../platform/errors";
 import { RECORD_KINDS } from "./recordKinds";
 import { readYamlFile } from "./yamlFile";
 
-export { REPO_ROOT };
 export const DEFAULT_CATALOG = path.join(REPO_ROOT, "readiness", "checklist.yaml");
 
 const ID = /^[a-z]+\.[a-z0-9-]+$/;

@@ -1,6 +1,7 @@
 import type { LoadedConfig } from "../config/load";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
-import { tradesForReal, type StackPlan } from "../model/plan";
+import { type StackPlan } from "../model/plan";
+import { tradesForReal } from "../config/safety";
 import { unsatisfied } from "./evaluate";
 import { rehearsalProblems } from "./rehearsalRule";
 import { runGate, type GateResult } from "./gate";

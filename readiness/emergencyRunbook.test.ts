@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoTmpDir } from "../test/repoTmp";
-import { REPO_ROOT } from "./catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { EMERGENCY_RUNBOOK, renderEmergencyRunbook } from "./emergencyRunbook";
 import { factsFromResources } from "./facts";
 import { MACHINE_CHECKS } from "./machineChecks";

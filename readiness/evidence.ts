@@ -1,5 +1,5 @@
 import type { Catalog } from "./catalog";
-import { UnusableInput } from "./errors";
+import { UnusableInput } from "../platform/errors";
 import { validateEvidence as validate } from "./evidenceValidator";
 import { readYamlFile } from "./yamlFile";
 

@@ -1,3 +1,4 @@
+import { envRecord } from "../platform/envEntries";
 import { CARRIER_LABEL, CONTAINER_TYPE } from "../model/containerArgs";
 import { SECRETS_DIR } from "../model/plan";
 
@@ -55,12 +56,7 @@ const volumes = (props: Record<string, unknown>) => (props.volumes as Volume[] |
 
 /** A container's environment as a map (`envs` is a list of KEY=value). */
 export function envOf(props: Record<string, unknown>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const e of (props.envs as string[] | undefined) ?? []) {
-    const i = e.indexOf("=");
-    if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);
-  }
-  return env;
+  return envRecord(props.envs as string[] | undefined);
 }
 
 export function containerFacts(props: Record<string, unknown>): ContainerFacts | undefined {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { StackPlan } from "../model/plan";
 import { completeEvidence, makeFixture, soakedSubjects } from "../test/readinessFixture";
-import { loadCatalog, REPO_ROOT } from "./catalog";
+import { REPO_ROOT } from "../platform/paths";
+import { loadCatalog } from "./catalog";
 import { describeFreight, freightProblems, pinnedDigest, pinsOf, soakedImagesOf, type SoakedImage } from "./freight";
 import { runGate } from "./gate";
 import { makeStatement } from "./records";

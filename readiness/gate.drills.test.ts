@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { makeFixture, signEntry, type Fixture } from "../test/readinessFixture";
 import { makeKey } from "../test/sshKeys";
 import { fileSha256 } from "./artifacts";
-import { REPO_ROOT } from "./catalog";
+import { REPO_ROOT } from "../platform/paths";
 import type { Evidence } from "./evidence";
 import { runGate } from "./gate";
 import { signRecordFile, type Statement } from "./records";

@@ -3,7 +3,8 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeFixture, type Fixture } from "../test/readinessFixture";
-import { loadCatalog, REPO_ROOT } from "./catalog";
+import { loadCatalog } from "./catalog";
+import { REPO_ROOT } from "../platform/paths";
 import type { Evidence } from "./evidence";
 import { runGate } from "./gate";
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { makeFixture, signEntry, type Fixture } from "../test/readinessFixture";
 import { makeKey } from "../test/sshKeys";
-import { REPO_ROOT } from "./catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { fileSha256 } from "./artifacts";
 import { signApproval, signAuthor } from "./entrySignature";
 import type { Evidence } from "./evidence";

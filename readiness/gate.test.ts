@@ -2,8 +2,8 @@ import { symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { makeFixture, liveConfigYaml, type Fixture } from "../test/readinessFixture";
-import { REPO_ROOT } from "./catalog";
-import { UnusableInput } from "./errors";
+import { REPO_ROOT } from "../platform/paths";
+import { UnusableInput } from "../platform/errors";
 import type { Evidence } from "./evidence";
 import { runGate } from "./gate";
 

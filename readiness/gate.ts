@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { ALLOWED_SIGNERS_ENV, DEFAULT_ALLOWED_SIGNERS, loadAllowedSigners } from "./allowedSigners";
 import path from "node:path";
 import { planStack, type StackPlan } from "../model/plan";
-import { DEFAULT_CATALOG, loadCatalog, REPO_ROOT, type Catalog } from "./catalog";
+import { DEFAULT_CATALOG, loadCatalog, type Catalog } from "./catalog";
+import { defaultEvidenceFile, REPO_ROOT } from "../platform/paths";
 import { configDigest } from "./digest";
 import { loadEvidence, type Evidence } from "./evidence";
 import { evaluateReadiness, PENDING_DIGEST, type Verdict } from "./evaluate";
@@ -13,7 +14,6 @@ import { IncompleteStackConfig, loadStackConfigFile, viewOf } from "./stackView"
 /** Env var naming the evidence file, for pipelines and the policy pack. */
 export const EVIDENCE_ENV = "CDB_EVIDENCE_FILE";
 
-export const defaultEvidenceFile = (stack: string) => path.join(REPO_ROOT, "readiness", `${stack}.evidence.yaml`);
 
 export interface GateRequest {
   stack: string;

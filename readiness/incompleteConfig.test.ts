@@ -5,7 +5,7 @@ import { stringify } from "yaml";
 import { SERVICE_NAMES } from "../config/services";
 import { liveSettings } from "../test/mockRun";
 import { npxCdbSync } from "../test/npxCdb";
-import { REPO_ROOT } from "./catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { runGate } from "./gate";
 import { repoTmpDir } from "../test/repoTmp";
 

@@ -1,4 +1,4 @@
-import { EARLY_LIVE_MAX_ALLOC_CAP, RISK_BOUNDS } from "../config/safety";
+import { EARLY_LIVE_MAX_ALLOC_CAP, LIVE_CONFIRMATION, outsideBound, PAPER_FLAGS, RISK_BOUNDS, tradingFlags } from "../config/safety";
 import { checkAlertRules, checkDashboards } from "../monitoring/checks";
 import { emergencyRunbookProblems } from "./emergencyRunbook";
 import type { StackFacts } from "./facts";
@@ -42,12 +42,10 @@ function mountsCredential(file: string): Check {
     });
 }
 
-function share(value: string | undefined, what: string, lo: number, hi: number, inclusiveLo = false): string[] {
-  const n = value === undefined ? NaN : Number(value);
-  if (!Number.isFinite(n)) return [`${what} is not a number (${value ?? "unset"})`];
-  const okLo = inclusiveLo ? n >= lo : n > lo;
-  return okLo && n <= hi ? [] : [`${what}=${value} is outside ${inclusiveLo ? "[" : "("}${lo}, ${hi}]`];
-}
+const share = (value: string | undefined, what: string, max: number, zeroAllowed = false): string[] => {
+  const problem = outsideBound(what, value, max, { zeroAllowed });
+  return problem ? [problem] : [];
+};
 
 
 export const MACHINE_CHECKS: Record<string, Check> = {
@@ -58,7 +56,7 @@ export const MACHINE_CHECKS: Record<string, Check> = {
     const alloc = env(target, "allocation");
     if (typeof risk === "string") return [risk];
     if (typeof alloc === "string") return [alloc];
-    const problems = share(risk.EARLY_LIVE_MAX_ALLOC, `${target.stack}/risk EARLY_LIVE_MAX_ALLOC`, 0, EARLY_LIVE_MAX_ALLOC_CAP);
+    const problems = share(risk.EARLY_LIVE_MAX_ALLOC, `${target.stack}/risk EARLY_LIVE_MAX_ALLOC`, EARLY_LIVE_MAX_ALLOC_CAP);
     let rules: unknown;
     try {
       rules = JSON.parse(alloc.ALLOCATION_RULES_JSON ?? "");
@@ -70,18 +68,18 @@ export const MACHINE_CHECKS: Record<string, Check> = {
     for (const [strategy, regimes] of Object.entries(rules as Record<string, unknown>)) {
       for (const [regime, v] of Object.entries((regimes ?? {}) as Record<string, unknown>)) {
         count++;
-        problems.push(...share(String(v), `allocation ${strategy}.${regime}`, 0, EARLY_LIVE_MAX_ALLOC_CAP, true));
+        problems.push(...share(String(v), `allocation ${strategy}.${regime}`, EARLY_LIVE_MAX_ALLOC_CAP, true));
       }
     }
     if (count === 0) problems.push(`${target.stack}/allocation ALLOCATION_RULES_JSON has no allocation share`);
     return problems;
   },
-  "risk.paper-virtual-balance": ({ paper }) => expectEnv(paper, ["execution", "risk"], "USE_REAL_BALANCE", "false"),
-  "risk.live-real-balance": ({ target }) => expectEnv(target, ["execution", "risk"], "USE_REAL_BALANCE", "true"),
+  "risk.paper-virtual-balance": ({ paper }) => expectEnv(paper, ["execution", "risk"], "USE_REAL_BALANCE", PAPER_FLAGS.USE_REAL_BALANCE),
+  "risk.live-real-balance": ({ target }) => expectEnv(target, ["execution", "risk"], "USE_REAL_BALANCE", tradingFlags("live").USE_REAL_BALANCE),
   "risk.limits": ({ target }) => {
     const e = env(target, "risk");
     if (typeof e === "string") return [e];
-    return Object.values(RISK_BOUNDS).flatMap(({ env: key, max }) => share(e[key], key, 0, max));
+    return Object.values(RISK_BOUNDS).flatMap(({ env: key, max }) => share(e[key], key, max));
   },
   "monitoring.dashboards": ({ target }) => {
     const g = target.containers.get("grafana");
@@ -96,10 +94,10 @@ export const MACHINE_CHECKS: Record<string, Check> = {
   "killswitch.emergency-runbook": ({ target, repoRoot }) => (repoRoot ? emergencyRunbookProblems(repoRoot, target, "1. Stop trading now (seconds)") : ["no repository to read the runbook from"]),
   "compliance.rollback-plan": ({ target, repoRoot }) => (repoRoot ? emergencyRunbookProblems(repoRoot, target, "3. Rollback plan: back to paper") : ["no repository to read the runbook from"]),
   "execution.mock-explicit": ({ paper }) => [
-    ...expectEnv(paper, ["execution"], "MOCK_TRADING", "true"),
+    ...expectEnv(paper, ["execution"], "MOCK_TRADING", PAPER_FLAGS.MOCK_TRADING),
     // The confirmation lets execution past its live safety gate: paper must not carry it at all.
     ...[...paper.containers.values()]
-      .filter((c) => "CONFIRM_LIVE_TRADING" in c.env)
-      .map((c) => `${paper.stack}/${c.service} sets CONFIRM_LIVE_TRADING, which only a live executor may carry`),
+      .filter((c) => LIVE_CONFIRMATION in c.env)
+      .map((c) => `${paper.stack}/${c.service} sets ${LIVE_CONFIRMATION}, which only a live executor may carry`),
   ],
 };

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { readInputFile, readInputText } from "../config/inputFile";
-import { UnusableInput } from "./errors";
+import { UnusableInput } from "../platform/errors";
 import type { default as Ajv, ValidateFunction } from "ajv";
 import { type AllowedSigners, verifySignedBy } from "./allowedSigners";
 import { RECORD_KINDS, type RecordPredicate } from "./recordKinds";

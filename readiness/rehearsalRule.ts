@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { rehearsalPlanProblems } from "../model/rehearsal";
 import type { StackPlan } from "../model/plan";
-import { rawStackConfigFile, stackConfigFile } from "./stackView";
+import { rawStackConfigFile } from "./stackView";
+import { stackConfigFile } from "../platform/paths";
 
 // A rehearsal stack may run its executor with live flags only when it is
 // isolated (model/rehearsal.ts) and its key is not the live stack's: a key

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { alertRuleGroups } from "../monitoring/alertRules";
-import { loadCatalog, REPO_ROOT } from "./catalog";
+import { loadCatalog } from "./catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { anchorOf, renderRunbook } from "./runbookDoc";
 
 const file = path.join(REPO_ROOT, "docs", "runbooks", "live-trading.md");

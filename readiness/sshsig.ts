@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readInputText } from "../config/inputFile";
-import { UnusableInput } from "./errors";
+import { UnusableInput } from "../platform/errors";
 
 // OpenSSH signatures in the `sshsig` format (PROTOCOL.sshsig), the format of
 // `ssh-keygen -Y sign`, in TypeScript on node:crypto so the gate verifies on

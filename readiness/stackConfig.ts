@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "./catalog";
-import { UnusableInput } from "./errors";
+import { REPO_ROOT } from "../platform/paths";
+import { UnusableInput } from "../platform/errors";
 import { readYamlFile } from "./yamlFile";
 
 // A stack's config as the Pulumi engine resolves it for the program, from the
@@ -22,8 +22,6 @@ export interface EffectiveStackConfig {
   /** ESC environments the stack file imports (their values are invisible here). */
   environment: unknown[];
 }
-
-export const stackConfigFile = (stack: string, root = REPO_ROOT) => path.join(root, `Pulumi.${stack}.yaml`);
 
 /** The project file the engine pairs with a stack file: the Pulumi.yaml beside it, else the repository's. */
 export function projectFileFor(stackFile: string): string | undefined {

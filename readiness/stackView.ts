@@ -1,14 +1,13 @@
-import { ConfigError, decodeConfigValue, loadConfig, NAMESPACE, type LoadedConfig, type RawSetting } from "../config/load";
+import { ConfigError, decodeConfigValue, loadConfig, missingTradingSecrets, NAMESPACE, type LoadedConfig, type RawSetting } from "../config/load";
 import { SECRET_FILE_OF_SETTING } from "../config/schema";
 import type { SecretName } from "../config/services";
 import { awaitedHealthy, carrierInputs, CONTAINER_TYPE, containerInputs } from "../model/containerArgs";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
 import type { StackPlan } from "../model/plan";
-import { UnusableInput } from "./errors";
+import { UnusableInput } from "../platform/errors";
 import type { ResourceRecord } from "./facts";
-import { effectiveStackConfig, stackConfigFile } from "./stackConfig";
-
-export { stackConfigFile };
+import { effectiveStackConfig } from "./stackConfig";
+import { stackConfigFile } from "../platform/paths";
 
 // A stack as the engine would see it, computed from its config without
 // Pulumi: the plan and the container inputs. Secret contents are markers;
@@ -61,10 +60,6 @@ export class IncompleteStackConfig extends UnusableInput {
   }
 }
 
-/** Loader problems that say a setting is absent, not that a given value is wrong. */
-const MISSING_SETTING = /^(cdb:[\w.]+) (?:.*, got nothing$|is required in live\b|is required: set an image)/;
-const REQUIRED_LIVE_SECRETS = ["mexcApiKey", "mexcApiSecret"] as const;
-
 /** The `cdb:` settings of `Pulumi.<stack>.yaml` (and the project's defaults), decoded as the engine would hand them over, not validated. */
 export function rawStackConfigFile(file: string): Map<string, RawSetting> {
   const { config } = effectiveStackConfig(file);
@@ -85,17 +80,14 @@ export function loadStackConfigFile(stack: string, file: string = stackConfigFil
     return loadConfig(stack, raw);
   } catch (e) {
     if (e instanceof ConfigError) {
-      const missing = e.problems.map((p) => ({ key: MISSING_SETTING.exec(p)?.[1], problem: p }));
-      if (missing.length > 0 && missing.every((m) => m.key !== undefined)) {
+      // Only settings not set yet: the gate lists them as open items instead of refusing the file.
+      if (e.issues.length > 0 && e.issues.every((i) => i.missing)) {
+        const missing = e.issues.map((i) => ({ key: i.key, problem: i.text }));
         // The schema stops before the secret checks when other settings fail: name those too.
-        const mode = raw.get("mode")?.value;
-        if (mode === "live") {
-          for (const s of REQUIRED_LIVE_SECRETS) {
-            const key = `${NAMESPACE}:${s}`;
-            if (!raw.has(s) && !missing.some((m) => m.key === key)) missing.push({ key, problem: `${key} is required in live (pulumi config set --secret ${key})` });
-          }
+        for (const s of missingTradingSecrets(raw.get("mode")?.value, new Set(raw.keys()))) {
+          if (s.missing && !missing.some((m) => m.key === s.key)) missing.push({ key: s.key, problem: s.text });
         }
-        throw new IncompleteStackConfig(file, missing as { key: string; problem: string }[]);
+        throw new IncompleteStackConfig(file, missing);
       }
       // One line: the first problems, then how many more.
       const shown = e.problems.slice(0, 3).join("; ");

@@ -2,7 +2,7 @@ import * as jsYaml from "js-yaml";
 import { CORE_SCHEMA, load, type Type, YAMLException } from "js-yaml";
 import { LineCounter, parseDocument } from "yaml";
 import { MAX_INPUT_BYTES, readInputText } from "../config/inputFile";
-import { UnusableInput } from "./errors";
+import { UnusableInput } from "../platform/errors";
 
 export { MAX_INPUT_BYTES };
 

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../readiness/catalog";
-import { UnusableInput } from "../readiness/errors";
+import { REPO_ROOT } from "../platform/paths";
+import { UnusableInput } from "../platform/errors";
 import { GATE_PATHS, resolveBase } from "./baseJudge";
 
 describe("the base's gate", () => {

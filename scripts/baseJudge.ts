@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { REPO_ROOT } from "../readiness/catalog";
-import { UnusableInput } from "../readiness/errors";
+import { REPO_ROOT } from "../platform/paths";
+import { UnusableInput } from "../platform/errors";
 
 // `policy-check --base <ref>`: a pull request is judged by the gate of the
 // branch it wants to change, not by its own. Otherwise a PR that relaxes a

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, 
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../config/repoRoot";
+import { REPO_ROOT } from "../platform/paths";
 
 // The build's freshness rule: dist/ runs only when it was built from exactly
 // the sources that are there. Each test tries to make a stale build run.

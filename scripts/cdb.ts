@@ -1,10 +1,11 @@
 import { Command, Option } from "commander";
-import { UnusableInput } from "../readiness/errors";
-import { EXIT, exitWith } from "../ops/exitCodes";
-import { registerOpsCommands } from "../ops/cli";
-import { registerReleaseCommands } from "../ops/releaseCli";
-import { registerDrillCommands } from "../ops/drillCli";
-import { registerExchangeCommands } from "../exchange/cli";
+import { UnusableInput } from "../platform/errors";
+import { EXIT } from "../platform/exitCodes";
+import { exitWith } from "./commandRunner";
+import { registerOpsCommands } from "./opsCommands";
+import { registerPromoteCommands } from "./promoteCommands";
+import { registerExchangeCommands } from "./exchangeCommands";
+import { registerDrillCommands } from "./drillCommands";
 
 // Every command loads its modules (the gate, zod, yaml, Pulumi, dockerode)
 // inside its action, never at the top: `cdb --help` and each command pay only
@@ -12,7 +13,7 @@ import { registerExchangeCommands } from "../exchange/cli";
 // commands' registrations.
 
 // `cdb`: the operator's command line. Exit codes are a contract for CI; the
-// one table is ops/exitCodes.ts: 0 ready/ok, 1 not ready/unhealthy, 2 unusable
+// one table is platform/exitCodes.ts: 0 ready/ok, 1 not ready/unhealthy, 2 unusable
 // input, 3 internal error, 5 refused, 6 pulumi failed, 7 unreachable, 8
 // authentication failed, 9 not found. Error types decide them.
 export { EXIT };
@@ -110,7 +111,7 @@ program
   .action(async (opts: { stack: string; yes?: boolean; by?: string; dockerHost?: string }) => {
     try {
       const { destroy } = require("./destroy") as typeof import("./destroy");
-      const { confirm } = require("../ops/cli") as typeof import("../ops/cli");
+      const { confirm } = require("./commandRunner") as typeof import("./commandRunner");
       await destroy({ stack: opts.stack, yes: opts.yes ?? false, ...(opts.by ? { by: opts.by } : {}), ...(opts.dockerHost ? { dockerHost: opts.dockerHost } : {}), confirm, log: (l) => process.stdout.write(l + "\n") });
       process.exit(EXIT.ready);
     } catch (e) {
@@ -119,7 +120,7 @@ program
   });
 
 registerOpsCommands(program);
-registerReleaseCommands(program);
+registerPromoteCommands(program);
 registerDrillCommands(program);
 registerExchangeCommands(program);
 

@@ -1,9 +1,9 @@
 import type { automation } from "@pulumi/pulumi";
-import { OpsRefused } from "../ops/errors";
+import { OpsRefused } from "../platform/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
 import { openStack, withPolicyPack } from "../ops/pulumiStack";
 import { deployVerdictOfStackFile } from "../readiness/deployRule";
-import { pulumiEnv } from "./pulumiEnv";
+import { pulumiEnv } from "../platform/pulumiEnv";
 import { assertCheckout } from "./sourceCheckout";
 
 // `cdb deploy`: preview or update a stack through Pulumi's Automation API,
@@ -12,7 +12,7 @@ import { assertCheckout } from "./sourceCheckout";
 // (readiness/deployRule.ts), checked here before Pulumi starts, and an explicit
 // confirmation. A live stack at paper flags trades nothing: it deploys like paper.
 // A stack that does not exist yet is created (with the project's passphrase
-// defaults, scripts/pulumiEnv.ts): the first deploy needs no `pulumi stack init`.
+// defaults, platform/pulumiEnv.ts): the first deploy needs no `pulumi stack init`.
 
 export interface DeployOptions {
   stack: string;

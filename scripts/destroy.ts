@@ -1,11 +1,12 @@
+import { envRecord } from "../platform/envEntries";
 import { SERVICE_NAMES } from "../config/services";
 import { appendAudit, operator } from "../ops/audit";
 import { inspectContainer } from "../ops/docker";
-import { OpsFailure, OpsRefused } from "../ops/errors";
+import { OpsFailure, OpsRefused } from "../platform/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
 import { openStack } from "../ops/pulumiStack";
 import { dockerFor, stackTarget } from "../ops/target";
-import { tradesForReal } from "../model/plan";
+import { tradesForReal } from "../config/safety";
 
 // `cdb destroy`: removes every resource of a stack (containers, network,
 // volumes with their data) through Pulumi; the stack, its config file and its
@@ -39,7 +40,7 @@ async function tradingContainers(stack: string, dockerHost?: string): Promise<st
       if (e instanceof OpsFailure && e.kind === "notFound") continue;
       throw e;
     }
-    const env = Object.fromEntries((info.Config?.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+    const env = envRecord(info.Config?.Env);
     if (info.State?.Running && tradesForReal(env)) trading.push(name);
   }
   return trading;

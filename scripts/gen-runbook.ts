@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadCatalog, REPO_ROOT } from "../readiness/catalog";
+import { loadCatalog } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { EMERGENCY_RUNBOOK, renderEmergencyRunbook } from "../readiness/emergencyRunbook";
 import { renderRunbook } from "../readiness/runbookDoc";
 

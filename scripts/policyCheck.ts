@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { Command } from "commander";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT, stackConfigFile } from "../platform/paths";
 import { CONFIG_SECTION, runGate, type GateResult } from "../readiness/gate";
 import { renderMarkdown } from "../readiness/report";
 import { safetyViolations } from "../config/safety";
-import { UnusableInput } from "../readiness/errors";
-import { rawStackConfigFile, stackConfigFile } from "../readiness/stackView";
+import { UnusableInput } from "../platform/errors";
+import { rawStackConfigFile } from "../readiness/stackView";
 import { changedGateFiles, judgeDirectory, resolveBase, runJudged } from "./baseJudge";
 import { deploy } from "./deploy";
 

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { UnusableInput } from "../readiness/errors";
+import { UnusableInput } from "../platform/errors";
 import { standinCheckout } from "../test/engine/workspace";
 import { assertCheckout } from "./sourceCheckout";
 

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { planStack, type StackPlan } from "../model/plan";
-import { REPO_ROOT } from "../readiness/catalog";
-import { UnusableInput } from "../readiness/errors";
-import { IncompleteStackConfig, loadStackConfigFile, stackConfigFile } from "../readiness/stackView";
+import { REPO_ROOT, stackConfigFile } from "../platform/paths";
+import { UnusableInput } from "../platform/errors";
+import { IncompleteStackConfig, loadStackConfigFile } from "../readiness/stackView";
 
 // Paper builds its app images from `cdb:sourceDir`. pulumi-docker resolves a
 // relative build context against the project directory (where Pulumi runs

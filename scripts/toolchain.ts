@@ -1,14 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
+import { cachedBin, exe, findToolchain, goModVersion, LEGACY_HOST, pinnedVersion } from "../platform/toolchain";
 
-// Finds or builds the Pulumi CLI and nodejs language host at the version of
-// @pulumi/pulumi in package-lock.json, so CLI, SDK and policy runtime are one
-// release. A `pulumi` on PATH of that version or newer wins (the official CLI
-// bundles its own language host); otherwise binaries cached per version in the
-// user cache folder; otherwise a build from the Go module proxy, once:
+// `npm run toolchain`: finds the Pulumi CLI and nodejs language host
+// (platform/toolchain.ts), or builds them from the Go module proxy, once:
 //   - the CLI (tools/pulumi, version stamped),
 //   - the nodejs language host of sdk/v3 v3.68.0 (tools/nodejs-host-v3.68),
 //   - the project's adapter (tools/pulumi/nodejs-adapter), installed as
@@ -16,41 +13,6 @@ import { REPO_ROOT } from "../readiness/catalog";
 // Prints the directory to put on PATH. Exit 0 found, 4 cannot build.
 
 const EXIT_CANNOT_BUILD = 4;
-const exe = (name: string) => (process.platform === "win32" ? `${name}.exe` : name);
-/** The adapter finds the legacy host under this name next to itself. */
-export const LEGACY_HOST = "cdb-nodejs-host-v3.68.0";
-
-export function pinnedVersion(lockFile = path.join(REPO_ROOT, "package-lock.json")): string {
-  const lock = JSON.parse(readFileSync(lockFile, "utf8")) as { packages: Record<string, { version?: string }> };
-  const v = lock.packages["node_modules/@pulumi/pulumi"]?.version;
-  if (!v) throw new Error(`${lockFile}: @pulumi/pulumi is not locked`);
-  return v;
-}
-
-/** The pkg/v3 release tools/pulumi/go.mod builds. */
-export function goModVersion(goMod = path.join(REPO_ROOT, "tools", "pulumi", "go.mod")): string | undefined {
-  return /github\.com\/pulumi\/pulumi\/pkg\/v3 v(\S+)/.exec(readFileSync(goMod, "utf8"))?.[1];
-}
-
-const parse = (v: string) => v.replace(/^v/, "").split(/[.-]/).slice(0, 3).map(Number);
-export function atLeast(found: string, wanted: string): boolean {
-  const [a, b] = [parse(found), parse(wanted)];
-  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
-  return true;
-}
-
-/** Laid out as the Automation API expects a Pulumi root: binaries under bin/. */
-export function cacheDir(version: string): string {
-  const base = process.env.CDB_TOOLCHAIN_CACHE ?? (process.platform === "win32" ? path.join(process.env.LOCALAPPDATA ?? os.homedir(), "cdb-deploy") : path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "cdb-deploy"));
-  return path.join(base, "pulumi", `v${version}`);
-}
-
-function onPath(version: string): string | undefined {
-  const r = spawnSync("pulumi", ["version"], { encoding: "utf8" });
-  if (r.status !== 0 || !atLeast(r.stdout.trim(), version)) return undefined;
-  const which = spawnSync(process.platform === "win32" ? "where" : "which", ["pulumi"], { encoding: "utf8" });
-  return path.dirname(which.stdout.split(/\r?\n/)[0]!.trim());
-}
 
 function build(version: string, dir: string): string | undefined {
   const go = spawnSync("go", ["version"], { encoding: "utf8" });
@@ -73,14 +35,6 @@ function build(version: string, dir: string): string | undefined {
     }
   }
   return undefined;
-}
-
-const cachedBin = (version: string) => path.join(cacheDir(version), "bin");
-const complete = (dir: string) => [exe("pulumi"), exe("pulumi-language-nodejs"), exe(LEGACY_HOST)].every((f) => existsSync(path.join(dir, f)));
-
-/** The directory holding a usable `pulumi` and its nodejs language host, or undefined; never builds. */
-export function findToolchain(version = pinnedVersion()): string | undefined {
-  return onPath(version) ?? (complete(cachedBin(version)) ? cachedBin(version) : undefined);
 }
 
 /** The directory holding `pulumi` and its nodejs language host, building them when needed; throws ToolchainError. */

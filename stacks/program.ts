@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config/load";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { declareStack } from "./cdbStack";
-import { loadStackConfig } from "./pulumiConfig";
+import { loadStackConfig } from "../config/pulumiConfig";
 import type { LoadedConfig } from "../config/load";
 import { deployVerdict } from "../readiness/deployRule";
 import type { StackPlan } from "../model/plan";

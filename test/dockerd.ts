@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, openSync } from "node:fs";
 import Docker from "dockerode";
 import { ensureDoubleImage } from "./images/build";
+import { pollUntil } from "../platform/poll";
 
 // vitest globalSetup of the ops and engine projects: a Docker engine that
 // answers (the running one, or a dockerd started here), and the test-double
@@ -27,12 +28,16 @@ export async function setup(): Promise<void> {
     }
     const log = openSync("/tmp/cdb-test-dockerd.log", "a");
     started = spawn("dockerd", [], { stdio: ["ignore", log, log], detached: true });
-    const deadline = Date.now() + 60_000;
-    while (!(await answers(docker))) {
-      if (started.exitCode !== null) throw new Error(`dockerd exited ${started.exitCode}; see /tmp/cdb-test-dockerd.log`);
-      if (Date.now() > deadline) throw new Error("dockerd did not answer within 60 s; see /tmp/cdb-test-dockerd.log");
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const dockerd = started;
+    const up = await pollUntil(
+      async () => {
+        if (dockerd.exitCode !== null) throw new Error(`dockerd exited ${dockerd.exitCode}; see /tmp/cdb-test-dockerd.log`);
+        return answers(docker);
+      },
+      (ok) => ok,
+      { deadline: Date.now() + 60_000, intervalMs: 200 },
+    );
+    if (!up.done) throw new Error("dockerd did not answer within 60 s; see /tmp/cdb-test-dockerd.log");
   }
   process.env.CDB_TEST_DOUBLE_IMAGE = await ensureDoubleImage(docker);
 }

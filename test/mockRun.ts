@@ -1,3 +1,4 @@
+import { envRecord } from "../platform/envEntries";
 import * as pulumi from "@pulumi/pulumi";
 import { keyFingerprint } from "../config/schema";
 import { SERVICE_NAMES } from "../config/services";
@@ -89,7 +90,7 @@ export const containers = (r: MockRunResult) => allContainers(r).filter((x) => !
 export const carriers = (r: MockRunResult) => allContainers(r).filter(isCarrier);
 
 export const envOf = (c: RecordedResource): Record<string, string> =>
-  Object.fromEntries(((c.inputs.envs as string[] | undefined) ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+  envRecord(c.inputs.envs as string[] | undefined);
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 
 // The CLI exactly as the README writes it: `npx cdb …` in the checkout,
 // through the package's bin (scripts/bin/cdb.cjs), in its own process. Not an

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { pollUntil } from "../platform/poll";
 
 // A real redis-server (Debian package) per test file: 127.0.0.1 on a free
 // port, with requirepass, in a temporary directory, stopped after.
@@ -46,12 +47,15 @@ export async function startRedis(password = `pw-${Math.random().toString(36).sli
   const proc: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--requirepass", password, "--dir", dir, "--save", "", "--appendonly", "no"], {
     stdio: "ignore",
   });
-  const deadline = Date.now() + 10_000;
-  while (!(await answers(port))) {
-    if (proc.exitCode !== null) throw new Error(`redis-server exited ${proc.exitCode} (is the Debian package redis-server installed?)`);
-    if (Date.now() > deadline) throw new Error("redis-server did not listen within 10 s");
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const up = await pollUntil(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`redis-server exited ${proc.exitCode} (is the Debian package redis-server installed?)`);
+      return answers(port);
+    },
+    (ok) => ok,
+    { deadline: Date.now() + 10_000, intervalMs: 20 },
+  );
+  if (!up.done) throw new Error("redis-server did not listen within 10 s");
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise((r) => proc.once("exit", r));

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "../readiness/catalog";
+import { REPO_ROOT } from "../platform/paths";
 
 /**
  * A new folder under the repository's git-ignored `.tmp/` (evidence artifacts

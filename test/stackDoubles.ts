@@ -5,6 +5,7 @@ import { SERVICES, type ServiceName } from "../config/services";
 import type { StackPlan } from "../model/plan";
 import { execIn, type DockerTarget } from "../ops/docker";
 import { ensureDoubleImage } from "./images/build";
+import { pollUntil } from "../platform/poll";
 
 // A stack of TEST DOUBLES on a real dockerd: one container per declared
 // container of a plan, with the plan's name, network alias, environment and
@@ -121,12 +122,8 @@ export async function startDoubles(t: DockerTarget, plan: StackPlan, opts: Doubl
 export async function waitHealthy(t: DockerTarget, names: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const name of names) {
-    for (;;) {
-      const s = (await t.docker.getContainer(name).inspect()).State;
-      if (s.Running && (!s.Health || s.Health.Status === "healthy")) break;
-      if (Date.now() > deadline) throw new Error(`${name} not running and healthy after ${timeoutMs} ms: ${JSON.stringify(s)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const { value: s, done } = await pollUntil(async () => (await t.docker.getContainer(name).inspect()).State, (s) => s.Running && (!s.Health || s.Health.Status === "healthy"), { deadline, intervalMs: 100 });
+    if (!done) throw new Error(`${name} not running and healthy after ${timeoutMs} ms: ${JSON.stringify(s)}`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Is dist/ a build of the sources as they are now? Plain JavaScript: the bin,
 // the program's and the pack's entry files ask this before anything is
-// compiled. The build (scripts/build.cjs) lists every source file with its
+// compiled. The build (scripts/bin/build.cjs) lists every source file with its
 // size and modification time in dist/.sources, computed BEFORE it compiles;
 // a start compares that list with the tree: one readdir per folder and one
 // stat per file (a few milliseconds), no hashing. Any difference (an edit, a
@@ -11,7 +11,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 /** The folders compiled into dist/ (the TypeScript that runs: CLI, program, pack). */
-const SOURCE_DIRS = ["config", "model", "readiness", "monitoring", "components", "stacks", "policies", "ops", "scripts", "exchange"];
+const SOURCE_DIRS = ["platform", "config", "model", "readiness", "monitoring", "components", "stacks", "policies", "ops", "scripts", "exchange"];
 const STAMP = path.join("dist", ".sources");
 const skip = (name) => name === "node_modules" || name === "bin" || /\.test\.ts$/.test(name) || name.startsWith(".");
 /** Code only: TypeScript, JavaScript and the JSON it imports. Data (checklist, evidence, scenarios) is read from the repository where it lies. */

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tradesForReal } from "../../model/plan";
+import { tradesForReal } from "../../config/safety";
 import { readAudit } from "../../ops/audit";
 import { dockerTarget, execIn } from "../../ops/docker";
 import { releaseKillSwitch, shutdownEntryCount } from "../../ops/kill";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../readiness/catalog";
+import { REPO_ROOT } from "../../platform/paths";
 import { engineWorkspace, run, standinCheckout, type EngineWorkspace, type Run } from "./workspace";
 
 // The README's main job, literally, as a new user runs it: a fresh `git clone`

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { buildSync } from "esbuild";
-import { REPO_ROOT } from "../../readiness/catalog";
+import { REPO_ROOT } from "../../platform/paths";
 
 // The image of the rehearsal tests, built without any registry: FROM scratch
 // with the project's Node binary (node_modules/node) and the shared libraries

@@ -3,7 +3,7 @@ import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
-import { REPO_ROOT } from "../../../readiness/catalog";
+import { REPO_ROOT } from "../../../platform/paths";
 
 // What the STAND-INs must share with the real, bridged providers in a
 // preview. pulumi-docker 5.2.0 answers Configure with supportsPreview, so the

@@ -1,8 +1,0 @@
-import type * as pulumi from "@pulumi/pulumi";
-import { ServiceComponent, type ServiceArgs } from "./serviceContainer";
-
-export class Alertmanager extends ServiceComponent {
-  constructor(args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("cdb:infra:Alertmanager", args, opts);
-  }
-}

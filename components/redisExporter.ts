@@ -1,8 +1,0 @@
-import type * as pulumi from "@pulumi/pulumi";
-import { ServiceComponent, type ServiceArgs } from "./serviceContainer";
-
-export class RedisExporter extends ServiceComponent {
-  constructor(args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("cdb:infra:RedisExporter", args, opts);
-  }
-}

@@ -1,0 +1,64 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { OpsRefused } from "./errors";
+import { REPO_ROOT } from "./paths";
+
+// Where the Pulumi CLI and its nodejs language host are, at the version of
+// @pulumi/pulumi in package-lock.json (CLI, SDK and policy runtime are one
+// release): a `pulumi` on PATH of that version or newer (the official CLI
+// bundles its own language host), else binaries cached per version in the
+// user cache folder. Never builds: `npm run toolchain` (scripts/toolchain.ts) does.
+
+export const exe = (name: string) => (process.platform === "win32" ? `${name}.exe` : name);
+
+/** The adapter finds the legacy host under this name next to itself. */
+export const LEGACY_HOST = "cdb-nodejs-host-v3.68.0";
+
+export function pinnedVersion(lockFile = path.join(REPO_ROOT, "package-lock.json")): string {
+  const lock = JSON.parse(readFileSync(lockFile, "utf8")) as { packages: Record<string, { version?: string }> };
+  const v = lock.packages["node_modules/@pulumi/pulumi"]?.version;
+  if (!v) throw new Error(`${lockFile}: @pulumi/pulumi is not locked`);
+  return v;
+}
+
+/** The pkg/v3 release tools/pulumi/go.mod builds. */
+export function goModVersion(goMod = path.join(REPO_ROOT, "tools", "pulumi", "go.mod")): string | undefined {
+  return /github\.com\/pulumi\/pulumi\/pkg\/v3 v(\S+)/.exec(readFileSync(goMod, "utf8"))?.[1];
+}
+
+const parse = (v: string) => v.replace(/^v/, "").split(/[.-]/).slice(0, 3).map(Number);
+export function atLeast(found: string, wanted: string): boolean {
+  const [a, b] = [parse(found), parse(wanted)];
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
+
+/** Laid out as the Automation API expects a Pulumi root: binaries under bin/. */
+export function cacheDir(version: string): string {
+  const base = process.env.CDB_TOOLCHAIN_CACHE ?? (process.platform === "win32" ? path.join(process.env.LOCALAPPDATA ?? os.homedir(), "cdb-deploy") : path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "cdb-deploy"));
+  return path.join(base, "pulumi", `v${version}`);
+}
+
+function onPath(version: string): string | undefined {
+  const r = spawnSync("pulumi", ["version"], { encoding: "utf8" });
+  if (r.status !== 0 || !atLeast(r.stdout.trim(), version)) return undefined;
+  const which = spawnSync(process.platform === "win32" ? "where" : "which", ["pulumi"], { encoding: "utf8" });
+  return path.dirname(which.stdout.split(/\r?\n/)[0]!.trim());
+}
+
+export const cachedBin = (version: string) => path.join(cacheDir(version), "bin");
+const complete = (dir: string) => [exe("pulumi"), exe("pulumi-language-nodejs"), exe(LEGACY_HOST)].every((f) => existsSync(path.join(dir, f)));
+
+/** The directory holding a usable `pulumi` and its nodejs language host, or undefined; never builds. */
+export function findToolchain(version = pinnedVersion()): string | undefined {
+  return onPath(version) ?? (complete(cachedBin(version)) ? cachedBin(version) : undefined);
+}
+
+/** The `pulumi` binary every command of the project runs; refused (exit 5) when there is none. */
+export function pulumiBinary(): string {
+  const bin = findToolchain();
+  if (!bin) throw new OpsRefused("no Pulumi CLI of the pinned release or newer was found: install it (README, Prerequisites) or run `npm run toolchain`");
+  return path.join(bin, exe("pulumi"));
+}

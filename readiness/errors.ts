@@ -1,2 +1,0 @@
-// Unusable input has one home (config/errors.ts); the readiness modules import it from here.
-export { UnusableInput } from "../config/errors";

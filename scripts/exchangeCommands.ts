@@ -1,0 +1,130 @@
+import type { Command } from "commander";
+import { UnusableInput } from "../platform/errors";
+import { EXIT } from "../platform/exitCodes";
+import { action } from "./commandRunner";
+import { KEY_HELP, keyOf } from "./opsCommands";
+
+// `cdb exchange simulate|check` and `cdb rehearse`. Everything of the
+// simulator, ccxt and the rehearsal loads inside the actions: other commands
+// never pay for them.
+
+const out = (s: string) => process.stdout.write(s + "\n");
+
+const port = (flag: string) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UnusableInput(flag, `${JSON.stringify(v)} is not a TCP port`);
+  return Number(v);
+};
+
+export function registerExchangeCommands(program: Command): void {
+  const exit = EXIT;
+  const run = action;
+  const exchange = program.command("exchange").description("The simulated MEXC spot API, and the check of a stack's MEXC key");
+
+  exchange
+    .command("simulate")
+    .description("Run the MEXC spot API simulator on this host; prints `listening on <url>` when ready")
+    .requiredOption("--port <port>", "TCP port (0: any free one)", port("--port"))
+    .requiredOption("--keys <file>", "API keys it accepts: one `<key> <secret>` pair a line")
+    .option("--scenario <file>", "scenario (YAML; default: every order fills in full at its ticker price, 1,000 USDT)")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--tls-cert <file>", "PEM certificate (chain): serve HTTPS")
+    .option("--tls-key <file>", "PEM key of --tls-cert")
+    .option("--admin-port <port>", "serve /_simulator/ on 127.0.0.1:<port> only, not on the API port", port("--admin-port"))
+    .action(
+      run(async (opts: { port: number; keys: string; scenario?: string; host: string; tlsCert?: string; tlsKey?: string; adminPort?: number }) => {
+        const { simulate, untilSignal } = (require("../exchange/simulate") as typeof import("../exchange/simulate"));
+        const sim = await simulate(opts, out);
+        return untilSignal(sim);
+      }),
+    );
+
+  exchange
+    .command("check")
+    .description("Check the stack's MEXC key against MEXC: no withdrawal right, spot only, >= 100 USDT, a test order; writes a signed record")
+    .requiredOption("-s, --stack <name>", "stack whose key to check (live)")
+    .option("--api-url <url>", "MEXC spot API base URL (default https://api.mexc.com; the simulator in tests: its records prove nothing for live)")
+    .option("--key-file <file>", "read the API key from this file instead of the stack's Pulumi secrets")
+    .option("--secret-file <file>", "read the API secret from this file (with --key-file)")
+    .option("--key <file>", KEY_HELP)
+    .option("--by <handle>", "who checked (default: the signing key's principal in allowed_signers)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--out <dir>", "folder for the record (default readiness/artifacts/exchange-check)")
+    .option("--json", "print the record")
+    .action(
+      run(async (opts: { stack: string; apiUrl?: string; keyFile?: string; secretFile?: string; key?: string; by?: string; stackConfig?: string; out?: string; json?: boolean }) => {
+        const { checkExchange, credentials, stackFacts, writeCheckRecord } = (require("../exchange/check") as typeof import("../exchange/check"));
+        const { checkFindings, notMainnet } = (require("../readiness/exchangeRecordKinds") as typeof import("../readiness/exchangeRecordKinds"));
+        if (opts.apiUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(opts.apiUrl)) throw new UnusableInput("--api-url", `${JSON.stringify(opts.apiUrl)} is not an http(s) URL`);
+        const facts = stackFacts(opts.stack, opts.stackConfig);
+        if (!["paper", "live", "rehearsal"].includes(facts.mode)) throw new UnusableInput(opts.stackConfig ?? `Pulumi.${opts.stack}.yaml`, `cdb:mode: ${JSON.stringify(facts.mode)} is not paper, live or rehearsal`);
+        const signingKey = keyOf(opts, false);
+        const { operator } = (require("../ops/audit") as typeof import("../ops/audit"));
+        const by = operator(opts.by ?? (signingKey ? (require("../ops/evidence") as typeof import("../ops/evidence")).principalOf(signingKey) : undefined));
+        const creds = await credentials(opts.stack, opts);
+        const record = await checkExchange({ stack: opts.stack, mode: facts.mode as "live", by, creds, symbol: facts.symbol, images: facts.images, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}) });
+        const written = writeCheckRecord(record, signingKey, opts.out);
+        const f = record.predicate.figures as unknown as import("../readiness/exchangeRecordKinds").CheckFigures;
+        const findings = checkFindings(f);
+        const problems: string[] = [];
+        if (facts.fingerprint !== f.keyFingerprint) problems.push(facts.fingerprint ? `key fingerprint ${f.keyFingerprint} is not cdb:mexcKeyFingerprint ${facts.fingerprint}: this key is not the one the stack's evidence is bound to` : "the stack declares no cdb:mexcKeyFingerprint to bind this key to");
+        const mainnet = notMainnet(f.endpoint);
+        if (mainnet) problems.push(`the record was ${mainnet}`);
+        if (facts.mode !== "live") problems.push(`stack ${opts.stack} is ${facts.mode}: check records count for a live stack only`);
+        if (!written.signatureFile) problems.push(`the record is not signed (--key or ${"CDB_SIGNING_KEY"}): the gate will not count it`);
+        const passed = findings.every((c) => c.passed) && problems.length === 0;
+        if (opts.json) out(JSON.stringify({ ...record, file: written.file, findings, problems }));
+        else {
+          for (const c of findings) out(`${c.passed ? "ok  " : "FAIL"} ${c.id} (${c.items.join(", ")}): ${c.detail}`);
+          for (const p of problems) out(`FAIL ${p}`);
+          out(`exchange check ${passed ? "passed" : "failed"} against ${f.endpoint.url} (key ${f.keyFingerprint})`);
+          out(`record: ${written.file}${written.signatureFile ? ` (signed: ${written.signatureFile})` : ""}`);
+        }
+        return passed ? exit.ready : exit.notReady;
+      }),
+    );
+
+  program
+    .command("rehearse")
+    .description("Feed orders to a rehearsal stack's execution per scenario and compare its reports with the simulated MEXC's order book; one signed record per scenario")
+    .requiredOption("-s, --stack <name>", "the rehearsal stack (cdb:mode: rehearsal)")
+    .option("--scenario <file...>", "scenario files (default: every exchange/scenarios/*.yaml with a rehearsal block)")
+    .option("--key <file>", KEY_HELP)
+    .option("--by <handle>", "who rehearsed (default: the signing key's principal in allowed_signers)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default DOCKER_HOST)")
+    .option("--out <dir>", "folder for the records (default readiness/artifacts/rehearsals)")
+    .option("--json", "print the records")
+    .action(
+      run(async (opts: { stack: string; scenario?: string[]; key?: string; by?: string; stackConfig?: string; dockerHost?: string; out?: string; json?: boolean }) => {
+        const { dockerTarget } = (require("../ops/docker") as typeof import("../ops/docker"));
+        const { containerRedis } = (require("../ops/redis") as typeof import("../ops/redis"));
+        const rh = (require("../exchange/rehearse") as typeof import("../exchange/rehearse"));
+        const scenarios = rh.rehearsalScenarios(opts.scenario);
+        if (scenarios.length === 0) throw new UnusableInput("--scenario", "no scenario with a rehearsal block");
+        const signingKey = keyOf(opts, false);
+        const { operator } = (require("../ops/audit") as typeof import("../ops/audit"));
+        const by = operator(opts.by ?? (signingKey ? (require("../ops/evidence") as typeof import("../ops/evidence")).principalOf(signingKey) : undefined));
+        const t = dockerTarget(opts.dockerHost);
+        const { physicalPrefix } = (require("../model/plan") as typeof import("../model/plan"));
+        const redis = containerRedis(t, `${physicalPrefix(opts.stack)}redis`);
+        const access = rh.containerAccess(t, opts.stack, redis);
+        // Refuse before the first order: only a rehearsal stack on internal networks.
+        const isolation = await rh.assertRehearsalStack(t, opts.stack, access.names.execution, opts.stackConfig);
+        await access.truth();
+        const runId = new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14);
+        let allPassed = true;
+        for (const s of scenarios) {
+          const record = await rh.rehearseScenario(access, opts.stack, s, { runId, by, isolation });
+          const written = rh.writeRehearsalRecord(record, signingKey, opts.out);
+          allPassed &&= record.predicate.outcome === "passed";
+          if (opts.json) out(JSON.stringify({ ...record, file: written.file, ...(written.signatureFile ? { signatureFile: written.signatureFile } : {}) }));
+          else {
+            out(rh.summaryLine(record));
+            for (const u of (record.predicate.figures as { upstream: string[] }).upstream) out(`     upstream: ${u}`);
+            out(`     record: ${written.file}${written.signatureFile ? " (signed)" : " (not signed: --key or CDB_SIGNING_KEY; the gate will not count it)"}`);
+          }
+        }
+        return allPassed ? exit.ready : exit.notReady;
+      }),
+    );
+}

@@ -1,0 +1,302 @@
+import type { Command } from "commander";
+import { UnusableInput } from "../platform/errors";
+import { EXIT } from "../platform/exitCodes";
+import { action, confirm } from "./commandRunner";
+
+// The operations commands of `cdb` (verify, kill, freight, evidence): parse, call ops/, render. Heavy modules
+// (dockerode, ioredis, the Pulumi SDK for the secret patterns) load inside the
+// actions, so `cdb readiness` keeps its cold start.
+
+const exit = EXIT;
+
+const out = (s: string) => process.stdout.write(s + "\n");
+/** Warnings of an operation that was applied: printed on stderr, the exit code stays the operation's. */
+export const warn = (warnings: readonly string[]) => {
+  for (const w of warnings) process.stderr.write(`cdb: warning: ${w}\n`);
+};
+export const withWarnings = (warnings: readonly string[]) => (warnings.length > 0 ? { warnings: [...warnings] } : {});
+
+export async function redisFor(opts: { stack: string; stackConfig?: string; dockerHost?: string; redisUrl?: string; passwordFile?: string }) {
+  const { stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+  const { containerRedis, directRedis } = (require("../ops/redis") as typeof import("../ops/redis"));
+  const target = stackTarget(opts.stack, opts.stackConfig);
+  const docker = dockerFor(target, opts.dockerHost);
+  if (opts.passwordFile && !opts.redisUrl) throw new UnusableInput("--password-file", "needs --redis-url");
+  const redis = opts.redisUrl ? await directRedis(opts.redisUrl, opts.passwordFile) : containerRedis(docker, target.containerName("redis"));
+  return { target, docker, redis };
+}
+
+export const parseNumber = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UnusableInput(flag, `${JSON.stringify(v)} is not a number`);
+  return n;
+};
+
+function parseSince(v: string): Date {
+  // ISO time, or a duration back from now: 48h, 7d, 90m.
+  const rel = /^(\d+(?:\.\d+)?)([mhd])$/.exec(v.trim());
+  if (rel) return new Date(Date.now() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as "m" | "h" | "d"]);
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) throw new UnusableInput("--since", `${JSON.stringify(v)} is neither a time (2026-01-17T08:00:00Z) nor a duration (48h, 7d)`);
+  return new Date(t);
+}
+
+/** Env var naming the operator's signing key, for --key. */
+export const SIGNING_KEY_ENV = "CDB_SIGNING_KEY";
+export const KEY_HELP = `private key that signs (OpenSSH; listed in readiness/allowed_signers); default $${SIGNING_KEY_ENV}`;
+export function keyOf(opts: { key?: string }, required: true): string;
+export function keyOf(opts: { key?: string }, required: false): string | undefined;
+export function keyOf(opts: { key?: string }, required: boolean): string | undefined {
+  const key = opts.key ?? process.env[SIGNING_KEY_ENV];
+  if (!key && required) throw new UnusableInput("--key", `evidence is signed: pass --key <private key file> or set ${SIGNING_KEY_ENV}`);
+  return key || undefined;
+}
+
+export function registerOpsCommands(program: Command): void {
+  const run = action;
+
+  program
+    .command("verify")
+    .description("Check a running stack through the Docker Engine API: exit 0 healthy, 1 not (one line per problem)")
+    .requiredOption("-s, --stack <name>", "stack (paper, live)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
+    .option("--timeout <seconds>", "keep checking until healthy or this many seconds passed", parseNumber("--timeout"), 0)
+    .option("--json", "print JSON {ok, stack, problems, checked}")
+    .action(
+      run(async (opts: { stack: string; stackConfig?: string; dockerHost?: string; timeout: number; json?: boolean }) => {
+        const { stackPlan, stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+        const { verifyStack } = (require("../ops/verify") as typeof import("../ops/verify"));
+        const { plan } = stackPlan(opts.stack, opts.stackConfig);
+        const r = await verifyStack({ stack: opts.stack, plan, docker: dockerFor(stackTarget(opts.stack, opts.stackConfig), opts.dockerHost), timeoutMs: opts.timeout * 1000 });
+        if (opts.json) out(JSON.stringify(r));
+        else if (r.ok) out(`${opts.stack}: healthy (${r.checked} containers)`);
+        else for (const p of r.problems) out(p);
+        return r.ok ? exit.ready : exit.notReady;
+      }),
+    );
+
+  program
+    .command("kill")
+    .description("Kill switch: XADD to stream.bot_shutdown (or --drill on paper, or --release)")
+    .requiredOption("-s, --stack <name>", "stack (paper, live)")
+    .option("--reason <text>", "why (required unless --release)")
+    .option("--strategy <id>", "only this strategy (risk, allocation); execution stops everything anyway")
+    .option("--bot <id>", "only this bot (risk)")
+    .option("--drill", "paper only: a drill entry; measures kill to first rejected order; writes a drill record")
+    .option("--window <seconds>", "drill: how long to wait for a rejected order", parseNumber("--window"), 30)
+    .option("--no-restart", "drill: do not restart execution, risk and allocation afterwards")
+    .option("--out <dir>", "drill: folder for the record (default readiness/artifacts/drills)")
+    .option("--key <file>", `drill: ${KEY_HELP}; without one the record is written unsigned and the gate does not count it`)
+    .option("--release", "empty the stream (entries re-arm after every restart); asks for the stack name")
+    .option("--yes", "release without asking")
+    .option("--by <handle>", "who (default: the OS user)")
+    .option("--redis-url <url>", "reach Redis directly (redis://host:port) instead of exec in its container")
+    .option("--password-file <file>", "file with the Redis password, for --redis-url")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
+    .option("--json", "print JSON")
+    .action(
+      run(async (opts: {
+        stack: string; reason?: string; strategy?: string; bot?: string; drill?: boolean; window: number; restart: boolean; out?: string; key?: string;
+        release?: boolean; yes?: boolean; by?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean;
+      }) => {
+        const { appendAudit, operator } = (require("../ops/audit") as typeof import("../ops/audit"));
+        const { OpsRefused } = (require("../platform/errors") as typeof import("../platform/errors"));
+        if (opts.drill && opts.release) throw new UnusableInput("--drill", "cannot be combined with --release");
+        const drillKey = opts.drill ? keyOf(opts, false) : undefined;
+        // A signed record names the key's person: default to its principal, not the OS user.
+        const by = operator(opts.by ?? (drillKey ? (require("../ops/evidence") as typeof import("../ops/evidence")).principalOf(drillKey) : undefined));
+        if (opts.release) {
+          const { redis, target } = await redisFor(opts);
+          if (!opts.yes && !(await confirm(`Type the stack name (${opts.stack}) to empty stream.bot_shutdown on ${redis.where}: `, opts.stack))) {
+            throw new OpsRefused("release not confirmed (type the stack name, or pass --yes)");
+          }
+          const { releaseKillSwitch, SHUTDOWN_READERS } = (require("../ops/kill") as typeof import("../ops/kill"));
+          const removed = await releaseKillSwitch(redis);
+          appendAudit({ op: "kill.release", stack: opts.stack, by, outcome: "released", removed, redis: redis.where, ...withWarnings(redis.warnings) });
+          warn(redis.warnings);
+          const readers = SHUTDOWN_READERS.map((s) => target.containerName(s)).join(", ");
+          if (opts.json) out(JSON.stringify({ released: true, removed }));
+          else out(`released: removed ${removed} entr${removed === 1 ? "y" : "ies"} from stream.bot_shutdown; restart ${readers} to resume trading (they keep the shutdown in memory)`);
+          await redis.close();
+          return exit.ready;
+        }
+        if (!opts.reason && !opts.drill) throw new UnusableInput("--reason", "cdb kill needs --reason <text>");
+        if (opts.drill) {
+          const { runDrill, writeDrillRecord } = (require("../ops/drill") as typeof import("../ops/drill"));
+          const { redis, target, docker } = await redisFor(opts);
+          if (target.mode !== "paper") throw new OpsRefused(`a drill runs on paper only; stack ${opts.stack} is ${target.mode}`);
+          const { SHUTDOWN_READERS } = (require("../ops/kill") as typeof import("../ops/kill"));
+          const { imageSubjects } = (require("../ops/recordSubjects") as typeof import("../ops/recordSubjects"));
+          // Before the drill: a record must name the images it drilled, and a missing container should stop us early.
+          const subjects = await imageSubjects(docker, [...SHUTDOWN_READERS, "redis" as const].map((s) => ({ service: s, container: target.containerName(s) })));
+          const record = await runDrill({
+            stack: opts.stack,
+            redis,
+            by,
+            ...(opts.strategy ? { strategyId: opts.strategy } : {}),
+            windowMs: opts.window * 1000,
+            ...(opts.restart ? { restart: { docker, containers: SHUTDOWN_READERS.map((s) => target.containerName(s)) } } : {}),
+          });
+          const { file, signatureFile } = writeDrillRecord(record, { subjects, ...(drillKey ? { key: drillKey } : {}), ...(opts.out ? { dir: opts.out } : {}) });
+          appendAudit({ op: "kill.drill", stack: opts.stack, by, outcome: record.outcome, entry: record.entry.id, measured: record.measured, latencyMs: record.latencyMs, record: file, ...withWarnings(redis.warnings) });
+          warn(redis.warnings);
+          await redis.close();
+          if (opts.json) out(JSON.stringify({ ...record, file, ...(signatureFile ? { signatureFile } : {}) }));
+          else {
+            out(`drill ${record.outcome}: ${record.measured === "none" ? "nothing observed" : `${record.latencyMs} ms, ${record.measured}`}`);
+            out(record.explanation);
+            out(record.cleanup.note);
+            out(`record: ${file}${signatureFile ? ` (signed: ${signatureFile})` : " (UNSIGNED: the gate counts it only once signed: ssh-keygen -Y sign -n cdb-evidence -f <key> <record>)"}`);
+            if (record.outcome === "passed") out(`attach it: npx cdb evidence add killswitch.manual-drill --key <key> --artifact ${file}`);
+          }
+          return record.outcome === "passed" ? exit.ready : exit.notReady;
+        }
+        const { writeKillEntry } = (require("../ops/kill") as typeof import("../ops/kill"));
+        const { redis } = await redisFor(opts);
+        const entry = await writeKillEntry(redis, { reason: opts.reason!, ...(opts.strategy ? { strategyId: opts.strategy } : {}), ...(opts.bot ? { botId: opts.bot } : {}) });
+        appendAudit({ op: "kill", stack: opts.stack, by, outcome: "written", entry: entry.id, fields: entry.fields, redis: redis.where, ...withWarnings(redis.warnings) });
+        warn(redis.warnings);
+        await redis.close();
+        if (opts.json) out(JSON.stringify(entry));
+        else out(`kill switch set: ${entry.id} on stream.bot_shutdown (${redis.where}); execution rejects every order from now on. Open MEXC orders are not cancelled: cancel them by hand.`);
+        return exit.ready;
+      }),
+    );
+
+  program
+    .command("freight")
+    .description("The images a paper stack runs now, as the cdb:images pins that let live run what paper soaked (docs/freight.md)")
+    .option("-s, --stack <name>", "the paper stack", "paper")
+    .option("--live-stack <name>", "the stack the printed commands pin", "live")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
+    .option("--json", "print JSON [{service, container, imageId, repoDigests, pin, reach}]")
+    .action(
+      run(async (opts: { stack: string; liveStack: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
+        const { stackPlan, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+        const { freightPins, pinCommands } = (require("../ops/freight") as typeof import("../ops/freight"));
+        const { plan, dockerHost } = stackPlan(opts.stack, opts.stackConfig);
+        const pins = await freightPins(dockerFor({ ...(dockerHost ? { dockerHost } : {}) }, opts.dockerHost), plan);
+        if (opts.json) out(JSON.stringify(pins));
+        else for (const l of pinCommands(pins, opts.liveStack)) out(l);
+        return exit.ready;
+      }),
+    );
+
+  const evidence = program.command("evidence").description("Write the readiness evidence file with commands (init, add, approve, collect)");
+  const fileOf = async (o: { evidence?: string; stack?: string }) => {
+    const { defaultEvidenceFile } = (require("../platform/paths") as typeof import("../platform/paths"));
+    return o.evidence ?? defaultEvidenceFile(o.stack ?? "live");
+  };
+
+  evidence
+    .command("init")
+    .description("Write a skeleton evidence file with the stack's current config digest")
+    .option("-s, --stack <name>", "stack", "live")
+    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--force", "replace an existing file")
+    .action(
+      run(async (opts: { stack: string; evidence?: string; stackConfig?: string; force?: boolean }) => {
+        const { initEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
+        const r = initEvidence({ stack: opts.stack, file: await fileOf(opts), ...(opts.stackConfig ? { stackConfig: opts.stackConfig } : {}), force: opts.force ?? false });
+        out(`wrote ${r.file} (configDigest ${r.configDigest}${r.missing ? `: the config lacks ${r.missing.join(", ")}; bind it later with npx cdb evidence bind --stack ${opts.stack}` : ""})`);
+        return exit.ready;
+      }),
+    );
+
+  evidence
+    .command("bind")
+    .description("Bind a pending evidence file (written before the config was complete) to the stack's config digest; keeps only the paper measurements")
+    .option("-s, --stack <name>", "stack", "live")
+    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .action(
+      run(async (opts: { stack: string; evidence?: string; stackConfig?: string }) => {
+        const { bindEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
+        const file = await fileOf(opts);
+        const r = bindEvidence({ stack: opts.stack, file, ...(opts.stackConfig ? { stackConfig: opts.stackConfig } : {}) });
+        out(`bound ${file} to configDigest ${r.configDigest}; kept ${r.kept.join(", ") || "no entry"}${r.dropped.length ? `; dropped (attest them again): ${r.dropped.join(", ")}` : ""}`);
+        return exit.ready;
+      }),
+    );
+
+  evidence
+    .command("add <id>")
+    .description("Write the entry of a checklist item, with artifact digests")
+    .option("--key <file>", KEY_HELP)
+    .option("--by <handle>", "who vouches for it: a principal of the key in allowed_signers (default its first)")
+    .option("--artifact <file...>", "files inside the repository that prove it")
+    .option("--value <number>", "the measured value (measured items)", parseNumber("--value"))
+    .option("--note <text>", "a note")
+    .option("-s, --stack <name>", "stack whose evidence file to write", "live")
+    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .action(
+      run(async (id: string, opts: { key?: string; by?: string; artifact?: string[]; value?: number; note?: string; stack: string; evidence?: string }) => {
+        const { addEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
+        const file = await fileOf(opts);
+        const entry = addEvidence({ file, id, key: keyOf(opts, true), ...(opts.by ? { by: opts.by } : {}), ...(opts.artifact ? { artifacts: opts.artifact } : {}), ...(opts.value !== undefined ? { value: opts.value } : {}), ...(opts.note ? { note: opts.note } : {}) });
+        out(`${id}: by ${entry.by} at ${entry.at}${entry.value !== undefined ? `, value ${entry.value}` : ""}${entry.artifacts ? `, ${entry.artifacts.length} artifact(s)` : ""}, signed -> ${file}`);
+        return exit.ready;
+      }),
+    );
+
+  evidence
+    .command("approve <id>")
+    .description("Approve an entry as the second person")
+    .option("--key <file>", `${KEY_HELP}; not the author's key`)
+    .option("--by <handle>", "the approving person: a principal of the key (default its first)")
+    .option("-s, --stack <name>", "stack whose evidence file to write", "live")
+    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .action(
+      run(async (id: string, opts: { key?: string; by?: string; stack: string; evidence?: string }) => {
+        const { approveEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
+        const file = await fileOf(opts);
+        const entry = approveEvidence({ file, id, key: keyOf(opts, true), ...(opts.by ? { by: opts.by } : {}) });
+        out(`${id}: by ${entry.by}, approved by ${entry.approvedBy} -> ${file}`);
+        return exit.ready;
+      }),
+    );
+
+  evidence
+    .command("collect")
+    .description("Measure stability.paper-orders, stability.observation-window, stability.candles and stability.regime on the paper stack and write them as evidence")
+    .option("-s, --stack <name>", "the paper stack to measure", "paper")
+    .requiredOption("--since <time>", "start of the observation (ISO time, or 48h, 7d back from now)")
+    .option("--key <file>", KEY_HELP)
+    .option("--by <handle>", "who collects: a principal of the key (default its first)")
+    .option("-e, --evidence <file>", "evidence file to write (default readiness/live.evidence.yaml: the gate reads it for live)")
+    .option("--out <dir>", "folder for the raw results (default readiness/artifacts/collected)")
+    .option("--redis-url <url>", "reach Redis directly instead of exec in its container")
+    .option("--password-file <file>", "file with the Redis password, for --redis-url")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
+    .option("--json", "print JSON")
+    .action(
+      run(async (opts: { stack: string; since: string; key?: string; by?: string; evidence?: string; out?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
+        const { stackPlan } = (require("../ops/target") as typeof import("../ops/target"));
+        const { collectEvidence } = (require("../ops/collect") as typeof import("../ops/collect"));
+        const { OpsRefused } = (require("../platform/errors") as typeof import("../platform/errors"));
+        const since = parseSince(opts.since);
+        const key = keyOf(opts, true);
+        const { principalOf } = (require("../ops/evidence") as typeof import("../ops/evidence"));
+        const by = opts.by ?? principalOf(key);
+        if (!by) throw new OpsRefused(`the key ${key} is not in readiness/allowed_signers: add its public key there first`);
+        const { plan } = stackPlan(opts.stack, opts.stackConfig);
+        if (plan.mode !== "paper") throw new OpsRefused(`collect measures the paper stack; ${opts.stack} is ${plan.mode}`);
+        const { redis, docker } = await redisFor(opts);
+        const r = await collectEvidence({ stack: opts.stack, plan, docker, redis, since, by, key, evidenceFile: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }), ...(opts.out ? { dir: opts.out } : {}) });
+        await redis.close();
+        if (opts.json) out(JSON.stringify({ paperOrders: r.orders.filled, observationHours: r.window.hours, candleHours: r.entries["stability.candles"].value, regimeSignals: r.entries["stability.regime"].value, artifacts: r.artifacts }));
+        else {
+          out(`stability.paper-orders: ${r.orders.filled} distinct filled paper orders since ${r.orders.since} (${r.orders.rejected} rejected, ${r.orders.errors} errors, ${r.orders.duplicates} duplicates not counted)`);
+          out(`stability.observation-window: ${r.window.hours} h${r.window.lastDisruption ? ` since ${r.window.lastDisruption.container} ${r.window.lastDisruption.what} at ${r.window.lastDisruption.at}` : ""}`);
+          for (const id of ["stability.candles", "stability.regime"] as const) out(`${id}: ${r.entries[id].value}${r.entries[id].note ? ` (${r.entries[id].note.replace(/^cdb evidence collect: /, "")})` : ""}`);
+          for (const a of r.artifacts) out(`artifact: ${a}`);
+        }
+        return exit.ready;
+      }),
+    );
+}
