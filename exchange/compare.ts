@@ -1,4 +1,5 @@
 import type { Truth } from "./book";
+import type { RehearsalFigures } from "../readiness/exchangeRecordKinds";
 
 // Execution's reports against the exchange's truth, order by order. Each
 // rehearsal order has its own quantity (base + i × 0.000001), so the
@@ -34,20 +35,8 @@ export interface Mismatch {
   reported: { order_id?: string; status?: string; filled_quantity?: string; error_message?: string }[];
 }
 
-export interface Figures {
-  sent: number;
-  attempts: number;
-  accepted: number;
-  filledOnExchange: number;
-  fullyFilledOnExchange: number;
-  retried: number;
-  reported: Record<string, number>;
-  statusMismatches: number;
-  filledButReportedFailed: number;
-  lost: number;
-  duplicates: number;
-  requestRate: { peakPerMinute: number; limitPerMinute: number; rateLimited: number; total: number; usedAtStart: number };
-}
+/** What compare() measures: the counting part of a rehearsal record's figures (one shape, in readiness/exchangeRecordKinds.ts). */
+export type Figures = Pick<RehearsalFigures, "sent" | "attempts" | "accepted" | "filledOnExchange" | "fullyFilledOnExchange" | "retried" | "reported" | "statusMismatches" | "filledButReportedFailed" | "lost" | "duplicates" | "requestRate">;
 
 const q6 = (n: number) => Math.round(n * 1e6);
 const failed = (s: string | undefined) => s !== "FILLED";

@@ -66,33 +66,21 @@ export async function collectRegime(redis: RedisAccess, plan: StackPlan, since: 
   };
 }
 
-/** stability.candles as a Statement (kind candles): the window is --since to the collection. */
+/** A stream collector's record: the window is --since to the collection, the outcome its kind's rule. */
+function streamStatement(kind: "candles" | "regime", f: CandleFigures | RegimeFigures, ctx: RecordContext, explanation: string): Statement {
+  const startsLate = f.startsAfterSince ? `; the stream starts after --since, older ${kind === "candles" ? "candles" : "signals"} may be gone` : "";
+  return judgedStatement({ kind, stack: ctx.stack, mode: "paper", by: ctx.by, window: { from: f.since, to: ctx.now.toISOString() }, explanation: explanation + startsLate, subjects: ctx.subjects, figures: f as unknown as Record<string, unknown> });
+}
+
+/** stability.candles as a Statement (kind candles). */
 export function candlesStatement(f: CandleFigures, ctx: RecordContext): Statement {
   const runs = candleRuns(f, ctx.now.getTime());
   const gaps = runs.reduce((n, r) => n + r.gaps.length, 0);
-  return judgedStatement({
-    kind: "candles",
-    stack: ctx.stack,
-    mode: "paper",
-    by: ctx.by,
-    window: { from: f.since, to: ctx.now.toISOString() },
-    explanation: `${runs.map((r) => `${r.symbol} ${r.hours} h without a gap`).join(", ")}; ${gaps} gap(s) of more than ${f.intervalSeconds} s${f.startsAfterSince ? "; the stream starts after --since, older candles may be gone" : ""}`,
-    subjects: ctx.subjects,
-    figures: f as unknown as Record<string, unknown>,
-  });
+  return streamStatement("candles", f, ctx, `${runs.map((r) => `${r.symbol} ${r.hours} h without a gap`).join(", ")}; ${gaps} gap(s) of more than ${f.intervalSeconds} s`);
 }
 
-/** stability.regime as a Statement (kind regime): the window is --since to the collection. */
+/** stability.regime as a Statement (kind regime). */
 export function regimeStatement(f: RegimeFigures, ctx: RecordContext): Statement {
   const byRegime = f.signals.reduce<Record<string, number>>((m, s) => ({ ...m, [s.regime]: (m[s.regime] ?? 0) + 1 }), {});
-  return judgedStatement({
-    kind: "regime",
-    stack: ctx.stack,
-    mode: "paper",
-    by: ctx.by,
-    window: { from: f.since, to: ctx.now.toISOString() },
-    explanation: `${f.signals.length} regime signal(s) on ${f.stream}, each the regime its ADX/ATR give: ${Object.entries(byRegime).map(([r, n]) => `${r} ${n}`).join(", ") || "none"}${f.startsAfterSince ? "; the stream starts after --since, older signals may be gone" : ""}`,
-    subjects: ctx.subjects,
-    figures: f as unknown as Record<string, unknown>,
-  });
+  return streamStatement("regime", f, ctx, `${f.signals.length} regime signal(s) on ${f.stream}, each the regime its ADX/ATR give: ${Object.entries(byRegime).map(([r, n]) => `${r} ${n}`).join(", ") || "none"}`);
 }
