@@ -50,8 +50,8 @@ describe("the plan reproduces the reference's containers and settings", () => {
     if (ref.port !== undefined) expect(c.ports[0]?.internal, service).toBe(ref.port);
   });
 
-  it("declares exactly the reference's services plus alertmanager", () => {
-    expect([...SERVICE_NAMES].sort()).toEqual([...Object.keys(REFERENCE_CONTAINERS), "alertmanager"].sort());
+  it("declares exactly the reference's services plus alertmanager, loki and promtail (the logging.yml overlay)", () => {
+    expect([...SERVICE_NAMES].sort()).toEqual([...Object.keys(REFERENCE_CONTAINERS), "alertmanager", "loki", "promtail"].sort());
   });
 });
 
