@@ -55,6 +55,32 @@ describe("the plan reproduces the reference's containers and settings", () => {
   });
 });
 
+describe("log aggregation (the trading system's logging.yml)", () => {
+  it("Loki is on the stack's network only: no host port in paper, even with every other service published", () => {
+    const p = plan();
+    expect(of(p, "loki").ports).toEqual([]);
+    expect(of(p, "prometheus").ports).not.toEqual([]);
+    expect(of(p, "loki").volumes).toEqual([{ volumeName: "cdbpaper_loki_data", path: "/loki" }]);
+  });
+
+  it("Promtail mounts the Docker socket and the containers' logs read-only, and reaches only this stack's containers", () => {
+    const p = plan();
+    const promtail = of(p, "promtail");
+    expect(promtail.volumes).toEqual([
+      { hostPath: "/var/lib/docker/containers", path: "/var/lib/docker/containers", readOnly: true },
+      { hostPath: "/var/run/docker.sock", path: "/var/run/docker.sock", readOnly: true },
+    ]);
+    expect(containerInputs(promtail, { image: "i", network: "n", secret: () => "", waitForHealthy: false }).volumes).toEqual([
+      { hostPath: "/var/lib/docker/containers", containerPath: "/var/lib/docker/containers", readOnly: true },
+      { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
+    ]);
+    // Host paths are no named volumes of the stack.
+    expect(p.volumes.some((v) => v.includes("docker"))).toBe(false);
+    expect(promtail.files[0]!.content).toContain("regex: /cdbpaper_.*");
+    expect(promtail.secrets).toEqual([]);
+  });
+});
+
 describe("generic start wrapper", () => {
   function runWrapper(files: Record<string, string>, exports: ("redis_password" | "postgres_password")[], notices: string[] = []) {
     const dir = mkdtempSync(path.join(tmpdir(), "cdb-secrets-"));
