@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { canonicalName, SERVICES } from "../config/services";
 import type { StackPlan } from "../model/plan";
@@ -60,8 +61,14 @@ interface QueryRangeAnswer {
   data?: { resultType?: string; result?: { stream?: Record<string, string>; values?: [string, string][] }[] };
 }
 
+/**
+ * The record's subject: Loki's answer itself (its sha256), since what is proven is that answer, not an
+ * image (structured-logs is no freight item: Loki and Promtail are public infra images).
+ */
+export const answerSubject = (query: string, body: string): Subject => ({ name: "loki query_range", digest: { sha256: createHash("sha256").update(body).digest("hex") }, annotations: { query } });
+
 /** Execution's lines in Loki since `since` (up to `now`), counted from Loki's own answer. */
-export async function queryExecutionLogs(loki: { get: LokiGet; where: string }, plan: StackPlan, since: Date, now: Date): Promise<StructuredLogsFigures> {
+export async function queryExecutionLogs(loki: { get: LokiGet; where: string }, plan: StackPlan, since: Date, now: Date): Promise<{ figures: StructuredLogsFigures; subject: Subject }> {
   const execution = plan.containers.find((c) => c.service === "execution");
   if (!execution) throw new OpsFailure("notFound", `stack ${plan.stack} declares no ${canonicalName("execution")} container`);
   const query = executionLogQuery(execution.name);
@@ -86,7 +93,7 @@ export async function queryExecutionLogs(loki: { get: LokiGet; where: string }, 
   const values = answer.data.result.filter((s) => s.stream?.container === execution.name).flatMap((s) => s.values ?? []);
   const stamps = values.map(([ns]) => BigInt(ns)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const newest = values.reduce<[string, string] | undefined>((m, v) => (m === undefined || BigInt(v[0]) > BigInt(m[0]) ? v : m), undefined);
-  return {
+  const figures: StructuredLogsFigures = {
     loki: loki.where,
     query,
     container: execution.name,
@@ -96,6 +103,7 @@ export async function queryExecutionLogs(loki: { get: LokiGet; where: string }, 
     ...(stamps.length > 0 ? { firstNs: String(stamps[0]), lastNs: String(stamps.at(-1)) } : {}),
     ...(newest ? { sample: newest[1].slice(0, SAMPLE_CHARS) } : {}),
   };
+  return { figures, subject: answerSubject(query, body) };
 }
 
 export function structuredLogsStatement(f: StructuredLogsFigures, ctx: { stack: string; by: string; now: Date; subjects: Subject[] }): Statement {
@@ -127,9 +135,9 @@ export interface LogsCheckRequest {
 /** Queries, writes the signed record and the evidence entry monitoring.structured-logs (a failed record too: the gate shows it failed). */
 export async function checkStructuredLogs(req: LogsCheckRequest) {
   const now = req.now ?? new Date();
-  const figures = await queryExecutionLogs(req.loki, req.plan, req.since, now);
+  const { figures, subject } = await queryExecutionLogs(req.loki, req.plan, req.since, now);
   const stamp = now.toISOString().replace(/[:.]/g, "-");
-  const record = writeRecord(structuredLogsStatement(figures, { stack: req.stack, by: req.by, now, subjects: [] }), path.join(req.dir ?? COLLECT_DIR, `${req.stack}-${stamp}-structured-logs.json`), req.key);
+  const record = writeRecord(structuredLogsStatement(figures, { stack: req.stack, by: req.by, now, subjects: [subject] }), path.join(req.dir ?? COLLECT_DIR, `${req.stack}-${stamp}-structured-logs.json`), req.key);
   const entry = addEvidence({
     file: req.evidenceFile,
     by: req.by,
