@@ -248,8 +248,11 @@ export function checkLogAggregation(f: LogAggregationFacts, paths: { loki: strin
       const push = `${lokiUrl}/loki/api/v1/push`;
       if (!records(cfg.clients).some((c) => c.url === push)) problems.push(`promtail pushes to no ${push}`);
       const jobs = records(cfg.scrape_configs).filter((j) => records(j.docker_sd_configs).some((d) => d.host === `unix://${DOCKER_SOCKET_PATH}`));
+      // Promtail anchors relabel regexes; a keep that does not match execution's name, or a drop that does, loses its lines.
+      const onName = (r: Record<string, unknown>) => Array.isArray(r.source_labels) && r.source_labels.length === 1 && r.source_labels[0] === "__meta_docker_container_name";
+      const matchesExecution = (r: Record<string, unknown>) => new RegExp(`^(?:${String(r.regex ?? "(.*)")})$`).test(`/${f.executionName}`);
       const keeps = (j: Record<string, unknown>) =>
-        records(j.relabel_configs).every((r) => r.action !== "keep" || !(Array.isArray(r.source_labels) && r.source_labels.includes("__meta_docker_container_name")) || new RegExp(`^(?:${String(r.regex)})$`).test(`/${f.executionName}`));
+        records(j.relabel_configs).every((r) => (r.action === "keep" ? onName(r) && matchesExecution(r) : r.action === "drop" ? !(onName(r) && matchesExecution(r)) : true));
       const labels = (j: Record<string, unknown>) => records(j.relabel_configs).some((r) => r.target_label === "container" && r.action !== "drop");
       if (jobs.length === 0) problems.push("promtail discovers no containers through the Docker socket");
       else if (!jobs.some((j) => keeps(j) && labels(j))) problems.push(`promtail keeps no ${f.executionName} lines under a container label`);

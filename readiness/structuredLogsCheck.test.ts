@@ -61,6 +61,12 @@ describe("monitoring.structured-logs (machine part)", () => {
     const paperConfig = uploads(named(paper(), "cdbpaper_promtail")).find((u) => u.file === PROMTAIL_CONFIG_PATH)!.content;
     uploads(named(wrongStack, "cdb_promtail")).find((u) => u.file === PROMTAIL_CONFIG_PATH)!.content = paperConfig;
     expect(check(facts("live", wrongStack))).toEqual(["live: promtail keeps no cdb_execution lines under a container label"]);
+    const dropped = live();
+    editFile(named(dropped, "cdb_promtail"), PROMTAIL_CONFIG_PATH, (v) => {
+      const job = (v.scrape_configs as { relabel_configs: unknown[] }[])[0]!;
+      job.relabel_configs.push({ source_labels: ["__meta_docker_container_name"], regex: "/cdb_exec.*", action: "drop" });
+    });
+    expect(check(facts("live", dropped))).toEqual(["live: promtail keeps no cdb_execution lines under a container label"]);
   });
 
   it("fails when Promtail does not mount the Docker socket, or mounts it writable", () => {

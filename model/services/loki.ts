@@ -4,7 +4,7 @@ import { LOKI_CONFIG_PATH } from "../../monitoring/paths";
 import type { ServiceModule } from "./module";
 
 // Log aggregation (the trading system's logging.yml): Promtail pushes every container's lines here;
-// Grafana's Loki data source and `cdb evidence collect` query it over the stack's network only.
+// Grafana's Loki data source and `cdb logs check` query it over the stack's network only.
 export const loki: ServiceModule = {
   name: "loki",
   spec: SERVICES.loki,
