@@ -42,6 +42,7 @@ describe("loadConfig", () => {
     [{ risk: { stopLossPct: 0 } }, "cdb:risk.stopLossPct must be > 0 and <= 1, got 0"],
     [{ images: { mining: "x:1" } }, "cdb:images.mining is not a known setting"],
     [{ hostPorts: { grafana: 70000 } }, "cdb:hostPorts.grafana must be a port 1-65535, got 70000"],
+    [{ hostPorts: { loki: 3100 } }, "cdb:hostPorts.loki is not allowed: the service is reached over the stack's network only, got 3100"],
     [{ colour: "blue" }, "cdb:colour is not a known setting"],
     [{ mode: "yolo" }, 'cdb:mode must be "paper", "live" or "rehearsal", got "yolo"'],
     [{ mode: "live" }, 'cdb:mode must be "paper" in the paper stack, got "live"'],

@@ -2,7 +2,7 @@ import { dockerHostProblem } from "./dockerHost";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { EARLY_LIVE_MAX_ALLOC_CAP, isPinnedByDigest, type SecretSetting } from "./safety";
-import { ALL_SERVICE_NAMES, APP_SERVICES, REHEARSAL_SERVICES, SERVICE_NAMES, type SecretName, type ServiceName } from "./services";
+import { ALL_SERVICE_NAMES, APP_SERVICES, REHEARSAL_SERVICES, SERVICE_NAMES, SERVICES, type SecretName, type ServiceName } from "./services";
 
 // One schema for the whole `cdb:` config namespace. Secret settings are not
 // part of it: their values must never reach a validation message, so they
@@ -161,6 +161,11 @@ export const cdbConfigSchema = z
         message: "must be below regime.adxTrendThreshold",
         input: cfg.regime.adxRangeThreshold,
       });
+    }
+    for (const service of ALL_SERVICE_NAMES) {
+      if (SERVICES[service].internalOnly && cfg.hostPorts?.[service] !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["hostPorts", service], message: "is not allowed: the service is reached over the stack's network only", input: cfg.hostPorts[service] });
+      }
     }
     for (const service of REHEARSAL_SERVICES) {
       if (cfg.mode !== "rehearsal" && cfg.images[service] !== undefined) {

@@ -123,7 +123,7 @@ beforeAll(async () => {
   expect(await logsOf(names.sim)).toContain("made a new CA for api.mexc.com, contract.mexc.com: /run/rehearsal-ca/ca.pem");
   // The double mounts what the stack's execution mounts (the CA read-only) and trusts the file the plan names.
   const e = stack.execution;
-  const caMounts = e.volumes.filter((v) => v.volumeName.endsWith("rehearsal_ca")).map((v) => `${v.volumeName}:${v.path}${v.readOnly ? ":ro" : ""}`);
+  const caMounts = e.volumes.filter((v) => v.volumeName?.endsWith("rehearsal_ca") === true).map((v) => `${v.volumeName}:${v.path}${v.readOnly ? ":ro" : ""}`);
   expect(caMounts).toEqual([`${P}rehearsal_ca:/run/rehearsal-ca:ro`]);
   await run(names.exec, exchangeImage, ["node", "/double/execution-live-no-retry.mjs"], ["cdb_execution"], ["REDIS_HOST=cdb_redis", `NODE_EXTRA_CA_CERTS=${e.env.REQUESTS_CA_BUNDLE}`], [`${secrets}:/run/secrets:ro`, ...caMounts]);
   await waitForLog(names.exec, "Starting message loop");

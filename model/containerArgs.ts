@@ -24,7 +24,7 @@ export interface ContainerInputs<S, T = string> {
   ports: { internal: number; external: number; ip: string; protocol: "tcp" }[];
   healthcheck?: { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
   networksAdvanced: { name: T; aliases: string[] }[];
-  volumes: { volumeName: string; containerPath: string; readOnly?: boolean }[];
+  volumes: { volumeName?: string; hostPath?: string; containerPath: string; readOnly?: boolean }[];
   restart: string;
   maxRetryCount?: number;
   readOnly: boolean;
@@ -90,7 +90,11 @@ export function containerInputs<S, T = string>(plan: ContainerPlan, opts: InputO
         }
       : {}),
     networksAdvanced: [{ name: opts.network, aliases: [plan.alias, ...(plan.extraAliases ?? [])] }],
-    volumes: plan.volumes.map((v) => ({ volumeName: v.volumeName, containerPath: v.path, ...(v.readOnly ? { readOnly: true } : {}) })),
+    volumes: plan.volumes.map((v) => ({
+      ...(v.hostPath !== undefined ? { hostPath: v.hostPath } : { volumeName: v.volumeName }),
+      containerPath: v.path,
+      ...(v.readOnly ? { readOnly: true } : {}),
+    })),
     restart: plan.restart,
     ...(plan.restart === "on-failure" ? { maxRetryCount: 5 } : {}),
     readOnly: h?.readOnlyRoot ?? false,
@@ -120,12 +124,12 @@ export interface CarrierInputs<S, T = string> {
 /** The stopped container that writes a read-only container's secrets to its volume. */
 export function carrierInputs<S, T = string>(plan: ContainerPlan, opts: Pick<InputOptions<S, T>, "image" | "secret">): CarrierInputs<S, T> | undefined {
   if (!plan.secretsCarrier) return undefined;
-  const volume = plan.volumes.find((v) => v.path === SECRETS_DIR)!;
+  const volume = plan.volumes.find((v) => v.path === SECRETS_DIR && v.volumeName !== undefined)!;
   return {
     name: plan.secretsCarrier,
     image: opts.image,
     uploads: secretUploads(plan, opts.secret),
-    volumes: [{ volumeName: volume.volumeName, containerPath: SECRETS_DIR }],
+    volumes: [{ volumeName: volume.volumeName!, containerPath: SECRETS_DIR }],
     labels: [{ label: CARRIER_LABEL, value: plan.alias }],
     start: false,
     mustRun: false,

@@ -50,8 +50,34 @@ describe("the plan reproduces the reference's containers and settings", () => {
     if (ref.port !== undefined) expect(c.ports[0]?.internal, service).toBe(ref.port);
   });
 
-  it("declares exactly the reference's services plus alertmanager", () => {
-    expect([...SERVICE_NAMES].sort()).toEqual([...Object.keys(REFERENCE_CONTAINERS), "alertmanager"].sort());
+  it("declares exactly the reference's services plus alertmanager, loki and promtail (the logging.yml overlay)", () => {
+    expect([...SERVICE_NAMES].sort()).toEqual([...Object.keys(REFERENCE_CONTAINERS), "alertmanager", "loki", "promtail"].sort());
+  });
+});
+
+describe("log aggregation (the trading system's logging.yml)", () => {
+  it("Loki is on the stack's network only: no host port in paper, even with every other service published", () => {
+    const p = plan();
+    expect(of(p, "loki").ports).toEqual([]);
+    expect(of(p, "prometheus").ports).not.toEqual([]);
+    expect(of(p, "loki").volumes).toEqual([{ volumeName: "cdbpaper_loki_data", path: "/loki" }]);
+  });
+
+  it("Promtail mounts the Docker socket and the containers' logs read-only, and reaches only this stack's containers", () => {
+    const p = plan();
+    const promtail = of(p, "promtail");
+    expect(promtail.volumes).toEqual([
+      { hostPath: "/var/lib/docker/containers", path: "/var/lib/docker/containers", readOnly: true },
+      { hostPath: "/var/run/docker.sock", path: "/var/run/docker.sock", readOnly: true },
+    ]);
+    expect(containerInputs(promtail, { image: "i", network: "n", secret: () => "", waitForHealthy: false }).volumes).toEqual([
+      { hostPath: "/var/lib/docker/containers", containerPath: "/var/lib/docker/containers", readOnly: true },
+      { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
+    ]);
+    // Host paths are no named volumes of the stack.
+    expect(p.volumes.some((v) => v.includes("docker"))).toBe(false);
+    expect(promtail.files[0]!.content).toContain("regex: /cdbpaper_.*");
+    expect(promtail.secrets).toEqual([]);
   });
 });
 

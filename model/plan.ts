@@ -49,7 +49,8 @@ export interface ContainerPlan {
   ports: { internal: number; external: number }[];
   health?: { test: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
   dependsOn: { service: ServiceName; until: "started" | "healthy" }[];
-  volumes: { volumeName: string; path: string; readOnly?: boolean }[];
+  /** Named volumes (`volumeName`), or host paths (`hostPath`, always read-only: Promtail's Docker socket and log files). */
+  volumes: ({ volumeName: string; hostPath?: undefined; path: string; readOnly?: boolean } | { volumeName?: undefined; hostPath: string; path: string; readOnly: true })[];
   /**
    * Name of the stopped container that receives this container's secret
    * files, when the container itself cannot: Docker refuses every upload into
@@ -159,7 +160,7 @@ function imageSource(service: ServiceName, spec: ServiceSpec, cfg: CdbConfig): I
 
 function hostPorts(service: ServiceName, spec: ServiceSpec, stack: string, cfg: CdbConfig): { internal: number; external: number }[] {
   const port = spec.port;
-  if (port === undefined) return [];
+  if (port === undefined || spec.internalOnly) return [];
   const configured = cfg.hostPorts?.[service];
   if (configured !== undefined) return [{ internal: port, external: configured }];
   // The live stack publishes nothing by default in either mode: `cdb rollback` must not
@@ -207,8 +208,9 @@ export function planStack(
     const app = isAppService(service);
     const readOnlyRoot = cfg.hardening && app;
     const secrets = deliveredSecrets(spec, configured);
-    const ctx: ServiceContext = { stack, mode: cfg.mode, cfg, secrets };
+    const ctx: ServiceContext = { stack, mode: cfg.mode, cfg, prefix, secrets };
     const volumes: ContainerPlan["volumes"] = spec.volumes.map((v) => ({ volumeName: volumeName(v.volume), path: v.path }));
+    for (const b of spec.hostMounts ?? []) volumes.push({ hostPath: b.hostPath, path: b.path, readOnly: true });
     const callsMexc = rehearsal && m.callsMexc === true;
     if (callsMexc) volumes.push({ volumeName: volumeName("rehearsal_ca"), path: SIMULATOR.caDir, readOnly: true });
     const carried = readOnlyRoot && secrets.length > 0;
@@ -245,7 +247,7 @@ export function planStack(
       limits: { ...spec.limits, ...cfg.resources[service] },
     };
   });
-  const volumes = [...new Set(containers.flatMap((c) => c.volumes.map((v) => v.volumeName)))];
+  const volumes = [...new Set(containers.flatMap((c) => c.volumes.flatMap((v) => (v.volumeName === undefined ? [] : [v.volumeName]))))];
   return {
     ...base,
     networkInternal: rehearsal,

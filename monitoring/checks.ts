@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { CORE_SCHEMA, load } from "js-yaml";
 import { usesMetric } from "./metricContract";
-import { GRAFANA_DASHBOARDS_DIR, PROMETHEUS_CONFIG_PATH } from "./paths";
+import { DOCKER_SOCKET_PATH, GRAFANA_DASHBOARDS_DIR, PROMETHEUS_CONFIG_PATH } from "./paths";
 
 // Machine checks of the readiness gate, over the files a container carries
 // (path -> content). They read the files as Grafana and Prometheus would,
@@ -183,6 +183,85 @@ export function checkAlertRules(files: Files): string[] {
       if (!nonEmpty(rule.summary)) problems.push(`alert rule "${alert}" has no annotations.summary`);
       if (!nonEmpty(rule.runbookUrl)) problems.push(`alert rule "${alert}" has no annotations.runbook_url`);
     }
+  }
+  return problems;
+}
+
+// ---- log aggregation (monitoring.structured-logs) ----------------------------
+
+/** A container's mounts as the checks see them (readiness/facts.ts reads them from the resource). */
+export interface MountFact {
+  volumeName?: string;
+  hostPath?: string;
+  containerPath: string;
+  readOnly?: boolean;
+}
+
+/** What the log-aggregation check reads of each of the three containers; undefined: the stack declares none. */
+export interface LogAggregationFacts {
+  loki?: { files: Files };
+  promtail?: { files: Files; mounts: readonly MountFact[] };
+  grafana?: { files: Files };
+  /** The container whose lines must reach Loki (`cdb_execution` live). */
+  executionName: string;
+}
+
+const parsedFile = (files: Files, file: string, what: string, problems: string[]): Record<string, unknown> | undefined => {
+  const content = files.get(file);
+  if (content === undefined) {
+    problems.push(`${what} has no ${file}`);
+    return undefined;
+  }
+  const parsed = parseYaml(content);
+  if ("error" in parsed) {
+    problems.push(`${what} ${file} does not parse: ${parsed.error}`);
+    return undefined;
+  }
+  if (!isRecord(parsed.value)) {
+    problems.push(`${what} ${file} is not a mapping`);
+    return undefined;
+  }
+  return parsed.value;
+};
+
+const records = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter(isRecord) : []);
+
+/**
+ * The stack aggregates execution's logs: Loki runs with its config, Promtail reads the Docker
+ * socket read-only, pushes to that Loki, and keeps execution's container; Grafana has a Loki data source there.
+ */
+export function checkLogAggregation(f: LogAggregationFacts, paths: { loki: string; promtail: string; grafanaDatasources: string }, lokiUrl: string): string[] {
+  const problems: string[] = [];
+  if (!f.loki) problems.push("declares no loki container");
+  else {
+    const cfg = parsedFile(f.loki.files, paths.loki, "loki", problems);
+    const port = isRecord(cfg?.server) ? cfg.server.http_listen_port : undefined;
+    if (cfg && String(port) !== new URL(lokiUrl).port) problems.push(`loki ${paths.loki} listens on ${String(port)}, not ${new URL(lokiUrl).port}`);
+  }
+  if (!f.promtail) problems.push("declares no promtail container");
+  else {
+    const socket = f.promtail.mounts.find((m) => m.containerPath === DOCKER_SOCKET_PATH);
+    if (!socket) problems.push(`promtail does not mount ${DOCKER_SOCKET_PATH}`);
+    else if (socket.readOnly !== true) problems.push(`promtail mounts ${DOCKER_SOCKET_PATH} writable`);
+    const cfg = parsedFile(f.promtail.files, paths.promtail, "promtail", problems);
+    if (cfg) {
+      const push = `${lokiUrl}/loki/api/v1/push`;
+      if (!records(cfg.clients).some((c) => c.url === push)) problems.push(`promtail pushes to no ${push}`);
+      const jobs = records(cfg.scrape_configs).filter((j) => records(j.docker_sd_configs).some((d) => d.host === `unix://${DOCKER_SOCKET_PATH}`));
+      // Promtail anchors relabel regexes; a keep that does not match execution's name, or a drop that does, loses its lines.
+      const onName = (r: Record<string, unknown>) => Array.isArray(r.source_labels) && r.source_labels.length === 1 && r.source_labels[0] === "__meta_docker_container_name";
+      const matchesExecution = (r: Record<string, unknown>) => new RegExp(`^(?:${String(r.regex ?? "(.*)")})$`).test(`/${f.executionName}`);
+      const keeps = (j: Record<string, unknown>) =>
+        records(j.relabel_configs).every((r) => (r.action === "keep" ? onName(r) && matchesExecution(r) : r.action === "drop" ? !(onName(r) && matchesExecution(r)) : true));
+      const labels = (j: Record<string, unknown>) => records(j.relabel_configs).some((r) => r.target_label === "container" && r.action !== "drop");
+      if (jobs.length === 0) problems.push("promtail discovers no containers through the Docker socket");
+      else if (!jobs.some((j) => keeps(j) && labels(j))) problems.push(`promtail keeps no ${f.executionName} lines under a container label`);
+    }
+  }
+  if (!f.grafana) problems.push("declares no grafana container");
+  else {
+    const cfg = parsedFile(f.grafana.files, paths.grafanaDatasources, "grafana", problems);
+    if (cfg && !records(cfg.datasources).some((d) => d.type === "loki" && d.url === lokiUrl)) problems.push(`grafana has no Loki data source at ${lokiUrl}`);
   }
   return problems;
 }

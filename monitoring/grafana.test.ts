@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { liveTradingDashboard, liveTradingDashboardJson } from "./dashboard";
 import { DASHBOARD_SCHEMA } from "./dashboardSchema";
 import { grafanaDashboardProviderYaml, grafanaDatasourcesYaml, PROMETHEUS_DATASOURCE_UID } from "./grafana";
+import { LOKI_DATASOURCE_UID } from "./logging";
 import { METRIC_CONTRACT, metricsIn } from "./metricContract";
 
 const validate = new Ajv({ allErrors: true, strict: true }).compile(DASHBOARD_SCHEMA);
@@ -22,13 +23,14 @@ describe("grafana datasources", () => {
           jsonData: { database: "db1" },
           secureJsonData: { password: "$__file{/run/secrets/postgres_password}" },
         },
+        { name: "Loki", type: "loki", url: "http://cdb_loki:3100", uid: LOKI_DATASOURCE_UID },
       ],
     });
   });
 
   it("defaults the database user and name to the config schema's defaults", () => {
     expect(parse(grafanaDatasourcesYaml())).toMatchObject({
-      datasources: [{}, { user: "claire_user", jsonData: { database: "claire_de_binare" } }],
+      datasources: [{}, { user: "claire_user", jsonData: { database: "claire_de_binare" } }, {}],
     });
   });
 

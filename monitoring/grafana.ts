@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { canonicalName, SERVICES } from "../config/services";
+import { LOKI_DATASOURCE_UID, lokiUrl } from "./logging";
 import { GRAFANA_DASHBOARDS_DIR, SECRETS_DIR } from "./paths";
 
 // Grafana provisioning: data sources and where dashboards are loaded from.
@@ -51,6 +52,8 @@ export function grafanaDatasourcesYaml(opts: Partial<GrafanaOptions> = {}): stri
           secureJsonData: { password: `$__file{${SECRETS_DIR}/postgres_password}` },
           editable: false,
         },
+        // The trading system's provisioning/datasources/loki.yml, with a fixed uid and read-only.
+        { name: "Loki", uid: LOKI_DATASOURCE_UID, type: "loki", access: "proxy", url: lokiUrl(), isDefault: false, editable: false, jsonData: { maxLines: 1000 } },
       ],
     },
     { lineWidth: 0 },

@@ -20,3 +20,9 @@ export const GRAFANA_LIVE_TRADING_DASHBOARD_PATH = `${GRAFANA_DASHBOARDS_DIR}/cd
 
 /** Docker secrets are mounted here by the plan (model/plan.ts SECRETS_DIR). */
 export const SECRETS_DIR = "/run/secrets";
+
+/** Log aggregation (the trading system's logging.yml mounts its configs here). */
+export const LOKI_CONFIG_PATH = "/etc/loki/loki-config.yml";
+export const PROMTAIL_CONFIG_PATH = "/etc/promtail/promtail-config.yml";
+/** What Promtail reads the containers from (mounted read-only from the host). */
+export const DOCKER_SOCKET_PATH = "/var/run/docker.sock";

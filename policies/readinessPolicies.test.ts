@@ -56,8 +56,10 @@ describe("live-readiness (stack policy)", () => {
     const resources = live();
     named(resources, "cdb_grafana").props.uploads = [];
     const v = await stackViolations(liveReadiness, resources);
-    expect(v[0]).toMatch(/^live-readiness: not ready, 1 of 35 checklist items unsatisfied/);
+    // Its data sources went with the uploads: the Loki one too.
+    expect(v[0]).toMatch(/^live-readiness: not ready, 2 of 35 checklist items unsatisfied/);
     expect(v[1]).toMatch(/^live-readiness: monitoring\.dashboards failed: /);
+    expect(v[2]).toMatch(/^live-readiness: monitoring\.structured-logs failed: the stack does not declare it: live: grafana has no \/etc\/grafana\/provisioning\/datasources\/cdb\.yml/);
   });
 
   // The mutation matrix: every evidence item, removed, expired or tampered, flips the verdict.

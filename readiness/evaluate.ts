@@ -146,13 +146,17 @@ function judgeEntry(item: CatalogItem, entry: EvidenceEntry | undefined, g: Gate
 }
 
 function judge(item: CatalogItem, g: GateInput): [ItemStatus, string] {
+  const check = MACHINE_CHECKS[item.id];
   if (item.kind === "machine") {
-    const check = MACHINE_CHECKS[item.id];
     if (!check) return ["failed", "no machine check is implemented for this item"];
     const problems = check({ ...g.facts, repoRoot: g.repoRoot });
     const ignored = g.evidence?.items[item.id] ? " (its evidence entry is ignored: machine items are proven by the stack)" : "";
     return problems.length === 0 ? ["satisfied", `proven by the stack${ignored}`] : ["failed", problems.join("; ") + ignored];
   }
+  // An evidence item with a machine check too (monitoring.structured-logs): what the stack must declare
+  // comes first; a record cannot stand in for it.
+  const problems = check ? check({ ...g.facts, repoRoot: g.repoRoot }) : [];
+  if (problems.length > 0) return ["failed", `the stack does not declare it: ${problems.join("; ")}`];
   return judgeEntry(item, g.evidence?.items[item.id], g);
 }
 

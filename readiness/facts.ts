@@ -1,6 +1,7 @@
 import { envRecord } from "../platform/envEntries";
 import { CARRIER_LABEL, CONTAINER_TYPE } from "../model/containerArgs";
 import { SECRETS_DIR } from "../model/plan";
+import type { MountFact } from "../monitoring/checks";
 
 // Facts for machine checks, read from resource inputs in the shape the engine
 // hands to a policy pack. The CLI builds the same shape from the plan, so both
@@ -21,6 +22,8 @@ export interface ContainerFacts {
   secretFiles: Map<string, boolean | "unread">;
   /** Non-secret uploaded files (monitoring provisioning) by path. */
   files: Map<string, string>;
+  /** Named volumes and host paths it mounts (Promtail's Docker socket). */
+  mounts: MountFact[];
 }
 
 export interface StackFacts {
@@ -51,7 +54,7 @@ function readUploads(props: Record<string, unknown>, secretFiles: ContainerFacts
   }
 }
 
-type Volume = { volumeName?: string; containerPath?: string };
+type Volume = { volumeName?: string; hostPath?: string; containerPath?: string; readOnly?: boolean };
 const volumes = (props: Record<string, unknown>) => (props.volumes as Volume[] | undefined) ?? [];
 
 /** A container's environment as a map (`envs` is a list of KEY=value). */
@@ -66,7 +69,12 @@ export function containerFacts(props: Record<string, unknown>): ContainerFacts |
   const secretFiles = new Map<string, boolean | "unread">();
   const files = new Map<string, string>();
   readUploads(props, secretFiles, files);
-  return { service, name: String(props.name), env, secretFiles, files };
+  const mounts = volumes(props).flatMap((v): MountFact[] =>
+    typeof v.containerPath === "string"
+      ? [{ containerPath: v.containerPath, ...(v.volumeName !== undefined ? { volumeName: v.volumeName } : {}), ...(v.hostPath !== undefined ? { hostPath: v.hostPath } : {}), ...(v.readOnly === true ? { readOnly: true } : {}) }]
+      : [],
+  );
+  return { service, name: String(props.name), env, secretFiles, files, mounts };
 }
 
 const carrierFor = (props: Record<string, unknown>): string | undefined =>

@@ -8,6 +8,7 @@ const container = (service: string, env: Record<string, string>): ContainerFacts
   env,
   secretFiles: new Map(),
   files: new Map(),
+  mounts: [],
 });
 const stack = (...cs: ContainerFacts[]): StackFacts => ({ stack: "paper", containers: new Map(cs.map((c) => [c.service, c])) });
 const mockExplicit = (paper: StackFacts) => MACHINE_CHECKS["execution.mock-explicit"]!({ paper, target: stack() });

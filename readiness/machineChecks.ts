@@ -1,5 +1,7 @@
 import { EARLY_LIVE_MAX_ALLOC_CAP, LIVE_CONFIRMATION, outsideBound, PAPER_FLAGS, RISK_BOUNDS, tradingFlags } from "../config/safety";
-import { checkAlertRules, checkDashboards } from "../monitoring/checks";
+import { checkAlertRules, checkDashboards, checkLogAggregation } from "../monitoring/checks";
+import { lokiUrl } from "../monitoring/logging";
+import { GRAFANA_DATASOURCES_PATH, LOKI_CONFIG_PATH, PROMTAIL_CONFIG_PATH } from "../monitoring/paths";
 import { emergencyRunbookProblems } from "./emergencyRunbook";
 import type { StackFacts } from "./facts";
 
@@ -88,6 +90,23 @@ export const MACHINE_CHECKS: Record<string, Check> = {
   "monitoring.alerts": ({ target }) => {
     const p = target.containers.get("prometheus");
     return p ? checkAlertRules(p.files) : [`stack ${target.stack} declares no prometheus container`];
+  },
+  // Measured too (a structured-logs record: execution's lines arrived in Loki); the stack must declare the aggregation first.
+  "monitoring.structured-logs": ({ target }) => {
+    const c = (s: string) => target.containers.get(s);
+    const loki = c("loki");
+    const promtail = c("promtail");
+    const grafana = c("grafana");
+    return checkLogAggregation(
+      {
+        ...(loki ? { loki: { files: loki.files } } : {}),
+        ...(promtail ? { promtail: { files: promtail.files, mounts: promtail.mounts } } : {}),
+        ...(grafana ? { grafana: { files: grafana.files } } : {}),
+        executionName: c("execution")?.name ?? "cdb_execution",
+      },
+      { loki: LOKI_CONFIG_PATH, promtail: PROMTAIL_CONFIG_PATH, grafanaDatasources: GRAFANA_DATASOURCES_PATH },
+      lokiUrl(),
+    ).map((p) => `${target.stack}: ${p}`);
   },
   // The emergency runbook is generated from the commands that stop trading; the check proves the
   // repository holds exactly that rendering for the gated stack, naming every trading container.

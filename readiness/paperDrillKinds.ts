@@ -214,7 +214,71 @@ function regimeProblems(p: RecordPredicate): string[] {
   return out;
 }
 
+// --- monitoring.structured-logs: `cdb logs check` (ops/logsCheck.ts) ---
+
+export interface StructuredLogsFigures {
+  /** Loki's HTTP API as asked (`/loki/api/v1/query_range`, through the loki container or --loki-url). */
+  loki: string;
+  /** The LogQL selector: `{container="<execution's container>"}`. */
+  query: string;
+  container: string;
+  since: string;
+  /** Lines Loki returned for the query in the window (at most `limit`). */
+  lines: number;
+  limit: number;
+  /** Loki's timestamps (ns since the epoch, as text) of the oldest and newest line returned. */
+  firstNs?: string;
+  lastNs?: string;
+  /** The newest line itself, shortened: what execution wrote, for a reader of the record. */
+  sample?: string;
+}
+
+/** The container label Promtail gives execution's lines (monitoring/logging.ts): the query the record must have asked. */
+export const executionLogQuery = (container: string): string => `{container="${container}"}`;
+
+function structuredLogsProblems(p: RecordPredicate): string[] {
+  const f = p.figures as unknown as StructuredLogsFigures;
+  const out: string[] = [];
+  if (f.query !== executionLogQuery(f.container)) out.push(`the query ${f.query} is not ${executionLogQuery(f.container)}`);
+  if (!/_execution$/.test(f.container)) out.push(`${f.container} is not an execution container`);
+  if (f.lines > f.limit) out.push(`${f.lines} lines exceed the query's limit ${f.limit}`);
+  if (f.lines < 1) out.push(`no line of ${f.container} reached Loki since ${f.since}`);
+  else if (f.firstNs === undefined || f.lastNs === undefined) out.push(`${f.lines} lines counted without their timestamps`);
+  else {
+    const from = BigInt(Date.parse(p.window.from)) * 1_000_000n;
+    const to = BigInt(Date.parse(p.window.to)) * 1_000_000n;
+    const first = BigInt(f.firstNs);
+    const last = BigInt(f.lastNs);
+    if (first > last) out.push("the first line is newer than the last");
+    if (first < from || last > to) out.push(`lines outside the window ${p.window.from} to ${p.window.to}`);
+  }
+  return out;
+}
+
 export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
+  "structured-logs": {
+    counts: "measured",
+    mode: "paper",
+    command: "npx cdb logs check --stack paper --since 1h",
+    figures: {
+      type: "object",
+      additionalProperties: false,
+      required: ["loki", "query", "container", "since", "lines", "limit"],
+      properties: {
+        loki: { type: "string" },
+        query: { type: "string" },
+        container: { type: "string" },
+        since: isoTime,
+        lines: count,
+        limit: { type: "integer", minimum: 1 },
+        firstNs: { type: "string", pattern: "^[0-9]{1,20}$" },
+        lastNs: { type: "string", pattern: "^[0-9]{1,20}$" },
+        sample: { type: "string", maxLength: 500 },
+      },
+    },
+    value: (p) => (p.figures as unknown as StructuredLogsFigures).lines,
+    problems: structuredLogsProblems,
+  },
   "allocation-zero": {
     counts: "passed",
     mode: "paper",

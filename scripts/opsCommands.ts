@@ -260,6 +260,60 @@ export function registerOpsCommands(program: Command): void {
       }),
     );
 
+  program
+    .command("logs")
+    .description("Log aggregation (Loki, Promtail) of a stack")
+    .command("check")
+    .description("Prove monitoring.structured-logs: ask the paper stack's Loki for execution's lines since --since and write them as a signed record and evidence")
+    .option("-s, --stack <name>", "the paper stack to ask", "paper")
+    .requiredOption("--since <time>", "start of the window (ISO time, or 1h, 2d back from now)")
+    .option("--key <file>", KEY_HELP)
+    .option("--by <handle>", "who checks: a principal of the key (default its first)")
+    .option("-e, --evidence <file>", "evidence file to write (default readiness/live.evidence.yaml: the gate reads it for live)")
+    .option("--out <dir>", "folder for the record (default readiness/artifacts/collected)")
+    .option("--loki-url <url>", "ask Loki's HTTP API here instead of exec in the stack's loki container (it has no host port)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
+    .option("--json", "print JSON")
+    .action(
+      run(async (opts: { stack: string; since: string; key?: string; by?: string; evidence?: string; out?: string; lokiUrl?: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
+        const { stackPlan, stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+        const { checkStructuredLogs, containerLoki, httpLoki } = (require("../ops/logsCheck") as typeof import("../ops/logsCheck"));
+        const { OpsRefused } = (require("../platform/errors") as typeof import("../platform/errors"));
+        const since = parseSince(opts.since);
+        const key = keyOf(opts, true);
+        const { principalOf } = (require("../ops/evidence") as typeof import("../ops/evidence"));
+        const by = opts.by ?? principalOf(key);
+        if (!by) throw new OpsRefused(`the key ${key} is not in readiness/allowed_signers: add its public key there first`);
+        const { plan } = stackPlan(opts.stack, opts.stackConfig);
+        if (plan.mode !== "paper") throw new OpsRefused(`logs check measures the paper stack; ${opts.stack} is ${plan.mode}`);
+        const loki = opts.lokiUrl
+          ? httpLoki(opts.lokiUrl)
+          : (() => {
+              const target = stackTarget(opts.stack, opts.stackConfig);
+              return containerLoki(dockerFor(target, opts.dockerHost), target.containerName("loki"));
+            })();
+        const r = await checkStructuredLogs({
+          stack: opts.stack,
+          plan,
+          loki,
+          since,
+          by,
+          key,
+          evidenceFile: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }),
+          ...(opts.out ? { dir: opts.out } : {}),
+        });
+        const passed = r.entry.value !== undefined && r.entry.value >= 1;
+        if (opts.json) out(JSON.stringify({ lines: r.figures.lines, query: r.figures.query, firstNs: r.figures.firstNs, lastNs: r.figures.lastNs, artifact: r.record }));
+        else {
+          out(`monitoring.structured-logs: ${r.figures.lines} line(s) of ${r.figures.container} in Loki since ${r.figures.since} (${r.figures.query})`);
+          out(`artifact: ${r.record}`);
+        }
+        // The record and entry are written either way; no line is "not ready".
+        return passed ? exit.ready : exit.notReady;
+      }),
+    );
+
   evidence
     .command("collect")
     .description("Measure stability.paper-orders, stability.observation-window, stability.candles and stability.regime on the paper stack and write them as evidence")

@@ -7,7 +7,8 @@ describe("live program without evidence (Pulumi mocks)", () => {
     const run = await mockRun("live", liveSettings(), LIVE_SECRETS, [], { preview: true });
     delete process.env.CDB_EVIDENCE_FILE;
     const names = containers(run).map((c) => c.inputs.name);
-    expect(names).toHaveLength(15);
+    // 19 containers less the two traders.
+    expect(names).toHaveLength(17);
     expect(names).not.toContain("cdb_execution");
     expect(names).not.toContain("cdb_risk");
     expect(names).toContain("cdb_allocation");

@@ -3,7 +3,7 @@ import { makeFixture } from "../test/readinessFixture";
 import { carriers, containers, envOf, liveSettings, LIVE_SECRETS, mockRun, type MockRunResult, type RecordedResource } from "../test/mockRun";
 
 const SERVICES = [
-  "redis", "postgres", "prometheus", "alertmanager", "grafana", "postgres_exporter", "redis_exporter",
+  "redis", "postgres", "prometheus", "alertmanager", "grafana", "postgres_exporter", "redis_exporter", "loki", "promtail",
   "ws", "signal", "candles", "regime", "allocation", "risk", "execution", "db_writer", "paper_runner", "reports",
 ];
 const APP = ["ws", "signal", "candles", "regime", "allocation", "risk", "execution", "db_writer", "paper_runner", "reports"];
@@ -112,6 +112,9 @@ describe("paper stack (Pulumi mocks)", () => {
       expect(c[s]!.inputs.ports, s).toEqual([{ internal: port, external, ip: "127.0.0.1", protocol: "tcp" }]);
     }
     expect(c.db_writer!.inputs.ports).toEqual([]);
+    // Loki stays on the stack's network (the trading system's logging.yml publishes no port for it).
+    expect(c.loki!.inputs.ports).toEqual([]);
+    expect(c.promtail!.inputs.ports).toEqual([]);
   });
 
   it("builds app images like upstream: checkout root as context, the service's Dockerfile (reports: its folder)", () => {

@@ -20,6 +20,7 @@ import { writeExchangeRecords } from "./exchangeRecordsFixture";
 import { LIVE_SECRETS, liveSettings } from "./mockRun";
 import { allocationRestartStatement, allocationZeroStatements, type AllocationZeroResult } from "../ops/allocationDrill";
 import { candlesStatement, regimeStatement } from "../ops/streamCollect";
+import { answerSubject, structuredLogsStatement } from "../ops/logsCheck";
 import { repoTmpDir } from "./repoTmp";
 import { makeKey, type TestKey, writeAllowedSigners } from "./sshKeys";
 
@@ -196,7 +197,14 @@ function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys
     },
     ctx,
   );
+  // cdb logs check: three of execution's lines in Loki over the last hour.
+  const ns = (ms: number) => String(BigInt(t + ms) * 1_000_000n);
+  const logs = structuredLogsStatement(
+    { loki: "cdbpaper_loki (http://127.0.0.1:3100)", query: '{container="cdbpaper_execution"}', container: "cdbpaper_execution", since: iso(-3_600_000), lines: 3, limit: 5000, firstNs: ns(-3_000_000), lastNs: ns(-60_000), sample: "Mode: MOCK" },
+    { ...ctx, subjects: [answerSubject('{container="cdbpaper_execution"}', "fixture answer")] },
+  );
   return {
+    "monitoring.structured-logs": { file: w("structured-logs.json", logs), value: 3 },
     "killswitch.allocation-zero": { file: w("allocation-zero.json", zero.allocation), value: 120 },
     "killswitch.risk-blocks-zero": { file: w("risk-blocks-zero.json", zero.risk), value: 18 },
     "stability.allocation-restart": { file: w("allocation-restart.json", restart), value: 2.5 },

@@ -6,11 +6,13 @@ import { dbWriter } from "./dbWriter";
 import { exchangeSimulator } from "./exchangeSimulator";
 import { execution } from "./execution";
 import { grafana } from "./grafana";
+import { loki } from "./loki";
 import type { ServiceModule } from "./module";
 import { paperRunner } from "./paperRunner";
 import { postgres } from "./postgres";
 import { postgresExporter } from "./postgresExporter";
 import { prometheus } from "./prometheus";
+import { promtail } from "./promtail";
 import { redis } from "./redis";
 import { redisExporter } from "./redisExporter";
 import { regime } from "./regime";
@@ -30,6 +32,8 @@ export const SERVICE_MODULES: Readonly<Record<ServiceName, ServiceModule>> = {
   grafana,
   postgres_exporter: postgresExporter,
   redis_exporter: redisExporter,
+  loki,
+  promtail,
   ws,
   signal,
   candles,

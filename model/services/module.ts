@@ -19,6 +19,8 @@ export interface ServiceContext {
   stack: string;
   mode: TradingMode;
   cfg: CdbConfig;
+  /** The stack's physical container prefix (`cdb_` live, `cdbpaper_` paper). */
+  prefix: string;
   /** The secret files the stack delivers to this service (configured ones only when set). */
   secrets: readonly SecretName[];
 }
