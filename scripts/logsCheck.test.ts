@@ -56,13 +56,22 @@ describe("cdb logs check", () => {
   });
 
   it("no line of execution in the window: a failed record and entry, exit 1", async () => {
-    const r = await cdb("--since", new Date(Date.now() + 1_000).toISOString(), "--json");
+    // The first test's newest line of execution is 5 minutes old: nothing in the last 4.
+    const r = await cdb("--since", "4m", "--json");
     expect(r.code).toBe(1);
     const out = JSON.parse(r.out) as { lines: number; artifact: string };
     expect(out.lines).toBe(0);
     const s = JSON.parse(readFileSync(out.artifact, "utf8")) as Statement;
     expect(s.predicate.outcome).toBe("failed");
     expect(s.predicate.explanation).toContain(`no line of ${EXEC} reached Loki`);
+  });
+
+  it("a --since in the future is unusable input (exit 2), one line, nothing asked", async () => {
+    const asked = loki.queries.length;
+    const r = await cdb("--since", new Date(Date.now() + 60_000).toISOString());
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^cdb: unusable input: --since: "[^"]+" is in the future\n$/);
+    expect(loki.queries.length).toBe(asked);
   });
 
   it("Loki answering an error is unreachable (exit 7), one line naming Loki", async () => {

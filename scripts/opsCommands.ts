@@ -38,6 +38,8 @@ function parseSince(v: string): Date {
   if (rel) return new Date(Date.now() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as "m" | "h" | "d"]);
   const t = Date.parse(v);
   if (!Number.isFinite(t)) throw new UnusableInput("--since", `${JSON.stringify(v)} is neither a time (2026-01-17T08:00:00Z) nor a duration (48h, 7d)`);
+  // A window that starts after it ends measures nothing: refused before anything is asked or written.
+  if (t > Date.now()) throw new UnusableInput("--since", `${JSON.stringify(v)} is in the future`);
   return new Date(t);
 }
 
