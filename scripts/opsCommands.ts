@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { UnusableInput } from "../platform/errors";
+import { OpsRefused, UnusableInput } from "../platform/errors";
 import { EXIT } from "../platform/exitCodes";
 import { action, confirm } from "./commandRunner";
 
@@ -54,6 +54,15 @@ export function keyOf(opts: { key?: string }, required: boolean): string | undef
   return key || undefined;
 }
 
+/** The signing key and who it signs as (--by, else the key's first principal); a key allowed_signers does not list is refused. */
+function signerOf(opts: { key?: string; by?: string }): { key: string; by: string } {
+  const key = keyOf(opts, true);
+  const { principalOf } = (require("../ops/evidence") as typeof import("../ops/evidence"));
+  const by = opts.by ?? principalOf(key);
+  if (!by) throw new OpsRefused(`the key ${key} is not in readiness/allowed_signers: add its public key there first`);
+  return { key, by };
+}
+
 export function registerOpsCommands(program: Command): void {
   const run = action;
 
@@ -104,7 +113,6 @@ export function registerOpsCommands(program: Command): void {
         release?: boolean; yes?: boolean; by?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean;
       }) => {
         const { appendAudit, operator } = (require("../ops/audit") as typeof import("../ops/audit"));
-        const { OpsRefused } = (require("../platform/errors") as typeof import("../platform/errors"));
         if (opts.drill && opts.release) throw new UnusableInput("--drill", "cannot be combined with --release");
         const drillKey = opts.drill ? keyOf(opts, false) : undefined;
         // A signed record names the key's person: default to its principal, not the OS user.
@@ -281,12 +289,8 @@ export function registerOpsCommands(program: Command): void {
       run(async (opts: { stack: string; since: string; key?: string; by?: string; evidence?: string; out?: string; lokiUrl?: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
         const { stackPlan, stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
         const { checkStructuredLogs, containerLoki, httpLoki } = (require("../ops/logsCheck") as typeof import("../ops/logsCheck"));
-        const { OpsRefused } = (require("../platform/errors") as typeof import("../platform/errors"));
         const since = parseSince(opts.since);
-        const key = keyOf(opts, true);
-        const { principalOf } = (require("../ops/evidence") as typeof import("../ops/evidence"));
-        const by = opts.by ?? principalOf(key);
-        if (!by) throw new OpsRefused(`the key ${key} is not in readiness/allowed_signers: add its public key there first`);
+        const { key, by } = signerOf(opts);
         const { plan } = stackPlan(opts.stack, opts.stackConfig);
         if (plan.mode !== "paper") throw new OpsRefused(`logs check measures the paper stack; ${opts.stack} is ${plan.mode}`);
         const loki = opts.lokiUrl
@@ -334,12 +338,8 @@ export function registerOpsCommands(program: Command): void {
       run(async (opts: { stack: string; since: string; key?: string; by?: string; evidence?: string; out?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
         const { stackPlan } = (require("../ops/target") as typeof import("../ops/target"));
         const { collectEvidence } = (require("../ops/collect") as typeof import("../ops/collect"));
-        const { OpsRefused } = (require("../platform/errors") as typeof import("../platform/errors"));
         const since = parseSince(opts.since);
-        const key = keyOf(opts, true);
-        const { principalOf } = (require("../ops/evidence") as typeof import("../ops/evidence"));
-        const by = opts.by ?? principalOf(key);
-        if (!by) throw new OpsRefused(`the key ${key} is not in readiness/allowed_signers: add its public key there first`);
+        const { key, by } = signerOf(opts);
         const { plan } = stackPlan(opts.stack, opts.stackConfig);
         if (plan.mode !== "paper") throw new OpsRefused(`collect measures the paper stack; ${opts.stack} is ${plan.mode}`);
         const { redis, docker } = await redisFor(opts);
