@@ -67,7 +67,7 @@ describe("cdb exchange check", { timeout: 60_000 }, () => {
     expect(s.predicate.figures.account).toMatchObject({ canWithdraw: false, permissions: ["SPOT"] });
     expect(s.predicate.figures.orderTest.response).toEqual({});
     // Signed beside itself by janne, over the file's exact bytes.
-    expect(verifySignedBy(loadAllowedSigners(signers), readFileSync(path.join(out, files[1]!), "utf8"), readFileSync(path.join(out, files[0]!)), { principal: "janne" })).toMatchObject({ ok: true });
+    expect(verifySignedBy(loadAllowedSigners(signers), readFileSync(path.join(out, files[1]!), "utf8"), readFileSync(path.join(out, files[0]!)), { principal: "janne", now: new Date() })).toMatchObject({ ok: true });
     for (const secret of [KEY, SECRET]) {
       expect(text).not.toContain(secret);
       expect(r.out + r.err).not.toContain(secret);

@@ -9,6 +9,7 @@ import { OpsRefused, UnusableInput } from "../platform/errors";
 import { PENDING_DIGEST, thresholdText } from "../readiness/evaluate";
 import { loadEvidence, type EvidenceEntry } from "../readiness/evidence";
 import { loadAllowedSigners, verifySignedBy } from "../readiness/allowedSigners";
+import { writerAllowedSigners } from "../readiness/trustRoot";
 import { approverForm, authorForm, type SignedFields } from "../readiness/entrySignature";
 import { RECORD_KINDS } from "../readiness/recordKinds";
 import { judgeRecord } from "../readiness/records";
@@ -28,9 +29,9 @@ export interface EvidenceFileRequest {
   catalog?: Catalog;
   /** Private key file that signs (sshsig); its key must be in allowed_signers. */
   key: string;
-  /** Default CDB_ALLOWED_SIGNERS, then readiness/allowed_signers. */
+  /** Default CDB_ALLOWED_SIGNERS, then readiness/allowed_signers (readiness/trustRoot.ts writerAllowedSigners). */
   allowedSignersFile?: string;
-  /** The clock records are judged by (tests). */
+  /** The clock records and keys are judged by (tests). */
   now?: Date;
 }
 
@@ -181,7 +182,7 @@ function checkId(catalog: Catalog, id: string, file: string) {
 
 /** The first principal allowed_signers lists for the key in `keyFile`; undefined when it lists none. */
 export function principalOf(keyFile: string, allowedSignersFile?: string): string | undefined {
-  const signers = loadAllowedSigners(allowedSignersFile);
+  const signers = loadAllowedSigners(writerAllowedSigners(allowedSignersFile));
   let fingerprint: string;
   try {
     fingerprint = publicKeyOfFile(keyFile).fingerprint;
@@ -197,8 +198,8 @@ export function principalOf(keyFile: string, allowedSignersFile?: string): strin
  * gate will accept the signature: the key is in allowed_signers and `by` (when
  * given) is one of its principals. Returns the signature and the principal.
  */
-function signChecked(req: EvidenceFileRequest, by: string | undefined, message: (by: string) => string, at: Date | undefined): { signature: string; by: string; fingerprint: string } {
-  const signers = loadAllowedSigners(req.allowedSignersFile);
+function signChecked(req: EvidenceFileRequest, by: string | undefined, message: (by: string) => string): { signature: string; by: string; fingerprint: string } {
+  const signers = loadAllowedSigners(writerAllowedSigners(req.allowedSignersFile));
   if (!signers) throw new OpsRefused(`no allowed_signers file (${req.allowedSignersFile ?? "readiness/allowed_signers"}): add your public key there first`);
   let signature: string;
   let principal = by;
@@ -215,7 +216,8 @@ function signChecked(req: EvidenceFileRequest, by: string | undefined, message: 
     if (e instanceof SshsigError) throw new UnusableInput(req.key, e.message);
     throw e;
   }
-  const ok = verifySignedBy(signers, signature, message(principal), { principal, ...(at ? { at } : {}) });
+  // The key judged now, as the gate will judge it: a revoked key is refused whatever time the entry names.
+  const ok = verifySignedBy(signers, signature, message(principal), { principal, now: req.now ?? new Date() });
   if (!ok.ok) throw new OpsRefused(ok.problem);
   return { signature, by: principal, fingerprint: ok.fingerprint };
 }
@@ -240,7 +242,7 @@ export function addEvidence(req: AddRequest): EvidenceEntry {
   let value = req.value;
   if (item.record) {
     // The record decides: it must count (or, for collect, at least be a valid signed record), and it gives time and value.
-    const signers = loadAllowedSigners(req.allowedSignersFile);
+    const signers = loadAllowedSigners(writerAllowedSigners(req.allowedSignersFile));
     for (const a of req.artifacts ?? []) {
       const j = judgeRecord(path.resolve(a), item.record, { signers, now: req.now ?? new Date(), ...(item.maxAgeDays !== undefined ? { maxAgeDays: item.maxAgeDays } : {}), item: req.id, stack, ...keyOf(stack, req.stackConfigFile) });
       if (!j.ok && !(req.acceptFailed && j.status === "failed" && j.statement)) throw new OpsRefused(`${a}: not a ${item.record} record that counts for ${req.id}: ${j.reason}`);
@@ -257,7 +259,7 @@ export function addEvidence(req: AddRequest): EvidenceEntry {
   if (item.threshold && value === undefined) throw new OpsRefused(`${req.id} needs --value (${thresholdText(item.threshold)})`);
   at ??= new Date().toISOString();
   const fields = (by: string): SignedFields => ({ stack, item: req.id, configDigest, at: at!, by, ...(value !== undefined ? { value } : {}), ...(artifacts.length > 0 ? { artifacts } : {}) });
-  const signed = signChecked(req, req.by, (by) => authorForm(fields(by)), new Date(at));
+  const signed = signChecked(req, req.by, (by) => authorForm(fields(by)));
   const entry: EvidenceEntry = {
     by: signed.by,
     at,
@@ -291,9 +293,9 @@ export function approveEvidence(req: EvidenceFileRequest & { id: string; by?: st
   const e = (doc.toJS() as { configDigest: string; items: Record<string, EvidenceEntry> }).items[req.id]!;
   if (!e.signature) throw new OpsRefused(`${req.id}: the entry is not signed; its author must sign it (cdb evidence add --key) before anyone approves`);
   const fields: SignedFields = { stack, item: req.id, configDigest: String(doc.get("configDigest")), at: e.at, by: e.by, ...(e.value !== undefined ? { value: e.value } : {}), ...(e.artifacts ? { artifacts: e.artifacts } : {}) };
-  const author = verifySignedBy(loadAllowedSigners(req.allowedSignersFile), e.signature, authorForm(fields), { principal: e.by });
+  const author = verifySignedBy(loadAllowedSigners(writerAllowedSigners(req.allowedSignersFile)), e.signature, authorForm(fields), { principal: e.by, now: req.now ?? new Date() });
   if (!author.ok) throw new OpsRefused(`${req.id}: the author's signature does not hold (${author.problem}); nothing to approve`);
-  const signed = signChecked(req, req.by, (by) => approverForm(fields, by, e.signature!), undefined);
+  const signed = signChecked(req, req.by, (by) => approverForm(fields, by, e.signature!));
   if (signed.fingerprint === author.fingerprint) {
     throw new OpsRefused(`${req.id}: ${signed.by} signs with the key that wrote the entry (${author.fingerprint}, ${e.by}): one key is one person; a second person must approve`);
   }

@@ -6,6 +6,7 @@ import { pulumiEnv } from "../platform/pulumiEnv";
 import { unsatisfied } from "../readiness/evaluate";
 import { freightText, type FreightLine } from "../readiness/freight";
 import { runGate } from "../readiness/gate";
+import { refuseLiveOverridesOfStackFile } from "../readiness/trustRoot";
 import { appendAudit, operator } from "./audit";
 import { writeBackup } from "./backup";
 import { OpsFailure, OpsRefused, PulumiFailed } from "../platform/errors";
@@ -57,9 +58,12 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     audited = true;
     appendAudit({ ...record, outcome, ...extra, seconds: seconds() } as Parameters<typeof appendAudit>[0]);
   };
-  let step = "pulumi settings";
+  let step = "gate files";
   try {
-    // Cheapest first, as `cdb deploy`: a passphrase setting that cannot open the stack stops before the gate.
+    // Cheapest first, as `cdb deploy`: an override of the gate's files (refused for live), then a
+    // passphrase setting that cannot open the stack, stop before the gate.
+    refuseLiveOverridesOfStackFile(STACK);
+    step = "pulumi settings";
     pulumiEnv(STACK);
     step = "gate";
     const gate = runGate({ stack: STACK });

@@ -14,10 +14,15 @@ import { parsePublicKeyLine, SSHSIG_NAMESPACE, type SshPublicKey, verifySignatur
 // valid-before (YYYYMMDD[HHMM[SS]][Z]). cert-authority lines are refused: this
 // verifier checks plain keys only. A person is a key: two principals on one
 // key are one person.
+//
+// Validity is judged at the time of verification, as `ssh-keygen -Y verify`
+// judges it without -Overify-time: a key past its valid-before signs nothing
+// that counts any more, whatever time the signed entry or record names (a
+// signer writes that time, and could back-date it to before the revocation).
+// Revoking a key is setting valid-before or deleting its line; both void
+// everything it signed. Which file is read is decided by readiness/trustRoot.ts.
 
 export const DEFAULT_ALLOWED_SIGNERS = path.join(REPO_ROOT, "readiness", "allowed_signers");
-/** Env var naming another allowed_signers file (tests, pipelines, the policy pack). */
-export const ALLOWED_SIGNERS_ENV = "CDB_ALLOWED_SIGNERS";
 const MAX_BYTES = 256 * 1024;
 
 export interface AllowedSigner {
@@ -89,7 +94,7 @@ export function parseAllowedSigners(text: string, file: string): AllowedSigners 
 }
 
 /** Reads the allowed signers; a missing file is undefined (nobody may sign), a broken one unusable input. */
-export function loadAllowedSigners(file: string = process.env[ALLOWED_SIGNERS_ENV] ?? DEFAULT_ALLOWED_SIGNERS): AllowedSigners | undefined {
+export function loadAllowedSigners(file: string): AllowedSigners | undefined {
   let size: number;
   try {
     const st = statSync(file);
@@ -108,16 +113,28 @@ export type SignedBy =
   | { ok: true; fingerprint: string; principals: string[] }
   | { ok: false; problem: string };
 
+/** Why one allowed_signers line does not let its key sign in `ns` at `now`; undefined when it does. */
+function lineProblem(s: AllowedSigner, ns: string, now: Date, file: string): string | undefined {
+  const where = `${path.basename(file)} line ${s.line}`;
+  if (s.namespaces && !s.namespaces.includes(ns)) return `may sign only ${s.namespaces.join(", ")}, not ${ns} (${where})`;
+  // ssh-keygen's comparisons (sshsig.c): not yet valid before valid-after, expired after valid-before.
+  if (s.validAfter && now < s.validAfter) return `is not valid before ${s.validAfter.toISOString()} (valid-after, ${where}); now is ${now.toISOString()}`;
+  if (s.validBefore && now > s.validBefore) return `was revoked: valid-before ${s.validBefore.toISOString()} (${where}), now is ${now.toISOString()}; it signs nothing that counts any more, whatever time the signed text names`;
+  return undefined;
+}
+
 /**
  * Verifies `signature` over `message` and that its key is an allowed signer
- * for the namespace at time `at`. `principal`, when given, must be one of the
- * key's principals (a typed name has to match the key that signed).
+ * for the namespace now. `now` is the time of verification (the gate's
+ * clock), never a time the signed text names: validity is judged as
+ * `ssh-keygen -Y verify` judges it. `principal`, when given, must be one of
+ * the key's principals (a typed name has to match the key that signed).
  */
 export function verifySignedBy(
   signers: AllowedSigners | undefined,
   signature: unknown,
   message: Buffer | string,
-  opts: { principal?: string; at?: Date; namespace?: string } = {},
+  opts: { now: Date; principal?: string; namespace?: string },
 ): SignedBy {
   if (signature === undefined || signature === null || signature === "") return { ok: false, problem: "not signed" };
   const ns = opts.namespace ?? SSHSIG_NAMESPACE;
@@ -125,13 +142,13 @@ export function verifySignedBy(
   if (!v.ok) return { ok: false, problem: v.problem };
   if (!signers) return { ok: false, problem: `signed by ${v.signer.fingerprint}, but there is no allowed_signers file: nobody may sign` };
   const fp = v.signer.fingerprint;
-  const at = opts.at;
   const lines = signers.signers.filter((s) => s.key.fingerprint === fp);
   if (lines.length === 0) return { ok: false, problem: `signed by key ${fp}, which is not in ${path.basename(signers.file)}` };
-  const usable = lines.filter(
-    (s) => (!s.namespaces || s.namespaces.includes(ns)) && (!at || !s.validAfter || at >= s.validAfter) && (!at || !s.validBefore || at < s.validBefore),
-  );
-  if (usable.length === 0) return { ok: false, problem: `key ${fp} may not sign ${ns} evidence${at ? ` at ${at.toISOString()}` : ""} (namespaces / valid-after / valid-before in ${path.basename(signers.file)})` };
+  const usable = lines.filter((s) => lineProblem(s, ns, opts.now, signers.file) === undefined);
+  if (usable.length === 0) {
+    const names = [...new Set(lines.flatMap((s) => s.principals))].join(", ");
+    return { ok: false, problem: `key ${fp} of ${names} may not sign ${ns} evidence: it ${lines.map((s) => lineProblem(s, ns, opts.now, signers.file)).join("; ")}` };
+  }
   const principals = [...new Set(usable.flatMap((s) => s.principals))];
   if (opts.principal !== undefined && !principals.some((p) => p.toLowerCase() === opts.principal!.trim().toLowerCase())) {
     return { ok: false, problem: `names ${opts.principal}, but was signed by key ${fp} of ${principals.join(", ")}` };

@@ -74,12 +74,12 @@ function signatureProblem(item: CatalogItem, entry: EvidenceEntry, g: GateInput)
     ...(entry.value !== undefined ? { value: entry.value } : {}),
     ...(entry.artifacts ? { artifacts: entry.artifacts } : {}),
   };
-  const at = new Date(entry.at);
-  const author = verifySignedBy(g.signers, entry.signature, authorForm(fields), { principal: entry.by, at });
+  // Both keys judged now, by the gate's clock: `at` is what the author typed, and a revoked key would back-date it.
+  const author = verifySignedBy(g.signers, entry.signature, authorForm(fields), { principal: entry.by, now: g.now });
   if (!author.ok) return `entry by ${entry.by}: ${author.problem}`;
   if (!item.twoPerson) return undefined;
   if (!entry.approvedBy) return "needs approvedBy: a second person must approve (cdb evidence approve --key)";
-  const approver = verifySignedBy(g.signers, entry.approvalSignature, approverForm(fields, entry.approvedBy, entry.signature!), { principal: entry.approvedBy });
+  const approver = verifySignedBy(g.signers, entry.approvalSignature, approverForm(fields, entry.approvedBy, entry.signature!), { principal: entry.approvedBy, now: g.now });
   if (!approver.ok) return `approval by ${entry.approvedBy}: ${approver.problem}`;
   if (approver.fingerprint === author.fingerprint) {
     return `approved with the author's own key ${author.fingerprint} (${entry.by} / ${entry.approvedBy} are one person): a second key must approve`;

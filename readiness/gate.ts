@@ -1,26 +1,32 @@
 import { existsSync } from "node:fs";
-import { ALLOWED_SIGNERS_ENV, DEFAULT_ALLOWED_SIGNERS, loadAllowedSigners } from "./allowedSigners";
+import { loadAllowedSigners } from "./allowedSigners";
 import path from "node:path";
+import { isLiveStack } from "../config/safety";
 import { planStack, type StackPlan } from "../model/plan";
-import { DEFAULT_CATALOG, loadCatalog, type Catalog } from "./catalog";
-import { defaultEvidenceFile, REPO_ROOT } from "../platform/paths";
+import { loadCatalog, type Catalog } from "./catalog";
+import { REPO_ROOT } from "../platform/paths";
 import { configDigest } from "./digest";
 import { loadEvidence, type Evidence } from "./evidence";
 import { evaluateReadiness, PENDING_DIGEST, type Verdict } from "./evaluate";
 import { factsFromResources, type ResourceRecord } from "./facts";
 import { describeFreight, pinsOf, type FreightLine } from "./freight";
 import { IncompleteStackConfig, loadStackConfigFile, viewOf } from "./stackView";
-
-/** Env var naming the evidence file, for pipelines and the policy pack. */
-export const EVIDENCE_ENV = "CDB_EVIDENCE_FILE";
-
+import { askedAt, type AskedFiles, gatesLive, trustFiles, type TrustFiles } from "./trustRoot";
 
 export interface GateRequest {
   stack: string;
-  /** An evidence file the caller asked for; it must exist. */
+  /**
+   * Files a person asked for at an entry point (the CLI's flags); the
+   * environment's (CDB_EVIDENCE_FILE, CDB_ALLOWED_SIGNERS) are added here.
+   * Refused for a live stack (readiness/trustRoot.ts).
+   */
+  asked?: AskedFiles;
+  /**
+   * Unit tests of the evaluation only: files instead of the repository's. No
+   * entry point a person runs (CLI, program, pack) passes them. An evidence file named here must exist.
+   */
   evidenceFile?: string;
   catalogFile?: string;
-  /** The allowed signers (default CDB_ALLOWED_SIGNERS, then readiness/allowed_signers). */
   allowedSignersFile?: string;
   /** Stack config files, by stack name, instead of the repo's Pulumi.<stack>.yaml. */
   configFiles?: Record<string, string>;
@@ -50,11 +56,12 @@ export const CONFIG_SECTION = "config";
  * The stack's config lacks operator settings: each one is a blocking item, and
  * the checklist itself cannot be evaluated until they are set (no plan, no digest).
  */
-function incompleteConfigResult(req: GateRequest, catalog: Catalog, e: IncompleteStackConfig): GateResult {
-  const explicit = req.evidenceFile ?? process.env[EVIDENCE_ENV];
-  const evidenceFile = path.resolve(explicit ?? defaultEvidenceFile(req.stack));
+function incompleteConfigResult(req: GateRequest, e: IncompleteStackConfig): GateResult {
+  const files = trustFilesOf(req, gatesLive(req.stack, req.configFiles?.[req.stack]));
+  const catalog = loadCatalog(files.catalog);
+  const evidenceFile = files.evidence;
   // A broken evidence file is still unusable input, whatever the config.
-  const evidence = explicit !== undefined || existsSync(evidenceFile) ? loadEvidence(evidenceFile, req.stack, catalog) : undefined;
+  const evidence = files.evidenceNamed || existsSync(evidenceFile) ? loadEvidence(evidenceFile, req.stack, catalog) : undefined;
   const items = e.missing.map((m) => ({ id: `${CONFIG_SECTION}.${m.key.replace(/^cdb:/, "")}`, section: CONFIG_SECTION, status: "missing" as const, reason: m.problem }));
   return {
     verdict: { ready: false, stack: req.stack, items },
@@ -71,17 +78,26 @@ function incompleteConfigResult(req: GateRequest, catalog: Catalog, e: Incomplet
   };
 }
 
+const trustFilesOf = (req: GateRequest, live: boolean): TrustFiles =>
+  trustFiles(req.stack, live, askedAt(req.asked), {
+    ...(req.evidenceFile !== undefined ? { evidence: req.evidenceFile } : {}),
+    ...(req.catalogFile !== undefined ? { catalog: req.catalogFile } : {}),
+    ...(req.allowedSignersFile !== undefined ? { allowedSigners: req.allowedSignersFile } : {}),
+  });
+
 /** Every input of the gate read and checked; unusable input throws UnusableInput. */
 export function runGate(req: GateRequest): GateResult {
-  const catalog = loadCatalog(req.catalogFile ?? DEFAULT_CATALOG);
   const view = (stack: string) => viewOf(loadStackConfigFile(stack, req.configFiles?.[stack]));
   let target: { plan: StackPlan; resources: Iterable<ResourceRecord> };
   try {
     target = req.target ?? view(req.stack);
   } catch (e) {
     if (!(e instanceof IncompleteStackConfig)) throw e;
-    return incompleteConfigResult(req, catalog, e);
+    return incompleteConfigResult(req, e);
   }
+  // The root of trust: for a live stack the repository's files, whatever the environment says.
+  const files = trustFilesOf(req, isLiveStack(req.stack, target.plan.mode));
+  const catalog = loadCatalog(files.catalog);
   // Paper's side of another stack's gate is read for its containers' environment only
   // (MachineFacts.paper): planned without monitoring files, which cost more than the rest of its plan.
   const paperSide = (): { resources: Iterable<ResourceRecord> } => {
@@ -89,16 +105,15 @@ export function runGate(req: GateRequest): GateResult {
     return viewOf(loaded, planStack("paper", loaded.config, undefined, loaded.secretsSet));
   };
   const paper = req.stack === "paper" && !req.target ? target : paperSide();
-  const explicit = req.evidenceFile ?? process.env[EVIDENCE_ENV];
-  const evidenceFile = path.resolve(explicit ?? defaultEvidenceFile(req.stack));
+  const evidenceFile = files.evidence;
   const notes: string[] = [];
   let evidence: Evidence | undefined;
-  if (explicit !== undefined || existsSync(evidenceFile)) {
+  if (files.evidenceNamed || existsSync(evidenceFile)) {
     evidence = loadEvidence(evidenceFile, req.stack, catalog);
   } else {
     notes.push(`no evidence file at ${path.relative(REPO_ROOT, evidenceFile)}: every attested and measured item is missing`);
   }
-  const signersFile = path.resolve(req.allowedSignersFile ?? process.env[ALLOWED_SIGNERS_ENV] ?? DEFAULT_ALLOWED_SIGNERS);
+  const signersFile = files.allowedSigners;
   const signers = loadAllowedSigners(signersFile);
   if (!signers) notes.push(`no allowed signers at ${path.relative(REPO_ROOT, signersFile)}: no evidence entry can be signed by an allowed key`);
   const digest = configDigest(target.plan);

@@ -255,7 +255,7 @@ export function judgeRecord(file: string, kind: string, opts: JudgeOptions): Rec
   } catch (e) {
     return { ok: false, status: "invalid", reason: `record ${name}: ${(e as Error).message}`, statement: s };
   }
-  const signed = verifySignedBy(opts.signers, sig, read.bytes, { principal: p.by, at: new Date(p.window.to) });
+  const signed = verifySignedBy(opts.signers, sig, read.bytes, { principal: p.by, now: opts.now });
   if (!signed.ok) return { ok: false, status: "invalid", reason: `record ${name}: ${sig === undefined ? `not signed (no ${path.basename(sigFile)})` : signed.problem}`, statement: s };
   if (p.mode !== k.mode) return { ok: false, status: "invalid", reason: `record ${name} is from a ${p.mode} stack; ${kind} counts from ${k.mode} only`, statement: s };
   if (k.sameStack && p.stack !== opts.stack) return { ok: false, status: "invalid", reason: `record ${name} is of stack ${p.stack}, not ${opts.stack ?? "the gated stack (none given)"}`, statement: s };

@@ -113,22 +113,49 @@ describe("allowed signers", () => {
     const ec = keys.ecdsa256!;
     const signers = parseAllowedSigners(`# team\njanne,janne@example.com namespaces="cdb-evidence" ${ed.publicLine} janne's laptop\nmara namespaces="git" ${ec.publicLine}\n`, "allowed_signers");
     const sig = signWithKeyFile(ed.file, MESSAGE);
-    expect(verifySignedBy(signers, sig, MESSAGE, { principal: "janne@example.com" })).toMatchObject({ ok: true, principals: ["janne", "janne@example.com"] });
-    expect(verifySignedBy(signers, sig, MESSAGE, { principal: "mara" })).toMatchObject({ ok: false, problem: expect.stringContaining("names mara, but was signed by key") });
+    const now = new Date();
+    expect(verifySignedBy(signers, sig, MESSAGE, { principal: "janne@example.com", now })).toMatchObject({ ok: true, principals: ["janne", "janne@example.com"] });
+    expect(verifySignedBy(signers, sig, MESSAGE, { principal: "mara", now })).toMatchObject({ ok: false, problem: expect.stringContaining("names mara, but was signed by key") });
     const ecSig = signWithKeyFile(ec.file, MESSAGE);
-    expect(verifySignedBy(signers, ecSig, MESSAGE)).toMatchObject({ ok: false, problem: expect.stringContaining("may not sign") });
+    expect(verifySignedBy(signers, ecSig, MESSAGE, { now })).toMatchObject({ ok: false, problem: expect.stringContaining("may not sign") });
     const stranger = makeKey("stranger", { dir });
-    expect(verifySignedBy(signers, signWithKeyFile(stranger.file, MESSAGE), MESSAGE)).toMatchObject({ ok: false, problem: expect.stringContaining("not in allowed_signers") });
-    expect(verifySignedBy(signers, undefined, MESSAGE)).toEqual({ ok: false, problem: "not signed" });
-    expect(verifySignedBy(undefined, sig, MESSAGE)).toMatchObject({ ok: false, problem: expect.stringContaining("no allowed_signers file") });
+    expect(verifySignedBy(signers, signWithKeyFile(stranger.file, MESSAGE), MESSAGE, { now })).toMatchObject({ ok: false, problem: expect.stringContaining("not in allowed_signers") });
+    expect(verifySignedBy(signers, undefined, MESSAGE, { now })).toEqual({ ok: false, problem: "not signed" });
+    expect(verifySignedBy(undefined, sig, MESSAGE, { now })).toMatchObject({ ok: false, problem: expect.stringContaining("no allowed_signers file") });
   });
 
-  it("honours valid-after and valid-before against the signing time", () => {
+  it("honours valid-after and valid-before at the time of verification, never at a time the signed text names", () => {
     const ed = keys.ed25519!;
     const signers = parseAllowedSigners(`janne valid-after="20260101",valid-before="20260201" ${ed.publicLine}\n`, "allowed_signers");
     const sig = signWithKeyFile(ed.file, MESSAGE);
-    expect(verifySignedBy(signers, sig, MESSAGE, { at: new Date("2026-01-15T00:00:00Z") }).ok).toBe(true);
-    expect(verifySignedBy(signers, sig, MESSAGE, { at: new Date("2026-02-15T00:00:00Z") }).ok).toBe(false);
+    expect(verifySignedBy(signers, sig, MESSAGE, { now: new Date("2026-01-15T00:00:00Z") }).ok).toBe(true);
+    // Revoked on 1 February: verified on the 15th it counts no more, whatever the message says about its own time.
+    expect(verifySignedBy(signers, sig, MESSAGE, { now: new Date("2026-02-15T00:00:00Z") })).toEqual({
+      ok: false,
+      problem: expect.stringMatching(/^key SHA256:\S+ of janne may not sign cdb-evidence evidence: it was revoked: valid-before 2026-02-01T00:00:00\.000Z \(allowed_signers line 1\), now is 2026-02-15T00:00:00\.000Z/),
+    });
+    expect(verifySignedBy(signers, sig, MESSAGE, { now: new Date("2025-12-15T00:00:00Z") })).toEqual({
+      ok: false,
+      problem: expect.stringContaining("is not valid before 2026-01-01T00:00:00.000Z (valid-after, allowed_signers line 1)"),
+    });
+  });
+
+  it("judges validity as ssh-keygen -Y verify does (without -Overify-time): the same verdict for each line, now", () => {
+    const ed = keys.ed25519!;
+    const sig = signWithKeyFile(ed.file, MESSAGE);
+    const lines = ['valid-before="20200101Z"', 'valid-before="20991231Z"', 'valid-after="20991231Z"', 'valid-after="20200101000000Z"', 'valid-after="20200101Z",valid-before="20210101Z"'];
+    const verdicts = lines.map((opts) => {
+      const text = `janne namespaces="${SSHSIG_NAMESPACE}",${opts} ${ed.publicLine}\n`;
+      const file = path.join(dir, "allowed-validity");
+      writeFileSync(file, text);
+      writeFileSync(path.join(dir, "sig-validity"), sig);
+      const theirs = spawnSync("ssh-keygen", ["-Y", "verify", "-f", file, "-I", "janne", "-n", SSHSIG_NAMESPACE, "-s", path.join(dir, "sig-validity")], { input: MESSAGE }).status === 0;
+      const ours = verifySignedBy(parseAllowedSigners(text, file), sig, MESSAGE, { principal: "janne", now: new Date() }).ok;
+      return { opts, ours, theirs };
+    });
+    for (const v of verdicts) expect(v.ours, v.opts).toBe(v.theirs);
+    // Not every verdict the same: the comparison can fail.
+    expect(new Set(verdicts.map((v) => v.ours))).toEqual(new Set([true, false]));
   });
 
   it("treats a broken line as unusable input naming file and line", () => {

@@ -29,8 +29,8 @@ program
   .command("readiness")
   .description("Evaluate the live-trading checklist for a stack: exit 0 ready, 1 not ready, 2 unusable input")
   .requiredOption("-s, --stack <name>", "stack to evaluate (live, paper)")
-  .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml, or $CDB_EVIDENCE_FILE)")
-  .option("--catalog <file>", "checklist catalog (default readiness/checklist.yaml)")
+  .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml, or $CDB_EVIDENCE_FILE); refused for a live stack")
+  .option("--catalog <file>", "checklist catalog (default readiness/checklist.yaml); refused for a live stack")
   .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
   .addOption(new Option("--json", "print JSON").conflicts("markdown"))
   .addOption(new Option("--markdown", "print Markdown for pull requests").conflicts("json"))
@@ -39,7 +39,12 @@ program
       const { runGate } = require("../readiness/gate") as typeof import("../readiness/gate");
       const { renderJson, renderMarkdown, renderText } = require("../readiness/report") as typeof import("../readiness/report");
       const configFiles = opts.stackConfig ? { [opts.stack]: opts.stackConfig } : undefined;
-      const result = runGate({ stack: opts.stack, evidenceFile: opts.evidence, catalogFile: opts.catalog, configFiles });
+      // The flags are asks, judged with the environment's by readiness/trustRoot.ts: refused for a live stack.
+      const asked = {
+        ...(opts.evidence !== undefined ? { evidence: { via: "--evidence", file: opts.evidence } } : {}),
+        ...(opts.catalog !== undefined ? { catalog: { via: "--catalog", file: opts.catalog } } : {}),
+      };
+      const result = runGate({ stack: opts.stack, asked, configFiles });
       const { verdict, notes, catalog } = result;
       const text = opts.json ? renderJson(verdict) : opts.markdown ? renderMarkdown(verdict, catalog, notes) : renderText(verdict, catalog, notes);
       process.stdout.write(text + "\n");

@@ -4,6 +4,7 @@ import { pulumiStep } from "../ops/pulumiErrors";
 import { openStack, withPolicyPack } from "../ops/pulumiStack";
 import { deployVerdictOfStackFile } from "../readiness/deployRule";
 import { pulumiEnv } from "../platform/pulumiEnv";
+import { refuseLiveOverridesOfStackFile } from "../readiness/trustRoot";
 import { assertCheckout } from "./sourceCheckout";
 
 // `cdb deploy`: preview or update a stack through Pulumi's Automation API,
@@ -30,6 +31,8 @@ export class DeployRefused extends OpsRefused {
 export async function deploy(opts: DeployOptions, log: (line: string) => void): Promise<void> {
   // Before Pulumi, cheapest first: the passphrase settings (openStack reads them again), then
   // the checkout (a build without one fails once per image deep in the update).
+  // A live stack's gate trusts the repository's files only: an override is refused here, not deep in the program.
+  refuseLiveOverridesOfStackFile(opts.stack);
   pulumiEnv(opts.stack);
   assertCheckout(opts.stack);
   if (!opts.preview) {

@@ -6,6 +6,8 @@ import { loadStackConfig } from "../config/pulumiConfig";
 import type { LoadedConfig } from "../config/load";
 import { deployVerdict } from "../readiness/deployRule";
 import type { StackPlan } from "../model/plan";
+import { isLiveStack } from "../config/safety";
+import { unusedLiveOverrides } from "../readiness/trustRoot";
 
 /**
  * Defense in depth behind the policy pack, by the one deploy rule
@@ -21,6 +23,10 @@ import type { StackPlan } from "../model/plan";
  */
 function withoutUnreadyTraders(loaded: LoadedConfig, plan: StackPlan): StackPlan {
   const { traders, refused } = deployVerdict(loaded, plan);
+  if (traders.length === 0) {
+    const unused = unusedLiveOverrides(loaded.stack, isLiveStack(loaded.stack, plan.mode));
+    if (unused !== undefined) pulumi.log.warn(unused);
+  }
   if (refused === undefined) return plan;
   const advice =
     plan.mode === "rehearsal"

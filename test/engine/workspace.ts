@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { SERVICES } from "../../config/services";
 import { REPO_ROOT } from "../../platform/paths";
 import { toolchainDir } from "../../scripts/toolchain";
+import { copyProject } from "../repoCopy";
 import type { StandinOp } from "./standins/standinProvider";
 
 // A throwaway place for one engine test file: a copy of the Pulumi project
@@ -13,9 +14,6 @@ import type { StandinOp } from "./standins/standinProvider";
 // its own PULUMI_HOME with the STAND-IN docker and random plugins installed
 // under their real names and versions, and a file backend. The real Pulumi
 // CLI, language host and policy analyzer run against it.
-
-/** What the project's Pulumi program and policy pack need at run time. */
-const PROJECT_FILES = [".gitignore", "Pulumi.yaml", "Pulumi.paper.yaml", "Pulumi.live.yaml", "Pulumi.rehearsal.yaml", "package.json", "package-lock.json", "tsconfig.json", "stacks", "model", "platform", "config", "components", "monitoring", "readiness", "policies", "scripts", "ops", "exchange", "vendor", "docs", "dist"];
 
 /** The provider plugins the program requires, at the versions of package.json. */
 const STANDINS = { docker: "5.2.0", random: "4.21.2" } as const;
@@ -81,12 +79,8 @@ export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions
   const bin = toolchainDir();
   const root = mkdtempSync(path.join(os.tmpdir(), "cdb-engine-"));
   const project = path.join(root, "project");
-  // Timestamps kept: the build's freshness check (scripts/bin/buildStamp.cjs) compares them, so the
-  // copy runs the compiled program and pack while its sources are unchanged, its sources once a test edits one.
-  for (const f of PROJECT_FILES.filter((f) => existsSync(path.join(REPO_ROOT, f)))) {
-    cpSync(path.join(REPO_ROOT, f), path.join(project, f), { recursive: true, preserveTimestamps: true, filter: (src) => !/\.test\.ts$/.test(src) && !src.includes(`${path.sep}.tmp`) && !/\.evidence\.yaml$/.test(src) });
-  }
-  symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "junction");
+  // The compiled program and pack while the copy's sources are unchanged, its sources once a test edits one.
+  copyProject(project);
   // Where the committed cdb:sourceDir (../claire-de-binare) points: a STAND-IN checkout with the
   // Dockerfiles the paper builds name (cdb deploy refuses a sourceDir that is no checkout). The
   // stand-in providers build nothing from it.
@@ -106,7 +100,9 @@ export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions
     CDB_STANDIN_LOG: standinLog,
   };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  // The gate's files are the project copy's (readiness/trustRoot.ts); a test that sets one of these does so on purpose.
   delete env.CDB_EVIDENCE_FILE;
+  delete env.CDB_ALLOWED_SIGNERS;
   const pulumi = (args: string[], o: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}) =>
     run(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: project, env: { ...env, ...o.env }, input: o.input, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
   const sources: Record<keyof typeof STANDINS, string> = { docker: opts.docker === "dockerd" ? "dockerOnDockerd.ts" : "docker.ts", random: "random.ts" };

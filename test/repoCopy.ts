@@ -1,0 +1,51 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { REPO_ROOT } from "../platform/paths";
+import { npxCdb, type CliRun } from "./npxCdb";
+
+// A copy of the repository for tests whose subject is the repository's own
+// files: a live gate reads readiness/allowed_signers, readiness/checklist.yaml
+// and readiness/live.evidence.yaml from the repository only
+// (readiness/trustRoot.ts), so a test that needs other ones writes them into
+// a copy and runs `npx cdb` there, exactly as in a checkout.
+
+/** What the CLI, the Pulumi program and the policy pack need at run time. */
+export const PROJECT_FILES = [".gitignore", "Pulumi.yaml", "Pulumi.paper.yaml", "Pulumi.live.yaml", "Pulumi.rehearsal.yaml", "package.json", "package-lock.json", "tsconfig.json", "stacks", "model", "platform", "config", "components", "monitoring", "readiness", "policies", "scripts", "ops", "exchange", "vendor", "docs", "dist"];
+
+/**
+ * Copies the project into `dest` without tests, scratch folders and evidence
+ * files, node_modules linked. Timestamps kept: the build's freshness check
+ * (scripts/bin/buildStamp.cjs) compares them, so the copy runs the compiled
+ * CLI, program and pack while its sources are unchanged.
+ */
+export function copyProject(dest: string): void {
+  for (const f of PROJECT_FILES.filter((f) => existsSync(path.join(REPO_ROOT, f)))) {
+    cpSync(path.join(REPO_ROOT, f), path.join(dest, f), { recursive: true, preserveTimestamps: true, filter: (src) => !/\.test\.ts$/.test(src) && !src.includes(`${path.sep}.tmp`) && !/\.evidence\.yaml$/.test(src) });
+  }
+  symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dest, "node_modules"), "junction");
+}
+
+export interface RepoCopy {
+  /** The copy's root: its REPO_ROOT. */
+  root: string;
+  /** A path inside the copy. */
+  file(...rel: string[]): string;
+  /** `npx cdb …` in the copy (the copy's own bin), with `env` added to this process's environment. */
+  cdb(args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun>;
+  dispose(): void;
+}
+
+/** A throwaway copy of the repository. */
+export function repoCopy(prefix = "cdb-repo-"): RepoCopy {
+  const base = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const root = path.join(base, "cdb-deploy");
+  mkdirSync(root);
+  copyProject(root);
+  return {
+    root,
+    file: (...rel) => path.join(root, ...rel),
+    cdb: (args, env = {}) => npxCdb(args, { cwd: root, env }),
+    dispose: () => rmSync(base, { recursive: true, force: true }),
+  };
+}
