@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { paperStackFile } from "../test/opsStack";
 import { fixtureKeys, makeFixture, writeFixtureSigners } from "../test/readinessFixture";
+import { repoCopy, writeReadyLive } from "../test/repoCopy";
 import { freePort, startRedis, type RedisServer } from "../test/redisServer";
 import { startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
 import { readAudit } from "./audit";
@@ -85,18 +86,31 @@ describe("cdb kill, verify and evidence on a paper stack of test doubles", () =>
     expect(record.measured).toBe("first-rejected-order");
     expect(record.cleanup.restarted).toEqual([name("execution"), name("risk"), name("allocation")]);
     timings.push(`drill latency ${record.latencyMs} ms (CLI ${d.ms} ms incl. restarts)`);
-    const fx = makeFixture();
-    const e = { ...fx.evidence, items: { ...fx.evidence.items } };
-    delete e.items["killswitch.manual-drill"];
-    fx.write(e);
-    const before = await cdb(["readiness", "--stack", "live", "--stack-config", fx.liveConfig, "--evidence", fx.evidenceFile, "--json"]);
-    expect(before.code).toBe(1);
-    const add = await cdb(["evidence", "add", "killswitch.manual-drill", "--key", keys.janne.file, "--artifact", record.file, "--evidence", fx.evidenceFile]);
-    expect(add.err).toBe("");
-    expect(add.code).toBe(0);
-    const after = await cdb(["readiness", "--stack", "live", "--stack-config", fx.liveConfig, "--evidence", fx.evidenceFile, "--json"]);
-    expect(after.code).toBe(0);
-    expect((JSON.parse(after.out) as { ready: boolean }).ready).toBe(true);
+    // A live gate reads the repository's evidence and allowed_signers only (readiness/trustRoot.ts): the rest
+    // of the live case is a copy's own files, and the record goes into that repository, as a drill run there writes it.
+    const repo = repoCopy();
+    try {
+      const live = writeReadyLive(repo);
+      const e = { ...live.evidence, items: { ...live.evidence.items } };
+      delete e.items["killswitch.manual-drill"];
+      live.write(e);
+      const inCopy = (args: string[]) => repo.cdb(args, { CDB_AUDIT_FILE: AUDIT });
+      const before = await inCopy(["readiness", "--stack", "live", "--json"]);
+      expect(before.code).toBe(1);
+      const drills = repo.file("readiness", "artifacts", "drills");
+      mkdirSync(drills, { recursive: true });
+      const copied = path.join(drills, path.basename(record.file));
+      copyFileSync(record.file, copied);
+      copyFileSync(record.signatureFile, `${copied}.sig`);
+      const add = await inCopy(["evidence", "add", "killswitch.manual-drill", "--key", keys.janne.file, "--artifact", copied]);
+      expect(add.err).toBe("");
+      expect(add.code).toBe(0);
+      const after = await inCopy(["readiness", "--stack", "live", "--json"]);
+      expect(after.code).toBe(0);
+      expect((JSON.parse(after.out) as { ready: boolean }).ready).toBe(true);
+    } finally {
+      repo.dispose();
+    }
   });
 
   it("error paths: one line, a distinct exit code, within 10 s", async () => {

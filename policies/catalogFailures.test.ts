@@ -4,8 +4,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { liveSettings, LIVE_SECRETS } from "../test/mockRun";
 import { makeFixture } from "../test/readinessFixture";
 
-// The catalog path is deliberately not configurable (a shorter catalog would
-// be a bypass), so these tests swap the module's default path instead.
+// The catalog path is deliberately not configurable for live (a shorter
+// catalog would be a bypass; readiness/trustRoot.ts), so these tests swap the
+// modules' default paths instead.
 
 async function withCatalog(contents: string | undefined) {
   const fx = makeFixture();
@@ -15,10 +16,11 @@ async function withCatalog(contents: string | undefined) {
   fx.write({ ...fx.evidence, items: {} });
   vi.resetModules();
   vi.doMock("../readiness/catalog", async (importOriginal) => ({ ...(await importOriginal<object>()), DEFAULT_CATALOG: file }));
+  // The repository's evidence and allowed_signers too: a live gate reads no other (readiness/trustRoot.ts).
+  vi.doMock("../platform/paths", async (importOriginal) => ({ ...(await importOriginal<object>()), defaultEvidenceFile: () => fx.evidenceFile }));
+  vi.doMock("../readiness/allowedSigners", async (importOriginal) => ({ ...(await importOriginal<object>()), DEFAULT_ALLOWED_SIGNERS: fx.allowedSigners }));
   const harness = await import("../test/policyHarness");
   await harness.useStack("live", liveSettings(), LIVE_SECRETS);
-  process.env.CDB_EVIDENCE_FILE = fx.evidenceFile;
-  process.env.CDB_ALLOWED_SIGNERS = fx.allowedSigners;
   const { liveReadiness } = await import("./liveReadiness");
   const { liveTradingGate } = await import("./liveTradingGate");
   const resources = harness.declared("live", liveSettings(), LIVE_SECRETS);
@@ -29,9 +31,9 @@ async function withCatalog(contents: string | undefined) {
 }
 
 afterEach(() => {
-  delete process.env.CDB_EVIDENCE_FILE;
-  delete process.env.CDB_ALLOWED_SIGNERS;
   vi.doUnmock("../readiness/catalog");
+  vi.doUnmock("../platform/paths");
+  vi.doUnmock("../readiness/allowedSigners");
 });
 
 describe("readiness policies with a broken catalog", () => {

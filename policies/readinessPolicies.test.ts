@@ -1,5 +1,5 @@
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadCatalog } from "../readiness/catalog";
 import { declared, named, resourceViolations, stackViolations, useStack } from "../test/policyHarness";
 import { liveSettings, LIVE_SECRETS } from "../test/mockRun";
@@ -7,18 +7,36 @@ import { makeFixture, type Fixture } from "../test/readinessFixture";
 import { liveReadiness } from "./liveReadiness";
 import { liveTradingGate } from "./liveTradingGate";
 
+// A live gate reads the repository's readiness/live.evidence.yaml and readiness/allowed_signers only
+// (readiness/trustRoot.ts): these in-process runs of the pack move the repository's two locations to the fixture's files.
+const repoFiles = vi.hoisted(() => ({ evidence: "", allowedSigners: "" }));
+vi.mock("../platform/paths", async (orig) => {
+  const m = await orig<typeof import("../platform/paths")>();
+  return { ...m, defaultEvidenceFile: (stack: string) => repoFiles.evidence || m.defaultEvidenceFile(stack) };
+});
+vi.mock("../readiness/allowedSigners", async (orig) => {
+  const m = await orig<typeof import("../readiness/allowedSigners")>();
+  return {
+    ...m,
+    get DEFAULT_ALLOWED_SIGNERS() {
+      return repoFiles.allowedSigners || m.DEFAULT_ALLOWED_SIGNERS;
+    },
+  };
+});
+
 const live = () => declared("live", liveSettings(), LIVE_SECRETS);
 let fx: Fixture;
+const evidenceItems = loadCatalog().items.filter((i) => i.kind !== "machine").map((i) => i.id);
 
 beforeEach(async () => {
   await useStack("live", liveSettings(), LIVE_SECRETS);
   fx = makeFixture();
-  process.env.CDB_EVIDENCE_FILE = fx.evidenceFile;
-  process.env.CDB_ALLOWED_SIGNERS = fx.allowedSigners;
+  repoFiles.evidence = fx.evidenceFile;
+  repoFiles.allowedSigners = fx.allowedSigners;
 });
 afterEach(() => {
-  delete process.env.CDB_EVIDENCE_FILE;
-  delete process.env.CDB_ALLOWED_SIGNERS;
+  repoFiles.evidence = "";
+  repoFiles.allowedSigners = "";
 });
 
 describe("live-readiness (stack policy)", () => {
@@ -27,10 +45,26 @@ describe("live-readiness (stack policy)", () => {
   });
 
   it("refuses without an evidence file and names every missing item", async () => {
-    process.env.CDB_EVIDENCE_FILE = path.join(fx.dir, "absent.yaml");
+    repoFiles.evidence = path.join(fx.dir, "absent.yaml");
     const v = await stackViolations(liveReadiness, live());
-    expect(v).toHaveLength(1);
-    expect(v[0]).toMatch(/^live-readiness could not be evaluated, so it refuses: UnusableInput: .*absent\.yaml: file not found$/);
+    expect(v[0]).toMatch(/^live-readiness: not ready, \d+ of 35 checklist items unsatisfied \(no evidence file at .*absent\.yaml: every attested and measured item is missing\)$/);
+    for (const id of evidenceItems) expect(v).toContain(`live-readiness: ${id} missing: no evidence entry`);
+  });
+
+  it("refuses CDB_ALLOWED_SIGNERS and CDB_EVIDENCE_FILE for live, naming them, even when they name the very files it reads", async () => {
+    for (const [name, file] of [["CDB_ALLOWED_SIGNERS", fx.allowedSigners], ["CDB_EVIDENCE_FILE", fx.evidenceFile]] as const) {
+      process.env[name] = file;
+      try {
+        expect(await stackViolations(liveReadiness, live())).toEqual([
+          `live-readiness could not be evaluated, so it refuses: UnusableInput: ${name}: refused for live: a live gate reads only the repository's readiness/allowed_signers, readiness/checklist.yaml and readiness/live.evidence.yaml (commit a change there); unset or drop it`,
+        ]);
+        expect((await resourceViolations(liveTradingGate, named(live(), "cdb_execution")))[0]).toMatch(new RegExp(`^live-trading-gate could not be evaluated, so it refuses: UnusableInput: ${name}: refused for live`));
+      } finally {
+        delete process.env[name];
+      }
+    }
+    // Control: without them, the same stack passes.
+    expect(await stackViolations(liveReadiness, live())).toEqual([]);
   });
 
   it("refuses when the API key no longer matches the fingerprint the evidence is bound to", async () => {
@@ -42,14 +76,14 @@ describe("live-readiness (stack policy)", () => {
   });
 
   it("passes a live stack returned to paper flags without evidence, but not one in which a container still trades", async () => {
-    process.env.CDB_EVIDENCE_FILE = path.join(fx.dir, "absent.yaml");
+    repoFiles.evidence = path.join(fx.dir, "absent.yaml");
     const halted = { ...liveSettings(), mode: "paper" };
     await useStack("live", halted, LIVE_SECRETS);
     const resources = declared("live", halted, LIVE_SECRETS);
     expect(await stackViolations(liveReadiness, resources)).toEqual([]);
     const execution = named(resources, "cdb_execution").props;
     execution.envs = (execution.envs as string[]).map((e) => (e === "MOCK_TRADING=true" ? "MOCK_TRADING=false" : e));
-    expect((await stackViolations(liveReadiness, resources))[0]).toMatch(/^live-readiness could not be evaluated, so it refuses: UnusableInput: .*absent\.yaml: file not found$/);
+    expect((await stackViolations(liveReadiness, resources))[0]).toMatch(/^live-readiness: not ready, \d+ of 35 checklist items unsatisfied \(no evidence file at .*absent\.yaml/);
   });
 
   it("refuses when the stack's resources do not prove a machine item (grafana without dashboards)", async () => {

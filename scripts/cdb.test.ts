@@ -1,22 +1,30 @@
-import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyFingerprint } from "../config/schema";
 import { npxCdbSync } from "../test/npxCdb";
 import { makeFixture } from "../test/readinessFixture";
 import { repoTmpDir } from "../test/repoTmp";
+import { repoCopy, type ReadyLive, type RepoCopy, writeReadyLive } from "../test/repoCopy";
 
 // The CLI as a user runs it: through the npm bin shim, in its own process.
 const cdb = (...args: string[]) => npxCdbSync(args);
 
 describe("cdb readiness (CLI)", () => {
   const fx = makeFixture();
-  // The fixture's entries are signed by its throwaway keys, listed in its own allowed_signers.
-  const cdb = (...args: string[]) => npxCdbSync(args, { env: { CDB_ALLOWED_SIGNERS: fx.allowedSigners } });
-  const base = ["readiness", "--stack", "live", "--stack-config", fx.liveConfig];
+  // A live gate reads the repository's allowed_signers and evidence only (readiness/trustRoot.ts): the
+  // fixture's complete case is written as those files of a copy of the repository, and the CLI runs there.
+  let repo: RepoCopy;
+  let live: ReadyLive;
+  beforeAll(() => {
+    repo = repoCopy();
+    live = writeReadyLive(repo);
+  }, 120_000);
+  afterAll(() => repo?.dispose());
+  const inCopy = (...args: string[]) => repo.cdbSync(args);
+  const base = ["readiness", "--stack", "live"];
 
   it("exits 0 and prints ready JSON with complete evidence", () => {
-    const r = cdb(...base, "--evidence", fx.evidenceFile, "--json");
+    const r = inCopy(...base, "--json");
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out) as { ready: boolean; stack: string; items: { id: string; status: string; reason: string }[] };
     expect(json.ready).toBe(true);
@@ -26,22 +34,23 @@ describe("cdb readiness (CLI)", () => {
   });
 
   it("exits 1 with the checklist by section and the blocking items when evidence is missing", () => {
-    const e = structuredClone(fx.evidence);
+    const e = structuredClone(live.evidence);
     delete e.items["compliance.legal-tax"];
-    const file = path.join(fx.dir, "partial.yaml");
-    writeFileSync(file, JSON.stringify(e));
-    const r = cdb(...base, "--evidence", file);
+    live.write(e);
+    const r = inCopy(...base);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^Status: NOT READY FOR LIVE \(live: 34 of 35 items satisfied\)/);
     expect(r.out).toContain("7. Compliance & Documentation");
     expect(r.out).toContain("Blocking items (1):\n  - compliance.legal-tax: missing: no evidence entry");
-    const md = cdb(...base, "--evidence", file, "--markdown");
+    const md = inCopy(...base, "--markdown");
     expect(md.code).toBe(1);
     expect(md.out).toContain("| ❌ | `compliance.legal-tax` | missing | no evidence entry |");
+    live.write();
   });
 
   it("exits 2 with one line naming the file for unusable input", () => {
-    const r = cdb(...base, "--evidence", path.join(fx.dir, "nope.yaml"));
+    // A named evidence file that is not there (paper: a live gate takes no --evidence at all).
+    const r = cdb("readiness", "--stack", "paper", "--evidence", path.join(fx.dir, "nope.yaml"));
     expect(r.code).toBe(2);
     expect(r.err).toBe(`cdb: unusable input: ${path.join(fx.dir, "nope.yaml")}: file not found\n`);
     expect(r.out).toBe("");

@@ -42,12 +42,13 @@ let rex: TestKey;
 const keys = fixtureKeys();
 
 type Options = string | null;
-/** The repository's allowed_signers: per person extra options, or null to delete the line. */
-function writeSigners(o: { janne?: Options; mara?: Options; rex?: Options } = {}): void {
+/** The repository's allowed_signers (or `file`): per person extra options, or null to delete the line. */
+function writeSigners(o: { janne?: Options; mara?: Options; rex?: Options } = {}, file = repo.file("readiness", "allowed_signers")): string {
   const line = (principals: string, key: TestKey, opts: Options | undefined) =>
     opts === null ? [] : [`${principals} namespaces="cdb-evidence"${opts ? `,${opts}` : ""} ${key.publicLine}`];
   const lines = [...line("janne,janne@example.com", keys.janne, o.janne), ...line("mara", keys.mara, o.mara), ...line("rex", rex, o.rex)];
-  writeFileSync(repo.file("readiness", "allowed_signers"), lines.join("\n") + "\n");
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
 }
 
 const writeEvidence = (file = repo.file("readiness", "live.evidence.yaml")) => {
@@ -165,10 +166,10 @@ describe("a live gate reads its files from the repository only", () => {
   };
 
   it("CDB_ALLOWED_SIGNERS naming a private list of the signers' own keys: exit 2, naming it (without it: the repository's list, not ready)", async () => {
-    // The repository lists only rex; a private list names janne and mara, who signed everything.
+    // The repository lists only rex; a private list names janne, mara and rex, who signed everything: it would make live ready.
     writeSigners({ janne: null, mara: null });
     writeEvidence();
-    const own = writeFixtureSigners(repo.file("..", "private_signers"));
+    const own = writeSigners({}, repo.file("..", "private_signers"));
     const control = await readiness();
     expect(control.code).toBe(1);
     expect(byId(control.json!)["compliance.legal-tax"]!.reason).toMatch(/which is not in allowed_signers$/);

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { makeFixture } from "../test/readinessFixture";
 import { carriers, containers, envOf, liveSettings, LIVE_SECRETS, mockRun, type MockRunResult, type RecordedResource } from "../test/mockRun";
 
@@ -153,16 +153,36 @@ describe("paper stack (Pulumi mocks)", () => {
   });
 });
 
+// A live gate reads the repository's readiness/live.evidence.yaml and readiness/allowed_signers only
+// (readiness/trustRoot.ts): the live run below moves those two locations to the fixture's files.
+const repoFiles = vi.hoisted(() => ({ evidence: "", allowedSigners: "" }));
+vi.mock("../platform/paths", async (orig) => {
+  const m = await orig<typeof import("../platform/paths")>();
+  return { ...m, defaultEvidenceFile: (stack: string) => repoFiles.evidence || m.defaultEvidenceFile(stack) };
+});
+vi.mock("../readiness/allowedSigners", async (orig) => {
+  const m = await orig<typeof import("../readiness/allowedSigners")>();
+  return {
+    ...m,
+    get DEFAULT_ALLOWED_SIGNERS() {
+      return repoFiles.allowedSigners || m.DEFAULT_ALLOWED_SIGNERS;
+    },
+  };
+});
+
 describe("live stack (Pulumi mocks)", () => {
   let run: MockRunResult;
   beforeAll(async () => {
     // Complete evidence for exactly these settings, so the program's own gate lets the traders through.
     const fx = makeFixture();
-    process.env.CDB_EVIDENCE_FILE = fx.evidenceFile;
-    process.env.CDB_ALLOWED_SIGNERS = fx.allowedSigners;
-    run = current = await mockRun("live", liveSettings(), LIVE_SECRETS);
-    delete process.env.CDB_EVIDENCE_FILE;
-    delete process.env.CDB_ALLOWED_SIGNERS;
+    repoFiles.evidence = fx.evidenceFile;
+    repoFiles.allowedSigners = fx.allowedSigners;
+    try {
+      run = current = await mockRun("live", liveSettings(), LIVE_SECRETS);
+    } finally {
+      repoFiles.evidence = "";
+      repoFiles.allowedSigners = "";
+    }
   });
   sharedChecks(() => run, "cdb_", () => [...run.generatedSecrets, ...Object.values(LIVE_SECRETS)], true);
 

@@ -1,8 +1,13 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { stringify } from "yaml";
 import { REPO_ROOT } from "../platform/paths";
-import { npxCdb, type CliRun } from "./npxCdb";
+import { configDigest } from "../readiness/digest";
+import type { Evidence } from "../readiness/evidence";
+import { loadStackConfigFile, viewOf } from "../readiness/stackView";
+import { npxCdb, npxCdbSync, type CliRun } from "./npxCdb";
+import { completeEvidence, fixtureKeys, liveConfigYaml, soakedSubjects, writeFixtureSigners } from "./readinessFixture";
 
 // A copy of the repository for tests whose subject is the repository's own
 // files: a live gate reads readiness/allowed_signers, readiness/checklist.yaml
@@ -33,6 +38,7 @@ export interface RepoCopy {
   file(...rel: string[]): string;
   /** `npx cdb …` in the copy (the copy's own bin), with `env` added to this process's environment. */
   cdb(args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun>;
+  cdbSync(args: string[], env?: NodeJS.ProcessEnv): CliRun;
   dispose(): void;
 }
 
@@ -46,6 +52,38 @@ export function repoCopy(prefix = "cdb-repo-"): RepoCopy {
     root,
     file: (...rel) => path.join(root, ...rel),
     cdb: (args, env = {}) => npxCdb(args, { cwd: root, env }),
+    cdbSync: (args, env = {}) => npxCdbSync(args, { cwd: root, env }),
     dispose: () => rmSync(base, { recursive: true, force: true }),
   };
+}
+
+export interface ReadyLive {
+  /** The evidence as written to the copy's readiness/live.evidence.yaml. */
+  evidence: Omit<Evidence, "file">;
+  /** readiness/live.evidence.yaml of the copy. */
+  evidenceFile: string;
+  /** Writes `e` (default: the complete evidence) as the copy's evidence file. */
+  write(e?: unknown): string;
+}
+
+/**
+ * The readiness fixture's complete live case, as the repository's own files
+ * of the copy: Pulumi.live.yaml (the fixture's settings), readiness/allowed_signers
+ * (janne and mara), readiness/live.evidence.yaml (every item, signed), its
+ * artifacts under readiness/artifacts/fixture/. `npx cdb readiness --stack live` there is ready.
+ */
+export function writeReadyLive(repo: RepoCopy, now = new Date()): ReadyLive {
+  writeFileSync(repo.file("Pulumi.live.yaml"), liveConfigYaml());
+  const plan = viewOf(loadStackConfigFile("live", repo.file("Pulumi.live.yaml"))).plan;
+  const dir = repo.file("readiness", "artifacts", "fixture");
+  mkdirSync(dir, { recursive: true });
+  writeFixtureSigners(repo.file("readiness", "allowed_signers"));
+  const evidence = completeEvidence(dir, configDigest(plan), now, repo.root, soakedSubjects(plan), fixtureKeys());
+  const evidenceFile = repo.file("readiness", "live.evidence.yaml");
+  const write = (e: unknown = evidence) => {
+    writeFileSync(evidenceFile, typeof e === "string" ? e : stringify(e));
+    return evidenceFile;
+  };
+  write();
+  return { evidence, evidenceFile, write };
 }
