@@ -4,6 +4,7 @@ import path from "node:path";
 import { readInputText } from "../config/inputFile";
 import { REPO_ROOT } from "../platform/paths";
 import { UnusableInput } from "../platform/errors";
+import { WITNESS_NAMESPACE, witnessStackOf } from "../config/witness";
 import { parsePublicKeyLine, SSHSIG_NAMESPACE, type SshPublicKey, verifySignature } from "./sshsig";
 
 // readiness/allowed_signers: who may sign evidence, in the format git uses for
@@ -128,8 +129,15 @@ export function verifySignedBy(
   const at = opts.at;
   const lines = signers.signers.filter((s) => s.key.fingerprint === fp);
   if (lines.length === 0) return { ok: false, problem: `signed by key ${fp}, which is not in ${path.basename(signers.file)}` };
+  // One key, one role (issue 22): a key listed anywhere as a witness (witness@<stack>) never signs
+  // as a person, a person's key never as a witness; and a witness signature needs a line that names
+  // cdb-witness explicitly (a line without namespaces= does not make anyone a witness).
+  const witnessNs = ns === WITNESS_NAMESPACE;
+  const listed = [...new Set(lines.flatMap((s) => s.principals))];
+  const other = listed.filter((p) => (witnessStackOf(p) !== undefined) !== witnessNs);
+  if (other.length > 0) return { ok: false, problem: witnessNs ? `key ${fp} is a person's (${other.join(", ")}) in ${path.basename(signers.file)}: only a witness's own key signs ${ns}` : `key ${fp} is a witness's (${other.join(", ")}) in ${path.basename(signers.file)}: a witness key never signs as a person` };
   const usable = lines.filter(
-    (s) => (!s.namespaces || s.namespaces.includes(ns)) && (!at || !s.validAfter || at >= s.validAfter) && (!at || !s.validBefore || at < s.validBefore),
+    (s) => (s.namespaces ? s.namespaces.includes(ns) : !witnessNs) && (!at || !s.validAfter || at >= s.validAfter) && (!at || !s.validBefore || at < s.validBefore),
   );
   if (usable.length === 0) return { ok: false, problem: `key ${fp} may not sign ${ns} evidence${at ? ` at ${at.toISOString()}` : ""} (namespaces / valid-after / valid-before in ${path.basename(signers.file)})` };
   const principals = [...new Set(usable.flatMap((s) => s.principals))];
