@@ -68,7 +68,8 @@ export function parseAllowedSigners(text: string, file: string): AllowedSigners 
     while (rest !== "" && !/^(ssh-|ecdsa-|sk-)/.test(rest)) {
       const [tok, after] = splitToken(rest);
       rest = after;
-      for (const opt of tok.split(",").filter((o) => o !== "")) {
+      // Commas separate options, except inside quotes: namespaces="cdb-witness,cdb-evidence" is one option.
+      for (const opt of tok.match(/(?:[^,"]|"[^"]*")+/g) ?? []) {
         const [key, quoted] = splitKeyValue(opt);
         const name = key.toLowerCase();
         const value = quoted.replace(/^"|"$/g, "");
