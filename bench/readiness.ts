@@ -74,7 +74,7 @@ export function syntheticCase(dir: string, configDigest: string, n: number): { c
     const measured = i % 5 === 0;
     const artifact = i % 10 === 3;
     const twoPerson = i % 20 === 7;
-    const fields = [`id: ${id}`, `section: ${section}`, `kind: ${measured ? "measured" : "attested"}`, `maxAgeDays: 30`];
+    const fields = [`id: ${id}`, `section: ${section}`, `kind: ${measured ? "measured" : "attested"}`, "proof: attested", `maxAgeDays: 30`];
     if (measured) fields.push("threshold: {min: 10, unit: ms}");
     if (artifact) fields.push("artifact: true");
     if (twoPerson) fields.push("twoPerson: true");

@@ -16,6 +16,8 @@ import type { Evidence } from "../readiness/evidence";
 import type { CheckFigures, RehearsalFigures } from "../readiness/exchangeRecordKinds";
 import { runGate } from "../readiness/gate";
 import { signRecordFile, writeRecord, type Statement } from "../readiness/records";
+import { SSHSIG_NAMESPACE } from "../readiness/sshsig";
+import { WITNESS_NAMESPACE, witnessPrincipal } from "../config/witness";
 
 // Attacks on the exchange records (issue 15): each starts from complete,
 // signed evidence whose execution items come from passing rehearsals and whose
@@ -46,25 +48,30 @@ function attach(e: E, id: string, file: string, value?: number): E {
   return e;
 }
 
-/** Edits the record of `id` by hand (a copy beside it), re-signed by janne, a stranger, or not at all; the entry points at it, signed. */
-function forge(id: string, edit: (s: Statement) => void, resign: "janne" | "stranger" | "none" = "janne", value?: number): E {
+/**
+ * Edits the record of `id` by hand (a copy beside it), re-signed by the signer its kind needs (`signer`: the rehearsal
+ * stack's witness for a rehearsal, janne for a check), a stranger (in that namespace), or not at all; the entry points at it, signed.
+ */
+function forge(id: string, edit: (s: Statement) => void, resign: "signer" | "stranger" | "none" = "signer", value?: number): E {
   const e = clone();
   const s = JSON.parse(readFileSync(recordFile(e, id), "utf8")) as Statement;
   edit(s);
   const file = path.join(fx.dir, `forged-${id}.json`);
   writeFileSync(file, JSON.stringify(s, null, 2) + "\n");
-  if (resign === "janne") signRecordFile(file, fx.keys.janne.file);
-  if (resign === "stranger") signRecordFile(file, makeKey("mallory").file);
+  const witnessed = s.predicate.kind === "exchange-rehearsal";
+  const ns = witnessed ? WITNESS_NAMESPACE : SSHSIG_NAMESPACE;
+  if (resign === "signer") signRecordFile(file, witnessed ? fx.keys.witnessRehearsal.file : fx.keys.janne.file, ns);
+  if (resign === "stranger") signRecordFile(file, makeKey("mallory").file, ns);
   if (resign === "none") writeFileSync(`${file}.sig`, readFileSync(`${recordFile(e, id)}.sig`));
   return attach(e, id, file, value);
 }
-/** What the real executor does today in the time-out scenario (exchange/rehearse.ops.test.ts), built with the project's own function and signed by janne. */
+/** What the real executor does today in the time-out scenario (exchange/rehearse.ops.test.ts), built with the project's own function and signed by the rehearsal stack's witness. */
 function redTimeout(name: string): string {
   const f = passingRehearsalFigures("timeout");
   Object.assign(f, { reported: { ERROR: 2, REJECTED: 1 }, statusMismatches: 3, filledButReportedFailed: 3 });
   f.upstream = ["services/execution/live_executor.py execute_order: after a time-out or connection error the order's fate is unknown; …"];
-  const s = rehearsalStatement(f, { stack: "rehearsal", by: "janne", window: { from: "2026-11-18T11:59:00.000Z", to: "2026-11-18T12:00:00.000Z" }, subjects: [{ name: "execution", digest: { sha256: "a".repeat(64) } }] });
-  return writeRecord(s, path.join(fx.dir, name), fx.keys.janne.file).file;
+  const s = rehearsalStatement(f, { stack: "rehearsal", by: witnessPrincipal("rehearsal"), window: { from: "2026-11-18T11:59:00.000Z", to: "2026-11-18T12:00:00.000Z" }, subjects: [{ name: "execution", digest: { sha256: "a".repeat(64) } }] });
+  return writeRecord(s, path.join(fx.dir, name), fx.keys.witnessRehearsal.file, WITNESS_NAMESPACE).file;
 }
 const rehearsal = (s: Statement) => s.predicate.figures as unknown as RehearsalFigures;
 const check = (s: Statement) => s.predicate.figures as unknown as CheckFigures;
@@ -80,13 +87,13 @@ describe("rehearsal records the gate reads", () => {
     for (const [id, scenario] of Object.entries(expected)) {
       const r = item(id);
       expect(r.status, r.reason).toBe("satisfied");
-      expect(r.reason).toContain(`record rehearsal-${scenario}.json passed, signed by janne`);
+      expect(r.reason).toContain(`record rehearsal-${scenario}.json passed, signed by witness@rehearsal`);
     }
   });
 
   it("refuses a passing record re-signed by a key that is not in allowed_signers", () => {
     const e = forge("execution.retry-tested", (s) => void (rehearsal(s).retried = 3), "stranger");
-    expect(item("execution.retry-tested", e)).toMatchObject({ status: "invalid", reason: expect.stringMatching(/^record forged-execution\.retry-tested\.json: signed by key SHA256:\S+, which is not in allowed_signers$/) });
+    expect(item("execution.retry-tested", e)).toMatchObject({ status: "invalid", reason: expect.stringMatching(/^record forged-execution\.retry-tested\.json: signed by key SHA256:\S+, which is not in allowed_signers; exchange-rehearsal records count only when signed by witness@rehearsal \(namespace cdb-witness\)$/) });
   });
 
   it("refuses a hand-edited figure whose sha256 the entry carries: the record's own signature no longer holds", () => {
@@ -98,7 +105,7 @@ describe("rehearsal records the gate reads", () => {
     Object.assign(rehearsal(s), { statusMismatches: 0, filledButReportedFailed: 0, reported: { FILLED: 3 }, upstream: [] });
     writeFileSync(red, JSON.stringify(s, null, 2) + "\n");
     const e = attach(clone(), "execution.timeout-tested", red);
-    expect(item("execution.timeout-tested", e)).toMatchObject({ status: "invalid", reason: "record rehearsal-timeout-edited.json: signature does not verify: it was made over other content or is corrupt" });
+    expect(item("execution.timeout-tested", e)).toMatchObject({ status: "invalid", reason: "record rehearsal-timeout-edited.json: signature does not verify: it was made over other content or is corrupt; exchange-rehearsal records count only when signed by witness@rehearsal (namespace cdb-witness)" });
   });
 
   it("refuses the record of scenario A for item B, naming what B needs", () => {
@@ -140,7 +147,7 @@ describe("rehearsal records the gate reads", () => {
       status: "failed",
       reason: "record rehearsal-timeout-red.json: outcome failed (3 report(s) differ from the exchange's book; 3 order(s) filled on the exchange but reported as failed; upstream: services/execution/live_executor.py execute_order)",
     });
-    // Typing "passed" over those figures, signed by janne: the gate recomputes.
+    // Typing "passed" over those figures, signed by the witness's key: the gate recomputes.
     const typed = forge("execution.timeout-tested", (x) => void Object.assign(rehearsal(x), { statusMismatches: 1, filledButReportedFailed: 1 }));
     expect(item("execution.timeout-tested", typed)).toMatchObject({ status: "failed", reason: expect.stringContaining("1 order(s) filled on the exchange but reported as failed") });
   });
@@ -190,7 +197,7 @@ describe("exchange check records the gate reads", () => {
   });
 
   it("fails the balance of 99 USDT, and refuses 100 typed over a record of 99", () => {
-    const e = forge("risk.account-balance", (s) => void (check(s).account!.balances = [{ asset: "USDT", free: "99", locked: "0" }]), "janne", 99);
+    const e = forge("risk.account-balance", (s) => void (check(s).account!.balances = [{ asset: "USDT", free: "99", locked: "0" }]), "signer", 99);
     expect(item("risk.account-balance", e)).toMatchObject({ status: "failed", reason: "value 99 USDT is below 100 USDT" });
     e.items["risk.account-balance"]!.value = 100;
     signEntry(e, "risk.account-balance", fx.keys, false);
@@ -210,6 +217,6 @@ describe("exchange check records the gate reads", () => {
     const rehearsalMode = forge("secrets.mainnet-verified", (s) => void (s.predicate.mode = "rehearsal"));
     expect(item("secrets.mainnet-verified", rehearsalMode).reason).toBe("record forged-secrets.mainnet-verified.json is from a rehearsal stack; exchange-check counts from live only");
     const stranger = forge("secrets.mainnet-verified", () => {}, "stranger");
-    expect(item("secrets.mainnet-verified", stranger).reason).toMatch(/signed by key SHA256:\S+, which is not in allowed_signers$/);
+    expect(item("secrets.mainnet-verified", stranger).reason).toMatch(/signed by key SHA256:\S+, which is not in allowed_signers; exchange-check records count only when signed by a person's key in readiness\/allowed_signers \(namespace cdb-evidence\)$/);
   });
 });

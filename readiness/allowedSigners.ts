@@ -4,6 +4,7 @@ import path from "node:path";
 import { readInputText } from "../config/inputFile";
 import { REPO_ROOT } from "../platform/paths";
 import { UnusableInput } from "../platform/errors";
+import { WITNESS_NAMESPACE, witnessStackOf } from "../config/witness";
 import { parsePublicKeyLine, SSHSIG_NAMESPACE, type SshPublicKey, verifySignature } from "./sshsig";
 
 // readiness/allowed_signers: who may sign evidence, in the format git uses for
@@ -72,7 +73,8 @@ export function parseAllowedSigners(text: string, file: string): AllowedSigners 
     while (rest !== "" && !/^(ssh-|ecdsa-|sk-)/.test(rest)) {
       const [tok, after] = splitToken(rest);
       rest = after;
-      for (const opt of tok.split(",").filter((o) => o !== "")) {
+      // Commas separate options, except inside quotes: namespaces="cdb-witness,cdb-evidence" is one option.
+      for (const opt of tok.match(/(?:[^,"]|"[^"]*")+/g) ?? []) {
         const [key, quoted] = splitKeyValue(opt);
         const name = key.toLowerCase();
         const value = quoted.replace(/^"|"$/g, "");
@@ -117,6 +119,8 @@ export type SignedBy =
 function lineProblem(s: AllowedSigner, ns: string, now: Date, file: string): string | undefined {
   const where = `${path.basename(file)} line ${s.line}`;
   if (s.namespaces && !s.namespaces.includes(ns)) return `may sign only ${s.namespaces.join(", ")}, not ${ns} (${where})`;
+  // A line without namespaces= signs everywhere for ssh-keygen, but makes nobody a witness here.
+  if (!s.namespaces && ns === WITNESS_NAMESPACE) return `has no namespaces="${WITNESS_NAMESPACE}" (${where}): a witness's line must name its namespace`;
   // ssh-keygen's comparisons (sshsig.c): not yet valid before valid-after, expired after valid-before.
   if (s.validAfter && now < s.validAfter) return `is not valid before ${s.validAfter.toISOString()} (valid-after, ${where}); now is ${now.toISOString()}`;
   if (s.validBefore && now > s.validBefore) return `was revoked: valid-before ${s.validBefore.toISOString()} (${where}), now is ${now.toISOString()}; it signs nothing that counts any more, whatever time the signed text names`;
@@ -144,6 +148,13 @@ export function verifySignedBy(
   const fp = v.signer.fingerprint;
   const lines = signers.signers.filter((s) => s.key.fingerprint === fp);
   if (lines.length === 0) return { ok: false, problem: `signed by key ${fp}, which is not in ${path.basename(signers.file)}` };
+  // One key, one role (issue 22): a key listed anywhere as a witness (witness@<stack>) never signs
+  // as a person, a person's key never as a witness; and a witness signature needs a line that names
+  // cdb-witness explicitly (a line without namespaces= does not make anyone a witness).
+  const witnessNs = ns === WITNESS_NAMESPACE;
+  const listed = [...new Set(lines.flatMap((s) => s.principals))];
+  const other = listed.filter((p) => (witnessStackOf(p) !== undefined) !== witnessNs);
+  if (other.length > 0) return { ok: false, problem: witnessNs ? `key ${fp} is a person's (${other.join(", ")}) in ${path.basename(signers.file)}: only a witness's own key signs ${ns}` : `key ${fp} is a witness's (${other.join(", ")}) in ${path.basename(signers.file)}: a witness key never signs as a person` };
   const usable = lines.filter((s) => lineProblem(s, ns, opts.now, signers.file) === undefined);
   if (usable.length === 0) {
     const names = [...new Set(lines.flatMap((s) => s.principals))].join(", ");

@@ -9,12 +9,29 @@ export const DEFAULT_CATALOG = path.join(REPO_ROOT, "readiness", "checklist.yaml
 
 const ID = /^[a-z]+\.[a-z0-9-]+$/;
 
+/**
+ * Who proves an item (issue 22), said per item in checklist.yaml and checked here against the one
+ * home of the signer roles, the record kinds: `machine` the stack's declared resources; `witnessed`
+ * a record signed by the witness of the stack that ran it (its kind's signer is `witness`);
+ * `attested` a person's signed word, with a person-signed record as its artifact where it names one.
+ */
+export const PROOFS = ["machine", "witnessed", "attested"] as const;
+export type Proof = (typeof PROOFS)[number];
+
+/** The proof an item's kind and record kind give it: what its `proof:` must say. */
+export function proofOf(item: { kind: string; record?: string | undefined }): Proof {
+  if (item.kind === "machine") return "machine";
+  return item.record !== undefined && RECORD_KINDS[item.record]?.signer === "witness" ? "witnessed" : "attested";
+}
+
 const itemSchema = z
   .object({
     id: z.string().regex(ID, "must look like section.item-name"),
     section: z.string(),
     /** `recorded`: proven by signed records a command of this project wrote; nobody's word, no number typed. */
     kind: z.enum(["machine", "attested", "measured", "recorded"]),
+    /** Who proves it: follows from kind and the record kind's signer (proofOf); stated so the checklist says it. */
+    proof: z.enum(PROOFS),
     runbook: z.string().min(1),
     summary: z.string().min(1),
     artifact: z.boolean().default(false),
@@ -48,6 +65,15 @@ const itemSchema = z
       ctx.addIssue({ code: "custom", path: ["kind"], message: "machine items take no evidence settings (artifact, twoPerson, freight, maxAgeDays)" });
     }
     if (item.kind === "recorded" && item.record === undefined) ctx.addIssue({ code: "custom", path: ["record"], message: "is required for recorded items" });
+    // Nobody's word: a recorded item reads only records a witness signs; a person-signed record makes it attested.
+    else if (item.kind === "recorded" && RECORD_KINDS[item.record!]?.signer === "person") {
+      ctx.addIssue({ code: "custom", path: ["kind"], message: `recorded items read witness-signed records; ${item.record} records are signed by a person: make it attested with the record as its artifact` });
+    }
+    const proof = proofOf(item);
+    if (item.proof !== proof) {
+      const why = item.kind === "machine" ? "a machine item" : item.record ? `its ${item.record} records are signed by ${RECORD_KINDS[item.record]?.signer === "witness" ? "the stack's witness" : "a person"}` : "no record proves it: a person attests";
+      ctx.addIssue({ code: "custom", path: ["proof"], message: `is ${item.proof}, but ${why}: must be ${proof}` });
+    }
     if (item.freight && item.record === undefined) ctx.addIssue({ code: "custom", path: ["freight"], message: "needs record: the records name the soaked images" });
   });
 

@@ -6,7 +6,7 @@ import { approverForm, authorForm, type SignedFields } from "./entrySignature";
 import { judgeRecord } from "./records";
 import type { Catalog, CatalogItem } from "./catalog";
 import type { Evidence, EvidenceEntry } from "./evidence";
-import { entryFreightProblems } from "./freight";
+import { entryFreightProblems, imageBindingOf, PAPER_FREIGHT } from "./freight";
 import { MACHINE_CHECKS, type MachineFacts } from "./machineChecks";
 
 // The one evaluation of the readiness gate. The policy pack, the program and
@@ -138,9 +138,11 @@ function judgeEntry(item: CatalogItem, entry: EvidenceEntry | undefined, g: Gate
     if (max !== undefined && !(entry.value <= max)) return ["failed", `value ${entry.value} ${unit} is above ${max} ${unit}`];
   }
   // The records are genuine and their figures count: are their images the ones live runs?
-  if (item.freight && g.pins) {
-    const problems = entryFreightProblems(g.repoRoot, artifacts, g.pins);
-    if (problems.length > 0) return ["failed", `not the soaked freight: ${problems.join("; ")}`];
+  // (Paper's soaked freight, or the executor a rehearsal ran: one comparison, readiness/freight.ts.)
+  const binding = imageBindingOf(item);
+  if (binding && g.pins) {
+    const problems = entryFreightProblems(g.repoRoot, artifacts, g.pins, binding);
+    if (problems.length > 0) return ["failed", `${binding === PAPER_FREIGHT ? "not the soaked freight" : "not live's image"}: ${problems.join("; ")}`];
   }
   return ["satisfied", `by ${entry.by}${entry.approvedBy ? `, approved by ${entry.approvedBy}` : ""}, ${entry.at}${fromRecord}`];
 }

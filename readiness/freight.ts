@@ -1,6 +1,7 @@
 import path from "node:path";
 import { APP_SERVICES } from "../config/services";
 import type { StackPlan } from "../model/plan";
+import { RECORD_KINDS } from "./recordKinds";
 import { readRecord, type Statement, type Subject } from "./records";
 
 // Freight: live runs what paper soaked. A collected paper record names, as its
@@ -76,20 +77,43 @@ export const pinsOf = (plan: StackPlan): Record<string, string> =>
 
 const short = (d: string) => `${d.slice(0, 19)}…`;
 
-/** Why the live pins are not the soaked freight; empty when every app service matches. */
-export function freightProblems(pins: Readonly<Record<string, string>>, soaked: readonly SoakedImage[]): string[] {
+/**
+ * Which images a record must have run to count for live, and how to say who ran them: the paper
+ * stability items' freight (every app service, soaked on paper), or a rehearsal's executor
+ * (RecordKind.pinnedImages). One comparison for both: freightProblems.
+ */
+export interface ImageBinding {
+  services: readonly string[];
+  /** "paper's record", "the rehearsal's record": who names the image. */
+  source: string;
+  /** "paper soaked", "the rehearsal ran". */
+  ran: string;
+}
+export const PAPER_FREIGHT: ImageBinding = { services: FREIGHT_SERVICES, source: "paper's record", ran: "paper soaked" };
+
+/** The binding of an item: its `freight: true`, else its record kind's pinnedImages; undefined when its records need no image. */
+export function imageBindingOf(item: { freight?: boolean; record?: string | undefined }): ImageBinding | undefined {
+  if (item.freight) return PAPER_FREIGHT;
+  const services = item.record !== undefined ? RECORD_KINDS[item.record]?.pinnedImages : undefined;
+  if (!services) return undefined;
+  const stack = RECORD_KINDS[item.record!]!.mode;
+  return { services, source: `the ${stack}'s record`, ran: `the ${stack} ran` };
+}
+
+/** Why the live pins are not the soaked freight; empty when every service of the binding matches. */
+export function freightProblems(pins: Readonly<Record<string, string>>, soaked: readonly SoakedImage[], b: ImageBinding = PAPER_FREIGHT): string[] {
   const problems: string[] = [];
-  for (const service of FREIGHT_SERVICES) {
+  for (const service of b.services) {
     const pin = pins[service];
     if (pin === undefined) continue;
     const digest = pinnedDigest(pin);
     const ran = soaked.filter((i) => i.service === service);
     if (digest === undefined) problems.push(`${service}: ${pin} is not pinned by digest`);
-    else if (ran.length === 0) problems.push(`${service}: paper's record names no image for it`);
+    else if (ran.length === 0) problems.push(`${service}: ${b.source} names no image for it`);
     else if (!ran.every((i) => digestsOf(i).includes(digest))) {
       const other = ran.find((i) => !digestsOf(i).includes(digest))!;
       const pushed = other.repoDigests.length > 0 ? ` (RepoDigests ${other.repoDigests.map((d) => short(`sha256:${hexOf(d)}`)).join(", ")})` : " (never pushed: no RepoDigests)";
-      problems.push(`${service}: live pins ${short(digest)}, paper soaked image ${short(other.imageId)}${pushed}`);
+      problems.push(`${service}: live pins ${short(digest)}, ${b.ran} image ${short(other.imageId)}${pushed}`);
     }
   }
   return problems;
@@ -105,13 +129,13 @@ function statementAt(repoRoot: string, artifactPath: string): Statement | undefi
  * The freight problems of one evidence entry's artifacts against the live pins:
  * every artifact must be a record naming soaked images, and they must be the pinned ones.
  */
-export function entryFreightProblems(repoRoot: string, artifacts: readonly { path: string }[], pins: Readonly<Record<string, string>>): string[] {
-  if (artifacts.length === 0) return ["no collected record names the soaked images"];
+export function entryFreightProblems(repoRoot: string, artifacts: readonly { path: string }[], pins: Readonly<Record<string, string>>, b: ImageBinding = PAPER_FREIGHT): string[] {
+  if (artifacts.length === 0) return [`no record names the images ${b.ran}`];
   const problems: string[] = [];
   for (const a of artifacts) {
     const soaked = soakedImagesOf(statementAt(repoRoot, a.path));
-    if (!soaked) problems.push(`${a.path} is no record naming the soaked images (collect it: npx cdb evidence collect)`);
-    else problems.push(...freightProblems(pins, soaked).map((p) => `${a.path}: ${p}`));
+    if (!soaked) problems.push(b === PAPER_FREIGHT ? `${a.path} is no record naming the soaked images (collect it: npx cdb evidence collect)` : `${a.path} is no record naming the images ${b.ran}`);
+    else problems.push(...freightProblems(pins, soaked, b).map((p) => `${a.path}: ${p}`));
   }
   return problems;
 }

@@ -8,6 +8,7 @@ import { REPO_ROOT } from "../platform/paths";
 import type { Evidence } from "./evidence";
 import { runGate } from "./gate";
 import { signRecordFile, type Statement } from "./records";
+import { WITNESS_NAMESPACE } from "../config/witness";
 
 // Attacks on the records of the allocation drills and the stream collectors
 // (issue 14 part 5): each starts from complete signed evidence whose records
@@ -26,17 +27,19 @@ type F = Record<string, any>; // eslint-disable-line @typescript-eslint/no-expli
 
 /**
  * Edits the record of `id` by hand and updates its sha256 in the entry (so the
- * hash matches). `resign: "janne"` signs the record again with an allowed key
- * (an insider); `value` retypes the entry's value; the entry is signed again.
+ * hash matches). `resign: "witness"` signs the record again with the key that
+ * counts for it, paper's witness (as if the witness itself had seen those
+ * figures: what is left to judge are the figures); `value` retypes the entry's
+ * value; the entry is signed again.
  */
-function forge(id: string, edit: (s: Statement, f: F) => void, opts: { resign?: "janne" | "mallory"; value?: number } = {}): E {
+function forge(id: string, edit: (s: Statement, f: F) => void, opts: { resign?: "witness" | "mallory"; value?: number } = {}): E {
   const e = structuredClone(fx.evidence);
   const file = recordFile(e, id);
   const s = JSON.parse(readFileSync(file, "utf8")) as Statement;
   edit(s, s.predicate.figures as F);
   writeFileSync(file, JSON.stringify(s, null, 2) + "\n");
-  if (opts.resign === "janne") signRecordFile(file, fx.keys.janne.file);
-  if (opts.resign === "mallory") signRecordFile(file, makeKey("mallory").file);
+  if (opts.resign === "witness") signRecordFile(file, fx.keys.witnessPaper.file, WITNESS_NAMESPACE);
+  if (opts.resign === "mallory") signRecordFile(file, makeKey("mallory").file, WITNESS_NAMESPACE);
   e.items[id]!.artifacts![0]!.sha256 = fileSha256(file);
   if (opts.value !== undefined) e.items[id]!.value = opts.value;
   signEntry(e, id, fx.keys, false);
@@ -71,7 +74,7 @@ describe("records of the allocation drills and stream collectors", () => {
       fx = makeFixture(fx.now);
       expect(item(id, forge(id, edit)), id).toMatchObject({ status: "invalid", reason: expect.stringMatching(/signature does not verify: it was made over other content/) });
       fx = makeFixture(fx.now);
-      expect(item(id, forge(id, edit, { resign: "mallory" })), id).toMatchObject({ status: "invalid", reason: expect.stringMatching(/which is not in allowed_signers$/) });
+      expect(item(id, forge(id, edit, { resign: "mallory" })), id).toMatchObject({ status: "invalid", reason: expect.stringMatching(/which is not in allowed_signers; \S+ records count only when signed by witness@paper \(namespace cdb-witness\)$/) });
     }
   });
 
@@ -95,25 +98,25 @@ describe("records of the allocation drills and stream collectors", () => {
     ];
     for (const [id, edit, reason] of cases) {
       fx = makeFixture(fx.now);
-      const r = item(id, forge(id, edit, { resign: "janne" }));
+      const r = item(id, forge(id, edit, { resign: "witness" }));
       expect(r, `${id} ${reason}`).toMatchObject({ status: "failed" });
       expect(r.reason).toMatch(reason);
     }
   });
 
   it("refuses a failed record as written (outcome failed)", () => {
-    const e = forge("killswitch.risk-blocks-zero", (s, f) => void ((f.blocked.orders = 3), (s.predicate.outcome = "failed"), (s.predicate.explanation = "risk approved 3 order(s)")), { resign: "janne" });
+    const e = forge("killswitch.risk-blocks-zero", (s, f) => void ((f.blocked.orders = 3), (s.predicate.outcome = "failed"), (s.predicate.explanation = "risk approved 3 order(s)")), { resign: "witness" });
     expect(item("killswitch.risk-blocks-zero", e)).toMatchObject({ status: "failed", reason: "record risk-blocks-zero.json: outcome failed (risk approved 3 order(s))" });
   });
 
   it("refuses values outside the threshold: too few blocked signals, a slow zero or restart, a short candle run", () => {
-    const few = forge("killswitch.risk-blocks-zero", (_, f) => void (f.blocked.signals = 2), { resign: "janne", value: 2 });
+    const few = forge("killswitch.risk-blocks-zero", (_, f) => void (f.blocked.signals = 2), { resign: "witness", value: 2 });
     expect(item("killswitch.risk-blocks-zero", few)).toMatchObject({ status: "failed", reason: "value 2 signals is below 3 signals" });
     fx = makeFixture(fx.now);
-    const slow = forge("killswitch.allocation-zero", (_, f) => void (f.zeroRead.atMs += 9_000), { resign: "janne", value: 9120 });
+    const slow = forge("killswitch.allocation-zero", (_, f) => void (f.zeroRead.atMs += 9_000), { resign: "witness", value: 9120 });
     expect(item("killswitch.allocation-zero", slow)).toMatchObject({ status: "failed", reason: "value 9120 ms is above 5000 ms" });
     fx = makeFixture(fx.now);
-    const late = forge("stability.allocation-restart", (_, f) => void (f.requestedAtMs -= 70_000, f.boundMs = 120_000), { resign: "janne", value: 72.5 });
+    const late = forge("stability.allocation-restart", (_, f) => void (f.requestedAtMs -= 70_000, f.boundMs = 120_000), { resign: "witness", value: 72.5 });
     expect(item("stability.allocation-restart", late)).toMatchObject({ status: "failed", reason: "value 72.5 seconds is above 60 seconds" });
     fx = makeFixture(fx.now);
     // A gap 10 hours before the collection: the run that reaches it is 10 hours.
@@ -123,7 +126,7 @@ describe("records of the allocation drills and stream collectors", () => {
         const to = Date.parse(s.predicate.window.to) / 1000;
         f.symbols[0].ts = f.symbols[0].ts.filter((t: number) => t < to - 10 * 3600 - 300 || t >= to - 10 * 3600);
       },
-      { resign: "janne", value: 10 },
+      { resign: "witness", value: 10 },
     );
     expect(item("stability.candles", gap)).toMatchObject({ status: "failed", reason: "value 10 hours is below 48 hours" });
     // The typed value must be the record's: 49 typed over a 10-hour run is refused.
@@ -134,18 +137,18 @@ describe("records of the allocation drills and stream collectors", () => {
         const to = Date.parse(s.predicate.window.to) / 1000;
         f.symbols[0].ts = f.symbols[0].ts.filter((t: number) => t < to - 10 * 3600 - 300 || t >= to - 10 * 3600);
       },
-      { resign: "janne", value: 49 },
+      { resign: "witness", value: 49 },
     );
     expect(item("stability.candles", typed)).toMatchObject({ status: "invalid", reason: "value 49 differs from 10, what its record computes" });
   });
 
   it("refuses a regime window under 48 hours and records older than the item allows", () => {
-    const short = forge("stability.regime", (s) => void (s.predicate.window.from = new Date(Date.parse(s.predicate.window.to) - 12 * 3_600_000).toISOString()), { resign: "janne" });
+    const short = forge("stability.regime", (s) => void (s.predicate.window.from = new Date(Date.parse(s.predicate.window.to) - 12 * 3_600_000).toISOString()), { resign: "witness" });
     expect(item("stability.regime", short)).toMatchObject({ status: "failed", reason: expect.stringContaining("the window is 12 h; regime signals count over 48 h at least") });
     const back = (t: string, days: number) => new Date(Date.parse(t) - days * 86_400_000).toISOString();
     for (const [id, days, max] of [["stability.candles", 8, 7], ["killswitch.allocation-zero", 31, 30]] as const) {
       fx = makeFixture(fx.now);
-      const old = forge(id, (s) => void (s.predicate.window = { from: back(s.predicate.window.from, days), to: back(s.predicate.window.to, days) }), { resign: "janne" });
+      const old = forge(id, (s) => void (s.predicate.window = { from: back(s.predicate.window.from, days), to: back(s.predicate.window.to, days) }), { resign: "witness" });
       expect(item(id, old), id).toMatchObject({ status: "expired", reason: expect.stringMatching(new RegExp(`more than ${max} days ago$`)) });
     }
   });

@@ -10,6 +10,7 @@ import type { Evidence } from "./evidence";
 import { runGate } from "./gate";
 import { signatureFileOf, signRecordFile, type Statement } from "./records";
 import { signWithKeyFile } from "./sshsig";
+import { WITNESS_NAMESPACE } from "../config/witness";
 
 // Attacks on the gate's records and signatures: each starts from complete,
 // signed evidence (test/readinessFixture.ts) and breaks one thing the way
@@ -25,15 +26,18 @@ const clone = (): E => structuredClone(fx.evidence);
 const item = (id: string, e?: E) => runGate(fx.gateRequest(e ? fx.write(e) : fx.evidenceFile)).verdict.items.find((i) => i.id === id)!;
 const recordFile = (e: E, id: string) => path.join(REPO_ROOT, e.items[id]!.artifacts![0]!.path);
 
-/** Edits the record of `id` by hand, updates its sha256 in the entry, and (with `resignEntry`) signs the entry again with janne's key. */
-function forge(id: string, edit: (s: Statement) => void, opts: { resignRecord?: "janne" | "stranger"; resignEntry?: boolean } = {}): E {
+/**
+ * Edits the record of `id` by hand, updates its sha256 in the entry, and (with `resignEntry`) signs the entry again with janne's key.
+ * `resignRecord: "witness"` signs the edited record again as its own signer would (paper's witness, cdb-witness): what is left to judge are its figures.
+ */
+function forge(id: string, edit: (s: Statement) => void, opts: { resignRecord?: "witness" | "stranger"; resignEntry?: boolean } = {}): E {
   const e = clone();
   const file = recordFile(e, id);
   const s = JSON.parse(readFileSync(file, "utf8")) as Statement;
   edit(s);
   writeFileSync(file, JSON.stringify(s, null, 2) + "\n");
-  if (opts.resignRecord === "janne") signRecordFile(file, fx.keys.janne.file);
-  if (opts.resignRecord === "stranger") signRecordFile(file, makeKey("mallory").file);
+  if (opts.resignRecord === "witness") signRecordFile(file, fx.keys.witnessPaper.file, WITNESS_NAMESPACE);
+  if (opts.resignRecord === "stranger") signRecordFile(file, makeKey("mallory").file, WITNESS_NAMESPACE);
   e.items[id]!.artifacts![0]!.sha256 = fileSha256(file);
   if (opts.resignEntry !== false) signEntry(e, id, fx.keys, false);
   return e;
@@ -44,7 +48,7 @@ describe("records the gate reads", () => {
     for (const id of ["killswitch.manual-drill", "stability.paper-orders", "stability.observation-window"]) {
       const r = item(id);
       expect(r.status, r.reason).toBe("satisfied");
-      expect(r.reason).toMatch(/record .*\.json (passed|measured).*signed by janne/);
+      expect(r.reason).toMatch(/record .*\.json (passed|measured).*signed by witness@paper/);
     }
   });
 
@@ -60,7 +64,7 @@ describe("records the gate reads", () => {
 
   it("refuses a forged record signed again with a key that is not in allowed_signers", () => {
     const e = forge("killswitch.manual-drill", (s) => void (s.predicate.figures.latencyMs = 1), { resignRecord: "stranger" });
-    expect(item("killswitch.manual-drill", e)).toMatchObject({ status: "invalid", reason: expect.stringMatching(/^record drill\.json: signed by key SHA256:\S+, which is not in allowed_signers$/) });
+    expect(item("killswitch.manual-drill", e)).toMatchObject({ status: "invalid", reason: expect.stringMatching(/^record drill\.json: signed by key SHA256:\S+, which is not in allowed_signers; killswitch-drill records count only when signed by witness@paper \(namespace cdb-witness\)$/) });
   });
 
   it("refuses a failed drill record (not-observed), even when properly signed", () => {
@@ -74,13 +78,13 @@ describe("records the gate reads", () => {
         delete f.latencyMs;
         delete f.rejectedOrder;
       },
-      { resignRecord: "janne" },
+      { resignRecord: "witness" },
     );
     expect(item("killswitch.manual-drill", e)).toMatchObject({ status: "failed", reason: "record drill.json: outcome not-observed (nothing read the entry)" });
   });
 
   it("refuses a drill record that says passed but whose figures show nothing observed", () => {
-    const e = forge("killswitch.manual-drill", (s) => void ((s.predicate.figures as Record<string, unknown>).measured = "none"), { resignRecord: "janne" });
+    const e = forge("killswitch.manual-drill", (s) => void ((s.predicate.figures as Record<string, unknown>).measured = "none"), { resignRecord: "witness" });
     expect(item("killswitch.manual-drill", e)).toMatchObject({ status: "failed", reason: expect.stringContaining("the drill observed nothing") });
   });
 
@@ -91,7 +95,7 @@ describe("records the gate reads", () => {
         s.predicate.figures.orderIds = (s.predicate.figures.orderIds as string[]).slice(0, 42);
         s.predicate.figures.filled = 42;
       },
-      { resignRecord: "janne", resignEntry: false },
+      { resignRecord: "witness", resignEntry: false },
     );
     few.items["stability.paper-orders"]!.value = 42;
     signEntry(few, "stability.paper-orders", fx.keys, false);
@@ -103,7 +107,7 @@ describe("records the gate reads", () => {
   });
 
   it("refuses an observation window that is too short or too old", () => {
-    const short = forge("stability.observation-window", (s) => void (s.predicate.window.from = new Date(Date.parse(s.predicate.window.to) - 10 * 3_600_000).toISOString()), { resignRecord: "janne", resignEntry: false });
+    const short = forge("stability.observation-window", (s) => void (s.predicate.window.from = new Date(Date.parse(s.predicate.window.to) - 10 * 3_600_000).toISOString()), { resignRecord: "witness", resignEntry: false });
     short.items["stability.observation-window"]!.value = 10;
     signEntry(short, "stability.observation-window", fx.keys, false);
     expect(item("stability.observation-window", short)).toMatchObject({ status: "failed", reason: "value 10 hours is below 48 hours" });
@@ -119,19 +123,19 @@ describe("records the gate reads", () => {
         f.lastDisruption.at = back(f.lastDisruption.at);
         for (const c of f.containers) c.startedAt = back(c.startedAt);
       },
-      { resignRecord: "janne" },
+      { resignRecord: "witness" },
     );
     expect(item("stability.observation-window", old)).toMatchObject({ status: "expired", reason: expect.stringMatching(/^record observation-window\.json: window ended .*, more than 7 days ago$/) });
   });
 
   it("refuses a record that fails the schema, a record of another kind, a live record and an unsigned record", () => {
-    const extra = forge("killswitch.manual-drill", (s) => void ((s.predicate as unknown as Record<string, unknown>).passed = true), { resignRecord: "janne" });
+    const extra = forge("killswitch.manual-drill", (s) => void ((s.predicate as unknown as Record<string, unknown>).passed = true), { resignRecord: "witness" });
     expect(item("killswitch.manual-drill", extra)).toMatchObject({ status: "invalid", reason: "record drill.json: not a valid record: predicate: must NOT have additional properties (passed)" });
     fx = makeFixture(fx.now);
-    const badFigure = forge("killswitch.manual-drill", (s) => void ((s.predicate.figures as Record<string, unknown>).latencyMs = "fast"), { resignRecord: "janne" });
+    const badFigure = forge("killswitch.manual-drill", (s) => void ((s.predicate.figures as Record<string, unknown>).latencyMs = "fast"), { resignRecord: "witness" });
     expect(item("killswitch.manual-drill", badFigure)).toMatchObject({ status: "invalid", reason: "record drill.json: not a valid record: predicate.figures.latencyMs: must be number" });
     fx = makeFixture(fx.now);
-    const live = forge("killswitch.manual-drill", (s) => void (s.predicate.mode = "live"), { resignRecord: "janne" });
+    const live = forge("killswitch.manual-drill", (s) => void (s.predicate.mode = "live"), { resignRecord: "witness" });
     expect(item("killswitch.manual-drill", live)).toMatchObject({ status: "invalid", reason: "record drill.json is from a live stack; killswitch-drill counts from paper only" });
 
     fx = makeFixture(fx.now);

@@ -7,6 +7,7 @@ import { fileSha256 } from "./artifacts";
 import type { Evidence } from "./evidence";
 import { runGate } from "./gate";
 import { signRecordFile, type Statement } from "./records";
+import { WITNESS_NAMESPACE } from "../config/witness";
 import { loadStackConfigFile, viewOf } from "./stackView";
 
 // monitoring.structured-logs at the gate: the fixture's signed structured-logs record
@@ -22,14 +23,14 @@ type E = Omit<Evidence, "file">;
 const verdictOf = (e?: E, target?: Parameters<typeof runGate>[0]["target"]) =>
   runGate({ ...fx.gateRequest(e ? fx.write(e) : fx.evidenceFile), ...(target ? { target } : {}) }).verdict.items.find((i) => i.id === ID)!;
 
-/** Edits the record by hand, puts its new sha256 into the entry and signs the entry again; `resignRecord`: janne signs the edited record too. */
+/** Edits the record by hand, puts its new sha256 into the entry and signs the entry again; `resignRecord`: paper's witness signs the edited record too. */
 function forge(edit: (f: Record<string, unknown>, s: Statement) => void, opts: { resignRecord?: boolean; value?: number } = {}): E {
   const e = structuredClone(fx.evidence);
   const file = path.join(REPO_ROOT, e.items[ID]!.artifacts![0]!.path);
   const s = JSON.parse(readFileSync(file, "utf8")) as Statement;
   edit(s.predicate.figures, s);
   writeFileSync(file, JSON.stringify(s, null, 2) + "\n");
-  if (opts.resignRecord) signRecordFile(file, fx.keys.janne.file);
+  if (opts.resignRecord) signRecordFile(file, fx.keys.witnessPaper.file, WITNESS_NAMESPACE);
   e.items[ID]!.artifacts![0]!.sha256 = fileSha256(file);
   if (opts.value !== undefined) e.items[ID]!.value = opts.value;
   signEntry(e, ID, fx.keys, false);
@@ -40,7 +41,7 @@ describe("monitoring.structured-logs at the gate", () => {
   it("counts the signed record of execution's lines in Loki, on a stack that declares the aggregation", () => {
     const r = verdictOf();
     expect(r.status, r.reason).toBe("satisfied");
-    expect(r.reason).toMatch(/record structured-logs\.json measured.*signed by janne/);
+    expect(r.reason).toMatch(/record structured-logs\.json measured.*signed by witness@paper/);
   });
 
   it("refuses a hand-edited line count whose sha256 in the entry matches: the record's signature no longer holds", () => {

@@ -258,6 +258,7 @@ function structuredLogsProblems(p: RecordPredicate): string[] {
 export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
   "structured-logs": {
     counts: "measured",
+    signer: "witness",
     mode: "paper",
     command: "npx cdb logs check --stack paper --since 1h",
     figures: {
@@ -281,6 +282,7 @@ export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
   },
   "allocation-zero": {
     counts: "passed",
+    signer: "witness",
     mode: "paper",
     command: "npx cdb drill allocation-zero --stack paper",
     figures: {
@@ -298,6 +300,7 @@ export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
   },
   "risk-blocks-zero": {
     counts: "passed",
+    signer: "witness",
     mode: "paper",
     command: "npx cdb drill allocation-zero --stack paper",
     figures: {
@@ -321,6 +324,7 @@ export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
   },
   "allocation-restart": {
     counts: "passed",
+    signer: "witness",
     mode: "paper",
     command: "npx cdb drill allocation-restart --stack paper",
     figures: {
@@ -351,6 +355,7 @@ export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
   },
   candles: {
     counts: "measured",
+    signer: "witness",
     mode: "paper",
     command: "npx cdb evidence collect --stack paper --since 48h",
     figures: {
@@ -375,6 +380,7 @@ export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
   },
   regime: {
     counts: "measured",
+    signer: "witness",
     mode: "paper",
     command: "npx cdb evidence collect --stack paper --since 48h",
     figures: {

@@ -6,6 +6,7 @@
 
 import { EXCHANGE_RECORD_KINDS } from "./exchangeRecordKinds";
 import { PAPER_DRILL_KINDS } from "./paperDrillKinds";
+import type { SignerRole } from "./signerRole";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -30,6 +31,14 @@ export interface RecordKind {
    * figures are then compared with the item's threshold through `value`.
    */
   counts: "passed" | "measured";
+  /**
+   * Who must have signed a record of this kind for it to count (readiness/signerRole.ts):
+   * `witness`, the witness of the record's own stack (witness@<predicate.stack>, namespace
+   * cdb-witness), for everything a command of this project runs and the witness saw; `person`
+   * only for what no witness can see (the check of the live key, exchangeRecordKinds.ts).
+   * The checklist's `proof:` of every item reading the kind follows from it (catalog.ts).
+   */
+  signer: SignerRole;
   /** The mode of stack whose records prove anything for live: paper drills, rehearsals, checks of the live key. */
   mode: "paper" | "rehearsal" | "live";
   /**
@@ -40,6 +49,12 @@ export interface RecordKind {
   items?: Record<string, (p: RecordPredicate) => string[]>;
   /** The record must be of the gated stack itself (a check of its key), not of another. */
   sameStack?: true;
+  /**
+   * The services whose image live must pin for a record to count for live: the record's
+   * subjects must name that image (compared as freight is, readiness/freight.ts). The paper
+   * stability items say it per item (`freight: true`); a rehearsal says it here (execution).
+   */
+  pinnedImages?: readonly string[];
   /** The key fingerprint the record is about; it must be the gated stack's cdb:mexcKeyFingerprint. */
   keyFingerprint?(p: RecordPredicate): string;
   /** The value the evidence entry must carry, for measured items (per item, for kinds that prove several). */
@@ -60,6 +75,7 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
   "killswitch-drill": {
     command: "npx cdb kill --stack paper --drill",
     counts: "passed",
+    signer: "witness",
     mode: "paper",
     figures: {
       type: "object",
@@ -111,6 +127,7 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
   "paper-orders": {
     command: "npx cdb evidence collect --stack paper --since 48h",
     counts: "measured",
+    signer: "witness",
     mode: "paper",
     figures: {
       type: "object",
@@ -151,6 +168,7 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
   "observation-window": {
     command: "npx cdb evidence collect --stack paper --since 48h",
     counts: "measured",
+    signer: "witness",
     mode: "paper",
     figures: {
       type: "object",

@@ -4,16 +4,19 @@ import path from "node:path";
 import { readInputFile, readInputText } from "../config/inputFile";
 import { UnusableInput } from "../platform/errors";
 import type { default as Ajv, ValidateFunction } from "ajv";
-import { type AllowedSigners, verifySignedBy } from "./allowedSigners";
+import type { AllowedSigners } from "./allowedSigners";
 import { RECORD_KINDS, type RecordPredicate } from "./recordKinds";
-import { signWithKeyFile } from "./sshsig";
+import { verifyRecordSigner } from "./signerRole";
+import { signWithKeyFile, SSHSIG_NAMESPACE } from "./sshsig";
 
 // Every record this project writes (drills, collected figures, exchange
 // records) is an in-toto Statement v1: `subject` the image digests of the
 // containers involved, `predicateType` per kind, `predicate` the figures. The
-// file is signed beside itself: `<record>.sig` holds the sshsig (namespace
-// cdb-evidence) over the record file's exact bytes, what
-//   ssh-keygen -Y sign -n cdb-evidence -f <key> <record>
+// file is signed beside itself: `<record>.sig` holds the sshsig over the record
+// file's exact bytes, in the namespace of the signer role its kind needs
+// (readiness/signerRole.ts): cdb-witness for the stack's witness, cdb-evidence
+// for a person, what
+//   ssh-keygen -Y sign -n cdb-witness -f <key> <record>
 // writes, so `ssh-keygen -Y verify` checks it as well as the gate does.
 
 export const STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
@@ -166,10 +169,10 @@ export interface WrittenRecord {
  * (`<file>.sig`). Without a key the record is written unsigned: the gate will
  * not count it until it is signed (`ssh-keygen -Y sign -n cdb-evidence -f <key> <file>`).
  */
-export function writeRecord(statement: Statement, file: string, keyFile?: string): WrittenRecord {
+export function writeRecord(statement: Statement, file: string, keyFile?: string, namespace: string = SSHSIG_NAMESPACE): WrittenRecord {
   mkdirSync(path.dirname(file), { recursive: true });
   const text = JSON.stringify(statement, null, 2) + "\n";
-  const signature = keyFile ? signWithKeyFile(keyFile, text) : undefined;
+  const signature = keyFile ? signWithKeyFile(keyFile, text, namespace) : undefined;
   writeFileSync(file, text);
   const out: WrittenRecord = { file, sha256: createHash("sha256").update(text).digest("hex") };
   if (signature) {
@@ -180,8 +183,8 @@ export function writeRecord(statement: Statement, file: string, keyFile?: string
 }
 
 /** Signs an existing record file (writes `<file>.sig`). */
-export function signRecordFile(file: string, keyFile: string): string {
-  const sig = signWithKeyFile(keyFile, readFileSync(file));
+export function signRecordFile(file: string, keyFile: string, namespace: string = SSHSIG_NAMESPACE): string {
+  const sig = signWithKeyFile(keyFile, readFileSync(file), namespace);
   writeFileSync(signatureFileOf(file), sig);
   return signatureFileOf(file);
 }
@@ -255,7 +258,9 @@ export function judgeRecord(file: string, kind: string, opts: JudgeOptions): Rec
   } catch (e) {
     return { ok: false, status: "invalid", reason: `record ${name}: ${(e as Error).message}`, statement: s };
   }
-  const signed = verifySignedBy(opts.signers, sig, read.bytes, { principal: p.by, now: opts.now });
+  // Who signed it must be the role its kind names: the stack's witness, or a person (signerRole.ts);
+  // the key's validity is judged now, at verification, never at a time the record names.
+  const signed = verifyRecordSigner(opts.signers, sig, read.bytes, k.signer, p, opts.now);
   if (!signed.ok) return { ok: false, status: "invalid", reason: `record ${name}: ${sig === undefined ? `not signed (no ${path.basename(sigFile)})` : signed.problem}`, statement: s };
   if (p.mode !== k.mode) return { ok: false, status: "invalid", reason: `record ${name} is from a ${p.mode} stack; ${kind} counts from ${k.mode} only`, statement: s };
   if (k.sameStack && p.stack !== opts.stack) return { ok: false, status: "invalid", reason: `record ${name} is of stack ${p.stack}, not ${opts.stack ?? "the gated stack (none given)"}`, statement: s };

@@ -1,28 +1,31 @@
 import { alertRuleGroups } from "../monitoring/alertRules";
-import type { Catalog } from "./catalog";
+import { proofOf, type Catalog } from "./catalog";
+import { witnessPrincipal } from "../config/witness";
 import { thresholdText } from "./evaluate";
 import { RECORD_KINDS } from "./recordKinds";
+import { roleText } from "./signerRole";
 
 // docs/runbooks/live-trading.md, generated from the catalog and the alert
 // rules so the document cannot drift from what the gate and Prometheus do.
 
-const KIND: Record<string, string> = {
-  machine: "checked by machine (the stack's declared resources, or a document generated from them)",
-  attested: "evidence: a person vouches",
-  measured: "evidence: a measured value",
-  recorded: "evidence: a record a command wrote (nobody's word)",
-};
+const MACHINE = "**machine**: checked by machine (the stack's declared resources, or a document generated from them)";
 
+/** How an evidence item is proven, led by who proves it (catalog.ts proofOf): witnessed, attested, attested with a record. */
 function requirement(item: Catalog["items"][number]): string {
-  if (item.kind === "machine") return KIND.machine!;
-  const parts = [KIND[item.kind]!];
-  if (item.threshold) parts.push(thresholdText(item.threshold));
-  if (item.record) {
-    const command = RECORD_KINDS[item.record]?.command;
-    parts.push(`a signed \`${item.record}\` record that passed${command ? `, written on paper by \`${command}\`` : ""}`);
+  const proof = proofOf(item);
+  if (proof === "machine") return MACHINE;
+  const kind = item.record ? RECORD_KINDS[item.record] : undefined;
+  const parts: string[] = [];
+  if (item.record && proof === "witnessed") {
+    parts.push(`**witnessed**: the \`${item.record}\` record signed by the witness of the stack that ran it, ${roleText("witness", kind?.mode ?? "paper")}${kind?.command ? `, made by \`${kind.command}\`` : ""}; a person's key never proves it`);
+  } else if (item.record) {
+    parts.push(`**attested with a record**: a person's signed word, its artifact the \`${item.record}\` record signed by ${roleText("person", "")}${kind?.command ? ` (\`${kind.command}\`)` : ""}, whose figures the gate re-judges; no witness can run it (README "Which records prove which item")`);
+  } else {
+    parts.push(`**attested**: a person vouches${item.artifact ? ", artifact required" : ""}`);
   }
-  else if (item.artifact) parts.push("artifact required");
-  parts.push("signed by a key in readiness/allowed_signers");
+  if (item.threshold) parts.push(thresholdText(item.threshold));
+  if (kind?.pinnedImages) parts.push(`counts for live only when the record ran the ${kind.pinnedImages.join(", ")} image live pins`);
+  parts.push(`the entry signed by a person's key in readiness/allowed_signers (never ${witnessPrincipal("<stack>")})`);
   if (item.twoPerson) parts.push("a second key approves");
   parts.push(`at most ${item.maxAgeDays} days old`);
   if (item.freight) parts.push("counts for live only when live pins the images paper soaked (docs/freight.md)");

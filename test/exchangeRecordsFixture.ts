@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { keyFingerprint } from "../config/schema";
+import { WITNESS_NAMESPACE, witnessPrincipal } from "../config/witness";
 import { MEXC_URL, type CheckFigures, type RehearsalFigures } from "../readiness/exchangeRecordKinds";
 import { writeRecord, type Subject } from "../readiness/records";
 import { checkStatement, checkSubjects, rehearsalStatement } from "../exchange/statements";
@@ -11,14 +12,15 @@ import { LIVE_SECRETS } from "./mockRun";
 // one rehearsal per execution item, as an executor that retries, reports
 // partial fills and looks a timed-out order up would produce, and one check
 // of the live key against MEXC. STAND-IN LIMITS: no executor ran and no
-// exchange answered; the check's TLS facts are what a handshake with
+// exchange answered, no witness signed (the rehearsals are signed with the
+// fixture's witness@rehearsal key); the check's TLS facts are what a handshake with
 // api.mexc.com verified by the public roots records (no network here).
 
 const digest = (s: string) => createHash("sha256").update(s).digest("hex");
-const REHEARSAL_SUBJECTS: Subject[] = [
-  { name: "execution", digest: { sha256: digest("fixture execution image") } },
-  { name: "exchange_simulator", digest: { sha256: digest("fixture simulator image") } },
-];
+/** The execution image no stack pins: a rehearsal naming it proves nothing for a live stack that pins another. */
+export const FIXTURE_EXECUTION_IMAGE: Subject = { name: "execution", digest: { sha256: digest("fixture execution image") } };
+/** A rehearsal's subjects: the executor it ran (live's pinned image, for records that count) and the simulator. */
+export const rehearsalSubjects = (execution: Subject = FIXTURE_EXECUTION_IMAGE): Subject[] => [execution, { name: "exchange_simulator", digest: { sha256: digest("fixture simulator image") } }];
 
 /** The scenario of each execution item, and what the book shows when execution handled it. */
 const SCENARIOS: Record<string, { faults: RehearsalFigures["scenario"]["faults"]; rateLimit?: { perMinute: number; usedAtStart: number }; orders: number; hit: Partial<RehearsalFigures["faultsHit"]>; retried?: number; attempts?: number }> = {
@@ -82,15 +84,19 @@ export function passingCheckFigures(usdt = "250", liveKey: string = LIVE_SECRETS
 
 const window = (at: Date, ms: number) => ({ from: new Date(at.getTime() - ms).toISOString(), to: at.toISOString() });
 
-/** The records of the eight exchange items, written into `dir` and signed with `keyFile` (by `by`); the check is of `liveKey`. */
-export function writeExchangeRecords(dir: string, at: Date, keyFile: string, liveKey: string = LIVE_SECRETS.mexcApiKey, by = "janne"): Record<string, { file: string; value?: number }> {
+/**
+ * The records of the eight exchange items, written into `dir`: the rehearsals of `execution` (the
+ * image live pins) signed by the rehearsal stack's witness (`keys.rehearsal`, witness@rehearsal,
+ * namespace cdb-witness), the check of `liveKey` by the person `by` (`keys.check`, cdb-evidence).
+ */
+export function writeExchangeRecords(dir: string, at: Date, keys: { check: string; rehearsal: string }, liveKey: string = LIVE_SECRETS.mexcApiKey, execution?: Subject, by = "janne"): Record<string, { file: string; value?: number }> {
   const out: Record<string, { file: string; value?: number }> = {};
   for (const [item, name] of Object.entries(SCENARIO_OF)) {
-    const s = rehearsalStatement(passingRehearsalFigures(name), { stack: "rehearsal", by, window: window(at, 60_000), subjects: REHEARSAL_SUBJECTS });
-    out[item] = { file: writeRecord(s, path.join(dir, `rehearsal-${name}.json`), keyFile).file };
+    const s = rehearsalStatement(passingRehearsalFigures(name), { stack: "rehearsal", by: witnessPrincipal("rehearsal"), window: window(at, 60_000), subjects: rehearsalSubjects(execution) });
+    out[item] = { file: writeRecord(s, path.join(dir, `rehearsal-${name}.json`), keys.rehearsal, WITNESS_NAMESPACE).file };
   }
   const check = checkStatement(passingCheckFigures("250", liveKey), { stack: "live", mode: "live", by, window: window(at, 5_000), subjects: checkSubjects(liveKey, {}) });
-  const file = writeRecord(check, path.join(dir, "exchange-check.json"), keyFile).file;
+  const file = writeRecord(check, path.join(dir, "exchange-check.json"), keys.check).file;
   for (const item of ["secrets.key-permissions", "secrets.mainnet-verified", "secrets.testnet-verified"]) out[item] = { file };
   out["risk.account-balance"] = { file, value: 250 };
   return out;

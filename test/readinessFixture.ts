@@ -10,13 +10,14 @@ import { REPO_ROOT } from "../platform/paths";
 import { configDigest } from "../readiness/digest";
 import { signApproval, signAuthor, type SignedFields } from "../readiness/entrySignature";
 import type { Evidence } from "../readiness/evidence";
-import type { Subject } from "../readiness/records";
+import type { Statement, Subject } from "../readiness/records";
 import { writeRecord } from "../readiness/records";
+import { WITNESS_NAMESPACE, witnessPrincipal } from "../config/witness";
 import { RECORD_KINDS } from "../readiness/recordKinds";
 import { loadStackConfigFile, viewOf } from "../readiness/stackView";
 import { drillStatement, type DrillRecord } from "../ops/drill";
 import { observationStatement, paperOrdersStatement } from "../ops/collect";
-import { writeExchangeRecords } from "./exchangeRecordsFixture";
+import { FIXTURE_EXECUTION_IMAGE, writeExchangeRecords } from "./exchangeRecordsFixture";
 import { LIVE_SECRETS, liveSettings } from "./mockRun";
 import { allocationRestartStatement, allocationZeroStatements, type AllocationZeroResult } from "../ops/allocationDrill";
 import { candlesStatement, regimeStatement } from "../ops/streamCollect";
@@ -26,31 +27,49 @@ import { makeKey, type TestKey, writeAllowedSigners } from "./sshKeys";
 
 // A complete, valid readiness case built from scratch: a live stack config,
 // artifacts inside the repository (a git-ignored folder), signed records for
-// the record items, an allowed_signers file with two throwaway keys (janne and
-// mara, made by ssh-keygen once per process) and an evidence file with every
-// catalog item, each entry signed with the project's own signing functions.
-// Tests break it one piece at a time.
+// the record items, an allowed_signers file with two people's throwaway keys
+// (janne and mara) and two witnesses' (witness@paper, witness@rehearsal,
+// namespace cdb-witness), made by ssh-keygen once per process, and an evidence
+// file with every catalog item, each entry signed with the project's own
+// signing functions. Witnessed records are signed by their stack's witness key
+// (STAND-IN: no witness ran; the key plays the one it keeps in its volume), the
+// exchange check by janne. Tests break it one piece at a time.
 
 export interface FixtureKeys {
   janne: TestKey;
   mara: TestKey;
+  /** The paper stack's witness (witness@paper) and the rehearsal stack's (witness@rehearsal). */
+  witnessPaper: TestKey;
+  witnessRehearsal: TestKey;
 }
 
 let keys: FixtureKeys | undefined;
-/** janne (author) and mara (approver): ed25519 keys made once per test process. */
+/** janne (author) and mara (approver), and the two witnesses: ed25519 keys made once per test process. */
 export function fixtureKeys(): FixtureKeys {
   if (!keys) {
     const dir = mkdtempSync(path.join(tmpdir(), "cdb-fixture-keys-"));
-    keys = { janne: makeKey("janne", { dir }), mara: makeKey("mara", { dir }) };
+    keys = { janne: makeKey("janne", { dir }), mara: makeKey("mara", { dir }), witnessPaper: makeKey("witness-paper", { dir }), witnessRehearsal: makeKey("witness-rehearsal", { dir }) };
   }
   return keys;
 }
 
-/** allowed_signers naming janne (also as janne@example.com: one key, one person) and mara. */
+/** The key of `stack`'s witness in the fixture (paper or rehearsal). */
+export function witnessKey(stack: string, k: FixtureKeys = fixtureKeys()): TestKey {
+  if (stack === "paper") return k.witnessPaper;
+  if (stack === "rehearsal") return k.witnessRehearsal;
+  throw new Error(`internal: the fixture has no witness of ${stack}`);
+}
+
+/** Writes a witnessed record as `stack`'s witness signs it: its key, namespace cdb-witness. */
+export const writeWitnessedRecord = (s: Statement, file: string, k: FixtureKeys = fixtureKeys()) => writeRecord(s, file, witnessKey(s.predicate.stack, k).file, WITNESS_NAMESPACE);
+
+/** allowed_signers naming janne (also as janne@example.com: one key, one person) and mara, and the witnesses of paper and rehearsal (cdb-witness only). */
 export function writeFixtureSigners(file: string, k: FixtureKeys = fixtureKeys()): string {
   return writeAllowedSigners(file, [
     { principals: ["janne", "janne@example.com"], key: k.janne },
     { principals: ["mara"], key: k.mara },
+    { principals: [witnessPrincipal("paper")], key: k.witnessPaper, namespaces: WITNESS_NAMESPACE },
+    { principals: [witnessPrincipal("rehearsal")], key: k.witnessRehearsal, namespaces: WITNESS_NAMESPACE },
   ]);
 }
 
@@ -88,6 +107,9 @@ export function soakedSubjects(plan: StackPlan): Subject[] {
     .map((c) => ({ name: c.service, digest: { sha256: (c.image as { ref: string }).ref.split("@sha256:")[1]! }, annotations: { image: (c.image as { ref: string }).ref } }));
 }
 
+/** The execution image among a record's subjects (the one a rehearsal must have run), if any. */
+const executionSubject = (subjects: Subject[]): Subject | undefined => subjects.find((s) => s.name === "execution");
+
 /** Signs one entry of `evidence` in place: author `by`'s key, approver mara for two-person items. */
 export function signEntry(evidence: Omit<Evidence, "file">, id: string, k: FixtureKeys, twoPerson: boolean, authorKey: TestKey = k.janne): void {
   const e = evidence.items[id]!;
@@ -96,15 +118,16 @@ export function signEntry(evidence: Omit<Evidence, "file">, id: string, k: Fixtu
   if (twoPerson && e.approvedBy) e.approvalSignature = signApproval(k.mara.file, fields, e.approvedBy, e.signature);
 }
 
-/** The records of the three record items, written and signed by janne, as drill and collect write them. */
+/** The records of the record items, as drill, collect and logs check write them: signed by paper's witness (the exchange records: exchangeRecordsFixture.ts). */
 function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys, liveKey: string): Record<string, { file: string; value?: number }> {
+  const witness = witnessPrincipal("paper");
   const iso = (ms: number) => new Date(at.getTime() + ms).toISOString();
   const drill: DrillRecord = {
     kind: "cdb-killswitch-drill",
     version: 1,
     stack: "paper",
     mode: "paper",
-    by: "janne",
+    by: witness,
     startedAt: iso(-30_000),
     endedAt: iso(0),
     redis: "fixture",
@@ -128,15 +151,15 @@ function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys
     containers: subjects.map((s) => ({ name: `cdbpaper_${s.name}`, running: true, startedAt: since, restartCount: 0 })),
     events: [],
   };
-  const ctx = { stack: "paper", by: "janne", now: at, subjects };
-  const w = (name: string, s: Parameters<typeof writeRecord>[0]) => writeRecord(s, path.join(dir, name), k.janne.file).file;
+  const ctx = { stack: "paper", by: witness, now: at, subjects };
+  const w = (name: string, s: Statement) => writeWitnessedRecord(s, path.join(dir, name), k).file;
   // cdb drill allocation-zero: the zero reached risk after 120 ms; 18 signals blocked, orders before and after.
   const t = at.getTime();
   const decision = (pct: string, reason: string) => ({ ts: "0", strategy_id: "paper", allocation_pct: pct, reason, cooldown_until: "", schema_version: "1", source_version: "1" });
   const read = (id: string, atMs: number) => ({ client: "0 172.18.0.9:40000", command: ["XREAD", "BLOCK", "1000", "COUNT", "10", "STREAMS", "stream.allocation_decisions", id], atMs });
   const zeroRun: AllocationZeroResult = {
     stack: "paper",
-    by: "janne",
+    by: witness,
     startedAt: iso(-60_000),
     endedAt: iso(0),
     allocation: {
@@ -164,7 +187,7 @@ function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys
   const restart = allocationRestartStatement(
     {
       stack: "paper",
-      by: "janne",
+      by: witness,
       startedAt: iso(-25_000),
       endedAt: iso(0),
       figures: {
@@ -215,7 +238,7 @@ function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys
     "stability.paper-orders": { file: w("paper-orders.json", paperOrdersStatement(orders, { ...ctx, redis: "fixture" })), value: 101 },
     "stability.observation-window": { file: w("observation-window.json", observationStatement(window, { ...ctx, docker: "fixture" })), value: 49 },
     // The rehearsal and the check of the live key (issue 15).
-    ...writeExchangeRecords(dir, at, k.janne.file, liveKey),
+    ...writeExchangeRecords(dir, at, { check: k.janne.file, rehearsal: k.witnessRehearsal.file }, liveKey, executionSubject(subjects)),
   };
 }
 
@@ -230,7 +253,7 @@ export function completeEvidence(dir: string, digest: string, now: Date, root = 
   const at = atDate.toISOString();
   const rel = (file: string) => path.relative(root, file).split(path.sep).join("/");
   const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
-  const records = writeRecords(dir, atDate, subjects.length > 0 ? subjects : [{ name: "execution", digest: { sha256: createHash("sha256").update("fixture execution image").digest("hex") } }], k, liveKey);
+  const records = writeRecords(dir, atDate, subjects.length > 0 ? subjects : [FIXTURE_EXECUTION_IMAGE], k, liveKey);
   const evidence: Omit<Evidence, "file"> = { version: 1 as const, stack: "live", configDigest: digest, items: {} };
   for (const item of loadCatalog().items) {
     if (item.kind === "machine") continue;

@@ -24,8 +24,8 @@ export function makeKey(name: string, opts: { type?: "ed25519" | "ecdsa" | "rsa"
   return { file, publicLine, name };
 }
 
-/** An allowed_signers file: one line per key, `principals namespaces="cdb-evidence" key`. */
-export function writeAllowedSigners(file: string, entries: { principals: string[]; key: TestKey }[]): string {
-  writeFileSync(file, entries.map((e) => `${e.principals.join(",")} namespaces="cdb-evidence" ${e.key.publicLine}`).join("\n") + "\n");
+/** An allowed_signers file: one line per key, `principals namespaces="cdb-evidence" key` (a witness's: namespaces="cdb-witness"). */
+export function writeAllowedSigners(file: string, entries: { principals: string[]; key: TestKey; namespaces?: string }[]): string {
+  writeFileSync(file, entries.map((e) => `${e.principals.join(",")} namespaces="${e.namespaces ?? "cdb-evidence"}" ${e.key.publicLine}`).join("\n") + "\n");
   return file;
 }

@@ -3,21 +3,22 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { paperOrdersStatement } from "../../ops/collect";
-import { writeDrillRecord, type DrillRecord } from "../../ops/drill";
+import { drillStatement, type DrillRecord } from "../../ops/drill";
 import { fileSha256 } from "../../readiness/artifacts";
 import { loadCatalog } from "../../readiness/catalog";
 import { signApproval, type SignedFields } from "../../readiness/entrySignature";
 import { unsatisfied } from "../../readiness/evaluate";
 import type { Evidence } from "../../readiness/evidence";
 import { runGate } from "../../readiness/gate";
-import { type Statement, writeRecord } from "../../readiness/records";
+import { signRecordFile, type Statement, writeRecord } from "../../readiness/records";
+import { witnessPrincipal } from "../../config/witness";
 import { checkExchange } from "../../exchange/check";
 import { parseKeys } from "../../exchange/keys";
 import { DEFAULT_SCENARIO } from "../../exchange/scenario";
 import { startSimulator } from "../../exchange/server";
 import { rehearsalStatement } from "../../exchange/statements";
 import { passingRehearsalFigures } from "../exchangeRecordsFixture";
-import { fixtureKeys, signEntry } from "../readinessFixture";
+import { fixtureKeys, signEntry, writeWitnessedRecord } from "../readinessFixture";
 import { makeKey } from "../sshKeys";
 import { engineArtifactsDir, initLiveStack, LIVE_KEY, LIVE_SECRET, liveConfigFile, liveEvidenceFile, pulumiOk as ok, writeLiveEvidence } from "./liveStack";
 import type { StandinOp } from "./standins/standinProvider";
@@ -101,7 +102,7 @@ describe("live stack on the real engine (stand-in providers)", () => {
     expect(text).not.toContain("could not be evaluated");
   });
 
-  it("refuses item by item, with the reason: a failed drill, a hand-edited record whose hash matches, a count below threshold, an unsigned entry, a self-approved entry, a key not in allowed_signers, a failed rehearsal, a key check made against the simulator", async () => {
+  it("refuses item by item, with the reason: a failed drill, a hand-edited record whose hash matches, a count below threshold, an unsigned entry, a self-approved entry, a key not in allowed_signers, a failed rehearsal, a key check made against the simulator, a witness's record re-signed by a person", async () => {
     writeLiveEvidence(ws);
     const keys = fixtureKeys();
     const dir = engineArtifactsDir(ws);
@@ -111,14 +112,14 @@ describe("live stack on the real engine (stand-in providers)", () => {
     const iso = (ms: number) => new Date(now.getTime() + ms).toISOString();
     const subjects = [{ name: "execution", digest: { sha256: "e".repeat(64) } }];
 
-    // 1. A drill that observed nothing, written and signed by the project's own drill writer.
+    // 1. A drill that observed nothing, built by the project's own drill statement and signed by paper's witness.
     const drill: DrillRecord = {
-      kind: "cdb-killswitch-drill", version: 1, stack: "paper", mode: "paper", by: "janne", startedAt: iso(-60_000), endedAt: iso(-30_000), redis: "engine test",
+      kind: "cdb-killswitch-drill", version: 1, stack: "paper", mode: "paper", by: witnessPrincipal("paper"), startedAt: iso(-60_000), endedAt: iso(-30_000), redis: "engine test",
       entry: { id: `${now.getTime() - 60_000}-0`, fields: { reason: "drill" } }, outcome: "not-observed", measured: "none",
       explanation: "within 30000 ms no order was rejected and no client read stream.bot_shutdown", windowMs: 30_000,
       cleanup: { entryDeleted: true, restarted: [], note: "engine test" },
     };
-    const failed = writeDrillRecord(drill, { subjects, key: keys.janne.file, dir });
+    const failed = writeWitnessedRecord(drillStatement(drill, subjects), path.join(dir, `paper-${drill.startedAt.replace(/[:.]/g, "-")}.json`), keys);
     e.items["killswitch.manual-drill"] = { by: "janne", at: drill.endedAt, artifacts: ref(failed.file) };
     signEntry(e, "killswitch.manual-drill", keys, false);
 
@@ -132,10 +133,10 @@ describe("live stack on the real engine (stand-in providers)", () => {
     windowEntry.value = windowEntry.value! + 100;
     signEntry(e, "stability.observation-window", keys, false);
 
-    // 3. 42 paper orders, honestly collected and signed: below the threshold of 100.
+    // 3. 42 paper orders, honestly collected and signed by paper's witness: below the threshold of 100.
     const orderIds = Array.from({ length: 42 }, (_, i) => `MOCK_engine_${i}`);
     const orders = { stream: "stream.order_results", since: iso(-50 * 3_600_000), filled: 42, rejected: 0, errors: 0, duplicates: 0, otherStatus: 0, nonPaperIds: 0, scanned: 42, startsAfterSince: false, orderIds };
-    const few = writeRecord(paperOrdersStatement(orders, { stack: "paper", by: "janne", now, subjects, redis: "engine test" }), path.join(dir, "few-orders.json"), keys.janne.file);
+    const few = writeWitnessedRecord(paperOrdersStatement(orders, { stack: "paper", by: witnessPrincipal("paper"), now, subjects, redis: "engine test" }), path.join(dir, "few-orders.json"), keys);
     e.items["stability.paper-orders"] = { by: "janne", at: now.toISOString(), value: 42, artifacts: ref(few.file) };
     signEntry(e, "stability.paper-orders", keys, false);
 
@@ -154,7 +155,7 @@ describe("live stack on the real engine (stand-in providers)", () => {
     // 7. The time-out rehearsal as the real executor fails it today (exchange/rehearse.ops.test.ts), by the project's own record function.
     const red = passingRehearsalFigures("timeout");
     Object.assign(red, { reported: { ERROR: 2, REJECTED: 1 }, statusMismatches: 3, filledButReportedFailed: 3, upstream: ["services/execution/live_executor.py execute_order: after a time-out …"] });
-    const rehearsal = writeRecord(rehearsalStatement(red, { stack: "rehearsal", by: "janne", window: { from: iso(-120_000), to: iso(-60_000) }, subjects }), path.join(dir, "rehearsal-timeout-red.json"), keys.janne.file);
+    const rehearsal = writeWitnessedRecord(rehearsalStatement(red, { stack: "rehearsal", by: witnessPrincipal("rehearsal"), window: { from: iso(-120_000), to: iso(-60_000) }, subjects }), path.join(dir, "rehearsal-timeout-red.json"), keys);
     e.items["execution.timeout-tested"] = { by: "janne", at: iso(-60_000), artifacts: ref(rehearsal.file) };
     signEntry(e, "execution.timeout-tested", keys, false);
 
@@ -171,11 +172,18 @@ describe("live stack on the real engine (stand-in providers)", () => {
       await sim.close();
     }
 
+    // 9. Paper's witness-signed candles record, signed again by janne (an allowed person, namespace cdb-evidence): a person never proves a witnessed item.
+    const candles = e.items["stability.candles"]!;
+    const candlesFile = path.join(ws.project, candles.artifacts![0]!.path);
+    signRecordFile(candlesFile, keys.janne.file);
+    signEntry(e, "stability.candles", keys, false);
+
     writeFileSync(evidenceFile, stringify(e));
     const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
     expect(r.code).not.toBe(0);
     const text = output(r);
     const expected: [string, string, RegExp][] = [
+      ["stability.candles", "invalid", /record candles\.json: signature is for namespace "cdb-evidence", not cdb-witness; candles records count only when signed by witness@paper/],
       ["killswitch.manual-drill", "failed", /record paper-.*\.json: outcome not-observed/],
       ["stability.observation-window", "invalid", /record .*observation-window\.json: signature does not verify: it was made over other content/],
       ["stability.paper-orders", "failed", /value 42 orders is below 100 orders/],
@@ -186,7 +194,7 @@ describe("live stack on the real engine (stand-in providers)", () => {
       ["secrets.mainnet-verified", "invalid", new RegExp(`record simulator-check\\.json cannot prove secrets\\.mainnet-verified: made against ${simUrl!.replace(/\./g, "\\.")}, not MEXC's mainnet`)],
     ];
     for (const [id, status, reason] of expected) expect(text).toMatch(new RegExp(`live-readiness: ${id.replace(/\./g, "\\.")} ${status}: ${reason.source}`));
-    // Of the evidence items exactly these eight, nothing else: the rest of the evidence still counts. (Machine items about
+    // Of the evidence items exactly these nine, nothing else: the rest of the evidence still counts. (Machine items about
     // execution and risk fail too: a program that is not ready does not declare the traders.)
     const evidenceItems = new Set(loadCatalog().items.filter((i) => i.kind !== "machine").map((i) => i.id));
     const refused = new Set([...text.matchAll(/live-readiness: ([a-z]+\.[a-z0-9-]+) (?:missing|invalid|expired|failed):/g)].map((m) => m[1]!).filter((id) => evidenceItems.has(id)));
