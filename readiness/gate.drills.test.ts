@@ -44,7 +44,8 @@ function forge(id: string, edit: (s: Statement, f: F) => void, opts: { resign?: 
   return e;
 }
 
-describe("records of the allocation drills and stream collectors", () => {
+// Each case builds a fresh fixture (keys, ssh-keygen signatures): seconds each on a loaded machine.
+describe("records of the allocation drills and stream collectors", { timeout: 60_000 }, () => {
   it("counts each one, with the value its record computes", () => {
     const values: Record<string, RegExp> = {
       "killswitch.allocation-zero": /allocation-zero\.json passed \(120\)/,
