@@ -168,7 +168,7 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
         const files: Record<string, string> = Object.fromEntries(["stability.paper-orders", "stability.observation-window", "stability.candles", "stability.regime"].map((id, i) => [id, r.artifacts[i]!]));
         const windowOf = (id: string) => (JSON.parse(readFileSync(files[id]!, "utf8")) as Statement).predicate.window;
         const gate = runGate({ ...fx.gateRequest(), now });
-        return { r, startedMs, windowOf, item: (id: string) => gate.verdict.items.find((i) => i.id === id)! };
+        return { r, startedMs, windowOf, freight: gate.freight, item: (id: string) => gate.verdict.items.find((i) => i.id === id)! };
       } finally {
         await redis.close();
         await server.stop();
@@ -195,6 +195,10 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     for (const id of ["stability.candles", "stability.regime", "stability.paper-orders"]) expect(Date.parse(replay.windowOf(id).from), id).toBeGreaterThanOrEqual(replay.startedMs - 1_000);
     expect(Date.parse(replay.windowOf("stability.observation-window").from)).toBeGreaterThanOrEqual(doublesStarted);
     expect(replay.r.window.hours).toBeLessThan(1);
+    // So what a promotion prints ("soaked on paper <from> to <to>") is the minutes paper ran, not 50 h.
+    const soakedFrom = replay.freight.flatMap((f) => f.windows.map((w) => Date.parse(w.from)));
+    expect(soakedFrom.length).toBeGreaterThan(0);
+    expect(Math.min(...soakedFrom)).toBeGreaterThanOrEqual(doublesStarted);
     expect(replay.item("stability.observation-window")).toMatchObject({ status: "failed" });
 
     // The control: the same payloads, each XADDed with the id Redis's clock gave it when a running stack
