@@ -9,11 +9,23 @@ import { redisScript } from "../test/stackDoubles";
 import { collectEvidence, countPaperOrders, observationWindow } from "./collect";
 import { dockerTarget } from "./docker";
 import { ORDER_RESULTS } from "./drill";
-import { containerRedis } from "./redis";
+import type { Statement } from "../readiness/records";
+import { startRedis } from "../test/redisServer";
+import { containerRedis, directRedis, type RedisAccess } from "./redis";
+import { CANDLES, REGIME_STREAM } from "./streamCollect";
 import { repoTmpDir } from "../test/repoTmp";
 import { doublesAround } from "../test/doublesAround";
 
 const t = dockerTarget();
+
+/**
+ * A redis-cli script adding one-minute candles of `symbol` with window starts
+ * `first`..`last` (seconds), each with the stream id of its close minus 5 s
+ * (explicit ids: Redis's clock at the close), except those starting in
+ * `hole` [from, to) (%.0f: busybox awk's %d stops at 2^31).
+ */
+const candleScript = (stream: string, symbol: string, first: number, last: number, hole: [number, number] = [0, 0]) =>
+  `awk 'BEGIN { for (ts = ${first}; ts <= ${last}; ts += 60) if (ts < ${hole[0]} || ts >= ${hole[1]}) printf "XADD ${stream} %.0f-0 ts %.0f symbol ${symbol} timeframe 60s open 1 high 1 low 1 close 1 volume 1 trades 3\\n", (ts + 60) * 1000 - 5000, ts }' | redis-cli >/dev/null`;
 
 describe("cdb evidence collect on a paper stack of test doubles", () => {
   const { plan } = paperPlan("collecttest");
@@ -93,38 +105,124 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     const redis = containerRedis(t, name("redis"));
     const now = new Date();
     const since = new Date(now.getTime() - 50 * 3_600_000);
-    // 49.5 hours of one-minute candles, each added when its minute closed (stream id = Redis time of the close;
-    // %.0f: busybox awk's %d stops at 2^31).
+    // 49.5 hours of one-minute candles, each added when its minute closed (stream id = Redis time of the
+    // close, explicit: see the control in the replay test below for why that is Redis's clock).
     const last = Math.floor(now.getTime() / 60_000) * 60 - 60;
     const first = last - (49 * 60 + 30) * 60;
-    await redisScript(
-      t,
-      name("redis"),
-      `awk 'BEGIN { for (ts = ${first}; ts <= ${last}; ts += 60) printf "XADD stream.candles_1m %.0f-0 ts %.0f symbol BTCUSDT timeframe 60s open 1 high 1 low 1 close 1 volume 1 trades 3\\n", (ts + 60) * 1000 - 5000, ts }' | redis-cli >/dev/null`,
-    );
-    // Regime signals as services/regime emits them; thresholds of the paper plan: ADX 25/20, ATR 2.0.
+    await redisScript(t, name("redis"), candleScript("stream.candles_1m", "BTCUSDT", first, last));
+    // Regime signals as services/regime emits them (the first once its indicators warmed up, 49 h ago);
+    // thresholds of the paper plan: ADX 25/20, ATR 2.0.
     const signal = (msAgo: number, regime: string, adx: string, atr: string) => redis.call(["XADD", "stream.regime_signals", `${now.getTime() - msAgo}-0`, "ts", String(Math.floor((now.getTime() - msAgo) / 1000)), "symbol", "BTCUSDT", "timeframe", "60s", "regime", regime, "adx", adx, "atr", atr]);
-    await signal(30 * 3_600_000, "TREND", "31.000000", "1.200000");
+    await signal(49 * 3_600_000, "TREND", "31.000000", "1.200000");
     await signal(2 * 3_600_000, "HIGH_VOL_CHAOTIC", "27.000000", "2.300000");
     const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
     const fx = makeFixture(now, { images: { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((s) => [s, imageId])) } });
-    const collect = (at: Date) => collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir: repoTmpDir("collect-"), now: at, key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners });
+    const collect = (at: Date, p = plan) => collectEvidence({ stack: "collecttest", plan: p, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir: repoTmpDir("collect-"), now: at, key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners });
     const r = await collect(now);
-    expect(r.candles.symbols.map((x) => [x.symbol, x.ts.length])).toEqual([["BTCUSDT", 49 * 60 + 31]]);
+    expect(r.candles.symbols.map((x) => [x.symbol, x.ids.length])).toEqual([["BTCUSDT", 49 * 60 + 31]]);
     expect(r.entries["stability.candles"].value).toBe(49.5);
-    expect(r.entries["stability.regime"].value).toBe(2);
+    expect(r.entries["stability.regime"].value).toBe(49);
     const gate = runGate({ ...fx.gateRequest(), now });
     for (const id of ["stability.candles", "stability.regime"]) expect(gate.verdict.items.find((i) => i.id === id), id).toMatchObject({ status: "satisfied" });
 
-    // A candle that skips ten minutes: the gap-free run now starts after it.
-    await redis.call(["XADD", "stream.candles_1m", "*", "ts", String(last + 600), "symbol", "BTCUSDT", "timeframe", "60s"]);
+    // A stack whose candles skipped ten minutes an hour ago (its own stream, as CANDLE_OUTPUT_STREAM names
+    // it: ids must grow, so the hole cannot be added behind the candles above): the run starts after the hole.
+    await redisScript(t, name("redis"), candleScript("stream.candles_gap", "BTCUSDT", first, last, [last - 70 * 60, last - 60 * 60]));
+    const gapPlan = { ...plan, containers: plan.containers.map((c) => (c.service === "candles" ? { ...c, env: { ...c.env, CANDLE_OUTPUT_STREAM: "stream.candles_gap" } } : c)) };
     // A regime signal whose ATR says HIGH_VOL_CHAOTIC, labelled RANGE.
     await redis.call(["XADD", "stream.regime_signals", "*", "ts", String(last), "symbol", "BTCUSDT", "timeframe", "60s", "regime", "RANGE", "adx", "12.000000", "atr", "2.500000"]);
     const later = new Date(Date.now() + 1_000);
-    await collect(later);
+    await collect(later, gapPlan);
     const after = runGate({ ...fx.gateRequest(), now: later });
-    expect(after.verdict.items.find((i) => i.id === "stability.candles")).toMatchObject({ status: "failed", reason: "value 0 hours is below 48 hours" });
+    expect(after.verdict.items.find((i) => i.id === "stability.candles")).toMatchObject({ status: "failed", reason: "value 1 hours is below 48 hours" });
     expect(after.verdict.items.find((i) => i.id === "stability.regime")).toMatchObject({ status: "failed", reason: expect.stringContaining("1 signal(s) name a regime their ADX/ATR do not give") });
+  }, 180_000);
+
+  // Issue 22 finding 2: 50 h of trades replayed into a fresh paper stack in seconds gave candles 49.8 h and
+  // freight "soaked on paper" for two days before the images existed. The same market data (the same payload
+  // ts, 50 h back) is added twice to a fresh redis-server: in a burst with auto ids (a replay: Redis's clock
+  // says seconds) and with explicit ids 50 h apart (the control). Only the ids differ, and only the control counts.
+  it("counts a replay of 50 h of old market data in a fresh Redis as seconds on Redis's clock, not 50 h; the same data over 50 h of ids counts", async () => {
+    const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
+    const images = { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((s) => [s, imageId])) };
+    const nowMs = Date.now();
+    const last = Math.floor(nowMs / 60_000) * 60 - 60;
+    const first = last - 50 * 3600;
+    const symbols = ["BTCUSDT", "ETHUSDT"];
+    // Payloads as candles and regime publish them: market time in ts (window start, seconds).
+    const candles = Array.from({ length: (last - first) / 60 + 1 }, (_, i) => first + i * 60).flatMap((ts) => symbols.map((symbol) => ({ ts, fields: ["ts", String(ts), "symbol", symbol, "timeframe", "60s", "open", "1", "high", "1", "low", "1", "close", "1", "volume", "1", "trades", "3"] })));
+    const signals = Array.from({ length: 10 }, (_, i) => first + i * 5 * 3600).map((ts, i) => ({ ts, fields: ["ts", String(ts), "symbol", "BTCUSDT", "timeframe", "60s", ...(i % 2 === 0 ? ["regime", "TREND", "adx", "31.000000", "atr", "1.200000"] : ["regime", "RANGE", "adx", "12.000000", "atr", "1.000000"])] }));
+    const since = new Date(nowMs - 50 * 3_600_000 - 120_000);
+
+    const collectFrom = async (fill: (redis: RedisAccess) => Promise<void>) => {
+      const server = await startRedis();
+      const redis = await directRedis(server.url, server.passwordFile);
+      try {
+        const startedMs = Date.now();
+        await fill(redis);
+        const fx = makeFixture(new Date(), { images });
+        // What `npx cdb evidence collect --redis-url … --password-file …` runs, at once.
+        const now = new Date();
+        const r = await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir: repoTmpDir("collect-"), now, key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners });
+        // r.artifacts: the records of paper-orders, observation-window, candles, regime, in that order.
+        const files: Record<string, string> = Object.fromEntries(["stability.paper-orders", "stability.observation-window", "stability.candles", "stability.regime"].map((id, i) => [id, r.artifacts[i]!]));
+        const windowOf = (id: string) => (JSON.parse(readFileSync(files[id]!, "utf8")) as Statement).predicate.window;
+        const gate = runGate({ ...fx.gateRequest(), now });
+        return { r, startedMs, windowOf, freight: gate.freight, item: (id: string) => gate.verdict.items.find((i) => i.id === id)! };
+      } finally {
+        await redis.close();
+        await server.stop();
+      }
+    };
+
+    // The replay: every candle and signal XADDed with an auto id, in a burst.
+    const replay = await collectFrom(async (redis) => {
+      for (let i = 0; i < candles.length; i += 500) await Promise.all(candles.slice(i, i + 500).map((c) => redis.call(["XADD", CANDLES, "*", ...c.fields])));
+      for (const x of signals) await redis.call(["XADD", REGIME_STREAM, "*", ...x.fields]);
+    });
+    expect(replay.r.candles.symbols.map((x) => [x.symbol, x.ids.length])).toEqual(symbols.map((x) => [x, candles.length / 2]));
+    expect(replay.r.regime.signals).toHaveLength(10);
+    expect(replay.r.entries["stability.candles"].value).toBeLessThan(0.1);
+    expect(replay.r.entries["stability.regime"].value).toBeLessThan(0.1);
+    // Flagged for a reader (diagnostics, not the value): nearly every candle's market time is hours from its id.
+    expect(replay.r.candles.marketTimeApart).toBeGreaterThan(candles.length - 2 * 62);
+    expect(replay.item("stability.candles")).toMatchObject({ status: "failed", reason: "value 0 hours is below 48 hours" });
+    expect(replay.item("stability.regime")).toMatchObject({ status: "failed", reason: "value 0 hours is below 48 hours" });
+    // Every record's window starts at the first observation, never at --since 50 h back: the fresh Redis
+    // for the streams and orders, the doubles' start on Docker's clock for the observation window (which
+    // --since does not move: its hours are since the containers started, minutes ago).
+    const doublesStarted = Math.min(...(await Promise.all(plan.containers.map(async (c) => Date.parse((await t.docker.getContainer(c.name).inspect()).State.StartedAt)))));
+    for (const id of ["stability.candles", "stability.regime", "stability.paper-orders"]) expect(Date.parse(replay.windowOf(id).from), id).toBeGreaterThanOrEqual(replay.startedMs - 1_000);
+    expect(Date.parse(replay.windowOf("stability.observation-window").from)).toBeGreaterThanOrEqual(doublesStarted);
+    expect(replay.r.window.hours).toBeLessThan(1);
+    // So what a promotion prints ("soaked on paper <from> to <to>") is the minutes paper ran, not 50 h.
+    const soakedFrom = replay.freight.flatMap((f) => f.windows.map((w) => Date.parse(w.from)));
+    expect(soakedFrom.length).toBeGreaterThan(0);
+    expect(Math.min(...soakedFrom)).toBeGreaterThanOrEqual(doublesStarted);
+    expect(replay.item("stability.observation-window")).toMatchObject({ status: "failed" });
+
+    // The control: the same payloads, each XADDed with the id Redis's clock gave it when a running stack
+    // published it (a candle at its close, a signal at its market time). An explicit id in the past is still
+    // Redis time: XADD refuses any id not above the stream's last, so a running stack's stream can only hold
+    // ids its clock reached, and a collector on a stack that really ran 50 h reads exactly these. What binds
+    // such ids to the stack's uptime is the witness journal (another engineer's work), not this collector.
+    const control = await collectFrom(async (redis) => {
+      const byId = [...candles.map((c) => ({ ms: (c.ts + 60) * 1000 - 5_000, fields: c.fields })), ...signals.map((x) => ({ ms: x.ts * 1000 + 30_000, fields: x.fields, regime: true }))].sort((a, b) => a.ms - b.ms);
+      const seq = new Map<number, number>();
+      for (let i = 0; i < byId.length; i += 500)
+        await Promise.all(
+          byId.slice(i, i + 500).map((x) => {
+            const n = seq.get(x.ms) ?? 0;
+            seq.set(x.ms, n + 1);
+            return redis.call(["XADD", "regime" in x ? REGIME_STREAM : CANDLES, `${x.ms}-${n}`, ...x.fields]);
+          }),
+        );
+    });
+    expect(control.r.entries["stability.candles"].value).toBeGreaterThanOrEqual(49.9);
+    expect(control.r.entries["stability.regime"].value).toBeGreaterThanOrEqual(49.9);
+    expect(control.r.candles.marketTimeApart).toBe(0);
+    expect(control.item("stability.candles")).toMatchObject({ status: "satisfied" });
+    expect(control.item("stability.regime")).toMatchObject({ status: "satisfied" });
   }, 180_000);
 
   it("writes records that do not count for a live stack pinning other images than paper ran", async () => {

@@ -22,7 +22,12 @@ import { candlesStatement, collectCandles, collectRegime, regimeStatement } from
 //   die/oom/restart events since --since). A container that is not running: 0.
 //   StartedAt is the source that cannot miss a restart; the engine keeps only
 //   its last few hundred events in memory, so the events add detail (exit
-//   codes, OOM) when they are still there.
+//   codes, OOM) when they are still there. Docker's clock, not --since and
+//   not market time: a replay into a stack started ten minutes ago is ten
+//   minutes of observation.
+// Each record's window is the span actually observed, never the --since asked
+// for when the stack or its stream is younger (ordersObservedFrom, the stream
+// collectors' windows): freight's "soaked on paper <from> to <to>" reads it.
 
 export const COLLECT_DIR = path.join(REPO_ROOT, "readiness", "artifacts", "collected");
 
@@ -155,14 +160,25 @@ export interface RecordContext {
   subjects: Subject[];
 }
 
-/** stability.paper-orders as a signed-record Statement (kind paper-orders): the window is --since to now. */
+/**
+ * Where the collector's observation of the order results began, on Redis's
+ * clock: --since when the stream already held older entries, else its first
+ * entry (a fresh stack cannot show the time before it), and the collection
+ * itself when it held none: never the --since asked for by itself.
+ */
+export function ordersObservedFrom(orders: PaperOrders, now: Date): string {
+  if (!orders.firstId) return now.toISOString();
+  return orders.startsAfterSince ? new Date(Math.min(Number(orders.firstId.split("-")[0]), now.getTime())).toISOString() : orders.since;
+}
+
+/** stability.paper-orders as a signed-record Statement (kind paper-orders): the window is the span observed (ordersObservedFrom) to now. */
 export function paperOrdersStatement(orders: PaperOrders, ctx: RecordContext & { redis: string }): Statement {
   return makeStatement({
     kind: "paper-orders",
     stack: ctx.stack,
     mode: "paper",
     by: ctx.by,
-    window: { from: orders.since, to: ctx.now.toISOString() },
+    window: { from: ordersObservedFrom(orders, ctx.now), to: ctx.now.toISOString() },
     outcome: "measured",
     explanation: `distinct MOCK_ order ids with status FILLED on ${orders.stream}${orders.startsAfterSince ? "; the stream starts after --since, older results may be gone" : ""}`,
     subjects: ctx.subjects,
@@ -247,14 +263,14 @@ export async function collectEvidence(req: CollectRequest) {
     ...common,
     id: "stability.candles",
     artifacts: [candlesRecord.file],
-    note: `cdb evidence collect: candles on ${candles.stream} since ${candles.since} (${candles.symbols.map((s) => `${s.symbol} ${s.ts.length}`).join(", ") || "none"})`,
+    note: `cdb evidence collect: candles on ${candles.stream} since ${candles.since}, hours on Redis's clock (${candles.symbols.map((s) => `${s.symbol} ${s.ids.length}`).join(", ") || "none"})`,
     acceptFailed: true,
   });
   const regimeEntry = addEvidence({
     ...common,
     id: "stability.regime",
     artifacts: [regimeRecord.file],
-    note: `cdb evidence collect: ${regime.signals.length} regime signals on ${regime.stream} since ${regime.since}`,
+    note: `cdb evidence collect: hours on Redis's clock since the first of ${regime.signals.length} regime signals on ${regime.stream} since ${regime.since}`,
     acceptFailed: true,
   });
   return {

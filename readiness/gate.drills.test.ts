@@ -7,6 +7,7 @@ import { fileSha256 } from "./artifacts";
 import { REPO_ROOT } from "../platform/paths";
 import type { Evidence } from "./evidence";
 import { runGate } from "./gate";
+import { idMs } from "./paperDrillKinds";
 import { signRecordFile, type Statement } from "./records";
 import { WITNESS_NAMESPACE } from "../config/witness";
 
@@ -46,14 +47,15 @@ function forge(id: string, edit: (s: Statement, f: F) => void, opts: { resign?: 
   return e;
 }
 
-describe("records of the allocation drills and stream collectors", () => {
+// Each case builds a fresh fixture (keys, ssh-keygen signatures): seconds each on a loaded machine.
+describe("records of the allocation drills and stream collectors", { timeout: 60_000 }, () => {
   it("counts each one, with the value its record computes", () => {
     const values: Record<string, RegExp> = {
       "killswitch.allocation-zero": /allocation-zero\.json passed \(120\)/,
       "killswitch.risk-blocks-zero": /risk-blocks-zero\.json passed \(18\)/,
       "stability.allocation-restart": /allocation-restart\.json passed \(2\.5\)/,
       "stability.candles": /candles\.json measured \(49\)/,
-      "stability.regime": /regime\.json measured \(2\)/,
+      "stability.regime": /regime\.json measured \(48\.5\)/,
     };
     for (const id of ITEMS) {
       const r = item(id);
@@ -67,7 +69,7 @@ describe("records of the allocation drills and stream collectors", () => {
       ["killswitch.risk-blocks-zero", (_, f) => void (f.blocked.orders = 0, f.blocked.signals = 40)],
       ["killswitch.allocation-zero", (_, f) => void (f.zeroRead.atMs -= 100)],
       ["stability.allocation-restart", (_, f) => void (f.requestedAtMs += 2_000)],
-      ["stability.candles", (_, f) => void f.symbols[0].ts.unshift(f.symbols[0].ts[0] - 60)],
+      ["stability.candles", (_, f) => void f.symbols[0].ids.unshift(`${Number(f.symbols[0].ids[0].split("-")[0]) - 60_000}-0`)],
       ["stability.regime", (_, f) => void f.signals.push({ ...f.signals[0], id: "1-0" })],
     ];
     for (const [id, edit] of cases) {
@@ -91,7 +93,7 @@ describe("records of the allocation drills and stream collectors", () => {
       ["killswitch.risk-blocks-zero", (_, f) => void (f.after.orders = 0), /no order of paper after the restore/],
       ["stability.allocation-restart", (_, f) => void ((f.decisions = []), delete f.regimeSignal), /no decision within 60000 ms of its restart \(stream\.regime_signals is empty/],
       ["stability.allocation-restart", (_, f) => void (f.strategyIds = ["paper", "momo"]), /no decision for momo after the restart/],
-      ["stability.candles", (_, f) => void (f.symbols[0].ts = f.symbols[0].ts.slice(0, -10)), /BTCUSDT: no candle in the last two intervals/],
+      ["stability.candles", (_, f) => void (f.symbols[0].ids = f.symbols[0].ids.slice(0, -10)), /BTCUSDT: no candle in the last two intervals/],
       ["stability.candles", (_, f) => void (f.symbols = []), /no candles on stream\.candles_1m/],
       ["stability.regime", (_, f) => void (f.signals[1].atr = "1.500000"), /1 signal\(s\) name a regime their ADX\/ATR do not give: \S+ HIGH_VOL_CHAOTIC \(adx 28\.000000, atr 1\.500000\)/],
       ["stability.regime", (_, f) => void (f.signals[0].adx = "22.000000"), /TREND \(adx 22\.000000/],
@@ -102,6 +104,41 @@ describe("records of the allocation drills and stream collectors", () => {
       expect(r, `${id} ${reason}`).toMatchObject({ status: "failed" });
       expect(r.reason).toMatch(reason);
     }
+  });
+
+  it("judges candles and regime on Redis's clock: a window wider than observed, ids outside it or market time that claims more are refused", () => {
+    const earlier = (t: string, h: number) => new Date(Date.parse(t) - h * 3_600_000).toISOString();
+    const cases: [string, (s: Statement, f: F) => void, RegExp][] = [
+      // The window stretched back to a --since before the stream's first entry: time the collector never saw.
+      ...(["stability.candles", "stability.regime"] as const).map((id): [string, (s: Statement, f: F) => void, RegExp] => [
+        id,
+        (s, f) => void ((f.streamFirstId = `${Date.parse(f.since) + 60_000}-0`), (f.since = earlier(f.since, 10)), (s.predicate.window.from = f.since)),
+        /the window starts at \S+, before the collector's first observation at /,
+      ]),
+      ["stability.candles", (s) => void (s.predicate.window.to = new Date(Date.parse(s.predicate.window.to) + 60_000).toISOString()), /the window ends at \S+, not at the collection /],
+      ["stability.regime", (s) => void (s.predicate.window.from = new Date(Date.parse(s.predicate.window.to) - 3 * 3_600_000).toISOString()), /regime signals: 1 stream id\(s\) outside the window/],
+      ["stability.regime", (_, f) => void delete f.streamFirstId, /regime signals: entries listed from a stream that had none/],
+      ["stability.candles", (_, f) => void f.symbols[0].ids.reverse(), /BTCUSDT: stream ids go backwards/],
+    ];
+    for (const [id, edit, reason] of cases) {
+      fx = makeFixture(fx.now);
+      const r = item(id, forge(id, edit, { resign: "witness" }));
+      expect(r, `${id} ${reason}`).toMatchObject({ status: "failed" });
+      expect(r.reason).toMatch(reason);
+    }
+  });
+
+  it("counts a regime signal by its stream id, not its market time: 50 h of ts in a burst of ids is minutes", () => {
+    // A replay: market time (ts) from 50 h before the collection, received by Redis in the last minute.
+    const replayed = forge(
+      "stability.regime",
+      (s, f) => {
+        const to = Date.parse(s.predicate.window.to);
+        f.signals = f.signals.map((x: F, i: number) => ({ ...x, id: `${to - 60_000 + i}-0`, ts: String(Math.floor(to / 1000) - (50 - i) * 3600) }));
+      },
+      { resign: "witness", value: 0 },
+    );
+    expect(item("stability.regime", replayed)).toMatchObject({ status: "failed", reason: "value 0 hours is below 48 hours" });
   });
 
   it("refuses a failed record as written (outcome failed)", () => {
@@ -123,8 +160,8 @@ describe("records of the allocation drills and stream collectors", () => {
     const gap = forge(
       "stability.candles",
       (s, f) => {
-        const to = Date.parse(s.predicate.window.to) / 1000;
-        f.symbols[0].ts = f.symbols[0].ts.filter((t: number) => t < to - 10 * 3600 - 300 || t >= to - 10 * 3600);
+        const to = Date.parse(s.predicate.window.to);
+        f.symbols[0].ids = f.symbols[0].ids.filter((id: string) => idMs(id) < to - 10 * 3_600_000 - 300_000 || idMs(id) >= to - 10 * 3_600_000);
       },
       { resign: "witness", value: 10 },
     );
@@ -134,21 +171,36 @@ describe("records of the allocation drills and stream collectors", () => {
     const typed = forge(
       "stability.candles",
       (s, f) => {
-        const to = Date.parse(s.predicate.window.to) / 1000;
-        f.symbols[0].ts = f.symbols[0].ts.filter((t: number) => t < to - 10 * 3600 - 300 || t >= to - 10 * 3600);
+        const to = Date.parse(s.predicate.window.to);
+        f.symbols[0].ids = f.symbols[0].ids.filter((id: string) => idMs(id) < to - 10 * 3_600_000 - 300_000 || idMs(id) >= to - 10 * 3_600_000);
       },
       { resign: "witness", value: 49 },
     );
     expect(item("stability.candles", typed)).toMatchObject({ status: "invalid", reason: "value 49 differs from 10, what its record computes" });
   });
 
-  it("refuses a regime window under 48 hours and records older than the item allows", () => {
-    const short = forge("stability.regime", (s) => void (s.predicate.window.from = new Date(Date.parse(s.predicate.window.to) - 12 * 3_600_000).toISOString()), { resign: "witness" });
-    expect(item("stability.regime", short)).toMatchObject({ status: "failed", reason: expect.stringContaining("the window is 12 h; regime signals count over 48 h at least") });
+  it("refuses regime signals over less than 48 hours of Redis's clock and records older than the item allows", () => {
+    // The first signal 2 h before the collection: 2 hours, whatever --since asked for.
+    const short = forge("stability.regime", (_, f) => void (f.signals = f.signals.slice(1)), { resign: "witness", value: 2 });
+    expect(item("stability.regime", short)).toMatchObject({ status: "failed", reason: "value 2 hours is below 48 hours" });
+    fx = makeFixture(fx.now);
+    const typed = forge("stability.regime", (_, f) => void (f.signals = f.signals.slice(1)), { resign: "witness", value: 48.5 });
+    expect(item("stability.regime", typed)).toMatchObject({ status: "invalid", reason: "value 48.5 differs from 2, what its record computes" });
     const back = (t: string, days: number) => new Date(Date.parse(t) - days * 86_400_000).toISOString();
     for (const [id, days, max] of [["stability.candles", 8, 7], ["killswitch.allocation-zero", 31, 30]] as const) {
       fx = makeFixture(fx.now);
-      const old = forge(id, (s) => void (s.predicate.window = { from: back(s.predicate.window.from, days), to: back(s.predicate.window.to, days) }), { resign: "witness" });
+      // The whole record moved back, stream ids and collection time with its window: a consistent old record.
+      const old = forge(
+        id,
+        (s, f) => {
+          s.predicate.window = { from: back(s.predicate.window.from, days), to: back(s.predicate.window.to, days) };
+          if (id !== "stability.candles") return;
+          const backId = (x: string) => `${idMs(x) - days * 86_400_000}-0`;
+          Object.assign(f, { since: back(f.since, days), collectedAt: back(f.collectedAt, days), streamFirstId: backId(f.streamFirstId) });
+          f.symbols[0].ids = f.symbols[0].ids.map(backId);
+        },
+        { resign: "witness" },
+      );
       expect(item(id, old), id).toMatchObject({ status: "expired", reason: expect.stringMatching(new RegExp(`more than ${max} days ago$`)) });
     }
   });

@@ -22,6 +22,7 @@ const read = {
   properties: { client: { type: "string" }, command: { type: "array", items: { type: "string" } }, atMs: { type: "number", minimum: 0 } },
 };
 const count = { type: "integer", minimum: 0 };
+const streamId = { type: "string", pattern: "^[0-9]{1,15}-[0-9]{1,20}$" };
 /** Milliseconds of a stream id (Redis server time). */
 export const idMs = (id: string): number => Number(id.split("-")[0]);
 const tenths = (x: number) => Math.floor(x * 10) / 10;
@@ -128,39 +129,107 @@ function allocationRestartProblems(p: RecordPredicate): string[] {
   return out;
 }
 
-// --- stability.candles: `cdb evidence collect` (ops/streamCollect.ts) ---
+// --- stability.candles and stability.regime: `cdb evidence collect` (ops/streamCollect.ts) ---
+//
+// Both are measured on Redis's clock, never on market time: a stream id
+// `<ms>-<seq>` is the Redis server's time when the entry was added, the one
+// time a replay cannot set (a burst of 50 h of old trades gives candles and
+// signals whose payload `ts` spans 50 h and whose ids span the seconds the
+// burst took). The payload `ts` is kept for diagnostics only.
+
+/** Where the collector's observation of a stream began: --since, or the stream's oldest entry when that is younger (nothing older was there to see). */
+export function observedFromMs(since: string, streamFirstId: string | undefined, toMs: number): number {
+  if (streamFirstId === undefined) return toMs;
+  return Math.max(Date.parse(since), Math.min(idMs(streamFirstId), toMs));
+}
+
+/** Why the record's window is not the span the collector observed on Redis's clock. */
+function windowProblems(p: RecordPredicate, f: { since: string; collectedAt: string; streamFirstId?: string }): string[] {
+  const out: string[] = [];
+  const observed = observedFromMs(f.since, f.streamFirstId, Date.parse(p.window.to));
+  if (p.window.to !== f.collectedAt) out.push(`the window ends at ${p.window.to}, not at the collection ${f.collectedAt}`);
+  if (Date.parse(p.window.from) < observed) out.push(`the window starts at ${p.window.from}, before the collector's first observation at ${new Date(observed).toISOString()}`);
+  return out;
+}
+
+/** Why the stream ids `ids` (in stream order) are not entries the collector read within the window. */
+function idProblems(p: RecordPredicate, f: { streamFirstId?: string }, what: string, ids: string[]): string[] {
+  const out: string[] = [];
+  const from = Date.parse(p.window.from);
+  const to = Date.parse(p.window.to);
+  if (ids.some((id, i) => i > 0 && compareIds(id, ids[i - 1]!) <= 0)) out.push(`${what}: stream ids go backwards`);
+  const outside = ids.filter((id) => idMs(id) < from || idMs(id) > to);
+  if (outside.length > 0) out.push(`${what}: ${outside.length} stream id(s) outside the window ${p.window.from} to ${p.window.to} (${outside.slice(0, 3).join(", ")})`);
+  if (f.streamFirstId !== undefined && ids.length > 0 && compareIds(ids[0]!, f.streamFirstId) < 0) out.push(`${what}: ${ids[0]} is older than the stream's first entry ${f.streamFirstId}`);
+  if (f.streamFirstId === undefined && ids.length > 0) out.push(`${what}: entries listed from a stream that had none`);
+  return out;
+}
+
+const compareIds = (a: string, b: string): number => {
+  const [am, as] = a.split("-").map(Number) as [number, number];
+  const [bm, bs] = b.split("-").map(Number) as [number, number];
+  return am !== bm ? am - bm : as - bs;
+};
 
 export interface CandleFigures {
   stream: string;
+  /** Redis's TIME when the collector read the stream (entries up to it): the end of the record's window. */
+  collectedAt: string;
+  /** --since as asked (the window starts at it or at the stream's first entry, whichever is later). */
   since: string;
   intervalSeconds: number;
-  /** Per symbol: every candle's window start (seconds), in stream order. */
-  symbols: { symbol: string; ts: number[] }[];
+  /** The stream's oldest entry at collection: nothing older could be observed. */
+  streamFirstId?: string;
+  /** Per symbol: the stream id of every candle since --since, in stream order (the time Redis received it). */
+  symbols: { symbol: string; ids: string[] }[];
   scanned: number;
   startsAfterSince: boolean;
+  /**
+   * Diagnostics, never the value: candles whose market time (payload `ts`
+   * plus the interval, when the candle closed) lies more than
+   * MARKET_TIME_APART_MS from the time Redis received them: a replay of old
+   * trades, or a clock that is off.
+   */
+  marketTimeApart: number;
 }
+
+/** A candle whose market close is this far from its stream id is counted in marketTimeApart. */
+export const MARKET_TIME_APART_MS = 3_600_000;
+
+/**
+ * Two consecutive candles of a symbol whose ids are further apart than the
+ * interval plus this many intervals are a gap. Candles closes a window when
+ * the first trade after its end arrives, so a candle is published between its
+ * window's end and one interval later: consecutive ids lie less than two
+ * intervals apart while no interval goes without a candle, and more than two
+ * intervals apart means a whole interval of the stack's clock passed without
+ * one.
+ */
+export const CANDLE_GAP_TOLERANCE_INTERVALS = 1;
 
 export interface CandleRun {
   symbol: string;
-  gaps: { afterTs: number; nextTs: number }[];
-  /** Window start of the first candle after the last gap. */
-  runStartTs?: number;
-  lastTs?: number;
-  /** Whether candles still arrived at collection (the last one at most two intervals old). */
+  /** Consecutive candles whose ids lie more than the interval plus the tolerance apart. */
+  gaps: { afterId: string; nextId: string }[];
+  /** Id of the first candle after the last gap. */
+  runStartId?: string;
+  lastId?: string;
+  /** Whether candles still arrived at collection (the last one at most two intervals old on Redis's clock). */
   current: boolean;
   hours: number;
 }
 
-/** Gaps per symbol and the gap-free run that reaches the collection time `toMs`: the one rule for collector and gate. */
+/** Gaps per symbol and the gap-free run that reaches the collection time `toMs`, all on Redis's clock: the one rule for collector and gate. */
 export function candleRuns(f: CandleFigures, toMs: number): CandleRun[] {
-  return f.symbols.map(({ symbol, ts }) => {
+  const maxApartMs = (1 + CANDLE_GAP_TOLERANCE_INTERVALS) * f.intervalSeconds * 1000;
+  return f.symbols.map(({ symbol, ids }) => {
     const gaps: CandleRun["gaps"] = [];
-    for (let i = 1; i < ts.length; i++) if (ts[i]! - ts[i - 1]! > f.intervalSeconds) gaps.push({ afterTs: ts[i - 1]!, nextTs: ts[i]! });
-    const runStartTs = gaps.length > 0 ? gaps.at(-1)!.nextTs : ts[0];
-    const lastTs = ts.at(-1);
-    const current = lastTs !== undefined && (lastTs + 2 * f.intervalSeconds) * 1000 >= toMs;
-    const hours = current && runStartTs !== undefined ? Math.max(0, tenths((toMs - runStartTs * 1000) / 3_600_000)) : 0;
-    return { symbol, gaps, ...(runStartTs !== undefined ? { runStartTs } : {}), ...(lastTs !== undefined ? { lastTs } : {}), current, hours };
+    for (let i = 1; i < ids.length; i++) if (idMs(ids[i]!) - idMs(ids[i - 1]!) > maxApartMs) gaps.push({ afterId: ids[i - 1]!, nextId: ids[i]! });
+    const runStartId = gaps.length > 0 ? gaps.at(-1)!.nextId : ids[0];
+    const lastId = ids.at(-1);
+    const current = lastId !== undefined && idMs(lastId) + 2 * f.intervalSeconds * 1000 >= toMs;
+    const hours = current && runStartId !== undefined ? Math.max(0, tenths((toMs - idMs(runStartId)) / 3_600_000)) : 0;
+    return { symbol, gaps, ...(runStartId !== undefined ? { runStartId } : {}), ...(lastId !== undefined ? { lastId } : {}), current, hours };
   });
 }
 
@@ -168,24 +237,39 @@ function candleProblems(p: RecordPredicate): string[] {
   const f = p.figures as unknown as CandleFigures;
   const out: string[] = [];
   if (f.symbols.length === 0) out.push(`no candles on ${f.stream} since ${f.since}`);
-  for (const s of f.symbols) if (s.ts.some((t, i) => i > 0 && t < s.ts[i - 1]!)) out.push(`${s.symbol}: candle times go backwards`);
-  for (const r of candleRuns(f, Date.parse(p.window.to))) if (!r.current) out.push(`${r.symbol}: no candle in the last two intervals before ${p.window.to} (the last at ${r.lastTs !== undefined ? new Date(r.lastTs * 1000).toISOString() : "never"})`);
+  out.push(...windowProblems(p, f));
+  for (const s of f.symbols) out.push(...idProblems(p, f, s.symbol, s.ids));
+  for (const r of candleRuns(f, Date.parse(p.window.to))) if (!r.current) out.push(`${r.symbol}: no candle in the last two intervals before ${p.window.to} (the last received at ${r.lastId !== undefined ? new Date(idMs(r.lastId)).toISOString() : "never"})`);
   return out;
 }
 
-// --- stability.regime: `cdb evidence collect` (ops/streamCollect.ts) ---
-
 export interface RegimeFigures {
   stream: string;
+  /** Redis's TIME when the collector read the stream (entries up to it): the end of the record's window. */
+  collectedAt: string;
   since: string;
+  /** The stream's oldest entry at collection: nothing older could be observed. */
+  streamFirstId?: string;
   /** The regime container's settings (REGIME_*), from the stack's plan. */
   thresholds: { adxTrend: number; adxRange: number; atrHighVol: number };
+  /** Every signal since --since; `id` (Redis time) is what counts, `ts` (market time) is diagnostics. */
   signals: { id: string; ts: string; symbol: string; regime: string; adx: string; atr: string }[];
   startsAfterSince: boolean;
 }
 
-/** Regime signals count over at least this long a window. */
-export const REGIME_MIN_WINDOW_HOURS = 48;
+/**
+ * Hours of regime on Redis's clock: from the first signal in the window to
+ * the collection. The regime service emits a signal only when a symbol's
+ * regime changes (its first one once its indicators have warmed up), so the
+ * span from the first to the last signal would refuse a stack whose market
+ * held one regime for a day; the first signal proves regime was classifying
+ * then, and observation-window proves no container stopped since.
+ */
+export function regimeHours(f: RegimeFigures, toMs: number): number {
+  // The earliest id, whatever the order (ids out of order are a problem of their own).
+  const first = Math.min(...f.signals.map((s) => idMs(s.id)));
+  return Number.isFinite(first) ? Math.max(0, tenths((toMs - first) / 3_600_000)) : 0;
+}
 
 /**
  * The regime its ADX and ATR give under the thresholds, as
@@ -206,9 +290,7 @@ export function expectedRegime(s: { adx: string; atr: string }, t: RegimeFigures
 
 function regimeProblems(p: RecordPredicate): string[] {
   const f = p.figures as unknown as RegimeFigures;
-  const out: string[] = [];
-  const hours = (Date.parse(p.window.to) - Date.parse(p.window.from)) / 3_600_000;
-  if (hours < REGIME_MIN_WINDOW_HOURS) out.push(`the window is ${tenths(hours)} h; regime signals count over ${REGIME_MIN_WINDOW_HOURS} h at least`);
+  const out: string[] = [...windowProblems(p, f), ...idProblems(p, f, "regime signals", f.signals.map((s) => s.id))];
   const wrong = f.signals.filter((s) => expectedRegime(s, f.thresholds) !== s.regime);
   if (wrong.length > 0) out.push(`${wrong.length} signal(s) name a regime their ADX/ATR do not give: ${wrong.slice(0, 3).map((s) => `${s.id} ${s.regime} (adx ${s.adx}, atr ${s.atr})`).join(", ")}`);
   return out;
@@ -361,17 +443,20 @@ export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
     figures: {
       type: "object",
       additionalProperties: false,
-      required: ["stream", "since", "intervalSeconds", "symbols", "scanned", "startsAfterSince"],
+      required: ["stream", "since", "collectedAt", "intervalSeconds", "symbols", "scanned", "startsAfterSince", "marketTimeApart"],
       properties: {
         stream: { type: "string" },
         since: isoTime,
+        collectedAt: isoTime,
         intervalSeconds: { type: "integer", minimum: 1 },
-        symbols: { type: "array", items: { type: "object", additionalProperties: false, required: ["symbol", "ts"], properties: { symbol: { type: "string" }, ts: { type: "array", items: { type: "integer" } } } } },
+        streamFirstId: streamId,
+        symbols: { type: "array", items: { type: "object", additionalProperties: false, required: ["symbol", "ids"], properties: { symbol: { type: "string" }, ids: { type: "array", items: streamId } } } },
         scanned: count,
         startsAfterSince: { type: "boolean" },
+        marketTimeApart: count,
       },
     },
-    // Hours of candles without a gap up to the collection, for the symbol with the shortest run.
+    // Hours of candles without a gap up to the collection on Redis's clock, for the symbol with the shortest run.
     value: (p) => {
       const runs = candleRuns(p.figures as unknown as CandleFigures, Date.parse(p.window.to));
       return runs.length === 0 ? 0 : Math.min(...runs.map((r) => r.hours));
@@ -386,20 +471,22 @@ export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
     figures: {
       type: "object",
       additionalProperties: false,
-      required: ["stream", "since", "thresholds", "signals", "startsAfterSince"],
+      required: ["stream", "since", "collectedAt", "thresholds", "signals", "startsAfterSince"],
       properties: {
         stream: { type: "string" },
         since: isoTime,
+        collectedAt: isoTime,
+        streamFirstId: streamId,
         thresholds: { type: "object", additionalProperties: false, required: ["adxTrend", "adxRange", "atrHighVol"], properties: { adxTrend: { type: "number" }, adxRange: { type: "number" }, atrHighVol: { type: "number" } } },
         signals: {
           type: "array",
-          items: { type: "object", additionalProperties: false, required: ["id", "ts", "symbol", "regime", "adx", "atr"], properties: { id: { type: "string" }, ts: { type: "string" }, symbol: { type: "string" }, regime: { type: "string" }, adx: { type: "string" }, atr: { type: "string" } } },
+          items: { type: "object", additionalProperties: false, required: ["id", "ts", "symbol", "regime", "adx", "atr"], properties: { id: streamId, ts: { type: "string" }, symbol: { type: "string" }, regime: { type: "string" }, adx: { type: "string" }, atr: { type: "string" } } },
         },
         startsAfterSince: { type: "boolean" },
       },
     },
-    // Regime signals observed in the window (each one the regime its ADX/ATR give, or the record fails).
-    value: (p) => (p.figures as unknown as RegimeFigures).signals.length,
+    // Hours from the first regime signal in the window to the collection, on Redis's clock (each signal the regime its ADX/ATR give, or the record fails).
+    value: (p) => regimeHours(p.figures as unknown as RegimeFigures, Date.parse(p.window.to)),
     problems: regimeProblems,
   },
 };

@@ -345,7 +345,7 @@ export function registerOpsCommands(program: Command): void {
         const { redis, docker } = await redisFor(opts);
         const r = await collectEvidence({ stack: opts.stack, plan, docker, redis, since, by, key, evidenceFile: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }), ...(opts.out ? { dir: opts.out } : {}) });
         await redis.close();
-        if (opts.json) out(JSON.stringify({ paperOrders: r.orders.filled, observationHours: r.window.hours, candleHours: r.entries["stability.candles"].value, regimeSignals: r.entries["stability.regime"].value, artifacts: r.artifacts }));
+        if (opts.json) out(JSON.stringify({ paperOrders: r.orders.filled, observationHours: r.window.hours, candleHours: r.entries["stability.candles"].value, regimeHours: r.entries["stability.regime"].value, regimeSignals: r.regime.signals.length, artifacts: r.artifacts }));
         else {
           out(`stability.paper-orders: ${r.orders.filled} distinct filled paper orders since ${r.orders.since} (${r.orders.rejected} rejected, ${r.orders.errors} errors, ${r.orders.duplicates} duplicates not counted)`);
           out(`stability.observation-window: ${r.window.hours} h${r.window.lastDisruption ? ` since ${r.window.lastDisruption.container} ${r.window.lastDisruption.what} at ${r.window.lastDisruption.at}` : ""}`);

@@ -203,17 +203,24 @@ function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys
     },
     subjects,
   );
-  // cdb evidence collect: 49 h of one-minute candles without a gap; two regime signals.
-  const first = Math.ceil(Date.parse(since) / 60_000) * 60;
-  const candleTs = Array.from({ length: Math.floor((t / 1000 - 60 - first) / 60) + 1 }, (_, i) => first + i * 60);
-  const candles = candlesStatement({ stream: "stream.candles_1m", since, intervalSeconds: 60, symbols: [{ symbol: "BTCUSDT", ts: candleTs }], scanned: candleTs.length, startsAfterSince: false }, ctx);
+  // cdb evidence collect: 49 h of one-minute candles without a gap on Redis's clock (one stream id a minute,
+  // from --since: the stream is older); two regime signals, the first 48.5 h before the collection.
+  const sinceMs = Date.parse(since);
+  const candleIds = Array.from({ length: Math.floor((t - 5_000 - sinceMs) / 60_000) + 1 }, (_, i) => `${sinceMs + i * 60_000}-0`);
+  const streamFirstId = `${sinceMs - 3_600_000}-0`;
+  const candles = candlesStatement(
+    { stream: "stream.candles_1m", since, collectedAt: iso(0), intervalSeconds: 60, streamFirstId, symbols: [{ symbol: "BTCUSDT", ids: candleIds }], scanned: candleIds.length, startsAfterSince: false, marketTimeApart: 0 },
+    ctx,
+  );
   const regime = regimeStatement(
     {
       stream: "stream.regime_signals",
       since,
+      collectedAt: iso(0),
+      streamFirstId,
       thresholds: { adxTrend: 25, adxRange: 20, atrHighVol: 2 },
       signals: [
-        { id: `${t - 40 * 3_600_000}-0`, ts: String(Math.floor(t / 1000) - 40 * 3600), symbol: "BTCUSDT", regime: "TREND", adx: "31.200000", atr: "1.100000" },
+        { id: `${t - 48.5 * 3_600_000}-0`, ts: String(Math.floor(t / 1000) - 48.5 * 3600), symbol: "BTCUSDT", regime: "TREND", adx: "31.200000", atr: "1.100000" },
         { id: `${t - 7_200_000}-0`, ts: String(Math.floor(t / 1000) - 7200), symbol: "BTCUSDT", regime: "HIGH_VOL_CHAOTIC", adx: "28.000000", atr: "2.400000" },
       ],
       startsAfterSince: false,
@@ -231,9 +238,9 @@ function writeRecords(dir: string, at: Date, subjects: Subject[], k: FixtureKeys
     "killswitch.allocation-zero": { file: w("allocation-zero.json", zero.allocation), value: 120 },
     "killswitch.risk-blocks-zero": { file: w("risk-blocks-zero.json", zero.risk), value: 18 },
     "stability.allocation-restart": { file: w("allocation-restart.json", restart), value: 2.5 },
-    // Computed, as the gate computes it: the first candle is the first whole minute after `since`.
+    // Computed, as the gate computes it, from the stream ids: 49 and 48.5 hours.
     "stability.candles": { file: w("candles.json", candles), value: RECORD_KINDS.candles!.value!(candles.predicate) },
-    "stability.regime": { file: w("regime.json", regime), value: 2 },
+    "stability.regime": { file: w("regime.json", regime), value: RECORD_KINDS.regime!.value!(regime.predicate) },
     "killswitch.manual-drill": { file: w("drill.json", drillStatement(drill, subjects)) },
     "stability.paper-orders": { file: w("paper-orders.json", paperOrdersStatement(orders, { ...ctx, redis: "fixture" })), value: 101 },
     "stability.observation-window": { file: w("observation-window.json", observationStatement(window, { ...ctx, docker: "fixture" })), value: 49 },
