@@ -2,6 +2,8 @@
 // ../shared/reference/cdb-stack.md that every stack shares. Per-stack choices
 // (images, ports, limits, trading mode) live in the config schema instead.
 
+import { WITNESS_HOME, WITNESS_PUBLIC_KEY_FILE } from "./witness";
+
 export const SECRET_NAMES = [
   "redis_password",
   "postgres_password",
@@ -33,6 +35,8 @@ export const VOLUME_NAMES = [
   "rehearsal_ca",
   /** Rehearsal stacks: the simulator's own TLS key and certificate; mounted by the simulator only. */
   "exchange_simulator_tls",
+  /** The witness's key pair (made there at first start; the private key never leaves it) and its journal (config/witness.ts). */
+  "witness_data",
 ] as const;
 export type VolumeName = (typeof VOLUME_NAMES)[number];
 
@@ -47,6 +51,12 @@ export const INFRA_SERVICES = [
   "loki",
   "promtail",
 ] as const;
+/**
+ * This project's own services, in every stack: built from this repository
+ * (not from the trading system's checkout), never on the trading path. The
+ * witness observes the stack and signs what it measured (config/witness.ts).
+ */
+export const OWN_SERVICES = ["witness"] as const;
 export const APP_SERVICES = [
   "ws",
   "signal",
@@ -59,8 +69,8 @@ export const APP_SERVICES = [
   "paper_runner",
   "reports",
 ] as const;
-/** The services of every stack (paper, live): the Compose setup's 16 plus alertmanager, loki and promtail (its logging.yml overlay). */
-export const SERVICE_NAMES = [...INFRA_SERVICES, ...APP_SERVICES] as const;
+/** The services of every stack (paper, live): the Compose setup's 16 plus alertmanager, loki and promtail (its logging.yml overlay), and this project's witness. */
+export const SERVICE_NAMES = [...INFRA_SERVICES, ...OWN_SERVICES, ...APP_SERVICES] as const;
 /**
  * The services a market event passes through before it becomes an order: every
  * input of these containers decides what the bot trades (readiness/digest.ts).
@@ -71,9 +81,10 @@ export const REHEARSAL_SERVICES = ["exchange_simulator"] as const;
 /** Every service any stack may declare (keys of `cdb:images`, `cdb:resources`, …). */
 export const ALL_SERVICE_NAMES = [...SERVICE_NAMES, ...REHEARSAL_SERVICES] as const;
 export type InfraServiceName = (typeof INFRA_SERVICES)[number];
+export type OwnServiceName = (typeof OWN_SERVICES)[number];
 export type AppServiceName = (typeof APP_SERVICES)[number];
 export type RehearsalServiceName = (typeof REHEARSAL_SERVICES)[number];
-export type ServiceName = InfraServiceName | AppServiceName | RehearsalServiceName;
+export type ServiceName = InfraServiceName | OwnServiceName | AppServiceName | RehearsalServiceName;
 
 export type HealthCheck =
   | { kind: "http"; path: string }
@@ -92,6 +103,11 @@ export interface ServiceSpec {
    * the context is the checkout root; only reports builds from its own folder.
    */
   build?: { context: string; dockerfile: string };
+  /**
+   * This project's own services: build context and Dockerfile relative to this
+   * repository (the Pulumi project directory), used when `cdb:images` names no image.
+   */
+  projectBuild?: { context: string; dockerfile: string };
   /**
    * App services: the reference's start command. Given explicitly because the
    * plan replaces the image's entrypoint with the secret-exporting shell, and
@@ -113,6 +129,12 @@ export interface ServiceSpec {
    * (Loki: the trading system's logging.yml binds no port for it).
    */
   internalOnly?: true;
+  /**
+   * Hardened in every stack, whatever cdb:hardening says: read-only root, all
+   * capabilities dropped, no-new-privileges (the witness: it writes only its volume,
+   * and what it signs is worth only as much as the container it runs in).
+   */
+  hardened?: true;
   /** Host paths mounted read-only (Promtail: the Docker socket and the containers' log files, as logging.yml mounts them). */
   hostMounts?: readonly { hostPath: string; path: string }[];
   /** Port of a Prometheus /metrics endpoint, when the service exposes one. */
@@ -219,6 +241,21 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
       { hostPath: "/var/lib/docker/containers", path: "/var/lib/docker/containers" },
       { hostPath: "/var/run/docker.sock", path: "/var/run/docker.sock" },
     ],
+    limits: { cpus: 0.25, memoryMb: 128 },
+  },
+  // This project's witness (config/witness.ts): watches the stack's containers through the
+  // read-only Docker socket and Redis, journals what it saw and signs records with a key it
+  // made itself in its volume. No port (reached by `docker exec` only), no /metrics.
+  witness: {
+    projectBuild: { context: ".", dockerfile: "witness/Dockerfile" },
+    internalOnly: true,
+    hardened: true,
+    secrets: ["redis_password"],
+    // Healthy once it has made its key (at first start, inside its volume).
+    health: { kind: "shell", command: `test -s ${WITNESS_PUBLIC_KEY_FILE}` },
+    dependsOn: [{ service: "redis", until: "healthy" }],
+    volumes: [{ volume: "witness_data", path: WITNESS_HOME }],
+    hostMounts: [{ hostPath: "/var/run/docker.sock", path: "/var/run/docker.sock" }],
     limits: { cpus: 0.25, memoryMb: 128 },
   },
   postgres_exporter: {

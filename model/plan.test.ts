@@ -5,7 +5,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../config/load";
 import { SECRET_SETTINGS, type SecretSetting, tradesForReal } from "../config/safety";
-import { SERVICE_NAMES } from "../config/services";
+import { isAppService, SERVICE_NAMES } from "../config/services";
+import { keyFingerprint } from "../config/schema";
+import { WITNESS_HOME, WITNESS_PUBLIC_KEY_FILE, witnessArgv } from "../config/witness";
+import { rehearsalPlanProblems } from "./rehearsal";
 import { alertmanagerNoMailScript, alertmanagerScript } from "../monitoring/alertmanagerCommand";
 import { checkAlertRules, checkDashboards } from "../monitoring/checks";
 import { DELIBERATE_DIFFERENCES, REFERENCE_CONTAINERS } from "../test/cdbReference";
@@ -35,7 +38,7 @@ describe("the plan reproduces the reference's containers and settings", () => {
     const c = of(p, service);
     if (ref.image) expect(c.image).toEqual({ kind: "ref", ref: ref.image });
     if (ref.build) {
-      expect(c.image).toEqual({ kind: "build", context: path.join(SOURCE, ref.build.context), dockerfile: path.join(SOURCE, ref.build.dockerfile) });
+      expect(c.image).toEqual({ kind: "build", context: path.join(SOURCE, ref.build.context), dockerfile: path.join(SOURCE, ref.build.dockerfile), from: "sourceDir" });
     }
     const diff = DELIBERATE_DIFFERENCES[service as keyof typeof DELIBERATE_DIFFERENCES];
     const secrets = diff && "secrets" in diff ? diff.secrets : [...ref.secrets, ...(diff && "extraSecrets" in diff ? diff.extraSecrets : [])];
@@ -50,8 +53,8 @@ describe("the plan reproduces the reference's containers and settings", () => {
     if (ref.port !== undefined) expect(c.ports[0]?.internal, service).toBe(ref.port);
   });
 
-  it("declares exactly the reference's services plus alertmanager, loki and promtail (the logging.yml overlay)", () => {
-    expect([...SERVICE_NAMES].sort()).toEqual([...Object.keys(REFERENCE_CONTAINERS), "alertmanager", "loki", "promtail"].sort());
+  it("declares exactly the reference's services plus alertmanager, loki and promtail (the logging.yml overlay) and this project's witness", () => {
+    expect([...SERVICE_NAMES].sort()).toEqual([...Object.keys(REFERENCE_CONTAINERS), "alertmanager", "loki", "promtail", "witness"].sort());
   });
 });
 
@@ -235,7 +238,7 @@ describe("infrastructure wiring", () => {
   });
 
   it("app services get writable /tmp and /app/logs under a read-only root", () => {
-    for (const c of p.containers.filter((x) => x.hardening?.readOnlyRoot)) {
+    for (const c of p.containers.filter((x) => x.hardening?.readOnlyRoot && isAppService(x.service))) {
       expect(Object.keys(c.tmpfs ?? {}), c.service).toEqual(["/tmp", "/app/logs"]);
       // The images' user (uid 1000) must own it: the tmpfs otherwise takes the image directory's root-owned 755.
       expect(c.tmpfs?.["/app/logs"], c.service).toMatch(/,uid=1000,gid=1000$/);
@@ -293,6 +296,89 @@ describe("PostgreSQL", () => {
       expect(inputs(change), JSON.stringify(change)).toEqual(baseline);
     }
     expect(inputs({}, new Set())).toEqual(baseline);
+  });
+});
+
+describe("the witness (config/witness.ts): this project's own service in every stack", () => {
+  const liveOf = () =>
+    planStackWithMonitoring("live", loadConfig("live", rawSettings(liveSettings(), LIVE_SECRETS)).config, new Set(["mexcApiKey", "mexcApiSecret"]));
+  const rehearsalKey = "rehearsal-key-witness";
+  const rehearsalOf = () => {
+    const l = loadConfig(
+      "rehearsal",
+      rawSettings(
+        { mode: "rehearsal", sourceDir: SOURCE, mexcKeyFingerprint: keyFingerprint(rehearsalKey), rehearsalKeyFingerprint: keyFingerprint(rehearsalKey), images: { exchange_simulator: "registry.example/sim:1" } },
+        { mexcApiKey: rehearsalKey, mexcApiSecret: "rehearsal-secret-witness" },
+      ),
+      rehearsalKey,
+    );
+    return planStackWithMonitoring(l.stack, l.config, l.secretsSet);
+  };
+
+  it("paper: cdbpaper_witness, built from this repository (not cdb:sourceDir), its key volume, the Docker socket read-only, Redis's password as a file", () => {
+    const w = of(plan(), "witness");
+    expect(w).toMatchObject({ name: "cdbpaper_witness", alias: "cdb_witness", secrets: ["redis_password"], ports: [] });
+    expect(w.image).toEqual({ kind: "build", context: ".", dockerfile: "witness/Dockerfile", from: "project" });
+    expect(w.volumes).toContainEqual({ volumeName: "cdbpaper_witness_data", path: WITNESS_HOME });
+    expect(w.volumes).toContainEqual({ hostPath: "/var/run/docker.sock", path: "/var/run/docker.sock", readOnly: true });
+    expect(w.env).toEqual({ CDB_STACK: "paper", CDB_CONTAINER_PREFIX: "cdbpaper_", REDIS_HOST: "cdb_redis", REDIS_PORT: "6379" });
+    expect([...(w.entrypoint ?? []), ...(w.command ?? [])]).toEqual(witnessArgv("serve"));
+    expect(w.dependsOn).toEqual([{ service: "redis", until: "healthy" }]);
+    expect(w.health?.test).toEqual(["CMD-SHELL", `test -s ${WITNESS_PUBLIC_KEY_FILE}`]);
+    // Only the witness mounts its key's volume.
+    expect(plan().containers.filter((c) => c.volumes.some((v) => v.volumeName === "cdbpaper_witness_data")).map((c) => c.service)).toEqual(["witness"]);
+  });
+
+  it("is hardened whatever cdb:hardening says, writing only its volume (secrets through a carrier, /tmp in memory)", () => {
+    for (const p of [plan(), plan({ hardening: false })]) {
+      const w = of(p, "witness");
+      expect(w.hardening).toEqual({ readOnlyRoot: true, dropAllCapabilities: true, noNewPrivileges: true });
+      expect(w.secretsCarrier).toBe("cdbpaper_witness_secrets");
+      expect(w.volumes).toContainEqual({ volumeName: "cdbpaper_witness_secrets", path: "/run/secrets", readOnly: true });
+      expect(Object.keys(w.tmpfs ?? {})).toEqual(["/tmp"]);
+      const inputs = containerInputs(w, { image: "i", network: "n", secret: (n) => n, waitForHealthy: false });
+      expect(inputs).toMatchObject({ readOnly: true, capabilities: { drops: ["ALL"] }, securityOpts: ["no-new-privileges:true"] });
+    }
+    // Off for the others: the switch still works.
+    expect(of(plan({ hardening: false }), "paper_runner").hardening).toBeUndefined();
+  });
+
+  it("never gets a host port, even when every other service is published", () => {
+    const published = plan({ hostPorts: { redis: 16379, grafana: 13000 } });
+    expect(of(published, "witness").ports).toEqual([]);
+    expect(() => load({ hostPorts: { witness: 18080 } })).toThrow(/hostPorts\.witness.*stack's network only/);
+  });
+
+  it("cdb:images.witness overrides the build (tests use a local image)", () => {
+    expect(of(plan({ images: { witness: "cdb-witness:test" } }), "witness").image).toEqual({ kind: "ref", ref: "cdb-witness:test" });
+  });
+
+  it("live: cdb_witness, a pinned image and a live restart policy; an unpinned or missing witness image is refused", () => {
+    const w = of(liveOf(), "witness");
+    expect(w).toMatchObject({ name: "cdb_witness", restart: "on-failure", env: { CDB_STACK: "live", CDB_CONTAINER_PREFIX: "cdb_" } });
+    expect(w.image).toEqual({ kind: "ref", ref: (liveSettings().images as Record<string, string>).witness });
+    const images = { ...(liveSettings().images as Record<string, string>) };
+    const refused = (witness: string | undefined) => {
+      const { witness: _w, ...rest } = images;
+      try {
+        loadConfig("live", rawSettings({ ...liveSettings(), images: witness === undefined ? rest : { ...rest, witness } }, LIVE_SECRETS));
+        return [];
+      } catch (e) {
+        return (e as { problems: string[] }).problems.filter((x) => x.includes("images.witness"));
+      }
+    };
+    expect(refused("registry.example/cdb/witness:1.0")).toHaveLength(1);
+    expect(refused(undefined)).toHaveLength(1);
+  });
+
+  it("rehearsal: on the stack's internal network with the others, trading nothing", () => {
+    const p = rehearsalOf();
+    const w = of(p, "witness");
+    expect(p.networkInternal).toBe(true);
+    expect(w).toMatchObject({ name: "cdbrehearsal_witness", ports: [], env: { CDB_STACK: "rehearsal", CDB_CONTAINER_PREFIX: "cdbrehearsal_" } });
+    expect(tradesForReal(w.env)).toBe(false);
+    expect(w.extraAliases).toBeUndefined();
+    expect(rehearsalPlanProblems(p)).toEqual([]);
   });
 });
 

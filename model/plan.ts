@@ -26,7 +26,10 @@ import {
  * against the Pulumi project directory, not against the context, so both
  * are the checkout path joined with the upstream relative path.
  */
-export type ImageSource = { kind: "ref"; ref: string } | { kind: "build"; context: string; dockerfile: string };
+export type ImageSource =
+  | { kind: "ref"; ref: string }
+  /** `from`: the trading system's checkout (cdb:sourceDir), or this repository (the project's own services: the witness). */
+  | { kind: "build"; context: string; dockerfile: string; from: "sourceDir" | "project" };
 
 export interface ContainerPlan {
   service: ServiceName;
@@ -152,10 +155,12 @@ function startCommand(m: ServiceModule, ctx: ServiceContext): { entrypoint?: str
 function imageSource(service: ServiceName, spec: ServiceSpec, cfg: CdbConfig): ImageSource {
   const ref = cfg.images[service] ?? spec.image;
   if (ref !== undefined) return { kind: "ref", ref };
+  // Relative to the Pulumi project directory (this repository), so the state holds no checkout's absolute path.
+  if (spec.projectBuild) return { kind: "build", context: spec.projectBuild.context, dockerfile: spec.projectBuild.dockerfile, from: "project" };
   // loadConfig guarantees sourceDir for app services without an image; every app service has a build.
   const source = cfg.sourceDir!;
   const build = spec.build!;
-  return { kind: "build", context: path.join(source, build.context), dockerfile: path.join(source, build.dockerfile) };
+  return { kind: "build", context: path.join(source, build.context), dockerfile: path.join(source, build.dockerfile), from: "sourceDir" };
 }
 
 function hostPorts(service: ServiceName, spec: ServiceSpec, stack: string, cfg: CdbConfig): { internal: number; external: number }[] {
@@ -206,7 +211,8 @@ export function planStack(
   const containers = services.map((m): ContainerPlan => {
     const { name: service, spec } = m;
     const app = isAppService(service);
-    const readOnlyRoot = cfg.hardening && app;
+    const hardened = spec.hardened === true;
+    const readOnlyRoot = (cfg.hardening && app) || hardened;
     const secrets = deliveredSecrets(spec, configured);
     const ctx: ServiceContext = { stack, mode: cfg.mode, cfg, prefix, secrets };
     const volumes: ContainerPlan["volumes"] = spec.volumes.map((v) => ({ volumeName: volumeName(v.volume), path: v.path }));
@@ -239,11 +245,12 @@ export function planStack(
       volumes,
       ...(carried ? { secretsCarrier: `${prefix}${service}_secrets` } : {}),
       // The services write logs under /app/logs (paper_runner at import): writable, root still read-only.
-      ...(readOnlyRoot ? { tmpfs: { "/tmp": TMPFS_OPTIONS, "/app/logs": APP_LOGS_TMPFS } } : {}),
+      ...(readOnlyRoot ? { tmpfs: app ? { "/tmp": TMPFS_OPTIONS, "/app/logs": APP_LOGS_TMPFS } : { "/tmp": TMPFS_OPTIONS } } : {}),
       // The live stack keeps live-hardening's policy also in paper mode (after `cdb rollback`).
       restart: isLiveStack(stack, cfg.mode) ? "on-failure" : "unless-stopped",
       // Infra images write outside their volumes (pid files, sockets), so only app services get a read-only root.
-      ...(cfg.hardening ? { hardening: { readOnlyRoot, dropAllCapabilities: app, noNewPrivileges: true as const } } : {}),
+      // A hardened service (the witness) keeps its hardening whatever cdb:hardening says.
+      ...(cfg.hardening || hardened ? { hardening: { readOnlyRoot, dropAllCapabilities: app || hardened, noNewPrivileges: true as const } } : {}),
       limits: { ...spec.limits, ...cfg.resources[service] },
     };
   });

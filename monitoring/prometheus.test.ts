@@ -22,6 +22,8 @@ describe("prometheus.yml", () => {
       expect.arrayContaining(["cdb_execution:8003", "cdb_signal:8005", "cdb_candles:8007", "cdb_db_writer:8010", "cdb_postgres_exporter:9187", "cdb_redis_exporter:9121"]),
     );
     expect(cfg.scrape_configs.every((j) => j.metrics_path === "/metrics")).toBe(true);
+    // The witness serves no /metrics (it is reached by docker exec only): no job would ever be up.
+    expect(jobs.map(([name]) => name)).not.toContain(canonicalName("witness"));
   });
 
   it("scrapes every service the reference says has /metrics, risk and ws included", () => {

@@ -41,6 +41,8 @@ describe("cdb verify on a paper stack of test doubles", () => {
     expect(r.ok).toBe(true);
     expect(r.checked).toBe(plan.containers.length);
     expect(r.checked).toBeGreaterThanOrEqual(17);
+    // The witness is one of them: cdb verify checks it like any declared container.
+    expect(plan.containers.map((c) => c.service)).toContain("witness");
   });
 
   it("names every problem on its own line: missing, stopped, kill switch set", async () => {
@@ -48,10 +50,12 @@ describe("cdb verify on a paper stack of test doubles", () => {
     const entry = await writeKillEntry(redis, { reason: "verify test" });
     await t.docker.getContainer(name("reports")).stop({ t: 1 });
     await t.docker.getContainer(name("candles")).remove({ force: true });
+    await t.docker.getContainer(name("witness")).remove({ force: true });
     try {
       const r = await verifyStack({ stack: "verifytest", plan, docker: t, restartSampleMs: 200 });
       expect(r.ok).toBe(false);
       expect(r.problems).toEqual([
+        `${name("witness")}: missing (declared by stack verifytest, not on ${t.host})`,
         `${name("candles")}: missing (declared by stack verifytest, not on ${t.host})`,
         expect.stringMatching(new RegExp(`^${name("reports")}: not running \\(exited, exit code \\d+\\)$`)),
         `${name("redis")}: ${SHUTDOWN_STREAM} holds 1 entry: execution rejects every order (release with cdb kill --release, then restart)`,

@@ -1,14 +1,17 @@
-import { isAppService, type ServiceName } from "../config/services";
+import { isAppService, SERVICES, type ServiceName } from "../config/services";
 import { cdbContainer } from "./containers";
 import { resourcePolicy } from "./guard";
 import { stackContext } from "./stackContext";
 
 export const liveHardening = resourcePolicy({
   name: "live-hardening",
-  description: "Live app containers run hardened: no-new-privileges, all capabilities dropped, read-only root, CPU and memory limits, restart on-failure.",
+  description: "Live app containers and the witness run hardened: no-new-privileges, all capabilities dropped, read-only root, CPU and memory limits, restart on-failure.",
   validate: (args, report) => {
     const c = cdbContainer(args.type, args.props);
-    if (!c || !isAppService(c.service as ServiceName) || !stackContext().live) return;
+    if (!c || !stackContext().live) return;
+    const service = c.service as ServiceName;
+    // The witness too: what it signs is worth only as much as the container it runs in.
+    if (!isAppService(service) && SERVICES[service]?.hardened !== true) return;
     const p = args.props as {
       securityOpts?: string[];
       capabilities?: { drops?: string[] };

@@ -38,6 +38,10 @@ describe("a valid rehearsal stack", () => {
     }
     const exec = named(resources, "cdbrehearsal_execution").props;
     expect(exec.envs).toEqual(expect.arrayContaining(["MOCK_TRADING=false", "CONFIRM_LIVE_TRADING=true", "REQUESTS_CA_BUNDLE=/run/rehearsal-ca/ca.pem"]));
+    // The witness is on the same internal network (it must reach Redis), answers as nothing but cdb_witness, and publishes nothing.
+    const witness = named(resources, "cdbrehearsal_witness").props;
+    expect(witness.networksAdvanced).toEqual([{ name: "cdbrehearsal_network", aliases: ["cdb_witness"] }]);
+    expect(witness.ports).toEqual([]);
   });
 });
 

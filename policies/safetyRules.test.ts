@@ -74,7 +74,9 @@ describe("safety rules on a paper stack", () => {
   it("cdb-coverage refuses a stack in which no cdb container is recognised", async () => {
     expect(await stackViolations(stackCoverage, declared("paper", PAPER))).toEqual([]);
     const renamed = declared("paper", PAPER).map((r) => ({ ...r, type: "docker:index/container:Containr" }));
-    expect(await stackViolations(stackCoverage, renamed)).toEqual(["no cdb container recognised among 29 resources: the policies checked nothing"]);
+    expect(await stackViolations(stackCoverage, renamed)).toEqual([`no cdb container recognised among ${renamed.length} resources: the policies checked nothing`]);
+    // The witness and its carrier are among them: 20 services and 11 carriers.
+    expect(renamed).toHaveLength(31);
   });
 });
 
@@ -135,6 +137,26 @@ describe("safety rules on a live stack", () => {
     cmd.props.command = ["run", `--key=${LIVE_SECRETS.mexcApiSecret}`];
     cmd.props.labels = [{ label: "owner", value: "postgresql://u:pw@db/x" }];
     expect(await resourceViolations(noSecretsInEnv, cmd)).toEqual(["cdb_signal: its command contains a secret value", "cdb_signal: its label contains a secret value"]);
+  });
+
+  it("the witness: every rule passes a correct one; an unpinned, unhardened, published or secret-carrying witness is refused", async () => {
+    const w = () => named(live(), "cdb_witness");
+    for (const policy of [liveImagesPinned, liveHardening, noSecretsInEnv, localhostPorts]) expect(await resourceViolations(policy, w()), policy.name).toEqual([]);
+    expect(await stackViolations(stackCoverage, live().filter((r) => r.props.name === "cdb_witness"))).toEqual([]);
+    const unpinned = w();
+    unpinned.props.image = "registry.example/cdb/witness:1.0";
+    expect(await resourceViolations(liveImagesPinned, unpinned)).toEqual([
+      "cdb_witness: image registry.example/cdb/witness:1.0 is not pinned by digest (…@sha256:<64 hex>, or the image id sha256:<64 hex>)",
+    ]);
+    expect(await resourceViolations(liveImagesPinned, { type: IMAGE_TYPE, props: { name: "witness" } })).toHaveLength(1);
+    const soft = w();
+    Object.assign(soft.props, { readOnly: false, capabilities: undefined });
+    expect(await resourceViolations(liveHardening, soft)).toEqual(["cdb_witness: capabilities do not drop ALL", "cdb_witness: root filesystem is not read-only"]);
+    const published = w();
+    published.props.ports = [{ internal: 8080, external: 8080 }];
+    expect(await resourceViolations(localhostPorts, published)).toHaveLength(1);
+    const leaky = setEnv(w(), "REDIS_PASSWORD", "hunter2hunter2");
+    expect(await resourceViolations(noSecretsInEnv, leaky)).toEqual(["cdb_witness: environment variable REDIS_PASSWORD carries a literal value; deliver it as a file under /run/secrets"]);
   });
 
   it("trading checks see every container by its flags, not by its alias", async () => {

@@ -85,6 +85,14 @@ describe("configDigest derived from the plan", () => {
     expect(configDigest(livePlan({ smtpHost: "smtp.example:25" }))).toBe(baseDigest);
   });
 
+  it("does not change for the witness: it observes the stack and trades nothing (a new witness image voids no evidence)", () => {
+    expect(TRADING_PATH as readonly string[]).not.toContain("witness");
+    expect(Object.keys(digestInputs(base).containers)).not.toContain("witness");
+    const images = { ...(liveSettings().images as Record<string, string>), witness: `registry.example/cdb/witness@sha256:${"f".repeat(64)}` };
+    expect(configDigest(livePlan({ images }))).toBe(baseDigest);
+    expect(configDigest(withContainer(base, "witness", (c) => (c.env.CDB_STACK = "other")))).toBe(baseDigest);
+  });
+
   it("does not change for fields that are not behaviour: limits, host ports", () => {
     expect(configDigest(livePlan({ resources: { execution: { cpus: 1, memoryMb: 1024 } } }))).toBe(baseDigest);
     expect(configDigest(livePlan({ hostPorts: { execution: 18003 } }))).toBe(baseDigest);

@@ -17,6 +17,9 @@ export const EMERGENCY_RUNBOOK = path.join("docs", "runbooks", "emergency.md");
 /** The one step no command here can do; `cdb rollback` prints it too. */
 export const MANUAL_STEP = "Cancel every open MEXC order by hand now (MEXC web UI or API): the executor has no cancel, and stopped containers leave orders on the book.";
 
+/** This project's witness: never stopped by the procedure, it must keep observing. */
+const WITNESS = "witness" satisfies ServiceName;
+
 /** Services that read stream.bot_shutdown and keep a shutdown in memory until restarted. */
 export const SHUTDOWN_READERS = ["execution", "risk", "allocation"] as const satisfies readonly ServiceName[];
 
@@ -74,6 +77,8 @@ export function renderEmergencyRunbook(stack = "live"): string {
     ),
     "`docker stop` ends the trading path (market data to orders) at once; the kill-switch entry keeps it",
     "stopped when a restart policy or a person starts the containers again.",
+    `Leave \`${prefix}${WITNESS}\` running: the witness trades nothing and keeps observing (its journal records`,
+    "the shutdown as it happened).",
     "",
     "## 2. Cancel open orders (by hand)",
     "",

@@ -6,6 +6,7 @@ import { registerOpsCommands } from "./opsCommands";
 import { registerPromoteCommands } from "./promoteCommands";
 import { registerExchangeCommands } from "./exchangeCommands";
 import { registerDrillCommands } from "./drillCommands";
+import { registerWitnessCommands } from "./witnessCommands";
 
 // Every command loads its modules (the gate, zod, yaml, Pulumi, dockerode)
 // inside its action, never at the top: `cdb --help` and each command pay only
@@ -128,6 +129,7 @@ registerOpsCommands(program);
 registerPromoteCommands(program);
 registerDrillCommands(program);
 registerExchangeCommands(program);
+registerWitnessCommands(program);
 
 export function main(argv: string[]): void {
   try {

@@ -23,6 +23,7 @@ describe("assertCheckout", () => {
   it("accepts a relative sourceDir that holds every Dockerfile, resolved against the project directory", () => {
     const dir = project("../checkout-ok");
     standinCheckout(path.join(root, "checkout-ok"));
+    // The project directory here has no witness/Dockerfile: the witness builds from this repository, not from the checkout.
     expect(() => assertCheckout("paper", dir)).not.toThrow();
   });
 

@@ -15,7 +15,8 @@ import { IncompleteStackConfig, loadStackConfigFile } from "../readiness/stackVi
 
 export function checkoutProblem(plan: StackPlan, sourceDir: string | undefined, projectDir = REPO_ROOT): string | undefined {
   for (const c of plan.containers) {
-    if (c.image.kind !== "build") continue;
+    // The project's own images (the witness) build from this repository, not from cdb:sourceDir.
+    if (c.image.kind !== "build" || c.image.from !== "sourceDir") continue;
     const dockerfile = path.resolve(projectDir, c.image.dockerfile);
     const context = path.resolve(projectDir, c.image.context);
     const missing = !existsSync(context) || !statSync(context).isDirectory() ? context : !existsSync(dockerfile) ? dockerfile : undefined;

@@ -36,7 +36,7 @@ export function declareStack(loaded: LoadedConfig, plan: StackPlan, setting: (k:
     const image =
       c.image.kind === "ref"
         ? c.image.ref
-        : new AppImage(c.service, { context: c.image.context, dockerfile: c.image.dockerfile, tag: `${c.name}:local` }, opts).imageName;
+        : new AppImage(c.service, { context: c.image.context, dockerfile: c.image.dockerfile, tag: `${c.name}:local`, own: c.image.from === "project" }, opts).imageName;
     const dependsOn = [...Object.values(base.volumes), ...c.dependsOn.map((d) => containers[d.service]!.container)];
     containers[c.service] = new ServiceContainer(
       c.service,

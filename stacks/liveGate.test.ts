@@ -11,8 +11,9 @@ describe("live program without evidence (Pulumi mocks)", () => {
   it("a preview declares no container that would trade for real", async () => {
     const run = await mockRun("live", liveSettings(), LIVE_SECRETS, [], { preview: true });
     const names = containers(run).map((c) => c.inputs.name);
-    // 19 containers less the two traders.
-    expect(names).toHaveLength(17);
+    // 20 containers less the two traders: the witness is declared, it trades nothing.
+    expect(names).toHaveLength(18);
+    expect(names).toContain("cdb_witness");
     expect(names).not.toContain("cdb_execution");
     expect(names).not.toContain("cdb_risk");
     expect(names).toContain("cdb_allocation");

@@ -3,7 +3,7 @@ import { makeFixture } from "../test/readinessFixture";
 import { carriers, containers, envOf, liveSettings, LIVE_SECRETS, mockRun, type MockRunResult, type RecordedResource } from "../test/mockRun";
 
 const SERVICES = [
-  "redis", "postgres", "prometheus", "alertmanager", "grafana", "postgres_exporter", "redis_exporter", "loki", "promtail",
+  "redis", "postgres", "prometheus", "alertmanager", "grafana", "postgres_exporter", "redis_exporter", "loki", "promtail", "witness",
   "ws", "signal", "candles", "regime", "allocation", "risk", "execution", "db_writer", "paper_runner", "reports",
 ];
 const APP = ["ws", "signal", "candles", "regime", "allocation", "risk", "execution", "db_writer", "paper_runner", "reports"];
@@ -89,6 +89,26 @@ function sharedChecks(run: () => MockRunResult, prefix: string, secrets: () => s
     expect(text).toContain(`${prefix}execution`);
     for (const v of secrets()) expect(text).not.toContain(v);
   });
+
+  it("outputs where the witness is and who it signs as; its key comes from the container (cdb witness key), never from the program", () => {
+    const stack = prefix === "cdb_" ? "live" : "paper";
+    expect(run().outputs.witness).toEqual({
+      container: `${prefix}witness`,
+      principal: `witness@${stack}`,
+      namespace: "cdb-witness",
+      publicKeyCommand: `npx cdb witness key --stack ${stack}`,
+    });
+    expect(JSON.stringify(run().outputs)).not.toMatch(/PRIVATE KEY|openssh-key-v1|ssh-ed25519/);
+  });
+
+  it("mounts the Docker socket read-only into the witness, and its key volume into no other container", () => {
+    const c = byService(run(), prefix);
+    const volumes = (x: RecordedResource) => (x.inputs.volumes as { volumeName?: string; hostPath?: string; containerPath: string; readOnly?: boolean }[] | undefined) ?? [];
+    expect(volumes(c.witness!)).toContainEqual({ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true });
+    expect(volumes(c.witness!)).toContainEqual({ volumeName: `${prefix}witness_data`, containerPath: "/var/lib/cdb-witness" });
+    expect(containers(run()).filter((x) => volumes(x).some((v) => v.volumeName === `${prefix}witness_data`)).map((x) => x.inputs.name)).toEqual([`${prefix}witness`]);
+    expect(c.witness!.inputs).toMatchObject({ readOnly: true, capabilities: { drops: ["ALL"] }, securityOpts: ["no-new-privileges:true"] });
+  });
 }
 
 describe("paper stack (Pulumi mocks)", () => {
@@ -115,6 +135,7 @@ describe("paper stack (Pulumi mocks)", () => {
     // Loki stays on the stack's network (the trading system's logging.yml publishes no port for it).
     expect(c.loki!.inputs.ports).toEqual([]);
     expect(c.promtail!.inputs.ports).toEqual([]);
+    expect(c.witness!.inputs.ports).toEqual([]);
   });
 
   it("builds app images like upstream: checkout root as context, the service's Dockerfile (reports: its folder)", () => {
@@ -123,7 +144,9 @@ describe("paper stack (Pulumi mocks)", () => {
         .filter((r) => r.type === "docker:index/image:Image")
         .map((i) => [i.name, i.inputs.build as { context: string; dockerfile: string }]),
     );
-    expect(Object.keys(builds).sort()).toEqual([...APP].sort());
+    expect(Object.keys(builds).sort()).toEqual([...APP, "witness"].sort());
+    // The witness is this project's: built from this repository (the project directory), not from the checkout.
+    expect(builds.witness).toEqual({ context: ".", dockerfile: "witness/Dockerfile" });
     for (const s of APP.filter((a) => a !== "reports")) {
       const dir = s === "paper_runner" ? "tools/paper_trading" : `services/${s}`;
       // pulumi-docker resolves the Dockerfile against the project directory, so it carries the checkout path.
@@ -262,7 +285,7 @@ describe("live stack (Pulumi mocks)", () => {
     const carrier = carriers(run).find((k) => k.inputs.name === "cdb_execution_secrets")!;
     expect(carrier.inputs).toMatchObject({ start: false, mustRun: false, volumes: [{ volumeName: "cdb_execution_secrets", containerPath: "/run/secrets" }] });
     expect(uploads(carrier).map((u) => u.file).sort()).toEqual(secretFiles(c.execution!));
-    expect(carriers(run).map((k) => k.inputs.name).sort()).toEqual(APP.map((s) => `cdb_${s}_secrets`).sort());
+    expect(carriers(run).map((k) => k.inputs.name).sort()).toEqual([...APP, "witness"].map((s) => `cdb_${s}_secrets`).sort());
   });
 
   it("uses the configured images, pinned by digest, and builds nothing", () => {

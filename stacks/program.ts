@@ -8,6 +8,7 @@ import { deployVerdict } from "../readiness/deployRule";
 import type { StackPlan } from "../model/plan";
 import { isLiveStack } from "../config/safety";
 import { unusedLiveOverrides } from "../readiness/trustRoot";
+import { WITNESS_NAMESPACE, witnessPrincipal } from "../config/witness";
 
 /**
  * Defense in depth behind the policy pack, by the one deploy rule
@@ -39,6 +40,16 @@ function withoutUnreadyTraders(loaded: LoadedConfig, plan: StackPlan): StackPlan
   return { ...plan, containers: plan.containers.filter((c) => !traders.includes(c.name)) };
 }
 
+/** What the stack can say about its witness before the witness has made its key. */
+function witnessOutput(stack: string, container: pulumi.Output<string>) {
+  return {
+    container,
+    principal: witnessPrincipal(stack),
+    namespace: WITNESS_NAMESPACE,
+    publicKeyCommand: `npx cdb witness key --stack ${stack}`,
+  };
+}
+
 // The Pulumi program: validate config, plan, declare.
 // A config error stops the program before any resource is declared.
 export function program() {
@@ -52,10 +63,14 @@ export function program() {
   const plan = withoutUnreadyTraders(loaded, planStackWithMonitoring(loaded.stack, loaded.config, loaded.secretsSet));
   const cfg = new pulumi.Config("cdb");
   const declared = declareStack(loaded, plan, (key) => (loaded.secretsSet.has(key) ? cfg.requireSecret(key) : undefined));
+  const witness = declared.containers.witness;
   return {
     mode: loaded.config.mode,
     network: declared.network.name,
     containers: Object.fromEntries(Object.entries(declared.containers).map(([s, c]) => [s, c.container.name])),
+    // The witness makes its key inside its own volume at first start, after this program ran:
+    // the public key is read from the running container (`cdb witness key`), never from state.
+    ...(witness ? { witness: witnessOutput(loaded.stack, witness.container.name) } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import { regime } from "./regime";
 import { reports } from "./reports";
 import { risk } from "./risk";
 import { signal } from "./signal";
+import { witness } from "./witness";
 import { ws } from "./ws";
 
 // The list: every service's module by name. A new service is a module of its
@@ -34,6 +35,7 @@ export const SERVICE_MODULES: Readonly<Record<ServiceName, ServiceModule>> = {
   redis_exporter: redisExporter,
   loki,
   promtail,
+  witness,
   ws,
   signal,
   candles,

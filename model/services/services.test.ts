@@ -37,6 +37,11 @@ describe("service modules", () => {
     for (const [name, m] of Object.entries(SERVICE_MODULES)) expect(m.name, name).toBe(name);
   });
 
+  it("every stack declares the witness, this project's own service, whatever its mode", () => {
+    for (const mode of ["paper", "live", "rehearsal"] as const) expect(stackServices(mode).map((m) => m.name), mode).toContain("witness");
+    expect(SERVICE_MODULES.witness.component).toBe("cdb:witness:Witness");
+  });
+
   it("a fictitious service added to the list is planned from its module alone", () => {
     const plan = planStack("paper", paper, undefined, undefined, [...stackServices("paper"), fictitious]);
     const c = plan.containers.find((x) => x.service === ("fictitious" as ServiceName))!;

@@ -103,6 +103,32 @@ describe("paper stack on the real engine (stand-in providers)", () => {
     expect(state).toContain("ciphertext");
   });
 
+  it("declares the witness with the Docker socket read-only and its own key volume, hardened, and no private key in state or outputs", async () => {
+    const created = ws.standinOps().filter((o) => o.op === "create");
+    const witness = created.find((o) => o.type === "docker:index/container:Container" && o.name === "cdbpaper_witness")!;
+    expect(witness, "cdbpaper_witness was created").toBeDefined();
+    expect(witness.inputs.volumes).toEqual(
+      expect.arrayContaining([
+        { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock", readOnly: true },
+        { volumeName: "cdbpaper_witness_data", containerPath: "/var/lib/cdb-witness" },
+      ]),
+    );
+    expect(witness.inputs).toMatchObject({ readOnly: true, capabilities: { drops: ["ALL"] }, securityOpts: ["no-new-privileges:true"], ports: [] });
+    expect(witness.inputs.envs).toEqual(expect.arrayContaining(["CDB_STACK=paper", "CDB_CONTAINER_PREFIX=cdbpaper_", "REDIS_HOST=cdb_redis"]));
+    expect(created.some((o) => o.type === "docker:index/volume:Volume" && o.name === "cdbpaper_witness_data")).toBe(true);
+    // Built from this repository, not from the trading system's checkout.
+    expect(created.find((o) => o.type === "docker:index/image:Image" && o.name === "witness")?.inputs.build).toEqual({ context: ".", dockerfile: "witness/Dockerfile" });
+    const exported = await ws.pulumi(["stack", "export", "-s", "paper", "--show-secrets"]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const outputs = await ws.pulumi(["stack", "output", "-s", "paper", "--json", "--show-secrets"]);
+    expect(outputs.code, outputs.stderr).toBe(0);
+    expect(JSON.parse(outputs.stdout).witness).toEqual({ container: "cdbpaper_witness", principal: "witness@paper", namespace: "cdb-witness", publicKeyCommand: "npx cdb witness key --stack paper" });
+    for (const text of [exported.stdout, outputs.stdout, ws.stateText("paper")]) {
+      expect(text).toContain("cdbpaper_witness");
+      expect(text).not.toMatch(/PRIVATE KEY|openssh-key-v1/);
+    }
+  });
+
   it("refuses a wrong passphrase with Pulumi's message and changes nothing", async () => {
     const state = ws.stateText("paper");
     const ops = ws.standinOps().length;
