@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -17,9 +17,9 @@ import { DEFAULT_SCENARIO } from "../../exchange/scenario";
 import { startSimulator } from "../../exchange/server";
 import { rehearsalStatement } from "../../exchange/statements";
 import { passingRehearsalFigures } from "../exchangeRecordsFixture";
-import { fixtureKeys, signEntry } from "../readinessFixture";
-import { makeKey } from "../sshKeys";
-import { engineArtifactsDir, initLiveStack, LIVE_KEY, LIVE_SECRET, liveConfigFile, liveEvidenceFile, pulumiOk as ok, writeLiveEvidence } from "./liveStack";
+import { fixtureKeys, signEntry, writeFixtureSigners } from "../readinessFixture";
+import { makeKey, writeAllowedSigners } from "../sshKeys";
+import { allowedSignersFile, engineArtifactsDir, initLiveStack, LIVE_KEY, LIVE_SECRET, liveConfigFile, liveEvidenceFile, pulumiOk as ok, writeLiveEvidence } from "./liveStack";
 import type { StandinOp } from "./standins/standinProvider";
 import { engineWorkspace, type EngineWorkspace } from "./workspace";
 
@@ -80,6 +80,41 @@ describe("live stack on the real engine (stand-in providers)", () => {
     // And the stack really goes live (stand-ins), for the bypass attempts below to have a running live stack.
     await pulumiOk(["up", "-s", "live", "--yes", "--policy-pack", "policies"]);
     expect(ws.standinOps().filter((o) => o.op === "create" && tradesForReal(o)).map((o) => o.name).sort()).toEqual(["cdb_execution", "cdb_risk"]);
+  });
+
+  it("refuses CDB_ALLOWED_SIGNERS naming a list of one's own keys that would make live ready, and CDB_EVIDENCE_FILE: program and pack name them", async () => {
+    // Complete evidence signed by janne and mara; the repository's allowed_signers lists only rex, a private list janne and mara.
+    writeLiveEvidence(ws);
+    const own = path.join(ws.project, "..", "own_signers");
+    copyFileSync(allowedSignersFile(ws), own);
+    writeAllowedSigners(allowedSignersFile(ws), [{ principals: ["rex"], key: makeKey("rex") }]);
+    // Control: the repository's list decides, and the entries are not signed by anyone it lists.
+    const control = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
+    expect(control.code).not.toBe(0);
+    expect(output(control)).toMatch(/live-readiness: compliance\.legal-tax invalid: entry by janne: signed by key SHA256:\S+, which is not in allowed_signers/);
+    const refused = (name: string) => `${name}: refused for live: a live gate reads only the repository's readiness/allowed_signers, readiness/checklist.yaml and readiness/live.evidence.yaml`;
+    const attempts = async (env: NodeJS.ProcessEnv, name: string) => {
+      // The pack, on a preview (the program withholds the traders and says why).
+      const preview = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"], { env });
+      expect(preview.code).not.toBe(0);
+      expect(output(preview)).toContain(`live-readiness could not be evaluated, so it refuses: UnusableInput: ${refused(name)}`);
+      // The program, on an update with the pack and on one without a preview or a pack: nothing reaches the providers.
+      for (const args of [["up", "-s", "live", "--yes", "--policy-pack", "policies"], ["up", "-s", "live", "--yes", "--skip-preview"]]) {
+        const before = ws.standinOps().length;
+        const r = await ws.pulumi(args, { env });
+        expect(r.code, args.join(" ")).not.toBe(0);
+        expect(output(r), args.join(" ")).toContain(`the readiness gate could not be evaluated: ${refused(name)}`);
+        expect(ws.standinOps().slice(before), args.join(" ")).toEqual([]);
+      }
+    };
+    await attempts({ CDB_ALLOWED_SIGNERS: own }, "CDB_ALLOWED_SIGNERS");
+
+    // The evidence moved out of the repository, the repository's list restored: CDB_EVIDENCE_FILE is refused the same way.
+    writeFixtureSigners(allowedSignersFile(ws));
+    const ownEvidence = path.join(ws.project, "..", "own.evidence.yaml");
+    renameSync(evidenceFile, ownEvidence);
+    await attempts({ CDB_EVIDENCE_FILE: ownEvidence }, "CDB_EVIDENCE_FILE");
+    renameSync(ownEvidence, evidenceFile);
   });
 
   it("refuses when one live image is not the image paper soaked: the paper stability items fail, naming it", async () => {
