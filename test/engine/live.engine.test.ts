@@ -284,6 +284,10 @@ describe("live stack on the real engine (stand-in providers)", () => {
     // Nothing that trades is created or updated; the live traders the stack ran are what it removes.
     expect(ops.filter((o) => o.op !== "delete" && tradesForReal(o))).toEqual([]);
     expect(ops.filter((o) => o.op === "delete" && tradesForReal(o)).map((o) => o.name).sort()).toEqual(["cdb_execution", "cdb_risk"]);
+    // Nothing trades, so no gate runs: an override set meanwhile is not refused (a rollback must get through), nor silently ignored.
+    const warned = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"], { env: { CDB_ALLOWED_SIGNERS: path.join(ws.project, "..", "own_signers") } });
+    expect(warned.code, output(warned)).toBe(0);
+    expect(output(warned)).toContain("CDB_ALLOWED_SIGNERS: not read for live: a live gate reads only the repository's readiness/allowed_signers");
   });
 
   it("reports a throwing policy as a mandatory violation, not an advisory", async () => {
