@@ -98,14 +98,12 @@ describe("live stack on the real engine (stand-in providers)", () => {
       const preview = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"], { env });
       expect(preview.code).not.toBe(0);
       expect(output(preview)).toContain(`live-readiness could not be evaluated, so it refuses: UnusableInput: ${refused(name)}`);
-      // The program, on an update with the pack and on one without a preview or a pack: nothing reaches the providers.
-      for (const args of [["up", "-s", "live", "--yes", "--policy-pack", "policies"], ["up", "-s", "live", "--yes", "--skip-preview"]]) {
-        const before = ws.standinOps().length;
-        const r = await ws.pulumi(args, { env });
-        expect(r.code, args.join(" ")).not.toBe(0);
-        expect(output(r), args.join(" ")).toContain(`the readiness gate could not be evaluated: ${refused(name)}`);
-        expect(ws.standinOps().slice(before), args.join(" ")).toEqual([]);
-      }
+      // The program, on an update without a preview or a pack: nothing reaches the providers.
+      const before = ws.standinOps().length;
+      const up = await ws.pulumi(["up", "-s", "live", "--yes", "--skip-preview"], { env });
+      expect(up.code).not.toBe(0);
+      expect(output(up)).toContain(`live is not updated: cdb_risk and cdb_execution would trade for real and the readiness gate could not be evaluated: ${refused(name)}`);
+      expect(ws.standinOps().slice(before)).toEqual([]);
     };
     await attempts({ CDB_ALLOWED_SIGNERS: own }, "CDB_ALLOWED_SIGNERS");
 
@@ -115,7 +113,8 @@ describe("live stack on the real engine (stand-in providers)", () => {
     renameSync(evidenceFile, ownEvidence);
     await attempts({ CDB_EVIDENCE_FILE: ownEvidence }, "CDB_EVIDENCE_FILE");
     renameSync(ownEvidence, evidenceFile);
-  });
+    // Five runs of the engine.
+  }, 900_000);
 
   it("refuses when one live image is not the image paper soaked: the paper stability items fail, naming it", async () => {
     // Evidence bound to the current digest, complete, fresh; only paper's records name another execution image.
