@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -10,13 +10,14 @@ import { runGate } from "../readiness/gate";
 import { signApproval, signAuthor } from "../readiness/entrySignature";
 import { fixtureKeys, makeFixture } from "../test/readinessFixture";
 import { repoTmpDir } from "../test/repoTmp";
+import { repoCopy, writeReadyLive } from "../test/repoCopy";
 
 // Readiness gate benchmark: cold CLI launches (what CI and operators pay) and
 // the in-process gate for comparison. Run with `npm run bench:readiness`.
 // Every measured CLI run must exit 0 (ready): timing a failing run is worthless.
 
 const NODE = path.join(REPO_ROOT, "node_modules", ".bin", "node");
-const SHIM = path.join(REPO_ROOT, "scripts", "bin", "cdb.cjs");
+const SHIM = path.join("scripts", "bin", "cdb.cjs");
 const CLI_RUNS = Number(process.env.BENCH_CLI_RUNS ?? 10);
 const GATE_RUNS = Number(process.env.BENCH_GATE_RUNS ?? 50);
 // Every entry carries an sshsig (about 300 characters): 1,500 signed items stay under the gate's 1 MiB input cap.
@@ -41,12 +42,15 @@ function abort(message: string): never {
   throw new Abort(message);
 }
 
-/** One untimed warm-up launch (file cache, tsx's transform cache), then `runs` timed launches. */
-function coldCli(args: string[], runs: number, env: NodeJS.ProcessEnv = {}): number[] {
+/**
+ * One untimed warm-up launch (file cache, tsx's transform cache), then `runs` timed launches, in `root`: a
+ * copy of the repository whose own readiness files are the case (a live gate reads no other; readiness/trustRoot.ts).
+ */
+function coldCli(root: string, args: string[], runs: number, env: NodeJS.ProcessEnv = {}): number[] {
   const times: number[] = [];
   for (let i = -1; i < runs; i++) {
     const t0 = performance.now();
-    const r = spawnSync(NODE, [SHIM, ...args], { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(NODE, [path.join(root, SHIM), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
     const dt = performance.now() - t0;
     if (r.status !== 0) {
       abort(`\`cdb ${args.join(" ")}\` exited ${r.status ?? r.signal}, expected 0 (ready); not timing a failing run.\n${r.stderr}${r.stdout.slice(0, 2000)}`);
@@ -58,8 +62,8 @@ function coldCli(args: string[], runs: number, env: NodeJS.ProcessEnv = {}): num
   return times;
 }
 
-/** A catalog of `n` attested/measured items with a matching, complete evidence file; artifacts for 1 item in 10. */
-export function syntheticCase(dir: string, configDigest: string, n: number): { catalog: string; evidence: string } {
+/** A catalog of `n` attested/measured items with a matching, complete evidence file; artifacts for 1 item in 10 (in `dir`, inside the repository `root`). */
+export function syntheticCase(dir: string, configDigest: string, n: number, root = REPO_ROOT): { catalog: string; evidence: string } {
   const keys = fixtureKeys();
   const at = new Date(Date.now() - 2 * 86_400_000).toISOString();
   // Short names: the gate caps every input file at 1 MiB, so 10,000 items must stay terse.
@@ -88,7 +92,7 @@ export function syntheticCase(dir: string, configDigest: string, n: number): { c
       const file = path.join(artifactDir, `${id}.txt`);
       const content = `evidence for ${id}\n`;
       writeFileSync(file, content);
-      const rel = path.relative(REPO_ROOT, file).split(path.sep).join("/");
+      const rel = path.relative(root, file).split(path.sep).join("/");
       artifacts = [{ path: rel, sha256: createHash("sha256").update(content).digest("hex") }];
       entry.push(`artifacts: [{path: "${rel}", sha256: "${artifacts[0]!.sha256}"}]`);
     }
@@ -119,24 +123,27 @@ function inProcess(req: Parameters<typeof runGate>[0], runs: number): number[] {
 
 function main(): void {
   const fx = makeFixture();
-  // The fixture's and the synthetic case's entries are signed by the fixture's throwaway keys.
-  process.env.CDB_ALLOWED_SIGNERS = fx.allowedSigners;
   const synthDir = repoTmpDir("bench-readiness-");
+  const repo = repoCopy("cdb-bench-");
   try {
-    const digest = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig } }).configDigest;
+    // In-process: the evaluation with the fixture's files named directly (GateRequest's test fields).
+    const signers = { allowedSignersFile: fx.allowedSigners };
+    const digest = runGate({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig }, ...signers }).configDigest;
     const synth = syntheticCase(synthDir, digest, SYNTHETIC_ITEMS);
-    const full = ["readiness", "--stack", "live", "--json", "--evidence", fx.evidenceFile, "--stack-config", fx.liveConfig];
-    const big = [...full, "--catalog", synth.catalog, "--evidence", synth.evidence];
+    const full = ["readiness", "--stack", "live", "--json"];
 
-    const rows: Row[] = [
-      { name: "cold CLI, full catalog (35 items)", times: coldCli(full, CLI_RUNS), targetMs: 200 },
-      { name: `cold CLI, synthetic ${SYNTHETIC_ITEMS} items`, times: coldCli(big, CLI_RUNS), targetMs: 1000 },
-    ];
+    // The CLI in a copy of the repository: first the fixture's complete case as its files, then the synthetic one.
+    writeReadyLive(repo);
+    const rows: Row[] = [{ name: "cold CLI, full catalog (35 items)", times: coldCli(repo.root, full, CLI_RUNS), targetMs: 200 }];
+    const big = syntheticCase(repo.file("readiness", "artifacts", "bench"), digest, SYNTHETIC_ITEMS, repo.root);
+    copyFileSync(big.catalog, repo.file("readiness", "checklist.yaml"));
+    copyFileSync(big.evidence, repo.file("readiness", "live.evidence.yaml"));
+    rows.push({ name: `cold CLI, synthetic ${SYNTHETIC_ITEMS} items`, times: coldCli(repo.root, full, CLI_RUNS), targetMs: 1000 });
     rows.push(
-      { name: "in-process runGate, full catalog", times: inProcess({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig } }, GATE_RUNS) },
+      { name: "in-process runGate, full catalog", times: inProcess({ stack: "live", evidenceFile: fx.evidenceFile, configFiles: { live: fx.liveConfig }, ...signers }, GATE_RUNS) },
       {
         name: `in-process runGate, synthetic ${SYNTHETIC_ITEMS} items`,
-        times: inProcess({ stack: "live", evidenceFile: synth.evidence, catalogFile: synth.catalog, configFiles: { live: fx.liveConfig } }, Math.min(GATE_RUNS, 10)),
+        times: inProcess({ stack: "live", evidenceFile: synth.evidence, catalogFile: synth.catalog, configFiles: { live: fx.liveConfig }, ...signers }, Math.min(GATE_RUNS, 10)),
       },
     );
 
@@ -158,6 +165,7 @@ function main(): void {
     console.log("");
     if (over && process.env.BENCH_STRICT) process.exitCode = 1;
   } finally {
+    repo.dispose();
     rmSync(synthDir, { recursive: true, force: true });
     rmSync(fx.dir, { recursive: true, force: true });
   }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { isLiveStack } from "../config/safety";
 import { defaultEvidenceFile, stackConfigFile } from "../platform/paths";
@@ -64,7 +65,9 @@ export const askedAt = (flags: AskedFiles = {}, env: NodeJS.ProcessEnv = process
  * operator settings, a command before the gate runs).
  */
 export function gatesLive(stack: string, configFile: string = stackConfigFile(stack)): boolean {
-  return isLiveStack(stack, undefined) || isLiveStack(stack, rawStackConfigFile(configFile).get("mode")?.value);
+  if (isLiveStack(stack, undefined)) return true;
+  // No stack file (a stack deployed from the engine's config alone): the gate, which gets that config, decides.
+  return existsSync(configFile) && isLiveStack(stack, rawStackConfigFile(configFile).get("mode")?.value);
 }
 
 /** The overrides a live stack refuses, named; undefined when the stack is not live or nothing is asked. */

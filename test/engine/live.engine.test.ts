@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -18,9 +18,9 @@ import { DEFAULT_SCENARIO } from "../../exchange/scenario";
 import { startSimulator } from "../../exchange/server";
 import { rehearsalStatement } from "../../exchange/statements";
 import { passingRehearsalFigures } from "../exchangeRecordsFixture";
-import { fixtureKeys, signEntry, writeWitnessedRecord } from "../readinessFixture";
-import { makeKey } from "../sshKeys";
-import { engineArtifactsDir, initLiveStack, LIVE_KEY, LIVE_SECRET, liveConfigFile, liveEvidenceFile, pulumiOk as ok, writeLiveEvidence } from "./liveStack";
+import { fixtureKeys, signEntry, writeFixtureSigners, writeWitnessedRecord } from "../readinessFixture";
+import { makeKey, writeAllowedSigners } from "../sshKeys";
+import { allowedSignersFile, engineArtifactsDir, initLiveStack, LIVE_KEY, LIVE_SECRET, liveConfigFile, liveEvidenceFile, pulumiOk as ok, writeLiveEvidence } from "./liveStack";
 import type { StandinOp } from "./standins/standinProvider";
 import { engineWorkspace, type EngineWorkspace } from "./workspace";
 
@@ -82,6 +82,40 @@ describe("live stack on the real engine (stand-in providers)", () => {
     await pulumiOk(["up", "-s", "live", "--yes", "--policy-pack", "policies"]);
     expect(ws.standinOps().filter((o) => o.op === "create" && tradesForReal(o)).map((o) => o.name).sort()).toEqual(["cdb_execution", "cdb_risk"]);
   });
+
+  it("refuses CDB_ALLOWED_SIGNERS naming a list of one's own keys that would make live ready, and CDB_EVIDENCE_FILE: program and pack name them", async () => {
+    // Complete evidence signed by janne and mara; the repository's allowed_signers lists only rex, a private list janne and mara.
+    writeLiveEvidence(ws);
+    const own = path.join(ws.project, "..", "own_signers");
+    copyFileSync(allowedSignersFile(ws), own);
+    writeAllowedSigners(allowedSignersFile(ws), [{ principals: ["rex"], key: makeKey("rex") }]);
+    // Control: the repository's list decides, and the entries are not signed by anyone it lists.
+    const control = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
+    expect(control.code).not.toBe(0);
+    expect(output(control)).toMatch(/live-readiness: compliance\.legal-tax invalid: entry by janne: signed by key SHA256:\S+, which is not in allowed_signers/);
+    const refused = (name: string) => `${name}: refused for live: a live gate reads only the repository's readiness/allowed_signers, readiness/checklist.yaml and readiness/live.evidence.yaml`;
+    const attempts = async (env: NodeJS.ProcessEnv, name: string) => {
+      // The pack, on a preview (the program withholds the traders and says why).
+      const preview = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"], { env });
+      expect(preview.code).not.toBe(0);
+      expect(output(preview)).toContain(`live-readiness could not be evaluated, so it refuses: UnusableInput: ${refused(name)}`);
+      // The program, on an update without a preview or a pack: nothing reaches the providers.
+      const before = ws.standinOps().length;
+      const up = await ws.pulumi(["up", "-s", "live", "--yes", "--skip-preview"], { env });
+      expect(up.code).not.toBe(0);
+      expect(output(up)).toContain(`live is not updated: cdb_risk and cdb_execution would trade for real and the readiness gate could not be evaluated: ${refused(name)}`);
+      expect(ws.standinOps().slice(before)).toEqual([]);
+    };
+    await attempts({ CDB_ALLOWED_SIGNERS: own }, "CDB_ALLOWED_SIGNERS");
+
+    // The evidence moved out of the repository, the repository's list restored: CDB_EVIDENCE_FILE is refused the same way.
+    writeFixtureSigners(allowedSignersFile(ws));
+    const ownEvidence = path.join(ws.project, "..", "own.evidence.yaml");
+    renameSync(evidenceFile, ownEvidence);
+    await attempts({ CDB_EVIDENCE_FILE: ownEvidence }, "CDB_EVIDENCE_FILE");
+    renameSync(ownEvidence, evidenceFile);
+    // Five runs of the engine.
+  }, 900_000);
 
   it("refuses when one live image is not the image paper soaked: the paper stability items fail, naming it", async () => {
     // Evidence bound to the current digest, complete, fresh; only paper's records name another execution image.
@@ -257,6 +291,10 @@ describe("live stack on the real engine (stand-in providers)", () => {
     // Nothing that trades is created or updated; the live traders the stack ran are what it removes.
     expect(ops.filter((o) => o.op !== "delete" && tradesForReal(o))).toEqual([]);
     expect(ops.filter((o) => o.op === "delete" && tradesForReal(o)).map((o) => o.name).sort()).toEqual(["cdb_execution", "cdb_risk"]);
+    // Nothing trades, so no gate runs: an override set meanwhile is not refused (a rollback must get through), nor silently ignored.
+    const warned = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"], { env: { CDB_ALLOWED_SIGNERS: path.join(ws.project, "..", "own_signers") } });
+    expect(warned.code, output(warned)).toBe(0);
+    expect(output(warned)).toContain("CDB_ALLOWED_SIGNERS: not read for live: a live gate reads only the repository's readiness/allowed_signers");
   });
 
   it("reports a throwing policy as a mandatory violation, not an advisory", async () => {
