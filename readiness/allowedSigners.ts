@@ -137,8 +137,10 @@ export function verifySignedBy(
   const listed = [...new Set(lines.flatMap((s) => s.principals))];
   const other = listed.filter((p) => (witnessStackOf(p) !== undefined) !== witnessNs);
   if (other.length > 0) return { ok: false, problem: witnessNs ? `key ${fp} is a person's (${other.join(", ")}) in ${path.basename(signers.file)}: only a witness's own key signs ${ns}` : `key ${fp} is a witness's (${other.join(", ")}) in ${path.basename(signers.file)}: a witness key never signs as a person` };
+  const unnamed = witnessNs ? lines.find((s) => !s.namespaces) : undefined;
+  if (unnamed) return { ok: false, problem: `key ${fp} may not sign ${ns} evidence: its line ${unnamed.line} in ${path.basename(signers.file)} names no namespaces (a witness's line says namespaces="${ns}")` };
   const usable = lines.filter(
-    (s) => (s.namespaces ? s.namespaces.includes(ns) : !witnessNs) && (!at || !s.validAfter || at >= s.validAfter) && (!at || !s.validBefore || at < s.validBefore),
+    (s) => (!s.namespaces || s.namespaces.includes(ns)) && (!at || !s.validAfter || at >= s.validAfter) && (!at || !s.validBefore || at < s.validBefore),
   );
   if (usable.length === 0) return { ok: false, problem: `key ${fp} may not sign ${ns} evidence${at ? ` at ${at.toISOString()}` : ""} (namespaces / valid-after / valid-before in ${path.basename(signers.file)})` };
   const principals = [...new Set(usable.flatMap((s) => s.principals))];

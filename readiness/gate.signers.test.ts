@@ -117,7 +117,7 @@ describe("witnessed items: only the witness of the record's own stack signs them
       const other = makeKey(`fake-witness-${option.length}`, { dir: fx.dir });
       appendFileSync(fx.allowedSigners, `witness@paper ${option}${other.publicLine}\n`);
       signRecordFile(file, other.file, WITNESS_NAMESPACE);
-      expect(item("stability.observation-window"), option).toMatchObject({ status: "invalid", reason: expect.stringMatching(/^record observation-window\.json: key SHA256:\S+ may not sign cdb-witness evidence at .* \(namespaces \/ valid-after \/ valid-before in allowed_signers\); /) });
+      expect(item("stability.observation-window"), option).toMatchObject({ status: "invalid", reason: expect.stringMatching(/^record observation-window\.json: key SHA256:\S+ may not sign cdb-witness evidence(: its line \d+ in allowed_signers names no namespaces \(a witness's line says namespaces="cdb-witness"\)| at .* \(namespaces \/ valid-after \/ valid-before in allowed_signers\)); /) });
     }
   });
 });
