@@ -4,10 +4,9 @@ import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { WITNESS_NAMESPACE } from "../config/witness";
 import { REPO_ROOT } from "../platform/paths";
-import { FIXTURE_EXECUTION_IMAGE, passingRehearsalFigures, rehearsalSubjects } from "../test/exchangeRecordsFixture";
+import { FIXTURE_EXECUTION_IMAGE, passingRehearsalStatement } from "../test/exchangeRecordsFixture";
 import { makeFixture, signEntry, writeWitnessedRecord, type Fixture } from "../test/readinessFixture";
 import { makeKey } from "../test/sshKeys";
-import { rehearsalStatement } from "../exchange/statements";
 import { fileSha256 } from "./artifacts";
 import type { Evidence } from "./evidence";
 import { pinsOf } from "./freight";
@@ -147,12 +146,7 @@ describe("attested items: a witness's key is no person", () => {
 
 describe("rehearsals count only for the execution image live pins (finding 3)", () => {
   it("refuses a witness-signed, passing rehearsal of the fixture execution image while live pins another, naming both images", () => {
-    const s = rehearsalStatement(passingRehearsalFigures("timeout"), {
-      stack: "rehearsal",
-      by: "witness@rehearsal",
-      window: { from: new Date(fx.now.getTime() - 86_460_000).toISOString(), to: new Date(fx.now.getTime() - 86_400_000).toISOString() },
-      subjects: rehearsalSubjects(FIXTURE_EXECUTION_IMAGE),
-    });
+    const s = passingRehearsalStatement("timeout", new Date(fx.now.getTime() - 86_400_000), FIXTURE_EXECUTION_IMAGE);
     const file = writeWitnessedRecord(s, path.join(fx.dir, "rehearsal-of-fixture-image.json"), fx.keys).file;
     const pinned = pinsOf(viewOf(loadStackConfigFile("live", fx.liveConfig)).plan).execution!.split("@sha256:")[1]!;
     const r = item("execution.timeout-tested", attach(clone(), "execution.timeout-tested", file));

@@ -239,7 +239,7 @@ export interface JudgeOptions {
  * Whether the record at `file` counts for an item reading `kind`: valid, of
  * that kind, from the mode of stack the kind counts from (and, for kinds bound
  * to a stack or key, of the gated stack and its key), about `item`, signed by
- * an allowed signer, its outcome what the kind needs, its figures consistent,
+ * the role its kind names (its stack's witness, or a person: signerRole.ts), its outcome what the kind needs, its figures consistent,
  * its window no older than `maxAgeDays`.
  */
 export function judgeRecord(file: string, kind: string, opts: JudgeOptions): RecordJudgement {

@@ -84,6 +84,10 @@ export function passingCheckFigures(usdt = "250", liveKey: string = LIVE_SECRETS
 
 const window = (at: Date, ms: number) => ({ from: new Date(at.getTime() - ms).toISOString(), to: at.toISOString() });
 
+/** The passing rehearsal of scenario `name` ending at `at`, by the rehearsal stack's witness, of `execution` (unsigned: a statement). */
+export const passingRehearsalStatement = (name: string, at: Date, execution?: Subject) =>
+  rehearsalStatement(passingRehearsalFigures(name), { stack: "rehearsal", by: witnessPrincipal("rehearsal"), window: window(at, 60_000), subjects: rehearsalSubjects(execution) });
+
 /**
  * The records of the eight exchange items, written into `dir`: the rehearsals of `execution` (the
  * image live pins) signed by the rehearsal stack's witness (`keys.rehearsal`, witness@rehearsal,
@@ -92,7 +96,7 @@ const window = (at: Date, ms: number) => ({ from: new Date(at.getTime() - ms).to
 export function writeExchangeRecords(dir: string, at: Date, keys: { check: string; rehearsal: string }, liveKey: string = LIVE_SECRETS.mexcApiKey, execution?: Subject, by = "janne"): Record<string, { file: string; value?: number }> {
   const out: Record<string, { file: string; value?: number }> = {};
   for (const [item, name] of Object.entries(SCENARIO_OF)) {
-    const s = rehearsalStatement(passingRehearsalFigures(name), { stack: "rehearsal", by: witnessPrincipal("rehearsal"), window: window(at, 60_000), subjects: rehearsalSubjects(execution) });
+    const s = passingRehearsalStatement(name, at, execution);
     out[item] = { file: writeRecord(s, path.join(dir, `rehearsal-${name}.json`), keys.rehearsal, WITNESS_NAMESPACE).file };
   }
   const check = checkStatement(passingCheckFigures("250", liveKey), { stack: "live", mode: "live", by, window: window(at, 5_000), subjects: checkSubjects(liveKey, {}) });
