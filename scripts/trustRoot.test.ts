@@ -12,6 +12,8 @@ import { readAudit } from "../ops/audit";
 import { completeEvidence, fixtureKeys, liveConfigYaml, signEntry, soakedSubjects, writeFixtureSigners } from "../test/readinessFixture";
 import { repoCopy, type RepoCopy } from "../test/repoCopy";
 import { makeKey, type TestKey } from "../test/sshKeys";
+import { SSHSIG_NAMESPACE } from "../readiness/sshsig";
+import { WITNESS_NAMESPACE, witnessPrincipal } from "../config/witness";
 
 // Issue 22, findings 4 and 5, through `npx cdb` in a copy of the repository:
 // - a key is judged when the gate verifies, as `ssh-keygen -Y verify` judges
@@ -33,7 +35,7 @@ const iso = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000).toISOSt
 const catalog = loadCatalog();
 const evidenceItems = catalog.items.filter((i) => i.kind !== "machine");
 const twoPerson = new Set(catalog.items.filter((i) => i.twoPerson).map((i) => i.id));
-/** The item whose record rex (a third person) signs: the others' records are janne's. */
+/** The item whose record rex signs, a second key of paper's witness (as after a witness's volume was lost): the other records are the fixture witnesses'. */
 const REX_ITEM = "killswitch.manual-drill";
 
 let repo: RepoCopy;
@@ -44,9 +46,15 @@ const keys = fixtureKeys();
 type Options = string | null;
 /** The repository's allowed_signers (or `file`): per person extra options, or null to delete the line. */
 function writeSigners(o: { janne?: Options; mara?: Options; rex?: Options } = {}, file = repo.file("readiness", "allowed_signers")): string {
-  const line = (principals: string, key: TestKey, opts: Options | undefined) =>
-    opts === null ? [] : [`${principals} namespaces="cdb-evidence"${opts ? `,${opts}` : ""} ${key.publicLine}`];
-  const lines = [...line("janne,janne@example.com", keys.janne, o.janne), ...line("mara", keys.mara, o.mara), ...line("rex", rex, o.rex)];
+  const line = (principals: string, key: TestKey, opts: Options | undefined, ns = SSHSIG_NAMESPACE) =>
+    opts === null ? [] : [`${principals} namespaces="${ns}"${opts ? `,${opts}` : ""} ${key.publicLine}`];
+  const lines = [
+    ...line("janne,janne@example.com", keys.janne, o.janne),
+    ...line("mara", keys.mara, o.mara),
+    ...line(witnessPrincipal("paper"), keys.witnessPaper, undefined, WITNESS_NAMESPACE),
+    ...line(witnessPrincipal("rehearsal"), keys.witnessRehearsal, undefined, WITNESS_NAMESPACE),
+    ...line(witnessPrincipal("paper"), rex, o.rex, WITNESS_NAMESPACE),
+  ];
   writeFileSync(file, lines.join("\n") + "\n");
   return file;
 }
@@ -75,11 +83,11 @@ beforeAll(() => {
   mkdirSync(dir, { recursive: true });
   // Complete evidence, its entries and records dated two days ago: before "yesterday", when a key is revoked below.
   evidence = completeEvidence(dir, configDigest(plan), now, repo.root, soakedSubjects(plan), keys);
-  // One record by rex: the drill record, signed by rex's key; the entry (janne's) points at it.
+  // One record by rex, paper's witness's second key: the drill record; the entry (janne's) points at it.
   const entry = evidence.items[REX_ITEM]!;
   const statement = JSON.parse(readFileSync(repo.file(entry.artifacts![0]!.path), "utf8")) as Statement;
-  statement.predicate.by = "rex";
-  const written = writeRecord(statement, path.join(dir, "drill-rex.json"), rex.file);
+  statement.predicate.by = witnessPrincipal("paper");
+  const written = writeRecord(statement, path.join(dir, "drill-rex.json"), rex.file, WITNESS_NAMESPACE);
   entry.artifacts = [{ path: path.relative(repo.root, written.file).split(path.sep).join("/"), sha256: fileSha256(written.file) }];
   signEntry(evidence, REX_ITEM, keys, twoPerson.has(REX_ITEM));
   writeEvidence();
@@ -136,7 +144,7 @@ describe("keys are judged when the gate verifies (npx cdb readiness --stack live
     const r = await readiness();
     expect(r.code).toBe(1);
     const items = byId(r.json!);
-    expect(items[REX_ITEM]).toMatchObject({ status: "invalid", reason: expect.stringMatching(/^record drill-rex\.json: key SHA256:\S+ of rex may not sign cdb-evidence evidence: it was revoked: valid-before .* \(allowed_signers line 3\)/) });
+    expect(items[REX_ITEM]).toMatchObject({ status: "invalid", reason: expect.stringMatching(/^record drill-rex\.json: key SHA256:\S+ of witness@paper may not sign cdb-witness evidence: it was revoked: valid-before .* \(allowed_signers line 5\)/) });
     const record = JSON.parse(readFileSync(repo.file(evidence.items[REX_ITEM]!.artifacts![0]!.path), "utf8")) as Statement;
     expect(Date.parse(record.predicate.window.to)).toBeLessThan(YESTERDAY.getTime());
     expect(r.json!.items.filter((i) => i.status !== "satisfied").map((i) => i.id)).toEqual([REX_ITEM]);
@@ -145,7 +153,7 @@ describe("keys are judged when the gate verifies (npx cdb readiness --stack live
   it.each([
     ["janne", "author", /^entry by janne: signed by key SHA256:\S+, which is not in allowed_signers$/, (id: string) => id !== "x"],
     ["mara", "approver", /^approval by mara: signed by key SHA256:\S+, which is not in allowed_signers$/, (id: string) => twoPerson.has(id)],
-    ["rex", "record signer", /^record drill-rex\.json: signed by key SHA256:\S+, which is not in allowed_signers$/, (id: string) => id === REX_ITEM],
+    ["rex", "record signer", /^record drill-rex\.json: signed by key SHA256:\S+, which is not in allowed_signers; /, (id: string) => id === REX_ITEM],
   ] as const)("%s's line removed from allowed_signers (%s): what the key signed is void", async (who, _role, reason, hit) => {
     writeSigners({ [who]: null });
     const r = await readiness();
