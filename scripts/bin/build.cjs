@@ -124,7 +124,8 @@ function build(root = path.resolve(__dirname, "..", "..")) {
       writeAtomic(path.join(dist, rel), fs.readFileSync(src));
     }
   }
-  bundleWitness(root);
+  // A checkout without the witness (a test's trimmed copy) has nothing to bundle.
+  if (fs.existsSync(path.join(root, "witness", "main.ts"))) bundleWitness(root);
   // Explicitly CommonJS: without a "type", Node inspects each .js file for module syntax first.
   writeAtomic(path.join(dist, "package.json"), '{ "type": "commonjs" }\n');
   writeAtomic(path.join(root, STAMP), stamp);
