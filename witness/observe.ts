@@ -80,6 +80,16 @@ export function observer(s: WitnessSettings, redis: () => Promise<RedisAccess | 
 /** Runs until the process ends: a look every OBSERVE_MS and on each container event. */
 export async function serve(s: WitnessSettings, redis: () => Promise<RedisAccess | undefined>): Promise<never> {
   const o = observer(s, redis);
+  // docker stop: the journal shows the witness stopped watching (a gap that follows is explained, not hidden).
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    process.once(sig, () => {
+      try {
+        appendJournal(s.journalFile, { type: "stop", signal: sig });
+      } finally {
+        process.exit(0);
+      }
+    });
+  }
   await o.tick("heartbeat");
   setInterval(() => void o.tick(), OBSERVE_MS);
   const listen = async () => {
