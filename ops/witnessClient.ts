@@ -77,7 +77,10 @@ export async function runWitness(t: DockerTarget, opts: { stack: string; contain
   }
   const r = await execIn(t, opts.container, witnessArgv(...opts.args), { timeoutMs: opts.timeoutMs });
   if (r.exitCode !== 0) {
-    const line = r.stderr.trim().split("\n").at(-1)?.replace(/^witness: [a-z ]+: /, "") || `exited ${r.exitCode}`;
+    // The witness's own one-line error; else (a crash of Node itself) the first line that names an error.
+    const lines = r.stderr.trim().split("\n");
+    const own = lines.find((l) => l.startsWith("witness: "));
+    const line = own?.replace(/^witness: [a-z ]+: /, "") ?? lines.find((l) => /error/i.test(l)) ?? (lines.at(-1) || `exited ${r.exitCode}`);
     throw failureOf(r.exitCode, `witness of ${opts.stack}: ${line}`);
   }
   return parseWitnessLines(r.stdout);

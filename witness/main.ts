@@ -217,14 +217,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** One line on stderr and the exit code of the table, for every way a command can end badly. */
+function fail(e: unknown): never {
+  // parseArgs' own errors are bad input too.
+  const c = (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? { code: EXIT.unusableInput, label: "unusable input", lines: [(e as Error).message] } : classify(e);
+  process.stderr.write(`witness: ${c.label}: ${String(c.lines[0]).split("\n")[0]}\n`);
+  process.exit(c.code);
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      // parseArgs' own errors are bad input too.
-      const c = (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? { code: EXIT.unusableInput, label: "unusable input", lines: [(e as Error).message] } : classify(e);
-      process.stderr.write(`witness: ${c.label}: ${c.lines[0]}\n`);
-      process.exit(c.code);
-    },
-  );
+  // An error thrown outside the command's promise (a socket's error event) still ends in one line, not a stack trace.
+  process.on("uncaughtException", fail);
+  process.on("unhandledRejection", fail);
+  main(process.argv.slice(2)).then((code) => process.exit(code), fail);
 }
