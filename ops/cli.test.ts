@@ -93,7 +93,8 @@ describe("cdb kill, verify and evidence on a paper stack of test doubles", () =>
     } finally {
       await stopWitness(t, w);
     }
-  }, 120_000);
+    // The witness image, its start and key, then the drill with restarts: minutes on a loaded machine.
+  }, 300_000);
 
   it("error paths: one line, a distinct exit code, within 10 s", async () => {
     const cases: [string, string[], number, RegExp][] = [

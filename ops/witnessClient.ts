@@ -79,7 +79,7 @@ export async function runWitness(t: DockerTarget, opts: { stack: string; contain
   if (r.exitCode !== 0) {
     // The witness's own one-line error; else (a crash of Node itself) the first line that names an error.
     const lines = r.stderr.trim().split("\n");
-    const own = lines.find((l) => l.startsWith("witness: "));
+    const own = lines.findLast((l) => l.startsWith("witness: ") && !l.startsWith("witness: warning: "));
     const line = own?.replace(/^witness: [a-z ]+: /, "") ?? lines.find((l) => /error/i.test(l)) ?? (lines.at(-1) || `exited ${r.exitCode}`);
     throw failureOf(r.exitCode, `witness of ${opts.stack}: ${line}`);
   }

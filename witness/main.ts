@@ -228,6 +228,7 @@ function fail(e: unknown): never {
 if (require.main === module) {
   // An error thrown outside the command's promise (a socket's error event) still ends in one line, not a stack trace.
   process.on("uncaughtException", fail);
-  process.on("unhandledRejection", fail);
+  // A promise nobody awaits any more failed: said, but the command goes on (ending here could cut a drill's restore short).
+  process.on("unhandledRejection", (e: unknown) => process.stderr.write(`witness: warning: ${String((e as Error)?.message ?? e).split("\n")[0]}\n`));
   main(process.argv.slice(2)).then((code) => process.exit(code), fail);
 }
