@@ -13,6 +13,7 @@ import { makeStatement, type Statement } from "../readiness/records";
 import { appendJournal, readJournal, verifyJournal } from "./journal";
 import { allowedSignersLine, ensureWitnessKey, witnessPublicKey } from "./key";
 import { journalWindow, redisTimeMs, serve } from "./observe";
+import { socketMonitor } from "./monitor";
 import { printRecord, signRecord } from "./sign";
 import { appServices, containerOf, runningPlan, stackContainers, subjectsOf, type WitnessSettings, witnessSettings } from "./stack";
 
@@ -45,7 +46,9 @@ function seconds(flag: string, v: string | undefined, dflt: number): number {
 }
 
 async function withRedis<T>(s: WitnessSettings, f: (r: RedisAccess) => Promise<T>): Promise<T> {
-  const redis = await directRedis(s.redisUrl, s.redisPasswordFile);
+  const direct = await directRedis(s.redisUrl, s.redisPasswordFile);
+  // Commands through ioredis, MONITOR on its own socket (monitor.ts says why).
+  const redis: RedisAccess = { where: direct.where, warnings: direct.warnings, call: (a) => direct.call(a), monitor: socketMonitor(s.redisUrl, s.redisPasswordFile), close: () => direct.close() };
   try {
     return await f(redis);
   } finally {
