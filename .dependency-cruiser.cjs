@@ -23,11 +23,13 @@ const LAYERS = {
   policies: ["platform", "config", "monitoring", "model", "readiness", "scripts/bin/buildStamp.cjs"],
   ops: ["platform", "config", "monitoring", "model", "readiness"],
   exchange: ["platform", "config", "model", "readiness", "ops"],
+  // The witness (issue 22): the program of the witness container, run inside the stack; bundled into dist/witness/witness.cjs.
+  witness: ["platform", "config", "monitoring", "model", "readiness", "ops"],
   // The CLI: parses, calls ops, renders.
-  scripts: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange", "scripts/bin/buildStamp.cjs"],
+  scripts: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange", "witness", "scripts/bin/buildStamp.cjs"],
   // Tests' helpers and benchmarks may use everything; nothing else imports them.
-  test: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs"],
-  bench: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "test"],
+  test: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs"],
+  bench: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "test"],
 };
 
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{platform,config,model,stacks,components,policies,readiness,monitoring,scripts,exchange}/**/*.test.ts"],
+          include: ["{platform,config,model,stacks,components,policies,readiness,monitoring,scripts,exchange,witness}/**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/*.engine.test.ts", "**/*.ops.test.ts"],
           // Pulumi's runtime keeps global state per process: one file per fork.
           pool: "forks",
@@ -36,7 +36,7 @@ export default defineConfig({
         test: {
           name: "ops",
           // Real redis-server and dockerd; test/dockerd.ts starts an engine when none answers and builds the test-double image.
-          include: ["ops/**/*.test.ts", "exchange/**/*.ops.test.ts", "scripts/**/*.ops.test.ts"],
+          include: ["ops/**/*.test.ts", "exchange/**/*.ops.test.ts", "scripts/**/*.ops.test.ts", "witness/**/*.ops.test.ts"],
           exclude: ["**/node_modules/**"],
           globalSetup: ["test/dockerd.ts"],
           pool: "forks",

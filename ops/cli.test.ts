@@ -14,6 +14,7 @@ import { stackPlan } from "./target";
 import { repoTmpDir } from "../test/repoTmp";
 import { npxCdb } from "../test/npxCdb";
 import { makeKey } from "../test/sshKeys";
+import { startWitness, stopWitness } from "../test/witnessAround";
 
 // The CLI as an operator runs it: the npm bin shim in its own process.
 const tmp = repoTmpDir("ops-cli-");
@@ -74,44 +75,54 @@ describe("cdb kill, verify and evidence on a paper stack of test doubles", () =>
     expect(readAudit(AUDIT).at(-1)).toMatchObject({ op: "kill.release", stack: STACK, by: "mara", outcome: "released", removed: 1 });
   });
 
-  it("kill --drill writes a record that evidence add takes and cdb readiness counts", async () => {
-    const out = path.join(tmp, "drills");
-    const d = await cdb(["kill", ...base, "--drill", "--window", "10", "--key", keys.janne.file, "--out", out, "--json"]);
-    expect(d.err).toBe("");
-    expect(d.code).toBe(0);
-    const record = JSON.parse(d.out) as { file: string; signatureFile: string; by: string; measured: string; latencyMs: number; cleanup: { restarted: string[] } };
-    // The key's principal, not the OS user, is who drilled.
-    expect(record.by).toBe("janne");
-    expect(record.signatureFile).toBe(`${record.file}.sig`);
-    expect(record.measured).toBe("first-rejected-order");
-    expect(record.cleanup.restarted).toEqual([name("execution"), name("risk"), name("allocation")]);
-    timings.push(`drill latency ${record.latencyMs} ms (CLI ${d.ms} ms incl. restarts)`);
-    // A live gate reads the repository's evidence and allowed_signers only (readiness/trustRoot.ts): the rest
-    // of the live case is a copy's own files, and the record goes into that repository, as a drill run there writes it.
-    const repo = repoCopy();
+  it("kill --drill: the stack's witness drives the drill and signs the record; the audit names who asked", async () => {
+    const w = await startWitness(t, plan, doubles);
     try {
-      const live = writeReadyLive(repo);
-      const e = { ...live.evidence, items: { ...live.evidence.items } };
-      delete e.items["killswitch.manual-drill"];
-      live.write(e);
-      const inCopy = (args: string[]) => repo.cdb(args, { CDB_AUDIT_FILE: AUDIT });
-      const before = await inCopy(["readiness", "--stack", "live", "--json"]);
-      expect(before.code).toBe(1);
-      const drills = repo.file("readiness", "artifacts", "drills");
-      mkdirSync(drills, { recursive: true });
-      const copied = path.join(drills, path.basename(record.file));
-      copyFileSync(record.file, copied);
-      copyFileSync(record.signatureFile, `${copied}.sig`);
-      const add = await inCopy(["evidence", "add", "killswitch.manual-drill", "--key", keys.janne.file, "--artifact", copied]);
-      expect(add.err).toBe("");
-      expect(add.code).toBe(0);
-      const after = await inCopy(["readiness", "--stack", "live", "--json"]);
-      expect(after.code).toBe(0);
-      expect((JSON.parse(after.out) as { ready: boolean }).ready).toBe(true);
+      const out = path.join(tmp, "drills");
+      const d = await cdb(["kill", ...base, "--drill", "--window", "10", "--key", keys.janne.file, "--out", out, "--json"]);
+      expect(d.err).toBe("");
+      expect(d.code).toBe(0);
+      const record = JSON.parse(d.out) as { file: string; signatureFile: string; by: string; figures: { measured: string; latencyMs: number; cleanup: { restarted: string[] } } };
+      // The witness signed it; the key's principal is who asked (audit).
+      expect(record.by).toBe(`witness@${STACK}`);
+      expect(record.signatureFile).toBe(`${record.file}.sig`);
+      expect(record.figures.measured).toBe("first-rejected-order");
+      expect(record.figures.cleanup.restarted).toEqual([name("execution"), name("risk"), name("allocation")]);
+      expect(readAudit(AUDIT).at(-1)).toMatchObject({ op: "kill.drill", stack: STACK, by: "janne", signedBy: `witness@${STACK}`, record: record.file });
+      timings.push(`drill latency ${record.figures.latencyMs} ms (CLI ${d.ms} ms incl. restarts)`);
+      // evidence add takes it and cdb readiness counts it, once the witness's key is an allowed signer. A live gate
+      // reads the repository's evidence and allowed_signers only (readiness/trustRoot.ts): the live case is a copy's own files.
+      const key = await cdb(["witness", "key", ...base]);
+      expect(key.code, key.err).toBe(0);
+      const repo = repoCopy();
+      try {
+        const live = writeReadyLive(repo);
+        writeFileSync(repo.file("readiness", "allowed_signers"), readFileSync(repo.file("readiness", "allowed_signers"), "utf8") + key.out);
+        const e = { ...live.evidence, items: { ...live.evidence.items } };
+        delete e.items["killswitch.manual-drill"];
+        live.write(e);
+        const inCopy = (args: string[]) => repo.cdb(args, { CDB_AUDIT_FILE: AUDIT });
+        const before = await inCopy(["readiness", "--stack", "live", "--json"]);
+        expect(before.code).toBe(1);
+        const drills = repo.file("readiness", "artifacts", "drills");
+        mkdirSync(drills, { recursive: true });
+        const copied = path.join(drills, path.basename(record.file));
+        copyFileSync(record.file, copied);
+        copyFileSync(record.signatureFile, `${copied}.sig`);
+        const add = await inCopy(["evidence", "add", "killswitch.manual-drill", "--key", keys.janne.file, "--artifact", copied]);
+        expect(add.err).toBe("");
+        expect(add.code).toBe(0);
+        const after = await inCopy(["readiness", "--stack", "live", "--json"]);
+        expect(after.code, after.out).toBe(0);
+        expect((JSON.parse(after.out) as { ready: boolean }).ready).toBe(true);
+      } finally {
+        repo.dispose();
+      }
     } finally {
-      repo.dispose();
+      await stopWitness(t, w);
     }
-  });
+    // The witness image, its start and key, then the drill with restarts: minutes on a loaded machine.
+  }, 300_000);
 
   it("error paths: one line, a distinct exit code, within 10 s", async () => {
     const cases: [string, string[], number, RegExp][] = [

@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { EXIT } from "../platform/exitCodes";
 import { action } from "./commandRunner";
-import { KEY_HELP, keyOf, parseNumber, redisFor, warn, withWarnings } from "./opsCommands";
+import { keyOf, parseNumber, witnessRecords } from "./opsCommands";
 
 // `cdb drill allocation-zero|allocation-restart`: the allocation drills on a
 // paper stack (ops/allocationDrill.ts); the CLI layer: parse, call ops/, render. The kill-switch drill stays
 // `cdb kill --drill` beside the kill switch it drills; these drill the
-// allocation path, which `cdb kill` does not touch. Each writes signed records
-// under readiness/artifacts/drills for `cdb evidence add`.
+// allocation path, which `cdb kill` does not touch. The stack's witness runs
+// each drill inside the stack and signs its records (issue 22); the CLI writes
+// them under readiness/artifacts/drills for `cdb evidence add`.
 
 const out = (s: string) => process.stdout.write(s + "\n");
 
@@ -26,24 +27,28 @@ interface DrillOpts {
   json?: boolean;
 }
 
-/** The target, plan, Redis and signer of a drill; refuses a stack that is not paper. */
-async function drillContext(opts: DrillOpts) {
-  const { OpsRefused } = await import("../platform/errors");
+/**
+ * Runs a drill in the paper stack's witness (witness/main.ts): it drives the
+ * drill inside the stack, judges it and signs the records; the CLI writes
+ * them under readiness/artifacts/drills and audits who asked.
+ */
+async function witnessDrill(opts: DrillOpts, args: string[], timeoutMs: number) {
+  const { OpsRefused, UnusableInput } = await import("../platform/errors");
+  if (opts.redisUrl || opts.passwordFile) throw new UnusableInput(opts.redisUrl ? "--redis-url" : "--password-file", "a drill runs in the stack's witness, which reaches Redis on the stack's network");
   const { appendAudit, operator } = await import("../ops/audit");
   const { principalOf } = await import("../ops/evidence");
-  const { stackPlan } = await import("../ops/target");
+  const { stackTarget } = await import("../ops/target");
   const key = keyOf(opts, false);
   const by = operator(opts.by ?? (key ? principalOf(key) : undefined));
-  const { plan } = stackPlan(opts.stack, opts.stackConfig);
-  if (plan.mode !== "paper") throw new OpsRefused(`a drill runs on paper only; stack ${opts.stack} is ${plan.mode}`);
-  const { redis, target, docker } = await redisFor(opts);
-  const { imageSubjects } = await import("../ops/recordSubjects");
-  const subjectsOf = (services: readonly ("risk" | "allocation" | "signal" | "redis")[]) => imageSubjects(docker, services.map((s) => ({ service: s, container: target.containerName(s) })));
-  return { key, by, plan, redis, target, docker, subjectsOf, appendAudit };
+  const target = stackTarget(opts.stack, opts.stackConfig);
+  if (target.mode !== "paper") throw new OpsRefused(`a drill runs on paper only; stack ${opts.stack} is ${target.mode}`);
+  const { DRILL_DIR } = await import("../ops/drill");
+  const written = await witnessRecords(opts, args, timeoutMs, opts.out ?? DRILL_DIR);
+  const records = written.map((w) => ({ ...w, predicate: (JSON.parse(w.record) as import("../readiness/records").Statement).predicate }));
+  return { by, records, appendAudit };
 }
 
-const signedNote = (file: string, signatureFile: string | undefined) =>
-  `record: ${file}${signatureFile ? ` (signed: ${signatureFile})` : " (UNSIGNED: the gate counts it only once signed: ssh-keygen -Y sign -n cdb-evidence -f <key> <record>)"}`;
+const signedNote = (file: string, signatureFile: string, by: string) => `record: ${file} (signed by ${by}: ${signatureFile})`;
 
 export function registerDrillCommands(program: Command): void {
   const drill = program.command("drill").description("Drills of the allocation path on a paper stack; each writes signed records for the readiness gate");
@@ -51,10 +56,10 @@ export function registerDrillCommands(program: Command): void {
     c
       .option("-s, --stack <name>", "the paper stack", "paper")
       .option("--out <dir>", "folder for the records (default readiness/artifacts/drills)")
-      .option("--key <file>", `${KEY_HELP}; without one the records are written unsigned and the gate does not count them`)
+      .option("--key <file>", "names who asked for the drill (its principal, in the audit log); the records are signed by the stack's witness")
       .option("--by <handle>", "who drills (default: the key's principal, else the OS user)")
-      .option("--redis-url <url>", "reach Redis directly (redis://host:port) instead of exec in its container")
-      .option("--password-file <file>", "file with the Redis password, for --redis-url")
+      .option("--redis-url <url>", "refused: the stack's witness drives the drill inside the stack")
+      .option("--password-file <file>", "refused with --redis-url")
       .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
       .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
       .option("--json", "print JSON");
@@ -67,47 +72,24 @@ export function registerDrillCommands(program: Command): void {
       .option("--window <seconds>", "how long each phase waits at most: an order before, blocked signals, an order after (a quiet market needs more)", parseNumber("--window"), 120),
   ).action(
     action(async (opts: DrillOpts) => {
-      const ctx = await drillContext(opts);
-      const { runAllocationZeroDrill, writeAllocationZeroRecords } = await import("../ops/allocationDrill");
-      const strategyId = opts.strategy ?? ctx.plan.containers.find((c) => c.service === "signal")?.env.SIGNAL_STRATEGY_ID ?? "paper";
-      const subjects = await ctx.subjectsOf(["risk", "allocation", "signal", "redis"]);
-      // Ctrl-C ends the waiting early; the drill still restores the allocation before it returns.
-      const abort = { aborted: false };
-      const onSignal = () => {
-        abort.aborted = true;
-        process.stderr.write("cdb: interrupted: restoring the allocation, then writing what was seen\n");
-      };
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
-      let r;
-      try {
-        r = await runAllocationZeroDrill({ stack: opts.stack, redis: ctx.redis, by: ctx.by, strategyId, windowMs: opts.window * 1000, abort });
-      } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-      }
-      const written = writeAllocationZeroRecords(r, { subjects, ...(ctx.key ? { key: ctx.key } : {}), ...(opts.out ? { dir: opts.out } : {}) });
-      const { readRecord } = await import("../readiness/records");
-      const outcomeOf = (file: string) => {
-        const rec = readRecord(file);
-        return rec.ok ? rec.statement.predicate : undefined;
-      };
-      const a = outcomeOf(written.allocation.file)!;
-      const k = outcomeOf(written.risk.file)!;
-      ctx.appendAudit({ op: "drill.allocation-zero", stack: opts.stack, by: ctx.by, outcome: `${a.outcome}/${k.outcome}`, strategy: strategyId, zero: r.allocation.zero.id, restore: r.allocation.restore?.id, records: [written.allocation.file, written.risk.file], ...withWarnings(ctx.redis.warnings) });
-      warn(ctx.redis.warnings);
-      await ctx.redis.close();
-      if (opts.json) out(JSON.stringify({ allocationZero: { outcome: a.outcome, file: written.allocation.file }, riskBlocksZero: { outcome: k.outcome, file: written.risk.file }, figures: r }));
+      // Ctrl-C ends only this CLI: the witness's drill runs on and restores the allocation before it signs.
+      const r = await witnessDrill(opts, ["drill", "allocation-zero", "--window", String(opts.window), ...(opts.strategy ? ["--strategy", opts.strategy] : [])], (4 * opts.window + 120) * 1000);
+      const a = r.records.find((x) => x.kind === "allocation-zero");
+      const k = r.records.find((x) => x.kind === "risk-blocks-zero");
+      if (!a || !k) throw new Error("the witness answered without the allocation-zero and risk-blocks-zero records");
+      const f = a.predicate.figures as { zero: { id: string }; restore?: { id: string }; note: string; strategyId: string };
+      r.appendAudit({ op: "drill.allocation-zero", stack: opts.stack, by: r.by, outcome: `${a.predicate.outcome}/${k.predicate.outcome}`, strategy: f.strategyId, zero: f.zero.id, restore: f.restore?.id, records: [a.file, k.file], signedBy: a.predicate.by });
+      if (opts.json) out(JSON.stringify({ allocationZero: { outcome: a.predicate.outcome, file: a.file }, riskBlocksZero: { outcome: k.predicate.outcome, file: k.file }, figures: { allocation: a.predicate.figures, risk: k.predicate.figures } }));
       else {
-        out(`killswitch.allocation-zero ${a.outcome}: ${a.explanation}`);
-        out(`killswitch.risk-blocks-zero ${k.outcome}: ${k.explanation}`);
-        out(r.allocation.note);
-        out(signedNote(written.allocation.file, written.allocation.signatureFile));
-        out(signedNote(written.risk.file, written.risk.signatureFile));
-        if (a.outcome === "passed") out(`attach it: npx cdb evidence add killswitch.allocation-zero --key <key> --artifact ${written.allocation.file}`);
-        if (k.outcome === "passed") out(`attach it: npx cdb evidence add killswitch.risk-blocks-zero --key <key> --artifact ${written.risk.file}`);
+        out(`killswitch.allocation-zero ${a.predicate.outcome}: ${a.predicate.explanation}`);
+        out(`killswitch.risk-blocks-zero ${k.predicate.outcome}: ${k.predicate.explanation}`);
+        out(f.note);
+        out(signedNote(a.file, a.signatureFile, a.predicate.by));
+        out(signedNote(k.file, k.signatureFile, k.predicate.by));
+        if (a.predicate.outcome === "passed") out(`attach it: npx cdb evidence add killswitch.allocation-zero --key <key> --artifact ${a.file}`);
+        if (k.predicate.outcome === "passed") out(`attach it: npx cdb evidence add killswitch.risk-blocks-zero --key <key> --artifact ${k.file}`);
       }
-      return a.outcome === "passed" && k.outcome === "passed" ? EXIT.ready : EXIT.notReady;
+      return a.predicate.outcome === "passed" && k.predicate.outcome === "passed" ? EXIT.ready : EXIT.notReady;
     }),
   );
 
@@ -118,25 +100,19 @@ export function registerDrillCommands(program: Command): void {
       .option("--bound <seconds>", "how long allocation may take to decide again", parseNumber("--bound"), 60),
   ).action(
     action(async (opts: DrillOpts) => {
-      const ctx = await drillContext(opts);
-      const { runAllocationRestartDrill, writeAllocationRestartRecord } = await import("../ops/allocationDrill");
-      const rules = JSON.parse(ctx.plan.containers.find((c) => c.service === "allocation")?.env.ALLOCATION_RULES_JSON ?? "{}") as Record<string, unknown>;
-      const subjects = await ctx.subjectsOf(["allocation", "redis"]);
-      const r = await runAllocationRestartDrill({ stack: opts.stack, redis: ctx.redis, docker: ctx.docker, by: ctx.by, container: ctx.target.containerName("allocation"), strategyIds: Object.keys(rules), boundMs: opts.bound * 1000 });
-      const written = writeAllocationRestartRecord(r, { subjects, ...(ctx.key ? { key: ctx.key } : {}), ...(opts.out ? { dir: opts.out } : {}) });
-      const { readRecord } = await import("../readiness/records");
-      const rec = readRecord(written.file);
-      const p = rec.ok ? rec.statement.predicate : undefined;
-      ctx.appendAudit({ op: "drill.allocation-restart", stack: opts.stack, by: ctx.by, outcome: p?.outcome, container: r.figures.container, decisions: r.figures.decisions.length, record: written.file, ...withWarnings(ctx.redis.warnings) });
-      warn(ctx.redis.warnings);
-      await ctx.redis.close();
-      if (opts.json) out(JSON.stringify({ outcome: p?.outcome, file: written.file, figures: r.figures }));
+      const r = await witnessDrill(opts, ["drill", "allocation-restart", "--bound", String(opts.bound)], (opts.bound + 120) * 1000);
+      const w = r.records[0];
+      if (!w) throw new Error("the witness answered no record");
+      const p = w.predicate;
+      const f = p.figures as { container: string; decisions: unknown[] };
+      r.appendAudit({ op: "drill.allocation-restart", stack: opts.stack, by: r.by, outcome: p.outcome, container: f.container, decisions: f.decisions.length, record: w.file, signedBy: p.by });
+      if (opts.json) out(JSON.stringify({ outcome: p.outcome, file: w.file, figures: p.figures }));
       else {
-        out(`stability.allocation-restart ${p?.outcome}: ${p?.explanation}`);
-        out(signedNote(written.file, written.signatureFile));
-        if (p?.outcome === "passed") out(`attach it: npx cdb evidence add stability.allocation-restart --key <key> --artifact ${written.file}`);
+        out(`stability.allocation-restart ${p.outcome}: ${p.explanation}`);
+        out(signedNote(w.file, w.signatureFile, p.by));
+        if (p.outcome === "passed") out(`attach it: npx cdb evidence add stability.allocation-restart --key <key> --artifact ${w.file}`);
       }
-      return p?.outcome === "passed" ? EXIT.ready : EXIT.notReady;
+      return p.outcome === "passed" ? EXIT.ready : EXIT.notReady;
     }),
   );
 }

@@ -63,6 +63,19 @@ function signerOf(opts: { key?: string; by?: string }): { key: string; by: strin
   return { key, by };
 }
 
+/**
+ * Runs a record command in the stack's witness (ops/witnessClient.ts) and
+ * writes its witness-signed records under `out` (default readiness/artifacts/collected).
+ */
+export async function witnessRecords(opts: { stack: string; stackConfig?: string; dockerHost?: string }, args: string[], timeoutMs: number, out?: string) {
+  const { stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+  const { runWitness, witnessContainerOf, writeWitnessRecords } = (require("../ops/witnessClient") as typeof import("../ops/witnessClient"));
+  const { COLLECT_DIR } = (require("../ops/collect") as typeof import("../ops/collect"));
+  const target = stackTarget(opts.stack, opts.stackConfig);
+  const records = await runWitness(dockerFor(target, opts.dockerHost), { stack: opts.stack, container: witnessContainerOf(opts.stack), args, timeoutMs });
+  return writeWitnessRecords(records, out ?? COLLECT_DIR);
+}
+
 export function registerOpsCommands(program: Command): void {
   const run = action;
 
@@ -94,11 +107,11 @@ export function registerOpsCommands(program: Command): void {
     .option("--reason <text>", "why (required unless --release)")
     .option("--strategy <id>", "only this strategy (risk, allocation); execution stops everything anyway")
     .option("--bot <id>", "only this bot (risk)")
-    .option("--drill", "paper only: a drill entry; measures kill to first rejected order; writes a drill record")
+    .option("--drill", "paper only: the stack's witness writes a drill entry, measures kill to first rejected order and signs the record")
     .option("--window <seconds>", "drill: how long to wait for a rejected order", parseNumber("--window"), 30)
     .option("--no-restart", "drill: do not restart execution, risk and allocation afterwards")
     .option("--out <dir>", "drill: folder for the record (default readiness/artifacts/drills)")
-    .option("--key <file>", `drill: ${KEY_HELP}; without one the record is written unsigned and the gate does not count it`)
+    .option("--key <file>", `drill: names who asked for it (its principal, in the audit log); the record is signed by the stack's witness`)
     .option("--release", "empty the stream (entries re-arm after every restart); asks for the stack name")
     .option("--yes", "release without asking")
     .option("--by <handle>", "who (default: the OS user)")
@@ -134,34 +147,33 @@ export function registerOpsCommands(program: Command): void {
         }
         if (!opts.reason && !opts.drill) throw new UnusableInput("--reason", "cdb kill needs --reason <text>");
         if (opts.drill) {
-          const { runDrill, writeDrillRecord } = (require("../ops/drill") as typeof import("../ops/drill"));
-          const { redis, target, docker } = await redisFor(opts);
+          // The witness of the stack drives, judges and signs the drill (witness/main.ts, issue 22): it reaches Redis and Docker inside the stack.
+          if (opts.redisUrl || opts.passwordFile) throw new UnusableInput(opts.redisUrl ? "--redis-url" : "--password-file", "a drill runs in the stack's witness, which reaches Redis on the stack's network; --redis-url is for cdb kill and --release");
+          const { stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+          const target = stackTarget(opts.stack, opts.stackConfig);
           if (target.mode !== "paper") throw new OpsRefused(`a drill runs on paper only; stack ${opts.stack} is ${target.mode}`);
-          const { SHUTDOWN_READERS } = (require("../ops/kill") as typeof import("../ops/kill"));
-          const { imageSubjects } = (require("../ops/recordSubjects") as typeof import("../ops/recordSubjects"));
-          // Before the drill: a record must name the images it drilled, and a missing container should stop us early.
-          const subjects = await imageSubjects(docker, [...SHUTDOWN_READERS, "redis" as const].map((s) => ({ service: s, container: target.containerName(s) })));
-          const record = await runDrill({
+          const { DRILL_DIR } = (require("../ops/drill") as typeof import("../ops/drill"));
+          const { runWitness, witnessContainerOf, writeWitnessRecords } = (require("../ops/witnessClient") as typeof import("../ops/witnessClient"));
+          const records = await runWitness(dockerFor(target, opts.dockerHost), {
             stack: opts.stack,
-            redis,
-            by,
-            ...(opts.strategy ? { strategyId: opts.strategy } : {}),
-            windowMs: opts.window * 1000,
-            ...(opts.restart ? { restart: { docker, containers: SHUTDOWN_READERS.map((s) => target.containerName(s)) } } : {}),
+            container: witnessContainerOf(opts.stack),
+            args: ["drill", "kill", "--window", String(opts.window), ...(opts.restart ? [] : ["--no-restart"]), ...(opts.strategy ? ["--strategy", opts.strategy] : [])],
+            timeoutMs: (opts.window + 120) * 1000,
           });
-          const { file, signatureFile } = writeDrillRecord(record, { subjects, ...(drillKey ? { key: drillKey } : {}), ...(opts.out ? { dir: opts.out } : {}) });
-          appendAudit({ op: "kill.drill", stack: opts.stack, by, outcome: record.outcome, entry: record.entry.id, measured: record.measured, latencyMs: record.latencyMs, record: file, ...withWarnings(redis.warnings) });
-          warn(redis.warnings);
-          await redis.close();
-          if (opts.json) out(JSON.stringify({ ...record, file, ...(signatureFile ? { signatureFile } : {}) }));
+          const [w] = writeWitnessRecords(records, opts.out ?? DRILL_DIR);
+          if (!w) throw new Error("the witness answered no record");
+          const p = (JSON.parse(w.record) as import("../readiness/records").Statement).predicate;
+          const f = p.figures as { measured: string; latencyMs?: number; entry: { id: string }; cleanup: { note: string } };
+          appendAudit({ op: "kill.drill", stack: opts.stack, by, outcome: p.outcome, entry: f.entry.id, measured: f.measured, latencyMs: f.latencyMs, record: w.file, signedBy: p.by });
+          if (opts.json) out(JSON.stringify({ ...p, file: w.file, signatureFile: w.signatureFile }));
           else {
-            out(`drill ${record.outcome}: ${record.measured === "none" ? "nothing observed" : `${record.latencyMs} ms, ${record.measured}`}`);
-            out(record.explanation);
-            out(record.cleanup.note);
-            out(`record: ${file}${signatureFile ? ` (signed: ${signatureFile})` : " (UNSIGNED: the gate counts it only once signed: ssh-keygen -Y sign -n cdb-evidence -f <key> <record>)"}`);
-            if (record.outcome === "passed") out(`attach it: npx cdb evidence add killswitch.manual-drill --key <key> --artifact ${file}`);
+            out(`drill ${p.outcome}: ${f.measured === "none" ? "nothing observed" : `${f.latencyMs} ms, ${f.measured}`}`);
+            out(p.explanation ?? "");
+            out(f.cleanup.note);
+            out(`record: ${w.file} (signed by ${p.by}: ${w.signatureFile})`);
+            if (p.outcome === "passed") out(`attach it: npx cdb evidence add killswitch.manual-drill --key <key> --artifact ${w.file}`);
           }
-          return record.outcome === "passed" ? exit.ready : exit.notReady;
+          return p.outcome === "passed" ? exit.ready : exit.notReady;
         }
         const { writeKillEntry } = (require("../ops/kill") as typeof import("../ops/kill"));
         const { redis } = await redisFor(opts);
@@ -281,39 +293,30 @@ export function registerOpsCommands(program: Command): void {
     .option("--by <handle>", "who checks: a principal of the key (default its first)")
     .option("-e, --evidence <file>", "evidence file to write (default readiness/live.evidence.yaml: the gate reads it for live)")
     .option("--out <dir>", "folder for the record (default readiness/artifacts/collected)")
-    .option("--loki-url <url>", "ask Loki's HTTP API here instead of exec in the stack's loki container (it has no host port)")
+    .option("--loki-url <url>", "refused: the stack's witness asks Loki inside the stack (kept so scripts that pass it get one clear line)")
     .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
     .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
     .option("--json", "print JSON")
     .action(
       run(async (opts: { stack: string; since: string; key?: string; by?: string; evidence?: string; out?: string; lokiUrl?: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
-        const { stackPlan, stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
-        const { checkStructuredLogs, containerLoki, httpLoki } = (require("../ops/logsCheck") as typeof import("../ops/logsCheck"));
         const since = parseSince(opts.since);
+        if (opts.lokiUrl) throw new UnusableInput("--loki-url", "the stack's witness asks Loki on the stack's network (cdb_loki:3100); no URL from outside enters the record");
         const { key, by } = signerOf(opts);
+        const { stackPlan } = (require("../ops/target") as typeof import("../ops/target"));
         const { plan } = stackPlan(opts.stack, opts.stackConfig);
         if (plan.mode !== "paper") throw new OpsRefused(`logs check measures the paper stack; ${opts.stack} is ${plan.mode}`);
-        const loki = opts.lokiUrl
-          ? httpLoki(opts.lokiUrl)
-          : (() => {
-              const target = stackTarget(opts.stack, opts.stackConfig);
-              return containerLoki(dockerFor(target, opts.dockerHost), target.containerName("loki"));
-            })();
-        const r = await checkStructuredLogs({
-          stack: opts.stack,
-          plan,
-          loki,
-          since,
-          by,
-          key,
-          evidenceFile: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }),
-          ...(opts.out ? { dir: opts.out } : {}),
-        });
-        const passed = r.entry.value !== undefined && r.entry.value >= 1;
-        if (opts.json) out(JSON.stringify({ lines: r.figures.lines, query: r.figures.query, firstNs: r.figures.firstNs, lastNs: r.figures.lastNs, artifact: r.record }));
+        const [w] = await witnessRecords(opts, ["logs-check", "--since", since.toISOString()], 60_000, opts.out);
+        if (!w) throw new Error("the witness answered no record");
+        const p = (JSON.parse(w.record) as import("../readiness/records").Statement).predicate;
+        const f = p.figures as { lines: number; query: string; container: string; since: string; firstNs?: string; lastNs?: string };
+        // The entry is the operator's statement, signed with --key; the artifact is the witness's.
+        const { addEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
+        const entry = addEvidence({ file: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }), by, key, id: "monitoring.structured-logs", artifacts: [w.file], note: `cdb logs check: ${f.lines} line(s) of ${f.container} in Loki since ${f.since}`, acceptFailed: true });
+        const passed = entry.value !== undefined && entry.value >= 1;
+        if (opts.json) out(JSON.stringify({ lines: f.lines, query: f.query, firstNs: f.firstNs, lastNs: f.lastNs, artifact: w.file }));
         else {
-          out(`monitoring.structured-logs: ${r.figures.lines} line(s) of ${r.figures.container} in Loki since ${r.figures.since} (${r.figures.query})`);
-          out(`artifact: ${r.record}`);
+          out(`monitoring.structured-logs: ${f.lines} line(s) of ${f.container} in Loki since ${f.since} (${f.query})`);
+          out(`artifact: ${w.file} (signed by ${p.by})`);
         }
         // The record and entry are written either way; no line is "not ready".
         return passed ? exit.ready : exit.notReady;
@@ -329,28 +332,39 @@ export function registerOpsCommands(program: Command): void {
     .option("--by <handle>", "who collects: a principal of the key (default its first)")
     .option("-e, --evidence <file>", "evidence file to write (default readiness/live.evidence.yaml: the gate reads it for live)")
     .option("--out <dir>", "folder for the raw results (default readiness/artifacts/collected)")
-    .option("--redis-url <url>", "reach Redis directly instead of exec in its container")
-    .option("--password-file <file>", "file with the Redis password, for --redis-url")
+    .option("--redis-url <url>", "refused: the stack's witness measures inside the stack")
+    .option("--password-file <file>", "refused with --redis-url")
     .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
     .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
     .option("--json", "print JSON")
     .action(
       run(async (opts: { stack: string; since: string; key?: string; by?: string; evidence?: string; out?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
-        const { stackPlan } = (require("../ops/target") as typeof import("../ops/target"));
-        const { collectEvidence } = (require("../ops/collect") as typeof import("../ops/collect"));
         const since = parseSince(opts.since);
+        if (opts.redisUrl || opts.passwordFile) throw new UnusableInput(opts.redisUrl ? "--redis-url" : "--password-file", "the stack's witness measures inside the stack and reaches Redis on its network; no Redis from outside enters the records");
         const { key, by } = signerOf(opts);
+        const { stackPlan } = (require("../ops/target") as typeof import("../ops/target"));
         const { plan } = stackPlan(opts.stack, opts.stackConfig);
         if (plan.mode !== "paper") throw new OpsRefused(`collect measures the paper stack; ${opts.stack} is ${plan.mode}`);
-        const { redis, docker } = await redisFor(opts);
-        const r = await collectEvidence({ stack: opts.stack, plan, docker, redis, since, by, key, evidenceFile: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }), ...(opts.out ? { dir: opts.out } : {}) });
-        await redis.close();
-        if (opts.json) out(JSON.stringify({ paperOrders: r.orders.filled, observationHours: r.window.hours, candleHours: r.entries["stability.candles"].value, regimeHours: r.entries["stability.regime"].value, regimeSignals: r.regime.signals.length, artifacts: r.artifacts }));
+        // The plan's container names can only make the witness's observation window stricter: one it does not see fails it.
+        const written = await witnessRecords(opts, ["collect", "--since", since.toISOString(), "--expect", plan.containers.map((c) => c.name).join(",")], 120_000, opts.out);
+        const { addEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
+        const evidenceFile = await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" });
+        const ITEM: Record<string, string> = { "paper-orders": "stability.paper-orders", "observation-window": "stability.observation-window", candles: "stability.candles", regime: "stability.regime" };
+        const results: { id: string; value: number | undefined; note: string; file: string }[] = [];
+        for (const w of written) {
+          const id = ITEM[w.kind];
+          if (!id) throw new Error(`the witness answered a ${w.kind} record to collect`);
+          const p = (JSON.parse(w.record) as import("../readiness/records").Statement).predicate;
+          const note = `cdb evidence collect (witness ${p.by}): ${p.explanation ?? p.outcome}`.slice(0, 500);
+          // The entry is the operator's statement, signed with --key; the artifact is the witness's. A failed record is recorded, not refused.
+          const entry = addEvidence({ file: evidenceFile, by, key, id, artifacts: [w.file], note, acceptFailed: id !== "stability.paper-orders" });
+          results.push({ id, value: entry.value, note, file: w.file });
+        }
+        const value = (id: string) => results.find((r) => r.id === id)?.value;
+        if (opts.json) out(JSON.stringify({ paperOrders: value("stability.paper-orders"), observationHours: value("stability.observation-window"), candleHours: value("stability.candles"), regimeHours: value("stability.regime"), artifacts: written.map((w) => w.file) }));
         else {
-          out(`stability.paper-orders: ${r.orders.filled} distinct filled paper orders since ${r.orders.since} (${r.orders.rejected} rejected, ${r.orders.errors} errors, ${r.orders.duplicates} duplicates not counted)`);
-          out(`stability.observation-window: ${r.window.hours} h${r.window.lastDisruption ? ` since ${r.window.lastDisruption.container} ${r.window.lastDisruption.what} at ${r.window.lastDisruption.at}` : ""}`);
-          for (const id of ["stability.candles", "stability.regime"] as const) out(`${id}: ${r.entries[id].value}${r.entries[id].note ? ` (${r.entries[id].note.replace(/^cdb evidence collect: /, "")})` : ""}`);
-          for (const a of r.artifacts) out(`artifact: ${a}`);
+          for (const r of results) out(`${r.id}: ${r.value ?? "-"} (${r.note.replace(/^cdb evidence collect /, "")})`);
+          for (const w of written) out(`artifact: ${w.file} (signed by the witness: ${w.signatureFile})`);
         }
         return exit.ready;
       }),

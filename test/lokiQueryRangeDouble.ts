@@ -32,7 +32,8 @@ const selectorOf = (q: string): Record<string, string> | undefined => {
   return out;
 };
 
-export async function lokiQueryRangeDouble(): Promise<LokiDouble> {
+/** `host`: where it listens (0.0.0.0 when a container, such as the witness, asks it through the bridge gateway). */
+export async function lokiQueryRangeDouble(host = "127.0.0.1"): Promise<LokiDouble> {
   const streams: { labels: Record<string, string>; values: [bigint, string][] }[] = [];
   const queries: Record<string, string>[] = [];
   let failure: { status: number; body: string } | undefined;
@@ -71,7 +72,7 @@ export async function lokiQueryRangeDouble(): Promise<LokiDouble> {
     }
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "success", data: { resultType: "streams", result: [...byStream.values()], stats: {} } }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -82,6 +82,30 @@ function useVendored(code, rel, vendored) {
   return code.replace(new RegExp(`require\\("(${names})"\\)`, "g"), (_, name) => `require("${up.startsWith(".") ? up : `./${up}`}/${name}.js")`);
 }
 
+/**
+ * The witness's program (witness/main.ts) as one self-contained CommonJS file
+ * for its image (witness/Dockerfile): every npm dependency inside, Node's
+ * built-ins outside. ssh2 (through dockerode) loads two optional native
+ * addons in try/catch; they stay outside and are absent, so ssh2 uses its
+ * JavaScript fallback (the witness reaches Docker by its Unix socket anyway).
+ */
+function bundleWitness(root = path.resolve(__dirname, "..", ".."), outFile = path.join(root, "dist", "witness", "witness.cjs")) {
+  const esbuild = require("esbuild");
+  const { outputFiles } = esbuild.buildSync({
+    entryPoints: [path.join(root, "witness", "main.ts")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    write: false,
+    external: ["cpu-features", "*.node"],
+    banner: { js: "// cdb witness: witness/main.ts bundled by scripts/bin/build.cjs" },
+    logLevel: "silent",
+  });
+  writeAtomic(outFile, outputFiles[0].text);
+  return outFile;
+}
+
 function build(root = path.resolve(__dirname, "..", "..")) {
   const esbuild = require("esbuild");
   // Taken before compiling: a source edited during the build leaves it stale.
@@ -100,10 +124,12 @@ function build(root = path.resolve(__dirname, "..", "..")) {
       writeAtomic(path.join(dist, rel), fs.readFileSync(src));
     }
   }
+  // A checkout without the witness (a test's trimmed copy) has nothing to bundle.
+  if (fs.existsSync(path.join(root, "witness", "main.ts"))) bundleWitness(root);
   // Explicitly CommonJS: without a "type", Node inspects each .js file for module syntax first.
   writeAtomic(path.join(dist, "package.json"), '{ "type": "commonjs" }\n');
   writeAtomic(path.join(root, STAMP), stamp);
 }
 
-module.exports = { build };
+module.exports = { build, bundleWitness };
 if (require.main === module) build();

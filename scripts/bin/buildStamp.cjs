@@ -11,7 +11,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 /** The folders compiled into dist/ (the TypeScript that runs: CLI, program, pack). */
-const SOURCE_DIRS = ["platform", "config", "model", "readiness", "monitoring", "components", "stacks", "policies", "ops", "scripts", "exchange"];
+const SOURCE_DIRS = ["platform", "config", "model", "readiness", "monitoring", "components", "stacks", "policies", "ops", "scripts", "exchange", "witness"];
 const STAMP = path.join("dist", ".sources");
 const skip = (name) => name === "node_modules" || name === "bin" || /\.test\.ts$/.test(name) || name.startsWith(".");
 /** Code only: TypeScript, JavaScript and the JSON it imports. Data (checklist, evidence, scenarios) is read from the repository where it lies. */
