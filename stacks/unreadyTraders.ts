@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "../config/load";
-import { deployVerdict } from "../readiness/deployRule";
+import { deployVerdict, WITHHELD } from "../readiness/deployRule";
 import type { StackPlan } from "../model/plan";
 
 /**
@@ -13,13 +13,11 @@ import type { StackPlan } from "../model/plan";
  *   updated at all. The only update it accepts is the one that trades nothing
  *   (`cdb rollback`'s return to paper flags).
  * - A preview declares the stack without its traders, so that the pack can
- *   still report every unsatisfied item, and warns with WITHHELD, which the
- *   pull-request check reads: a paper preview that withholds a trader is red.
+ *   still report every unsatisfied item, and warns naming them after WITHHELD,
+ *   which the pull-request check reads: a paper preview that withholds a trader is red.
  * Its own module so that the gate's closure (scripts/gateClosure.ts) holds it:
  * the rest of the program is what a pull request contributes.
  */
-export const WITHHELD = "traders withheld from the plan:";
-
 export function withoutUnreadyTraders(loaded: LoadedConfig, plan: StackPlan): StackPlan {
   const { traders, refused } = deployVerdict(loaded, plan);
   if (refused === undefined) return plan;
