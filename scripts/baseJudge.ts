@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../platform/paths";
 import { UnusableInput } from "../platform/errors";
+import { anchorSourceDir } from "./judgeCorpus";
 
 // `policy-check --base <ref>`: a pull request is judged by the gate of the
 // branch it wants to change, not by its own. Otherwise a PR that relaxes a
@@ -96,12 +97,14 @@ export function judgeDirectory(checkout: string, baseClosure: readonly string[])
     }
   }
   symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "junction");
+  // The judge directory lies elsewhere: paper's relative cdb:sourceDir still names the PR's checkout.
+  anchorSourceDir(dir, REPO_ROOT);
   return dir;
 }
 
-/** Runs the base's policy check in the judge directory; its exit code and output. */
-export function runJudged(dir: string, progress: (l: string) => void): { code: number; report: string } {
-  const r = spawnSync(process.execPath, [TSX, path.join("scripts", "policyCheck.ts"), "--no-tests"], { cwd: dir, env: process.env, maxBuffer: 256 * 1024 * 1024 });
+/** Runs the base's policy check in the judge directory (with the base's corpus against this working tree when the base has one); its exit code and output. */
+export function runJudged(dir: string, corpus: boolean, progress: (l: string) => void): { code: number; report: string } {
+  const r = spawnSync(process.execPath, [TSX, path.join("scripts", "policyCheck.ts"), "--no-tests", ...(corpus ? ["--corpus", REPO_ROOT] : [])], { cwd: dir, env: process.env, maxBuffer: 256 * 1024 * 1024 });
   for (const l of r.stderr.toString().split("\n")) if (l) progress(`[base gate] ${l}`);
   return { code: r.status ?? 3, report: r.stdout.toString() };
 }

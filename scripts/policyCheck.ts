@@ -11,6 +11,7 @@ import { rawStackConfigFile } from "../readiness/stackView";
 import { baseCheckout, changedGateFiles, closureOf, judgeDirectory, resolveBase, runJudged } from "./baseJudge";
 import { unowned } from "./codeowners";
 import { gateClosure } from "./gateClosure";
+import { runCorpus } from "./judgeCorpus";
 import { deploy } from "./deploy";
 import { withheldTraders } from "../readiness/deployRule";
 import type { automation } from "@pulumi/pulumi";
@@ -108,7 +109,7 @@ function judgedByBase(ref: string, base: string, prClosure: readonly string[], p
     const changed = changedGateFiles(base, baseClosure, prClosure);
     if (changed.length > 0) steps.push({ name: `the gate itself changed against ${ref}`, outcome: "reported", detail: `needs review by the gate's owners (CODEOWNERS): ${changed.join(", ")}` });
     dir = judgeDirectory(checkout, baseClosure);
-    const judged = runJudged(dir, progress);
+    const judged = runJudged(dir, baseClosure.includes("scripts/judgeCorpus.ts"), progress);
     report(`### Judged by the gate of ${ref} (${base.slice(0, 12)})\n\n${judged.report.trim()}\n`);
     steps.push({ name: `judged by the gate of ${ref}`, outcome: judged.code === 0 ? "ok" : "failed", detail: judged.code === 0 ? "green" : `red (exit ${judged.code}): ${failures(judged.report) || "see the report above"}` });
   } finally {
@@ -135,7 +136,12 @@ function ownersStep(closure: readonly string[]): Step {
 }
 
 /** `progress` gets Pulumi's output; `report` the Markdown meant for a pull request's summary. */
-export async function policyCheck(opts: { tests: boolean; base?: string }, progress: (l: string) => void, report: (l: string) => void): Promise<Step[]> {
+/** The PR's own judging code against the corpus the base provides (scripts/judgeCorpus.ts). */
+function corpusSteps(prRoot: string, progress: (l: string) => void): Step[] {
+  return runCorpus(prRoot, progress).map((r) => ({ name: `corpus ${r.case}`, outcome: r.refused ? "ok" : "failed", detail: r.refused ? `the PR's code refuses it too (${r.detail})` : `the base refuses it, the PR's code accepts it: ${r.detail}` }));
+}
+
+export async function policyCheck(opts: { tests: boolean; base?: string; corpus?: string }, progress: (l: string) => void, report: (l: string) => void): Promise<Step[]> {
   const steps: Step[] = [];
   // Resolved first: a wrong ref is unusable input before anything runs.
   const base = opts.base === undefined ? undefined : resolveBase(opts.base);
@@ -143,6 +149,8 @@ export async function policyCheck(opts: { tests: boolean; base?: string }, progr
     const r = spawnSync("npm", ["test"], { stdio: "inherit", cwd: REPO_ROOT, shell: process.platform === "win32" });
     steps.push({ name: "tests", outcome: r.status === 0 ? "ok" : "failed", detail: `exit ${r.status}` });
   }
+  // Run by the base's copy of this check inside the judge directory: the PR's code vs the base's cases.
+  if (opts.corpus !== undefined) steps.push(...corpusSteps(opts.corpus, progress));
   const closure = gateClosure();
   steps.push(ownersStep(closure));
   if (base !== undefined) steps.push(...judgedByBase(opts.base!, base, closure, progress, report));
@@ -165,9 +173,10 @@ export async function policyCheck(opts: { tests: boolean; base?: string }, progr
 if (require.main === module) {
   const opts = new Command("policy-check")
     .option("--no-tests", "skip `npm test` (the workflow runs it as its own step)")
-    .option("--base <ref>", "judge the PR a second time with the gate (policies/, readiness/, safety rules) of this git ref")
+    .option("--base <ref>", "judge the PR a second time with the gate closure (scripts/gateClosure.ts) of this git ref")
+    .option("--corpus <dir>", "also run the judging code of the working tree at <dir> against the corpus of cases this gate refuses (passed by --base)")
     .parse()
-    .opts<{ tests: boolean; base?: string }>();
+    .opts<{ tests: boolean; base?: string; corpus?: string }>();
   const out = (l: string) => process.stdout.write(l + "\n");
   policyCheck(opts, (l) => process.stderr.write(l + "\n"), out).then(
     (steps) => {

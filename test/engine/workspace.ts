@@ -15,7 +15,7 @@ import type { StandinOp } from "./standins/standinProvider";
 // CLI, language host and policy analyzer run against it.
 
 /** What the project's Pulumi program and policy pack need at run time. */
-const PROJECT_FILES = [".gitignore", "Pulumi.yaml", "Pulumi.paper.yaml", "Pulumi.live.yaml", "Pulumi.rehearsal.yaml", "package.json", "package-lock.json", "tsconfig.json", "stacks", "model", "platform", "config", "components", "monitoring", "readiness", "policies", "scripts", "ops", "exchange", "vendor", "docs", "dist"];
+const PROJECT_FILES = [".gitignore", ".github", ".dependency-cruiser.cjs", "README.md", "Pulumi.yaml", "Pulumi.paper.yaml", "Pulumi.live.yaml", "Pulumi.rehearsal.yaml", "package.json", "package-lock.json", "tsconfig.json", "stacks", "model", "platform", "config", "components", "monitoring", "readiness", "policies", "scripts", "ops", "exchange", "vendor", "docs", "dist"];
 
 /** The provider plugins the program requires, at the versions of package.json. */
 const STANDINS = { docker: "5.2.0", random: "4.21.2" } as const;
