@@ -223,9 +223,11 @@ const CASES = [
   { id: "live-traders", run: liveTradersCase },
 ] as const;
 
-/** Every case of the corpus against the PR's working tree at `prRoot`. */
-export function runCorpus(prRoot: string, progress: (l: string) => void = () => {}): CorpusResult[] {
-  return CASES.map((c) => {
+export type CaseId = (typeof CASES)[number]["id"];
+
+/** Every case of the corpus (or those of `only`) against the PR's working tree at `prRoot`. */
+export function runCorpus(prRoot: string, progress: (l: string) => void = () => {}, only?: readonly CaseId[]): CorpusResult[] {
+  return CASES.filter((c) => only === undefined || only.includes(c.id)).map((c) => {
     const { dir, project } = prCopy(prRoot);
     const t0 = Date.now();
     try {
