@@ -55,6 +55,11 @@ function prCopy(prRoot: string): { dir: string; project: string } {
   }
   symlinkSync(path.join(prRoot, "node_modules"), path.join(project, "node_modules"), "junction");
   anchorSourceDir(project, prRoot);
+  // The copy's stacks live in their own state under a throwaway passphrase: a salt made for another one would refuse it.
+  for (const stack of ["paper", "live", "rehearsal"]) {
+    const file = path.join(project, `Pulumi.${stack}.yaml`);
+    if (existsSync(file)) editStackFile(file, () => {}, (doc) => doc.delete("encryptionsalt"));
+  }
   mkdirSync(path.join(dir, "state"));
   return { dir, project };
 }
@@ -119,7 +124,6 @@ function liveTradersCase(project: string, env: NodeJS.ProcessEnv): CorpusResult 
   const pulumi = pulumiBinary();
   const live = path.join(project, "Pulumi.live.yaml");
   rmSync(path.join(project, "readiness", "live.evidence.yaml"), { force: true });
-  editStackFile(live, () => {}, (doc) => doc.delete("encryptionsalt"));
   for (const args of [
     ["stack", "init", "live"],
     ["config", "set", "-s", "live", "--secret", "cdb:mexcApiKey", THROWAWAY_KEY],
@@ -208,7 +212,7 @@ function packAttachedCase(project: string, env: NodeJS.ProcessEnv): CorpusResult
   editStackFile(path.join(project, "Pulumi.paper.yaml"), (c) => {
     c["cdb:risk"] = { ...((c["cdb:risk"] as object | undefined) ?? {}), maxPositionPct: 0.5 };
   });
-  const r = run(process.execPath, [TSX(project), path.join("scripts", "cdb.ts"), "deploy", "--stack", "paper", "--preview"], project, { ...env, PULUMI_CONFIG_PASSPHRASE: "cdb-paper-local" });
+  const r = run(process.execPath, [TSX(project), path.join("scripts", "cdb.ts"), "deploy", "--stack", "paper", "--preview"], project, env);
   const out = r.out + r.err;
   if (r.code === 0) return { case: name, refused: false, detail: "the PR's preview accepts it: no policy refused the risk limit (is the pack attached?)" };
   // Refused by a policy, not by something unrelated (a missing checkout would prove nothing).

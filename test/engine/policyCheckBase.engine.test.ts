@@ -86,6 +86,8 @@ describe("policy-check --base main on issue 23's pull requests", () => {
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^REPORTED the gate itself changed against main: needs review .*model\/services\/execution\.ts/m);
     expect(r.stdout).toMatch(/^FAIL\s+preview paper with the policy pack: the program withheld cdbpaper_execution from paper's plan: it would trade for real/m);
+    // The PR's judging code is as strict as the base's: no case of the corpus is named.
+    expect(r.stdout).not.toMatch(/^FAIL\s+corpus /m);
     await reset();
   }, 1_500_000);
 });
