@@ -20,12 +20,15 @@ export async function openStack(name: string): Promise<automation.Stack> {
   return LocalWorkspace.createOrSelectStack({ stackName: name, workDir: REPO_ROOT }, { envVars, pulumiCommand });
 }
 
-/** Options for preview and up: always the policy pack, output line by line. */
-export function withPolicyPack(log: (line: string) => void, onPolicy?: (e: automation.PolicyEvent) => void) {
+/** Options for preview and up: always the policy pack, output line by line, policy events and the program's diagnostics to whoever asks. */
+export function withPolicyPack(log: (line: string) => void, onPolicy?: (e: automation.PolicyEvent) => void, onDiagnostic?: (e: automation.DiagnosticEvent) => void) {
   return {
     policyPacks: [POLICY_PACK],
     onOutput: (out: string) => log(out.replace(/\n$/, "")),
-    onEvent: (e: automation.EngineEvent) => e.policyEvent && onPolicy?.(e.policyEvent),
+    onEvent: (e: automation.EngineEvent) => {
+      if (e.policyEvent) onPolicy?.(e.policyEvent);
+      if (e.diagnosticEvent) onDiagnostic?.(e.diagnosticEvent);
+    },
     color: "never" as const,
   };
 }

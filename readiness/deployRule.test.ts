@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { liveConfigYaml, makeFixture } from "../test/readinessFixture";
-import { deployVerdict } from "./deployRule";
+import { deployVerdict, WITHHELD, withheldTraders } from "./deployRule";
 import { runGate } from "./gate";
 import { loadStackConfigFile } from "./stackView";
 
@@ -46,5 +46,12 @@ describe("deployVerdict", () => {
     });
     expect(v).toEqual({ traders: [] });
     expect(asked).toBe(false);
+  });
+});
+
+describe("withheldTraders: the program's warning read back by the pull-request check", () => {
+  it("names the traders after WITHHELD, and none in any other warning", () => {
+    expect(withheldTraders(`the readiness gate is not ready: 3 checklist item(s) unsatisfied (a, b), so cdb_risk and cdb_execution are not declared (${WITHHELD} cdb_risk, cdb_execution). Run: npx cdb readiness --stack live`)).toEqual(["cdb_risk", "cdb_execution"]);
+    expect(withheldTraders("some other warning (a, b)")).toEqual([]);
   });
 });

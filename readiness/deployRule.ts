@@ -16,6 +16,25 @@ import { IncompleteStackConfig, loadStackConfigFile, viewOf } from "./stackView"
 // it may run only when the stack is isolated (readiness/rehearsalRule.ts), and
 // a rehearsal stack that is not is refused like an unready live one.
 
+/**
+ * How the program (stacks/unreadyTraders.ts) names, in its preview warning, the
+ * traders it leaves out of a plan the gate refuses; the pull-request check reads
+ * it back (withheldTraders): a paper preview that withholds a trader is red.
+ */
+export const WITHHELD = "traders withheld from the plan:";
+
+/** The traders a program's warning names as withheld (the text after WITHHELD, up to the closing parenthesis). */
+export function withheldTraders(message: string): string[] {
+  const at = message.indexOf(WITHHELD);
+  if (at < 0) return [];
+  return message
+    .slice(at + WITHHELD.length)
+    .split(")")[0]!
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
 export interface DeployVerdict {
   /** Containers of the plan that would trade for real. */
   traders: string[];

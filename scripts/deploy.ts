@@ -21,6 +21,8 @@ export interface DeployOptions {
   confirmLive: boolean;
   /** Called for every policy violation the engine reports. */
   onPolicyViolation?: (e: automation.PolicyEvent) => void;
+  /** Called for every diagnostic (warning, error) of the program and the engine. */
+  onDiagnostic?: (e: automation.DiagnosticEvent) => void;
 }
 
 /** Refused (exit 5): no --confirm-live, gate not ready, no Pulumi CLI. */
@@ -43,7 +45,7 @@ export async function deploy(opts: DeployOptions, log: (line: string) => void): 
   }
   // A stack that cannot be opened (a wrong passphrase) is Pulumi's error too (exit 6).
   const stack = await pulumiStep(() => openStack(opts.stack));
-  const common = withPolicyPack(log, opts.onPolicyViolation);
+  const common = withPolicyPack(log, opts.onPolicyViolation, opts.onDiagnostic);
   // A failure of Pulumi itself is PulumiFailed with Pulumi's error lines (exit 6).
   if (opts.preview) await pulumiStep(() => stack.preview(common));
   else await pulumiStep(() => stack.up(common));
