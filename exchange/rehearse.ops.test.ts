@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { appendFileSync, chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -151,13 +151,17 @@ afterAll(async () => {
 });
 
 const AUDIT = path.join(dir, "operations.jsonl");
-const rehearse = (args: string[]) => npxCdb(["rehearse", "--stack", STACK, ...args], { env: { CDB_AUDIT_FILE: AUDIT } });
+// Refused runs write nowhere: their folder must stay absent (and never the repository's).
+const REFUSED_OUT = path.join(dir, "refused");
+const rehearse = (args: string[]) => npxCdb(["rehearse", "--stack", STACK, "--out", REFUSED_OUT, ...args], { env: { CDB_AUDIT_FILE: AUDIT } });
 
 describe("cdb rehearse against the simulator, with the execution test double", () => {
   it("refuses a stack that is not a rehearsal stack, before any order", async () => {
     const r = await rehearse(["--stack-config", config("live")]);
     expect(r.code).toBe(5);
     expect(r.err).toMatch(/refused: stack exchangerehearsal is "live", not a rehearsal stack/);
+    expect((await fetchTruth()).attempts).toEqual([]);
+    expect(existsSync(REFUSED_OUT)).toBe(false);
   });
 
   it("refuses when execution is on a network that is not internal", async () => {
@@ -173,10 +177,11 @@ describe("cdb rehearse against the simulator, with the execution test double", (
     }
     const truth = await fetchTruth();
     expect(truth.attempts).toEqual([]);
+    expect(existsSync(REFUSED_OUT)).toBe(false);
   });
 
   it("a stack without a witness rehearses nothing: not found, naming the stack", async () => {
-    const r = await npxCdb(["rehearse", "--stack", "nowitnessrehearsal", "--stack-config", config("rehearsal")], { env: { CDB_AUDIT_FILE: AUDIT } });
+    const r = await npxCdb(["rehearse", "--stack", "nowitnessrehearsal", "--stack-config", config("rehearsal"), "--out", REFUSED_OUT], { env: { CDB_AUDIT_FILE: AUDIT } });
     expect(r.code).toBe(9);
     expect(r.err).toMatch(/no witness in stack nowitnessrehearsal/);
   });
