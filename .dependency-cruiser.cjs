@@ -24,7 +24,7 @@ const LAYERS = {
   ops: ["platform", "config", "monitoring", "model", "readiness"],
   exchange: ["platform", "config", "model", "readiness", "ops"],
   // The witness (issue 22): the program of the witness container, run inside the stack; bundled into dist/witness/witness.cjs.
-  witness: ["platform", "config", "monitoring", "model", "readiness", "ops"],
+  witness: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange"],
   // The CLI: parses, calls ops, renders.
   scripts: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange", "witness", "scripts/bin/buildStamp.cjs"],
   // Tests' helpers and benchmarks may use everything; nothing else imports them.

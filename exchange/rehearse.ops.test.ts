@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,11 +12,16 @@ import { ensureExchangeImage } from "../test/images/exchange";
 import { rawSettings } from "../test/settings";
 import { npxCdb } from "../test/npxCdb";
 import { removeContainer } from "../test/stackDoubles";
+import { readAudit } from "../ops/audit";
 import { fixtureKeys, writeFixtureSigners } from "../test/readinessFixture";
-import { loadAllowedSigners } from "../readiness/allowedSigners";
+import { loadAllowedSigners, verifySignedBy } from "../readiness/allowedSigners";
 import { REHEARSAL_KIND, type RehearsalFigures } from "../readiness/exchangeRecordKinds";
 import { judgeRecord } from "../readiness/records";
 import type { RecordPredicate } from "../readiness/recordKinds";
+import { WITNESS_NAMESPACE, witnessPrincipal } from "../config/witness";
+import type { StackPlan } from "../model/plan";
+import type { Doubles } from "../test/stackDoubles";
+import { startWitness, stopWitness, type Witness } from "../test/witnessAround";
 
 // `npx cdb rehearse` end to end on a real dockerd: a Redis double, the MEXC
 // simulator (project code) as `api.mexc.com`/`contract.mexc.com` on an
@@ -26,7 +32,9 @@ import type { RecordPredicate } from "../readiness/recordKinds";
 // simulator over TLS through the alias, trusting the CA through
 // NODE_EXTRA_CA_CERTS (the real service: the plan's REQUESTS_CA_BUNDLE). The double
 // copies the live executor's parsing and its lack of retries, so the expected
-// result is red, and the records say why.
+// result is red, and the records say why. The stack's witness (test/witnessAround.ts,
+// the real witness program) runs the rehearsal inside the stack and signs each
+// record as witness@exchangerehearsal (issue 22); the CLI signs nothing.
 
 const t = dockerTarget();
 const STACK = "exchangerehearsal";
@@ -34,6 +42,8 @@ const P = `cdb${STACK}_`;
 const NET = `${P}network`;
 const OPEN_NET = `${P}open`;
 const names = { redis: `${P}redis`, sim: `${P}exchange_simulator`, exec: `${P}execution` };
+const WITNESS = witnessPrincipal(STACK);
+let witness: Witness | undefined;
 const dir = mkdtempSync(path.join(os.tmpdir(), "cdb-rehearse-"));
 const secrets = path.join(dir, "secrets");
 const sim = path.join(dir, "sim");
@@ -127,9 +137,12 @@ beforeAll(async () => {
   expect(caMounts).toEqual([`${P}rehearsal_ca:/run/rehearsal-ca:ro`]);
   await run(names.exec, exchangeImage, ["node", "/double/execution-live-no-retry.mjs"], ["cdb_execution"], ["REDIS_HOST=cdb_redis", `NODE_EXTRA_CA_CERTS=${e.env.REQUESTS_CA_BUNDLE}`], [`${secrets}:/run/secrets:ro`, ...caMounts]);
   await waitForLog(names.exec, "Starting message loop");
+  // The stack's witness, as the program deploys it: on the stack's (internal) network, Redis's password as the stack's containers get it.
+  witness = await startWitness(t, { stack: STACK, networkName: NET } as StackPlan, { secretsDir: secrets } as Doubles);
 }, 300_000);
 
 afterAll(async () => {
+  await stopWitness(t, witness);
   await Promise.all(Object.values(names).map((n) => removeContainer(t, n)));
   await removeNet(NET);
   await removeNet(OPEN_NET);
@@ -137,13 +150,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const rehearse = (args: string[]) => npxCdb(["rehearse", "--stack", STACK, ...args]);
+const AUDIT = path.join(dir, "operations.jsonl");
+// Refused runs write nowhere: their folder must stay absent (and never the repository's).
+const REFUSED_OUT = path.join(dir, "refused");
+const rehearse = (args: string[]) => npxCdb(["rehearse", "--stack", STACK, "--out", REFUSED_OUT, ...args], { env: { CDB_AUDIT_FILE: AUDIT } });
 
 describe("cdb rehearse against the simulator, with the execution test double", () => {
   it("refuses a stack that is not a rehearsal stack, before any order", async () => {
     const r = await rehearse(["--stack-config", config("live")]);
     expect(r.code).toBe(5);
     expect(r.err).toMatch(/refused: stack exchangerehearsal is "live", not a rehearsal stack/);
+    expect((await fetchTruth()).attempts).toEqual([]);
+    expect(existsSync(REFUSED_OUT)).toBe(false);
   });
 
   it("refuses when execution is on a network that is not internal", async () => {
@@ -159,12 +177,32 @@ describe("cdb rehearse against the simulator, with the execution test double", (
     }
     const truth = await fetchTruth();
     expect(truth.attempts).toEqual([]);
+    expect(existsSync(REFUSED_OUT)).toBe(false);
+  });
+
+  it("a stack without a witness rehearses nothing: not found, naming the stack", async () => {
+    const r = await npxCdb(["rehearse", "--stack", "nowitnessrehearsal", "--stack-config", config("rehearsal"), "--out", REFUSED_OUT], { env: { CDB_AUDIT_FILE: AUDIT } });
+    expect(r.code).toBe(9);
+    expect(r.err).toMatch(/no witness in stack nowitnessrehearsal/);
+  });
+
+  it("the witness takes only scenarios that script a rehearsal, each checked by the scenario schema", async () => {
+    const noRehearsal = await witness!.exec("rehearse", "--scenarios", JSON.stringify([{ name: "plain" }]));
+    expect(noRehearsal.exitCode).toBe(2);
+    expect(noRehearsal.stderr).toMatch(/--scenarios\[0\].*scenario plain has no rehearsal block/);
+    const bad = await witness!.exec("rehearse", "--scenarios", JSON.stringify([{ name: "Not A Name", rehearsal: {} }]));
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--scenarios\[0\]: name/);
+    expect((await witness!.exec("rehearse")).exitCode).toBe(2);
+    expect((await fetchTruth()).attempts).toEqual([]);
   });
 
   it("runs every scenario end to end over TLS through the alias and writes one signed record each; red where the executor's code is, and the gate says why", { timeout: 600_000 }, async () => {
     const out = path.join(dir, "records");
     const signers = writeFixtureSigners(path.join(dir, "allowed_signers"));
-    const r = await npxCdb(["rehearse", "--stack", STACK, "--stack-config", config("rehearsal"), "--out", out, "--json", "--key", fixtureKeys().janne.file, "--by", "janne"], { env: { CDB_ALLOWED_SIGNERS: signers } });
+    // The witness's line, as `cdb witness key` prints it: the gate counts rehearsal records it signed.
+    appendFileSync(signers, `${witness!.allowedSignersLine}\n`);
+    const r = await npxCdb(["rehearse", "--stack", STACK, "--stack-config", config("rehearsal"), "--out", out, "--json", "--key", fixtureKeys().janne.file, "--by", "janne"], { env: { CDB_ALLOWED_SIGNERS: signers, CDB_AUDIT_FILE: AUDIT } });
     expect(r.err).toBe("");
     expect(r.code).toBe(1);
     type Rec = { _type: string; predicateType: string; subject: { name: string }[]; predicate: RecordPredicate & { figures: RehearsalFigures }; file: string; signatureFile?: string };
@@ -177,13 +215,23 @@ describe("cdb rehearse against the simulator, with the execution test double", (
     for (const x of records) {
       expect(x._type).toBe("https://in-toto.io/Statement/v1");
       expect(x.predicateType).toBe(`https://cdb-deploy.dev/${REHEARSAL_KIND}/v1`);
-      expect(x.predicate).toMatchObject({ kind: REHEARSAL_KIND, stack: STACK, mode: "rehearsal", by: "janne" });
+      // Signed by the stack's witness, not by --key (which only names who asked).
+      expect(x.predicate).toMatchObject({ kind: REHEARSAL_KIND, stack: STACK, mode: "rehearsal", by: WITNESS });
+      expect(x.signatureFile).toBe(`${x.file}.sig`);
+      const v = spawnSync("ssh-keygen", ["-Y", "verify", "-f", signers, "-I", WITNESS, "-n", WITNESS_NAMESPACE, "-s", x.signatureFile!], { input: readFileSync(x.file), encoding: "utf8" });
+      expect(v.status, v.stderr).toBe(0);
+      expect(verifySignedBy(loadAllowedSigners(signers), readFileSync(x.signatureFile!, "utf8"), readFileSync(x.file), { now: new Date(), principal: WITNESS, namespace: WITNESS_NAMESPACE })).toMatchObject({ ok: true });
+      // The record is bound to the witness's journal (witness/sign.ts).
+      for (const sub of x.subject as { annotations?: { witnessJournal?: { seq: number } } }[]) expect(sub.annotations?.witnessJournal?.seq).toBeGreaterThan(0);
       expect(x.predicate.figures.isolation).toEqual({ execution: names.exec, networks: [{ name: NET, internal: true }] });
       // The images involved: execution's and the simulator's (no risk container in this test).
       expect(x.subject.map((s) => s.name).sort()).toEqual(["exchange_simulator", "execution"]);
       expect(JSON.parse(readFileSync(x.file, "utf8")).predicate.figures).toEqual(x.predicate.figures);
       expect(readFileSync(x.file, "utf8")).not.toContain("rehearsal-secret-7d2");
     }
+
+    // --key/--by name who asked: the audit log says janne asked and the witness signed, one line a record.
+    expect(readAudit(AUDIT).filter((a) => a.op === "rehearse")).toEqual(records.map((x) => expect.objectContaining({ stack: STACK, by: "janne", outcome: x.predicate.outcome, record: x.file, signedBy: WITNESS })));
 
     // Baseline: MEXC filled all five, the answer had no status, so execution reported ERROR with 0 filled.
     expect(f("baseline")).toMatchObject({ sent: 5, attempts: 5, accepted: 5, filledOnExchange: 5, filledButReportedFailed: 5, reported: { ERROR: 5 }, lost: 0, retried: 0 });

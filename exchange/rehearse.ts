@@ -4,7 +4,7 @@ import { physicalPrefix } from "../model/plan";
 import { REPO_ROOT, stackConfigFile } from "../platform/paths";
 import { readYamlFile } from "../readiness/yamlFile";
 import { execIn, inspectContainer, type DockerTarget } from "../ops/docker";
-import { OpsRefused, unreachable } from "../platform/errors";
+import { OpsRefused, unreachable, UnusableInput } from "../platform/errors";
 import { streamFields, type RedisAccess } from "../ops/redis";
 import { pollUntil } from "../platform/poll";
 import type { Truth } from "./book";
@@ -13,9 +13,10 @@ import { imageSubjects } from "../ops/recordSubjects";
 import { rehearsalFailures, rehearsalProves, type RehearsalFigures } from "../readiness/exchangeRecordKinds";
 import { writeRecord, type Statement, type Subject, type WrittenRecord } from "../readiness/records";
 import { rehearsalStatement } from "./statements";
-import { faultFor, loadScenario, SCENARIO_DIR, type Scenario } from "./scenario";
+import { faultFor, loadScenario, parseScenario, SCENARIO_DIR, type Scenario } from "./scenario";
 
-// `cdb rehearse`: for each scenario, load it into the stack's simulator, feed
+// `cdb rehearse`, run by the rehearsal stack's witness (witness/main.ts
+// `rehearse`, issue 22), which also signs the records: for each scenario, load it into the stack's simulator, feed
 // orders to execution exactly as risk does (PUBLISH on the channel `orders`),
 // wait for execution's results on stream.order_results, and compare them with
 // the simulator's order book. One record per scenario.
@@ -42,8 +43,7 @@ export interface RehearsalAccess {
 }
 
 /** The stack's containers on its Docker host, reached through exec (an internal network has no published ports). */
-export function containerAccess(t: DockerTarget, stack: string, redis: RedisAccess): RehearsalAccess & { names: { redis: string; execution: string; simulator: string } } {
-  const prefix = physicalPrefix(stack);
+export function containerAccess(t: DockerTarget, stack: string, redis: RedisAccess, prefix = physicalPrefix(stack)): RehearsalAccess & { names: { redis: string; execution: string; simulator: string } } {
   const names = { redis: `${prefix}redis`, execution: `${prefix}execution`, simulator: `${prefix}${SIMULATOR_SERVICE}` };
   const admin = async (argv: string[]) => {
     const r = await execIn(t, names.simulator, ["wget", "-qO-", ...argv], { timeoutMs: 30_000 });
@@ -83,9 +83,19 @@ export function containerAccess(t: DockerTarget, stack: string, redis: RedisAcce
  * network of its execution container must be internal (no route out).
  */
 export async function assertRehearsalStack(t: DockerTarget, stack: string, execution: string, configFile = stackConfigFile(stack)): Promise<Isolation> {
+  assertRehearsalMode(stack, configFile);
+  return assertIsolated(t, execution);
+}
+
+/** The stack's config says `cdb:mode: rehearsal` (the CLI's check: the witness cannot read the stack's config). */
+export function assertRehearsalMode(stack: string, configFile = stackConfigFile(stack)): void {
   const y = readYamlFile(configFile);
   const mode = ((y.value as { config?: Record<string, unknown> } | null)?.config ?? {})["cdb:mode"];
   if (mode !== "rehearsal") throw new OpsRefused(`stack ${stack} is ${JSON.stringify(mode ?? "paper")}, not a rehearsal stack (cdb:mode: rehearsal): rehearse feeds orders to execution and runs on rehearsal stacks only`);
+}
+
+/** Every network of execution is internal, as the engine reports it now (the witness checks this itself, before the first order). */
+export async function assertIsolated(t: DockerTarget, execution: string): Promise<Isolation> {
   const info = await inspectContainer(t, execution);
   const networks = Object.keys(info.NetworkSettings?.Networks ?? {});
   if (networks.length === 0) throw new OpsRefused(`${execution} is on no network`);
@@ -188,8 +198,33 @@ export async function rehearseScenario(access: RehearsalAccess, stack: string, s
   return rehearsalStatement(figures, { stack, by: o.by, window: { from, to: new Date().toISOString() }, subjects });
 }
 
-export const writeRehearsalRecord = (s: Statement, key: string | undefined, dir = REHEARSAL_DIR): WrittenRecord =>
-  writeRecord(s, path.join(dir, `${s.predicate.stack}-${(s.predicate.figures as unknown as RehearsalFigures).scenario.name}-${s.predicate.window.to.replace(/[:.]/g, "-")}.json`), key);
+/** The record's file base name: `<stack>-<scenario>-<window end>` (the witness suggests it, the CLI writes `<name>.json`). */
+export const rehearsalRecordName = (s: Statement): string =>
+  `${s.predicate.stack}-${(s.predicate.figures as unknown as RehearsalFigures).scenario.name}-${s.predicate.window.to.replace(/[:.]/g, "-")}`;
+
+export const writeRehearsalRecord = (s: Statement, key: string | undefined, dir = REHEARSAL_DIR): WrittenRecord => writeRecord(s, path.join(dir, `${rehearsalRecordName(s)}.json`), key);
+
+/**
+ * The scenarios as the CLI hands them to the witness (`rehearse --scenarios
+ * <json>`): an array of scenario objects, each checked by the scenario schema
+ * and required to script a rehearsal. They are input (what to script); the
+ * simulator's book and execution's reports are the measurement.
+ */
+export function scenariosFromJson(text: string | undefined, flag = "--scenarios"): Scenario[] {
+  if (text === undefined) throw new UnusableInput(flag, "needed (a JSON array of scenarios)");
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new UnusableInput(flag, `not JSON: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (!Array.isArray(v) || v.length === 0) throw new UnusableInput(flag, "not a non-empty array of scenarios");
+  return v.map((x, i) => {
+    const s = parseScenario(x, `${flag}[${i}]`);
+    if (s.rehearsal === undefined) throw new UnusableInput(`${flag}[${i}]`, `scenario ${s.name} has no rehearsal block`);
+    return s;
+  });
+}
 
 /** One line per scenario for the terminal, with the items it proves by the gate's rules. */
 export function summaryLine(s: Statement): string {

@@ -85,11 +85,11 @@ export function registerExchangeCommands(program: Command): void {
 
   program
     .command("rehearse")
-    .description("Feed orders to a rehearsal stack's execution per scenario and compare its reports with the simulated MEXC's order book; one signed record per scenario")
+    .description("The rehearsal stack's witness feeds orders to execution per scenario and compares its reports with the simulated MEXC's order book; one record per scenario, signed by the witness")
     .requiredOption("-s, --stack <name>", "the rehearsal stack (cdb:mode: rehearsal)")
     .option("--scenario <file...>", "scenario files (default: every exchange/scenarios/*.yaml with a rehearsal block)")
-    .option("--key <file>", KEY_HELP)
-    .option("--by <handle>", "who rehearsed (default: the signing key's principal in allowed_signers)")
+    .option("--key <file>", "names who asked for the rehearsal (its principal, in the audit log); the records are signed by the stack's witness")
+    .option("--by <handle>", "who asked (default: the key's principal in allowed_signers)")
     .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
     .option("--docker-host <url>", "Docker host (default DOCKER_HOST)")
     .option("--out <dir>", "folder for the records (default readiness/artifacts/rehearsals)")
@@ -97,31 +97,31 @@ export function registerExchangeCommands(program: Command): void {
     .action(
       run(async (opts: { stack: string; scenario?: string[]; key?: string; by?: string; stackConfig?: string; dockerHost?: string; out?: string; json?: boolean }) => {
         const { dockerTarget } = (require("../ops/docker") as typeof import("../ops/docker"));
-        const { containerRedis } = (require("../ops/redis") as typeof import("../ops/redis"));
         const rh = (require("../exchange/rehearse") as typeof import("../exchange/rehearse"));
         const scenarios = rh.rehearsalScenarios(opts.scenario);
         if (scenarios.length === 0) throw new UnusableInput("--scenario", "no scenario with a rehearsal block");
         const signingKey = keyOf(opts, false);
-        const { operator } = (require("../ops/audit") as typeof import("../ops/audit"));
+        const { appendAudit, operator } = (require("../ops/audit") as typeof import("../ops/audit"));
         const by = operator(opts.by ?? (signingKey ? (require("../ops/evidence") as typeof import("../ops/evidence")).principalOf(signingKey) : undefined));
-        const t = dockerTarget(opts.dockerHost);
-        const { physicalPrefix } = (require("../model/plan") as typeof import("../model/plan"));
-        const redis = containerRedis(t, `${physicalPrefix(opts.stack)}redis`);
-        const access = rh.containerAccess(t, opts.stack, redis);
-        // Refuse before the first order: only a rehearsal stack on internal networks.
-        const isolation = await rh.assertRehearsalStack(t, opts.stack, access.names.execution, opts.stackConfig);
-        await access.truth();
-        const runId = new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14);
+        // Refuse before the witness is asked: the stack's config must say rehearsal (the witness checks execution's isolation itself).
+        rh.assertRehearsalMode(opts.stack, opts.stackConfig);
+        // The rehearsal stack's witness runs the rehearsal and signs each record (witness/main.ts rehearse, issue 22).
+        const { runWitness, witnessContainerOf, writeWitnessRecords } = (require("../ops/witnessClient") as typeof import("../ops/witnessClient"));
+        const timeoutMs = scenarios.reduce((ms, s) => ms + s.rehearsal!.waitMs + 60_000, 60_000);
+        const records = await runWitness(dockerTarget(opts.dockerHost), { stack: opts.stack, container: witnessContainerOf(opts.stack), args: ["rehearse", "--scenarios", JSON.stringify(scenarios)], timeoutMs });
+        const written = writeWitnessRecords(records, opts.out ?? rh.REHEARSAL_DIR);
+        if (written.length !== scenarios.length) throw new Error(`the witness answered ${written.length} record(s) for ${scenarios.length} scenario(s)`);
         let allPassed = true;
-        for (const s of scenarios) {
-          const record = await rh.rehearseScenario(access, opts.stack, s, { runId, by, isolation });
-          const written = rh.writeRehearsalRecord(record, signingKey, opts.out);
+        for (const w of written) {
+          const record = JSON.parse(w.record) as import("../readiness/records").Statement;
+          if (w.kind !== (require("../readiness/exchangeRecordKinds") as typeof import("../readiness/exchangeRecordKinds")).REHEARSAL_KIND) throw new Error(`the witness answered a ${w.kind} record to rehearse`);
           allPassed &&= record.predicate.outcome === "passed";
-          if (opts.json) out(JSON.stringify({ ...record, file: written.file, ...(written.signatureFile ? { signatureFile: written.signatureFile } : {}) }));
+          appendAudit({ op: "rehearse", stack: opts.stack, by, outcome: record.predicate.outcome, record: w.file, signedBy: record.predicate.by });
+          if (opts.json) out(JSON.stringify({ ...record, file: w.file, signatureFile: w.signatureFile }));
           else {
             out(rh.summaryLine(record));
             for (const u of (record.predicate.figures as { upstream: string[] }).upstream) out(`     upstream: ${u}`);
-            out(`     record: ${written.file}${written.signatureFile ? " (signed)" : " (not signed: --key or CDB_SIGNING_KEY; the gate will not count it)"}`);
+            out(`     record: ${w.file} (signed by ${record.predicate.by})`);
           }
         }
         return allPassed ? exit.ready : exit.notReady;

@@ -10,6 +10,7 @@ import { httpLoki, queryExecutionLogs, structuredLogsStatement } from "../ops/lo
 import { directRedis, type RedisAccess } from "../ops/redis";
 import { candlesStatement, collectCandles, collectRegime, regimeStatement } from "../ops/streamCollect";
 import { makeStatement, type Statement } from "../readiness/records";
+import { assertIsolated, containerAccess, rehearsalRecordName, rehearseScenario, scenariosFromJson } from "../exchange/rehearse";
 import { appendJournal, readJournal, verifyJournal } from "./journal";
 import { allowedSignersLine, ensureWitnessKey, witnessPublicKey } from "./key";
 import { journalWindow, redisTimeMs, serve } from "./observe";
@@ -179,6 +180,32 @@ async function logsCheck(s: WitnessSettings, argv: string[]) {
   sign(s, structuredLogsStatement(figures, { stack: s.stack, by: s.principal, now, subjects: [subject] }), `${s.stack}-${stamp(now.toISOString())}-structured-logs`);
 }
 
+/**
+ * `rehearse --scenarios <json>` (the CLI's `cdb rehearse`): the rehearsal
+ * code of exchange/rehearse.ts, run here. Execution's isolation is checked by
+ * the witness itself, through its own Docker socket, before the first order;
+ * the book, the reports and the images are read inside the stack. The
+ * scenarios (what to script) come from the CLI and are stated in each record.
+ * One signed record per scenario, printed as each one ends.
+ */
+async function rehearse(s: WitnessSettings, argv: string[]) {
+  const { values } = parseArgs({ args: argv, options: { scenarios: { type: "string" } }, strict: true });
+  const scenarios = scenariosFromJson(values.scenarios);
+  readJournal(s.journalFile);
+  await withRedis(s, async (redis) => {
+    const access = containerAccess(s.docker, s.stack, redis, s.prefix);
+    // Refuse before the first order: execution on internal networks only, and a simulator that answers.
+    const isolation = await assertIsolated(s.docker, access.names.execution);
+    await access.truth();
+    const runId = new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14);
+    journalStart(s, "rehearse", { runId, scenarios: scenarios.map((x) => x.name), isolation }, await redisTimeMs(redis));
+    for (const scenario of scenarios) {
+      const statement = await rehearseScenario(access, s.stack, scenario, { runId, by: s.principal, isolation });
+      sign(s, statement, rehearsalRecordName(statement), await redisTimeMs(redis));
+    }
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const s = witnessSettings();
@@ -209,6 +236,9 @@ export async function main(argv: string[]): Promise<number> {
     case "logs-check":
       await logsCheck(s, rest);
       return EXIT.ok;
+    case "rehearse":
+      await rehearse(s, rest);
+      return EXIT.ok;
     case "drill":
       if (rest[0] === "kill") await drillKill(s, rest.slice(1));
       else if (rest[0] === "allocation-zero") await drillAllocationZero(s, rest.slice(1));
@@ -216,7 +246,7 @@ export async function main(argv: string[]): Promise<number> {
       else throw new UnusableInput("drill", `${JSON.stringify(rest[0] ?? "")} is not kill, allocation-zero or allocation-restart`);
       return EXIT.ok;
     default:
-      throw new UnusableInput("command", `${JSON.stringify(command ?? "")} is not serve, pubkey, journal verify, collect, logs-check or drill`);
+      throw new UnusableInput("command", `${JSON.stringify(command ?? "")} is not serve, pubkey, journal verify, collect, logs-check, rehearse or drill`);
   }
 }
 
