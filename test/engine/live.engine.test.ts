@@ -123,15 +123,21 @@ describe("live stack on the real engine (stand-in providers)", () => {
     const r = await ws.pulumi(["preview", "-s", "live", "--policy-pack", "policies"]);
     expect(r.code).not.toBe(0);
     const text = output(r);
-    // Of the evidence items exactly the freight items: paper orders, observation window, candles, regime
-    // (machine items about the traders a not-ready program withholds fail too).
+    // Of the evidence items exactly the freight items: paper orders, observation window, candles, regime,
+    // and the rehearsals of that executor (machine items about the traders a not-ready program withholds fail too).
     const evidenceItems = new Set(loadCatalog().items.filter((i) => i.kind !== "machine").map((i) => i.id));
     const freightItems = loadCatalog().items.filter((i) => i.freight).map((i) => i.id).sort();
     expect(freightItems).toEqual(["stability.candles", "stability.observation-window", "stability.paper-orders", "stability.regime"]);
+    // The fixture's rehearsals ran that execution image too, so the four rehearsed items fail as well (issue 22, finding 3).
+    const rehearsedItems = loadCatalog().items.filter((i) => i.record === "exchange-rehearsal").map((i) => i.id).sort();
+    expect(rehearsedItems).toEqual(["execution.partial-fill-tested", "execution.rate-limits", "execution.retry-tested", "execution.timeout-tested"]);
     const refused = new Set([...text.matchAll(/live-readiness: ([a-z]+\.[a-z0-9-]+) (?:missing|invalid|expired|failed):/g)].map((m) => m[1]!).filter((id) => evidenceItems.has(id)));
-    expect([...refused].sort()).toEqual(freightItems);
+    expect([...refused].sort()).toEqual([...freightItems, ...rehearsedItems].sort());
     for (const id of freightItems) {
       expect(text).toMatch(new RegExp(`live-readiness: ${id.replace(".", "\\.")} failed: not the soaked freight: \\S+: execution: live pins sha256:[0-9a-f]{12}…, paper soaked image`));
+    }
+    for (const id of rehearsedItems) {
+      expect(text).toMatch(new RegExp(`live-readiness: ${id.replace(".", "\\.")} failed: not live's image: \\S+: execution: live pins sha256:[0-9a-f]{12}…, the rehearsal ran image sha256:ffffffffffff…`));
     }
     expect(text).not.toContain("could not be evaluated");
   });
