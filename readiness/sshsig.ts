@@ -64,12 +64,13 @@ class Reader {
   }
 }
 
-const u32 = (n: number) => {
+export const u32 = (n: number) => {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n);
   return b;
 };
-const sshString = (b: Buffer | string) => {
+/** An SSH wire string: a uint32 length, then the bytes. */
+export const sshString = (b: Buffer | string) => {
   const buf = typeof b === "string" ? Buffer.from(b, "latin1") : b;
   return Buffer.concat([u32(buf.length), buf]);
 };

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, renameSync, writeSync, fsyncSync } from "node:fs";
 import path from "node:path";
 import { notFound, OpsRefused } from "../platform/errors";
-import { parseOpenSshPrivateKey, publicKeyLine, type SshPublicKey } from "../readiness/sshsig";
+import { parseOpenSshPrivateKey, publicKeyLine, sshString, type SshPublicKey, u32 } from "../readiness/sshsig";
 
 // The witness's own ed25519 key, made at its first start inside its volume.
 // The private key is written once, 0600, in the OpenSSH private key format
@@ -12,15 +12,7 @@ import { parseOpenSshPrivateKey, publicKeyLine, type SshPublicKey } from "../rea
 // has no ssh-keygen, and the reader this has to satisfy is the project's own
 // parser, which the tests check against ssh-keygen.
 
-const u32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-};
-const str = (b: Buffer | string) => {
-  const buf = typeof b === "string" ? Buffer.from(b, "latin1") : b;
-  return Buffer.concat([u32(buf.length), buf]);
-};
+const str = sshString;
 
 /** An unencrypted openssh-key-v1 file for an ed25519 key (32-byte seed, 32-byte public key). */
 function openSshEd25519(seed: Buffer, pub: Buffer, comment: string): { privateText: string; publicBlob: Buffer } {
