@@ -14,6 +14,7 @@ import { addEvidence } from "./evidence";
 import { imageSubjects } from "./recordSubjects";
 import { containerRedis } from "./redis";
 import { startWitness, stopWitness } from "../test/witnessAround";
+import { WITNESS_NAMESPACE, witnessPrincipal } from "../config/witness";
 
 // The allocation drills on a paper stack of TEST DOUBLES (test/images/double:
 // signal publishes signals, risk gates them by allocation, allocation decides
@@ -21,6 +22,8 @@ import { startWitness, stopWitness } from "../test/witnessAround";
 
 const t = dockerTarget();
 const STACK = "alloctest";
+/** Drill records count only as their stack's witness signs them: the records of runs called here name paper's (the fixture's key stands in for its volume's). */
+const WITNESS = witnessPrincipal("paper");
 
 describe("cdb drill allocation-restart and allocation-zero on a paper stack of test doubles", () => {
   const { plan, file: stackFile } = paperPlan(STACK);
@@ -31,17 +34,17 @@ describe("cdb drill allocation-restart and allocation-zero on a paper stack of t
   const decisions = async () => ((await redis().call(["XRANGE", DECISIONS, "-", "+"])) ?? []) as [string, string[]][];
 
   it("refuses to drill a strategy to zero that allocation never decided, and writes nothing", async () => {
-    await expect(runAllocationZeroDrill({ stack: STACK, redis: redis(), by: "janne", strategyId: "paper", windowMs: 1_000 })).rejects.toThrow(OpsRefused);
-    await expect(runAllocationZeroDrill({ stack: STACK, redis: redis(), by: "janne", strategyId: "paper", windowMs: 1_000 })).rejects.toThrow(/allocation has published no decision for paper/);
+    await expect(runAllocationZeroDrill({ stack: "paper", redis: redis(), by: WITNESS, strategyId: "paper", windowMs: 1_000 })).rejects.toThrow(OpsRefused);
+    await expect(runAllocationZeroDrill({ stack: "paper", redis: redis(), by: WITNESS, strategyId: "paper", windowMs: 1_000 })).rejects.toThrow(/allocation has published no decision for paper/);
     expect(await decisions()).toEqual([]);
   });
 
   it("records a failed restart while stream.regime_signals is empty: allocation decides nothing at start", async () => {
-    const r = await runAllocationRestartDrill({ stack: STACK, redis: redis(), docker: t, by: "janne", container: name("allocation"), strategyIds: ["paper"], boundMs: 3_000 });
+    const r = await runAllocationRestartDrill({ stack: "paper", redis: redis(), docker: t, by: WITNESS, container: name("allocation"), strategyIds: ["paper"], boundMs: 3_000 });
     expect(r.figures.decisions).toEqual([]);
     expect(r.figures.regimeSignal).toBeUndefined();
     const fx = makeFixture();
-    const { file } = writeAllocationRestartRecord(r, { subjects: await subjects(), key: fx.keys.janne.file, dir: repoTmpDir("alloc-") });
+    const { file } = writeAllocationRestartRecord(r, { subjects: await subjects(), key: fx.keys.witnessPaper.file, namespace: WITNESS_NAMESPACE, dir: repoTmpDir("alloc-") });
     const rec = readRecord(file);
     expect(rec.ok && rec.statement.predicate).toMatchObject({ outcome: "failed", explanation: expect.stringContaining("stream.regime_signals is empty") });
     expect(() => addEvidence({ file: fx.evidenceFile, id: "stability.allocation-restart", key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, artifacts: [file] })).toThrow(/outcome failed/);
@@ -73,7 +76,7 @@ describe("cdb drill allocation-restart and allocation-zero on a paper stack of t
   it("sets paper's allocation to 0, observes risk block its signals, restores it, and both records count", async () => {
     const before = await lastDecision(redis(), "paper");
     expect(before?.fields.allocation_pct).toBe("0.020000");
-    const r = await runAllocationZeroDrill({ stack: STACK, redis: redis(), by: "janne", strategyId: "paper", windowMs: 10_000 });
+    const r = await runAllocationZeroDrill({ stack: "paper", redis: redis(), by: WITNESS, strategyId: "paper", windowMs: 10_000 });
     expect(r.risk.before.orders).toBeGreaterThan(0);
     expect(r.risk.blocked).toMatchObject({ orders: 0 });
     expect(r.risk.blocked.signals).toBeGreaterThanOrEqual(5);
@@ -84,7 +87,7 @@ describe("cdb drill allocation-restart and allocation-zero on a paper stack of t
     expect(await lastDecision(redis(), "paper")).toEqual(before);
 
     const fx = makeFixture();
-    const written = writeAllocationZeroRecords(r, { subjects: await subjects(), key: fx.keys.janne.file, dir: repoTmpDir("alloc-") });
+    const written = writeAllocationZeroRecords(r, { subjects: await subjects(), key: fx.keys.witnessPaper.file, namespace: WITNESS_NAMESPACE, dir: repoTmpDir("alloc-") });
     for (const [id, file] of [["killswitch.allocation-zero", written.allocation.file], ["killswitch.risk-blocks-zero", written.risk.file]] as const) {
       addEvidence({ file: fx.evidenceFile, id, key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, artifacts: [file] });
     }
@@ -97,12 +100,12 @@ describe("cdb drill allocation-restart and allocation-zero on a paper stack of t
     const before = await lastDecision(redis(), "paper");
     await t.docker.getContainer(name("risk")).stop({ t: 1 });
     try {
-      const r = await runAllocationZeroDrill({ stack: STACK, redis: redis(), by: "janne", strategyId: "paper", windowMs: 1_500 });
+      const r = await runAllocationZeroDrill({ stack: "paper", redis: redis(), by: WITNESS, strategyId: "paper", windowMs: 1_500 });
       expect(r.allocation.zeroRead).toBeUndefined();
       expect(r.allocation.restore!.fields.allocation_pct).toBe(before!.fields.allocation_pct);
       expect(await lastDecision(redis(), "paper")).toEqual(before);
       const fx = makeFixture();
-      const written = writeAllocationZeroRecords(r, { subjects: await subjects(), key: fx.keys.janne.file, dir: repoTmpDir("alloc-") });
+      const written = writeAllocationZeroRecords(r, { subjects: await subjects(), key: fx.keys.witnessPaper.file, namespace: WITNESS_NAMESPACE, dir: repoTmpDir("alloc-") });
       const a = readRecord(written.allocation.file);
       const k = readRecord(written.risk.file);
       expect(a.ok && a.statement.predicate).toMatchObject({ outcome: "failed", explanation: expect.stringContaining("risk never read stream.allocation_decisions past the zero decision") });
@@ -117,7 +120,7 @@ describe("cdb drill allocation-restart and allocation-zero on a paper stack of t
     const before = await lastDecision(redis(), "paper");
     const abort = { aborted: false };
     setTimeout(() => (abort.aborted = true), 300);
-    const r = await runAllocationZeroDrill({ stack: STACK, redis: redis(), by: "janne", strategyId: "paper", windowMs: 20_000, abort });
+    const r = await runAllocationZeroDrill({ stack: "paper", redis: redis(), by: WITNESS, strategyId: "paper", windowMs: 20_000, abort });
     expect(r.allocation.note).toMatch(/ended early \(interrupted\)/);
     expect(r.allocation.restore!.fields.allocation_pct).toBe("0.020000");
     expect(await lastDecision(redis(), "paper")).toEqual(before);

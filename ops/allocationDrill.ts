@@ -267,12 +267,12 @@ export function allocationRestartStatement(r: AllocationRestartResult, subjects:
 
 const stampOf = (iso: string) => iso.replace(/[:.]/g, "-");
 
-export function writeAllocationZeroRecords(r: AllocationZeroResult, opts: { subjects: Subject[]; key?: string; dir?: string }): { allocation: WrittenRecord; risk: WrittenRecord } {
+export function writeAllocationZeroRecords(r: AllocationZeroResult, opts: { subjects: Subject[]; key?: string; namespace?: string; dir?: string }): { allocation: WrittenRecord; risk: WrittenRecord } {
   const s = allocationZeroStatements(r, opts.subjects);
   const file = (kind: string) => path.join(opts.dir ?? DRILL_DIR, `${r.stack}-${stampOf(r.startedAt)}-${kind}.json`);
-  return { allocation: writeRecord(s.allocation, file("allocation-zero"), opts.key), risk: writeRecord(s.risk, file("risk-blocks-zero"), opts.key) };
+  return { allocation: writeRecord(s.allocation, file("allocation-zero"), opts.key, opts.namespace), risk: writeRecord(s.risk, file("risk-blocks-zero"), opts.key, opts.namespace) };
 }
 
-export function writeAllocationRestartRecord(r: AllocationRestartResult, opts: { subjects: Subject[]; key?: string; dir?: string }): WrittenRecord {
-  return writeRecord(allocationRestartStatement(r, opts.subjects), path.join(opts.dir ?? DRILL_DIR, `${r.stack}-${stampOf(r.startedAt)}-allocation-restart.json`), opts.key);
+export function writeAllocationRestartRecord(r: AllocationRestartResult, opts: { subjects: Subject[]; key?: string; namespace?: string; dir?: string }): WrittenRecord {
+  return writeRecord(allocationRestartStatement(r, opts.subjects), path.join(opts.dir ?? DRILL_DIR, `${r.stack}-${stampOf(r.startedAt)}-allocation-restart.json`), opts.key, opts.namespace);
 }

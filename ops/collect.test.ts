@@ -4,15 +4,22 @@ import { APP_SERVICES, isAppService } from "../config/services";
 import { liveSettings } from "../test/mockRun";
 import { runGate } from "../readiness/gate";
 import { paperPlan } from "../test/opsStack";
-import { makeFixture } from "../test/readinessFixture";
+import { type Fixture, makeFixture, writeWitnessedRecord } from "../test/readinessFixture";
 import { redisScript } from "../test/stackDoubles";
-import { collectEvidence, countPaperOrders, observationWindow } from "./collect";
+import { countPaperOrders, observationStatement, observationWindow, paperOrdersStatement } from "./collect";
 import { dockerTarget } from "./docker";
 import { ORDER_RESULTS } from "./drill";
 import type { Statement } from "../readiness/records";
+import type { EvidenceEntry } from "../readiness/evidence";
 import { startRedis } from "../test/redisServer";
 import { containerRedis, directRedis, type RedisAccess } from "./redis";
-import { CANDLES, REGIME_STREAM } from "./streamCollect";
+import { CANDLES, candlesStatement, collectCandles, collectRegime, REGIME_STREAM, regimeStatement } from "./streamCollect";
+import { addEvidence } from "./evidence";
+import { imageSubjects } from "./recordSubjects";
+import { witnessPrincipal } from "../config/witness";
+import type { StackPlan } from "../model/plan";
+import type { DockerTarget } from "./docker";
+import path from "node:path";
 import { repoTmpDir } from "../test/repoTmp";
 import { doublesAround } from "../test/doublesAround";
 
@@ -26,6 +33,37 @@ const t = dockerTarget();
  */
 const candleScript = (stream: string, symbol: string, first: number, last: number, hole: [number, number] = [0, 0]) =>
   `awk 'BEGIN { for (ts = ${first}; ts <= ${last}; ts += 60) if (ts < ${hole[0]} || ts >= ${hole[1]}) printf "XADD ${stream} %.0f-0 ts %.0f symbol ${symbol} timeframe 60s open 1 high 1 low 1 close 1 volume 1 trades 3\\n", (ts + 60) * 1000 - 5000, ts }' | redis-cli >/dev/null`;
+
+
+type CollectedItem = "stability.paper-orders" | "stability.observation-window" | "stability.candles" | "stability.regime";
+
+/**
+ * What `npx cdb evidence collect` leaves behind, in one call: the four records as paper's witness
+ * writes and signs them (namespace cdb-witness; the fixture's key STANDS IN for the one in its volume),
+ * the entries added and signed by janne. One difference, named: the observation window is
+ * ops/collect.ts's (Docker's State of the doubles), not the witness's journal (no witness runs here).
+ */
+async function collectAsWitness(req: { plan: StackPlan; docker: DockerTarget; redis: RedisAccess; since: Date; fx: Fixture; now: Date; dir?: string }) {
+  const { plan, redis, since, now, fx } = req;
+  const dir = req.dir ?? repoTmpDir("collect-");
+  const orders = await countPaperOrders(redis, since);
+  const window = await observationWindow(req.docker, plan, since, now);
+  const candles = await collectCandles(redis, plan, since);
+  const regime = await collectRegime(redis, plan, since);
+  const subjects = await imageSubjects(req.docker, plan.containers.filter((c) => isAppService(c.service)).map((c) => ({ service: c.service, container: c.name })));
+  const ctx = { stack: "paper", by: witnessPrincipal("paper"), now, subjects };
+  const stamp = now.toISOString().replace(/[:.]/g, "-");
+  const statements: [CollectedItem, Statement][] = [
+    ["stability.paper-orders", paperOrdersStatement(orders, { ...ctx, redis: redis.where })],
+    ["stability.observation-window", observationStatement(window, { ...ctx, docker: req.docker.host })],
+    ["stability.candles", candlesStatement(candles, ctx)],
+    ["stability.regime", regimeStatement(regime, ctx)],
+  ];
+  const artifacts = statements.map(([id, s]) => writeWitnessedRecord(s, path.join(dir, `paper-${stamp}-${id.split(".")[1]}.json`)).file);
+  // As the CLI adds them: a failed paper-orders record is refused, the others are recorded as failed for the gate to show.
+  const entries = Object.fromEntries(statements.map(([id], i) => [id, addEvidence({ file: fx.evidenceFile, id, by: "janne", key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, now, artifacts: [artifacts[i]!], acceptFailed: id !== "stability.paper-orders" })])) as Record<CollectedItem, EvidenceEntry>;
+  return { orders, window, candles, regime, entries, artifacts };
+}
 
 describe("cdb evidence collect on a paper stack of test doubles", () => {
   const { plan } = paperPlan("collecttest");
@@ -80,8 +118,7 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     const fx = makeFixture(new Date(), { images });
     const dir = repoTmpDir("collect-");
     const now = new Date(Date.now() + 49 * 3_600_000);
-    const signing = { key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners };
-    const r = await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir, now, ...signing });
+    const r = await collectAsWitness({ plan, docker: t, redis, since, fx, dir, now });
     expect(r.orders.filled).toBe(120);
     expect(r.entries["stability.paper-orders"]).toMatchObject({ by: "janne", value: 120, artifacts: [{ path: expect.stringMatching(/^\.tmp\/collect-.*paper-orders\.json$/) }], signature: expect.any(String) });
     expect(r.window.hours).toBeGreaterThanOrEqual(48);
@@ -95,7 +132,7 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     expect(status("stability.observation-window").status).toBe("satisfied");
     // Fewer than 48 hours is measured, written, and fails the gate.
     const soon = new Date(Date.now() + 3_600_000);
-    const early = await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir, now: soon, ...signing });
+    const early = await collectAsWitness({ plan, docker: t, redis, since, fx, dir, now: soon });
     expect(early.window.hours).toBeLessThan(48);
     const gate2 = runGate({ ...fx.gateRequest(), now: soon });
     expect(gate2.verdict.items.find((i) => i.id === "stability.observation-window")!.status).toBe("failed");
@@ -117,7 +154,7 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     await signal(2 * 3_600_000, "HIGH_VOL_CHAOTIC", "27.000000", "2.300000");
     const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
     const fx = makeFixture(now, { images: { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((s) => [s, imageId])) } });
-    const collect = (at: Date, p = plan) => collectEvidence({ stack: "collecttest", plan: p, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir: repoTmpDir("collect-"), now: at, key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners });
+    const collect = (at: Date, p = plan) => collectAsWitness({ plan: p, docker: t, redis, since, fx, now: at });
     const r = await collect(now);
     expect(r.candles.symbols.map((x) => [x.symbol, x.ids.length])).toEqual([["BTCUSDT", 49 * 60 + 31]]);
     expect(r.entries["stability.candles"].value).toBe(49.5);
@@ -163,7 +200,7 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
         const fx = makeFixture(new Date(), { images });
         // What `npx cdb evidence collect --redis-url … --password-file …` runs, at once.
         const now = new Date();
-        const r = await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir: repoTmpDir("collect-"), now, key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners });
+        const r = await collectAsWitness({ plan, docker: t, redis, since, fx, now });
         // r.artifacts: the records of paper-orders, observation-window, candles, regime, in that order.
         const files: Record<string, string> = Object.fromEntries(["stability.paper-orders", "stability.observation-window", "stability.candles", "stability.regime"].map((id, i) => [id, r.artifacts[i]!]));
         const windowOf = (id: string) => (JSON.parse(readFileSync(files[id]!, "utf8")) as Statement).predicate.window;
@@ -232,7 +269,7 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     await redisScript(t, name("redis"), `for i in $(seq 1 110); do redis-cli XADD ${ORDER_RESULTS} '*' order_id MOCK_o$i status FILLED >/dev/null || exit 1; done`);
     const fx = makeFixture(); // live pins registry.example/… images: not what the doubles run
     const now = new Date(Date.now() + 49 * 3_600_000);
-    await collectEvidence({ stack: "collecttest", plan, docker: t, redis, since, by: "janne", evidenceFile: fx.evidenceFile, dir: repoTmpDir("collect-"), now, key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners });
+    await collectAsWitness({ plan, docker: t, redis, since, fx, now });
     const gate = runGate({ ...fx.gateRequest(), now });
     for (const id of ["stability.paper-orders", "stability.observation-window"]) {
       expect(gate.verdict.items.find((i) => i.id === id)).toMatchObject({ status: "failed", reason: expect.stringMatching(/^not the soaked freight: .*execution: live pins sha256:/) });

@@ -1,15 +1,11 @@
 import path from "node:path";
-import { isAppService } from "../config/services";
 import type { StackPlan } from "../model/plan";
 import { REPO_ROOT } from "../platform/paths";
-import { makeStatement, type Statement, type Subject, writeRecord } from "../readiness/records";
+import { makeStatement, type Statement, type Subject } from "../readiness/records";
 import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
 import { ORDER_RESULTS } from "./drill";
 import { OpsFailure } from "../platform/errors";
-import { addEvidence } from "./evidence";
-import { imageSubjects } from "./recordSubjects";
 import { streamFields, type RedisAccess } from "./redis";
-import { candlesStatement, collectCandles, collectRegime, regimeStatement } from "./streamCollect";
 
 // `cdb evidence collect`: measures four checklist items from the running paper
 // stack instead of having someone type them (candles and regime: ops/streamCollect.ts).
@@ -211,74 +207,4 @@ export function observationStatement(w: ObservationWindow, ctx: RecordContext & 
       events: w.events,
     },
   });
-}
-
-export interface CollectRequest {
-  stack: string;
-  plan: StackPlan;
-  docker: DockerTarget;
-  redis: RedisAccess;
-  since: Date;
-  by: string;
-  /** The evidence file that receives the entries (the live stack's: that is where the gate reads them). */
-  evidenceFile: string;
-  now?: Date;
-  dir?: string;
-  /** The collector's private key: records and entries are signed with it (readiness/allowed_signers must list it). */
-  key: string;
-  allowedSignersFile?: string;
-}
-
-export async function collectEvidence(req: CollectRequest) {
-  const now = req.now ?? new Date();
-  const orders = await countPaperOrders(req.redis, req.since);
-  const window = await observationWindow(req.docker, req.plan, req.since, now);
-  const subjects = await imageSubjects(req.docker, req.plan.containers.filter((c) => isAppService(c.service)).map((c) => ({ service: c.service, container: c.name })));
-  const stamp = now.toISOString().replace(/[:.]/g, "-");
-  const dir = req.dir ?? COLLECT_DIR;
-  const ctx = { stack: req.stack, by: req.by, now, subjects };
-  const ordersRecord = writeRecord(paperOrdersStatement(orders, { ...ctx, redis: req.redis.where }), path.join(dir, `${req.stack}-${stamp}-paper-orders.json`), req.key);
-  const windowRecord = writeRecord(observationStatement(window, { ...ctx, docker: req.docker.host }), path.join(dir, `${req.stack}-${stamp}-observation-window.json`), req.key);
-  const common = { file: req.evidenceFile, by: req.by, key: req.key, now, ...(req.allowedSignersFile ? { allowedSignersFile: req.allowedSignersFile } : {}) };
-  const ordersEntry = addEvidence({
-    ...common,
-    id: "stability.paper-orders",
-    artifacts: [ordersRecord.file],
-    note: `cdb evidence collect: ${orders.filled} distinct filled paper orders on ${req.stack} since ${orders.since} (${orders.rejected} rejected, ${orders.errors} errors, ${orders.duplicates} duplicates not counted)${orders.startsAfterSince ? "; the stream starts after --since, older results may be gone" : ""}`,
-  });
-  const windowEntry = addEvidence({
-    ...common,
-    id: "stability.observation-window",
-    artifacts: [windowRecord.file],
-    note: `cdb evidence collect: ${window.hours} h since ${window.lastDisruption ? `${window.lastDisruption.container} ${window.lastDisruption.what} at ${window.lastDisruption.at}` : "?"}`,
-    // A failed window is recorded, not refused: the gate shows it as failed.
-    acceptFailed: true,
-  });
-  // The stream half (ops/streamCollect.ts): candles without gaps, regime signals.
-  const candles = await collectCandles(req.redis, req.plan, req.since);
-  const regime = await collectRegime(req.redis, req.plan, req.since);
-  const candlesRecord = writeRecord(candlesStatement(candles, ctx), path.join(dir, `${req.stack}-${stamp}-candles.json`), req.key);
-  const regimeRecord = writeRecord(regimeStatement(regime, ctx), path.join(dir, `${req.stack}-${stamp}-regime.json`), req.key);
-  const candlesEntry = addEvidence({
-    ...common,
-    id: "stability.candles",
-    artifacts: [candlesRecord.file],
-    note: `cdb evidence collect: candles on ${candles.stream} since ${candles.since}, hours on Redis's clock (${candles.symbols.map((s) => `${s.symbol} ${s.ids.length}`).join(", ") || "none"})`,
-    acceptFailed: true,
-  });
-  const regimeEntry = addEvidence({
-    ...common,
-    id: "stability.regime",
-    artifacts: [regimeRecord.file],
-    note: `cdb evidence collect: hours on Redis's clock since the first of ${regime.signals.length} regime signals on ${regime.stream} since ${regime.since}`,
-    acceptFailed: true,
-  });
-  return {
-    orders,
-    window,
-    candles,
-    regime,
-    entries: { "stability.paper-orders": ordersEntry, "stability.observation-window": windowEntry, "stability.candles": candlesEntry, "stability.regime": regimeEntry },
-    artifacts: [ordersRecord.file, windowRecord.file, candlesRecord.file, regimeRecord.file],
-  };
 }

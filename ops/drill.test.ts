@@ -13,8 +13,11 @@ import { SHUTDOWN_STREAM, shutdownEntryCount, writeKillEntry } from "./kill";
 import { containerRedis, directRedis } from "./redis";
 import { repoTmpDir } from "../test/repoTmp";
 import { doublesAround } from "../test/doublesAround";
+import { WITNESS_NAMESPACE, witnessPrincipal } from "../config/witness";
 
 const t = dockerTarget();
+/** Drill records count only as their stack's witness signs them: here paper's (the fixture's key stands in for its volume's). */
+const WITNESS = witnessPrincipal("paper");
 const outDir = () => repoTmpDir("drills-");
 
 async function filledAfter(redis: ReturnType<typeof containerRedis>, id: string): Promise<string> {
@@ -40,7 +43,8 @@ describe("cdb kill --drill on a paper stack of test doubles", () => {
     const latencies: number[] = [];
     let last: DrillRecord | undefined;
     for (let i = 0; i < 3; i++) {
-      const r = await runDrill({ stack: "drilltest", redis, by: "janne", windowMs: 10_000, restart });
+      // The record names paper's witness, which signs it (namespace cdb-witness): witnessed records count only so.
+      const r = await runDrill({ stack: "paper", redis, by: WITNESS, windowMs: 10_000, restart });
       expect(r.outcome).toBe("passed");
       expect(r.measured).toBe("first-rejected-order");
       expect(r.rejectedOrder!.order_id).toMatch(/^SHUTDOWN_/);
@@ -58,10 +62,10 @@ describe("cdb kill --drill on a paper stack of test doubles", () => {
 
     const fx = makeFixture();
     const subjects = await imageSubjects(t, ["execution", "risk", "allocation", "redis"].map((s) => ({ service: s, container: name(s) })));
-    const { file, signatureFile } = writeDrillRecord(last!, { subjects, key: fx.keys.janne.file, dir: outDir() });
+    const { file, signatureFile } = writeDrillRecord(last!, { subjects, key: fx.keys.witnessPaper.file, namespace: WITNESS_NAMESPACE, dir: outDir() });
     expect(signatureFile).toBe(`${file}.sig`);
     const statement = JSON.parse(readFileSync(file, "utf8"));
-    expect(statement).toMatchObject({ _type: "https://in-toto.io/Statement/v1", predicateType: "https://cdb-deploy.dev/killswitch-drill/v1", predicate: { kind: "killswitch-drill", outcome: "passed", by: "janne" } });
+    expect(statement).toMatchObject({ _type: "https://in-toto.io/Statement/v1", predicateType: "https://cdb-deploy.dev/killswitch-drill/v1", predicate: { kind: "killswitch-drill", outcome: "passed", by: WITNESS } });
     expect(statement.subject.map((x: { name: string }) => x.name)).toEqual(["execution", "risk", "allocation", "redis"]);
     expect(statement.subject[0].digest.sha256).toMatch(/^[0-9a-f]{64}$/);
     const entry = addEvidence({ file: fx.evidenceFile, id: "killswitch.manual-drill", key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, artifacts: [file] });
@@ -117,12 +121,12 @@ describe("cdb kill --drill with --redis-url against a redis-server nobody reads"
   it("records not-observed, and evidence add refuses that record", async () => {
     const redis = await directRedis(server.url, server.passwordFile);
     try {
-      const r = await runDrill({ stack: "paper", redis, by: "janne", windowMs: 500 });
+      const r = await runDrill({ stack: "paper", redis, by: WITNESS, windowMs: 500 });
       expect(r).toMatchObject({ outcome: "not-observed", measured: "none", cleanup: { entryDeleted: true } });
       expect(await shutdownEntryCount(redis)).toBe(0);
       const fx = makeFixture();
       // No container ran here: a stand-in subject, so the record can be written at all.
-      const { file } = writeDrillRecord(r, { subjects: [{ name: "redis-server (test)", digest: { sha256: "0".repeat(64) } }], key: fx.keys.janne.file, dir: outDir() });
+      const { file } = writeDrillRecord(r, { subjects: [{ name: "redis-server (test)", digest: { sha256: "0".repeat(64) } }], key: fx.keys.witnessPaper.file, namespace: WITNESS_NAMESPACE, dir: outDir() });
       expect(() => addEvidence({ file: fx.evidenceFile, id: "killswitch.manual-drill", key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, artifacts: [file] })).toThrow(
         /not a killswitch-drill record that counts for killswitch.manual-drill: record .*: outcome not-observed/,
       );

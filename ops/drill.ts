@@ -175,7 +175,7 @@ export function drillStatement(r: DrillRecord, subjects: Subject[]): Statement {
  * Writes the drill's record under readiness/artifacts/drills as a Statement,
  * signed beside itself (`.sig`) when a key is given.
  */
-export function writeDrillRecord(record: DrillRecord, opts: { subjects: Subject[]; key?: string; dir?: string }): WrittenRecord {
+export function writeDrillRecord(record: DrillRecord, opts: { subjects: Subject[]; key?: string; namespace?: string; dir?: string }): WrittenRecord {
   const file = path.join(opts.dir ?? DRILL_DIR, `${record.stack}-${record.startedAt.replace(/[:.]/g, "-")}.json`);
-  return writeRecord(drillStatement(record, opts.subjects), file, opts.key);
+  return writeRecord(drillStatement(record, opts.subjects), file, opts.key, opts.namespace);
 }

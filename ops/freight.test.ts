@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { APP_SERVICES } from "../config/services";
 import { REPO_ROOT } from "../platform/paths";
 import { loadCatalog } from "../readiness/catalog";
-import { FREIGHT_SERVICES } from "../readiness/freight";
+import { FREIGHT_SERVICES, imageBindingOf } from "../readiness/freight";
 import { runGate } from "../readiness/gate";
 import { doublesAround } from "../test/doublesAround";
 import { liveSettings } from "../test/mockRun";
@@ -58,16 +58,22 @@ describe("cdb freight on a paper stack of test doubles", () => {
     expect(gate.verdict.items.filter((i) => i.status !== "satisfied")).toEqual([]);
     expect(gate.freight.every((f) => f.soaked)).toBe(true);
 
-    // A pin of another image: same evidence rebound to the new digest, the freight items fail.
-    writeFileSync(liveConfig, liveConfigYaml({ images: { ...images, execution: `sha256:${"e".repeat(64)}` } }));
-    // The same records, the entries rebound to the new digest and signed again: only freight stands in the way.
-    writeFileSync(evidenceFile, JSON.stringify(completeEvidence(dir, configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan), now, REPO_ROOT, subjects)));
-    const other = runGate({ stack: "live", evidenceFile, configFiles: { live: liveConfig }, allowedSignersFile, now });
-    const open = other.verdict.items.filter((i) => i.status !== "satisfied").map((i) => `${i.id} ${i.status}`).sort();
-    // Every freight item of the checklist (paper orders, observation window, candles, regime), and nothing else.
-    const freightItems = loadCatalog().items.filter((i) => i.freight).map((i) => `${i.id} failed`);
+    // A pin of another image: same evidence rebound to the new digest and signed again: only the items
+    // bound to that service's image stand in the way. Risk: the paper freight items; execution: also the
+    // rehearsal items (their records must name the execution image live pins).
+    const openWith = (service: string) => {
+      writeFileSync(liveConfig, liveConfigYaml({ images: { ...images, [service]: `sha256:${"e".repeat(64)}` } }));
+      writeFileSync(evidenceFile, JSON.stringify(completeEvidence(dir, configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan), now, REPO_ROOT, subjects)));
+      const other = runGate({ stack: "live", evidenceFile, configFiles: { live: liveConfig }, allowedSignersFile, now });
+      return other.verdict.items.filter((i) => i.status !== "satisfied").map((i) => `${i.id} ${i.status}`).sort();
+    };
+    const catalog = loadCatalog().items;
+    const freightItems = catalog.filter((i) => i.freight).map((i) => `${i.id} failed`);
     expect(freightItems.length).toBeGreaterThanOrEqual(4);
-    expect(open).toEqual(freightItems.sort());
+    expect(openWith("risk")).toEqual([...freightItems].sort());
+    const executionBound = catalog.filter((i) => imageBindingOf(i)?.services.includes("execution")).map((i) => `${i.id} failed`);
+    expect(executionBound.length).toBeGreaterThan(freightItems.length);
+    expect(openWith("execution")).toEqual(executionBound.sort());
   }, 60_000);
 
   it("writes the pin commands for another live stack name", () => {

@@ -47,7 +47,8 @@ export function publicKeyProblem(text: string): string | undefined {
 export async function witnessKey(docker: DockerTarget, stack: string, container: string): Promise<WitnessKey> {
   let r;
   try {
-    r = await execIn(docker, container, ["cat", WITNESS_PUBLIC_KEY_FILE]);
+    // Read by the image's own runtime: node is the one program every witness image has (the test image is FROM scratch, no cat).
+    r = await execIn(docker, container, ["node", "-e", "process.stdout.write(require('node:fs').readFileSync(process.argv[1]))", WITNESS_PUBLIC_KEY_FILE]);
   } catch (e) {
     if (e instanceof OpsFailure && e.kind === "notFound") {
       throw notFound(`no witness container ${container} on ${docker.host}: deploy the stack first (npx cdb deploy --stack ${stack})`);

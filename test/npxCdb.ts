@@ -36,6 +36,8 @@ export function npxCdb(args: string[], o: CliOptions = {}): Promise<CliRun> {
     let err = "";
     p.stdout.on("data", (c: Buffer) => (out += c.toString()));
     p.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    // EPIPE when the command exits before reading stdin: its exit code and stderr are the result.
+    p.stdin.on("error", () => undefined);
     p.stdin.end(o.input ?? "");
     p.on("close", (code) => resolve({ code, out, err, ms: Date.now() - t0 }));
   });

@@ -49,6 +49,9 @@ export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJ
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 240_000);
     child.on("error", reject);
+    // A command that exits before reading its stdin (a refusal, a crash) closes the pipe: the write's EPIPE
+    // is not the result (its exit code and stderr are), and unhandled it would end the test process.
+    child.stdin.on("error", () => undefined);
     child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
