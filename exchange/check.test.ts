@@ -105,6 +105,7 @@ describe("cdb exchange check", { timeout: 60_000 }, () => {
     const j = JSON.parse(r.out);
     expect(j.findings.find((c: Finding) => c.id === "test-order")).toMatchObject({ passed: false });
     expect(j.predicate.figures.orderTest.error).toMatch(/700007/);
+    expect(r.out + r.err).not.toMatch(/signature=|timestamp=/);
   });
 
   it("a wrong secret is authentication failed: one line, exit 8, no secret printed", async () => {
@@ -115,6 +116,7 @@ describe("cdb exchange check", { timeout: 60_000 }, () => {
     expect(r.err.trim().split("\n")).toHaveLength(1);
     expect(r.err).toMatch(/authentication failed: MEXC refused the key: .*700002/);
     expect(r.err + r.out).not.toContain("not-the-secret");
+    expect(r.err + r.out).not.toMatch(/signature=|timestamp=/);
     expect(r.err + r.out).not.toContain(KEY);
   });
 
@@ -122,6 +124,9 @@ describe("cdb exchange check", { timeout: 60_000 }, () => {
     const r = await check([]);
     expect(r.code).toBe(7);
     expect(r.err).toMatch(/^cdb: unreachable: MEXC did not answer/);
+    // ccxt names the URL it called: the signed query (timestamp, signature) is not printed.
+    expect(r.err).toContain("?<signed query removed>");
+    expect(r.err + r.out).not.toMatch(/signature=|timestamp=/);
   });
 
   it("refuses half the key files, unreadable files and a bad URL: one line, exit 2", async () => {

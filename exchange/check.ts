@@ -5,6 +5,7 @@ import ccxt from "ccxt";
 import { keyFingerprint } from "../config/schema";
 import { REPO_ROOT, stackConfigFile } from "../platform/paths";
 import { authFailed, notFound, OpsRefused, unreachable, UnusableInput } from "../platform/errors";
+import { withoutSignedQueries } from "./signing";
 import { readYamlFile } from "../readiness/yamlFile";
 import { MEXC_URL, MIN_USDT, type CheckEndpoint, type CheckFigures, type PeerCertificate } from "../readiness/exchangeRecordKinds";
 import { writeRecord, type Statement, type WrittenRecord } from "../readiness/records";
@@ -100,9 +101,11 @@ export async function probeTls(apiUrl: string, timeoutMs = 10_000): Promise<Chec
 }
 
 function classify(e: unknown): Error {
-  const msg = (e as Error).message?.split("\n")[0] ?? String(e);
+  const msg = withoutSignedQueries((e as Error).message?.split("\n")[0] ?? String(e));
   if (e instanceof ccxt.AuthenticationError) return authFailed(`MEXC refused the key: ${msg}`);
   if (e instanceof ccxt.NetworkError) return unreachable(`MEXC did not answer: ${msg}`);
+  // Any other answer of the exchange: the same line without the signed URL ccxt puts in it.
+  if (e instanceof ccxt.BaseError) return new Error(msg);
   return e as Error;
 }
 
@@ -154,7 +157,7 @@ export async function checkExchange(o: CheckRequest): Promise<Statement> {
       // The account read passed with the same key and signing: a refusal here (700007, no
       // trade permission) is a failed check with a record, not a broken key.
       if (e instanceof ccxt.NetworkError || (e instanceof ccxt.AuthenticationError && /"code":\s*70000[12]\b/.test((e as Error).message))) throw e;
-      figures.orderTest = { request, error: (e as Error).message.split("\n")[0]! };
+      figures.orderTest = { request, error: withoutSignedQueries((e as Error).message.split("\n")[0]!) };
     }
   } catch (e) {
     throw classify(e);

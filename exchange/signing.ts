@@ -22,3 +22,11 @@ export function signatureValid(secret: string, totalParams: string, signature: s
   const given = Buffer.from(signature.toLowerCase(), "utf8");
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
+
+/**
+ * `text` with the query of every signed request removed: ccxt names the URL
+ * it called in its errors (`mexc GET https://…/account?timestamp=…&signature=…`),
+ * and a signed URL replays until its recvWindow ends, names the key's
+ * requests and does not belong in a terminal, a log or a record.
+ */
+export const withoutSignedQueries = (text: string): string => text.replace(/\?[^\s"'<>]*signature=[^\s"'<>]*/gi, "?<signed query removed>");
