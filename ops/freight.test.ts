@@ -13,7 +13,7 @@ import { paperStackFile } from "../test/opsStack";
 import { completeEvidence, liveConfigYaml, writeFixtureSigners } from "../test/readinessFixture";
 import { repoTmpDir } from "../test/repoTmp";
 import { dockerTarget } from "./docker";
-import { pinCommands, type FreightPin } from "./freight";
+import { PINNED_SERVICES, pinCommands, type FreightPin } from "./freight";
 import { imageSubjects } from "./recordSubjects";
 import { stackPlan } from "./target";
 import { configDigest } from "../readiness/digest";
@@ -30,13 +30,18 @@ const { plan } = stackPlan(STACK, config);
 describe("cdb freight on a paper stack of test doubles", () => {
   const doubles = doublesAround(t, plan, { only: ["redis", ...APP_SERVICES] });
 
-  it("prints every app service's image as the live pin: the image id when it was never pushed", async () => {
+  it("prints the live pin of every image paper runs, infrastructure included: the image id when it was never pushed; names those it cannot pin (exit 1)", async () => {
     const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
     const r = await npxCdb(["freight", "--stack", STACK, "--stack-config", config, "--json"]);
-    expect(r.code, r.err).toBe(0);
     const pins = JSON.parse(r.out) as FreightPin[];
-    expect(pins.map((p) => p.service).sort()).toEqual([...FREIGHT_SERVICES].sort());
-    for (const p of pins) expect(p).toMatchObject({ imageId, repoDigests: [], pin: imageId, reach: "same-host", container: `cdb${STACK}_${p.service}` });
+    // The doubles run redis and the app services: redis is pinned too, not soaked (the gate does not compare it).
+    expect(pins.map((p) => p.service).sort()).toEqual([...FREIGHT_SERVICES, "redis"].sort());
+    for (const p of pins) expect(p).toMatchObject({ imageId, repoDigests: [], pin: imageId, reach: "same-host", container: `cdb${STACK}_${p.service}`, soaked: p.service !== "redis" });
+    // Every other service live pins has no container here: each named on stderr, and the list is not whole (1).
+    const absent = PINNED_SERVICES.filter((s) => !pins.some((p) => p.service === s) && plan.containers.some((c) => c.service === s));
+    expect(absent).toEqual(expect.arrayContaining(["postgres", "grafana", "witness"]));
+    expect(r.err.trim().split("\n").sort()).toEqual(absent.map((s) => `cdb: cdb:images.${s}: cdb${STACK}_${s} does not run on ${t.host}: no pin for it`).sort());
+    expect(r.code).toBe(1);
     const text = await npxCdb(["freight", "--stack", STACK, "--stack-config", config]);
     expect(text.out.split("\n")).toContain(`pulumi config set -s live --path cdb:images.execution ${imageId}   # image id: never pushed, runs on this Docker host only`);
   }, 60_000);
@@ -77,7 +82,7 @@ describe("cdb freight on a paper stack of test doubles", () => {
   }, 60_000);
 
   it("writes the pin commands for another live stack name", () => {
-    const pin: FreightPin = { service: "risk", container: "cdbpaper_risk", imageId: `sha256:${"1".repeat(64)}`, repoDigests: [`reg.example/cdb/risk@sha256:${"2".repeat(64)}`], pin: `reg.example/cdb/risk@sha256:${"2".repeat(64)}`, reach: "registry" };
+    const pin: FreightPin = { service: "risk", container: "cdbpaper_risk", imageId: `sha256:${"1".repeat(64)}`, repoDigests: [`reg.example/cdb/risk@sha256:${"2".repeat(64)}`], pin: `reg.example/cdb/risk@sha256:${"2".repeat(64)}`, reach: "registry", soaked: true };
     expect(pinCommands([pin], "live2")).toEqual([`pulumi config set -s live2 --path cdb:images.risk reg.example/cdb/risk@sha256:${"2".repeat(64)}`]);
   });
 });
