@@ -3,8 +3,17 @@ import { PulumiFailed } from "../platform/errors";
 // Pulumi's own error lines from a failed command's output: every `error:`
 // line with the resource it is reported under (the Diagnostics section lists
 // `  <type> (<name>):` then `    error: …`), and every mandatory policy
-// violation. The generic "update failed" / "preview failed" lines are kept
-// only when nothing more specific was printed.
+// violation with its message. The generic "update failed" / "preview failed"
+// lines are kept only when nothing more specific was printed.
+//
+// A violation is printed as a header and its message on the lines below,
+// indented deeper (Pulumi 3.1xx+: `- [mandatory]  <policy>  (<resource>)` under
+// `Policies:`; older: `[mandatory]  <pack> <version>  <policy> (<resource>)`
+// under `Policy Violations:`): both become one line, header then message, so a
+// refused preview ends with what refused it, not only "preview failed".
+
+/** Message lines of a violation beyond this many are summed up: the readiness policy names every open item. */
+const MAX_MESSAGE_LINES = 60;
 
 const GENERIC = /^error: (update|preview|refresh|destroy) failed$/;
 
@@ -13,8 +22,24 @@ export function pulumiErrorLines(output: string): string[] {
   const found: string[] = [];
   const generic: string[] = [];
   let resource: string | undefined;
+  let violation: { indent: number; header: string; message: string[] } | undefined;
+  const endViolation = () => {
+    if (!violation) return;
+    const more = violation.message.length - MAX_MESSAGE_LINES;
+    const message = [...violation.message.slice(0, MAX_MESSAGE_LINES), ...(more > 0 ? [`… ${more} more lines`] : [])];
+    found.push(`policy violation: ${violation.header}${message.length > 0 ? `: ${message.join("; ")}` : ""}`);
+    violation = undefined;
+  };
   for (const raw of lines) {
     const line = raw.replace(/\s+$/, "");
+    if (violation) {
+      const indent = /^\s*/.exec(line)![0].length;
+      if (line !== "" && indent > violation.indent && !/^\s*-?\s*\[(mandatory|advisory)\]/.test(line)) {
+        violation.message.push(line.trim());
+        continue;
+      }
+      endViolation();
+    }
     const header = /^ {2,4}(\S.*\(.*\)):$/.exec(line);
     if (header) {
       resource = header[1]!;
@@ -27,10 +52,11 @@ export function pulumiErrorLines(output: string): string[] {
       else found.push(resource ? `${resource}: ${text}` : text);
       continue;
     }
-    const policy = /^\s*\[mandatory\]\s+(.*)$/.exec(line);
-    if (policy) found.push(`policy violation: ${policy[1]!.replace(/\s{2,}/g, " ")}`);
+    const policy = /^(\s*)(?:-\s+)?\[mandatory\]\s+(.*)$/.exec(line);
+    if (policy) violation = { indent: policy[1]!.length, header: policy[2]!.replace(/\s{2,}/g, " "), message: [] };
     else if (/^\S/.test(line)) resource = undefined;
   }
+  endViolation();
   const all = [...new Set(found.length > 0 ? found : generic)];
   return all.length > 0 ? all : [lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? "no output"];
 }

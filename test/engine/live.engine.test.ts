@@ -5,6 +5,7 @@ import { parse, stringify } from "yaml";
 import { paperOrdersStatement } from "../../ops/collect";
 import { drillStatement, type DrillRecord } from "../../ops/drill";
 import { fileSha256 } from "../../readiness/artifacts";
+import { pulumiErrorLines } from "../../ops/pulumiErrors";
 import { loadCatalog } from "../../readiness/catalog";
 import { signApproval, type SignedFields } from "../../readiness/entrySignature";
 import { unsatisfied } from "../../readiness/evaluate";
@@ -58,6 +59,11 @@ describe("live stack on the real engine (stand-in providers)", () => {
     const open = unsatisfied(runGate({ stack: "live", configFiles: { live: configFile }, evidenceFile: undefined }).verdict).map((i) => i.id);
     expect(open.length).toBeGreaterThan(10);
     for (const id of open) expect(text).toContain(`live-readiness: ${id} `);
+    // What `cdb` prints of this output (ops/pulumiErrors.ts): the violation with its message, not only "preview failed".
+    const cdbLines = pulumiErrorLines(`${r.stdout}\n${r.stderr}`);
+    const readiness = cdbLines.filter((l) => l.startsWith("policy violation: live-readiness ")).join("\n");
+    for (const id of open) expect(readiness, cdbLines.join("\n")).toContain(`live-readiness: ${id} `);
+    expect(cdbLines).not.toContain("error: preview failed");
   });
 
   it("with `up --skip-preview` and no evidence, stops before registering any resource, naming the unsatisfied items", async () => {
