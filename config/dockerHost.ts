@@ -1,3 +1,4 @@
+import { DEFAULT_DOCKER_HOST_PATHS, type DockerHostPath } from "./services";
 // One rule for a Docker host URL, for the program (cdb:dockerHost) and the
 // operations commands (cdb:dockerHost, --docker-host, DOCKER_HOST): a host
 // that names no engine is refused, never replaced by the local default
@@ -36,3 +37,18 @@ export const dockerHostProblem = (url: string): string | undefined => {
   const p = parseDockerHost(url);
   return "problem" in p ? p.problem : undefined;
 };
+
+/**
+ * The daemon's own paths on its host, which Promtail and the witness mount:
+ * cdb:dockerPaths, else (the socket) the one a `unix://` cdb:dockerHost names,
+ * else a rootful daemon's defaults. Without this a rootless or second daemon
+ * got a directory created at /var/run/docker.sock and no logs reached Loki.
+ */
+export function dockerHostPaths(cfg: { dockerHost?: string | undefined; dockerPaths?: { socket?: string | undefined; containers?: string | undefined } | undefined }): Record<DockerHostPath, string> {
+  const host = cfg.dockerHost !== undefined ? parseDockerHost(cfg.dockerHost) : undefined;
+  const socket = host && "kind" in host && host.kind === "unix" ? host.socketPath : undefined;
+  return {
+    socket: cfg.dockerPaths?.socket ?? socket ?? DEFAULT_DOCKER_HOST_PATHS.socket,
+    containers: cfg.dockerPaths?.containers ?? DEFAULT_DOCKER_HOST_PATHS.containers,
+  };
+}

@@ -15,6 +15,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   hardening: "no-new-privileges, capabilities dropped, read-only root with tmpfs /tmp, on app containers. Must stay `true` in live.",
   logLevel: "LOG_LEVEL of the app services in paper (live uses WARNING). Execution never logs above INFO, so its `Mode: LIVE|MOCK` line is always there.",
   dockerHost: "Docker host of this stack (`ssh://user@host`, `tcp://`, `unix://`, `npipe://`); the local engine when unset.",
+  dockerPaths: "The Docker daemon's paths on its host that Promtail and the witness mount: `socket` (default: a `unix://` cdb:dockerHost's socket, else `/var/run/docker.sock`) and `containers`, its containers' log directory (default `/var/lib/docker/containers`; rootless: `~/.local/share/docker/containers` as an absolute path).",
   symbol: "MEXC_SYMBOL for cdb_ws.",
   postgres: "`user` (must be `claire_user`: the vendored schema.sql grants to it) and `database` of cdb_postgres.",
   paperTradingDurationDays: "PAPER_TRADING_DURATION_DAYS for cdb_paper_runner.",

@@ -1,8 +1,11 @@
-import { dockerHostProblem } from "./dockerHost";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { EARLY_LIVE_MAX_ALLOC_CAP, isPinnedByDigest, type SecretSetting } from "./safety";
+import { dockerHostProblem } from "./dockerHost";
 import { ALL_SERVICE_NAMES, APP_SERVICES, REHEARSAL_SERVICES, SERVICE_NAMES, SERVICES, type SecretName, type ServiceName } from "./services";
+
+/** An absolute POSIX path on the Docker host, without `..`, whitespace or a trailing slash (a bind mount's source). */
+const hostPathSchema = z.string().regex(/^(\/[A-Za-z0-9._@+-]+)+$/, "must be an absolute path on the Docker host like /run/user/1000/docker.sock").refine((p) => !p.split("/").includes(".."), "must not contain ..");
 
 // One schema for the whole `cdb:` config namespace. Secret settings are not
 // part of it: their values must never reach a validation message, so they
@@ -87,6 +90,11 @@ export const cdbConfigSchema = z
     dockerHost: z
       .string()
       .refine((h) => dockerHostProblem(h) === undefined, { error: (i) => dockerHostProblem(String(i.input)) })
+      .optional(),
+    /** The Docker daemon's paths on its host (socket, containers' log directory) when not a rootful daemon's defaults. */
+    dockerPaths: z
+      .object({ socket: hostPathSchema.optional(), containers: hostPathSchema.optional() })
+      .strict()
       .optional(),
     symbol: z.string().regex(/^[A-Z0-9]+$/, "must be an exchange symbol like BTCUSDT").default("BTCUSDT"),
     postgres: z

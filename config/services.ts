@@ -4,6 +4,11 @@
 
 import { WITNESS_HOME, WITNESS_PUBLIC_KEY_FILE } from "./witness";
 
+/** The Docker daemon's own paths on its host that services mount: its API socket and its containers' directory (json-file logs). */
+export type DockerHostPath = "socket" | "containers";
+/** A rootful daemon's defaults; a rootless or second daemon has others (cdb:dockerPaths). */
+export const DEFAULT_DOCKER_HOST_PATHS: Readonly<Record<DockerHostPath, string>> = { socket: "/var/run/docker.sock", containers: "/var/lib/docker/containers" };
+
 export const SECRET_NAMES = [
   "redis_password",
   "postgres_password",
@@ -135,8 +140,13 @@ export interface ServiceSpec {
    * and what it signs is worth only as much as the container it runs in).
    */
   hardened?: true;
-  /** Host paths mounted read-only (Promtail: the Docker socket and the containers' log files, as logging.yml mounts them). */
-  hostMounts?: readonly { hostPath: string; path: string }[];
+  /**
+   * Paths of the Docker host mounted read-only (Promtail: the Docker socket and the
+   * containers' log files, as logging.yml mounts them). Which host path is the
+   * stack's setting (dockerHostPaths: cdb:dockerPaths, cdb:dockerHost); the path
+   * inside the container is fixed.
+   */
+  hostMounts?: readonly { host: DockerHostPath; path: string }[];
   /** Port of a Prometheus /metrics endpoint, when the service exposes one. */
   metricsPort?: number;
   /** CPU and memory limits used when the stack config does not override them. */
@@ -238,8 +248,8 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     dependsOn: [{ service: "loki", until: "healthy" }],
     volumes: [],
     hostMounts: [
-      { hostPath: "/var/lib/docker/containers", path: "/var/lib/docker/containers" },
-      { hostPath: "/var/run/docker.sock", path: "/var/run/docker.sock" },
+      { host: "containers", path: "/var/lib/docker/containers" },
+      { host: "socket", path: "/var/run/docker.sock" },
     ],
     limits: { cpus: 0.25, memoryMb: 128 },
   },
@@ -255,7 +265,7 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     health: { kind: "shell", command: `test -s ${WITNESS_PUBLIC_KEY_FILE}` },
     dependsOn: [{ service: "redis", until: "healthy" }],
     volumes: [{ volume: "witness_data", path: WITNESS_HOME }],
-    hostMounts: [{ hostPath: "/var/run/docker.sock", path: "/var/run/docker.sock" }],
+    hostMounts: [{ host: "socket", path: "/var/run/docker.sock" }],
     limits: { cpus: 0.25, memoryMb: 128 },
   },
   postgres_exporter: {

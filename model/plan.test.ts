@@ -82,6 +82,34 @@ describe("log aggregation (the trading system's logging.yml)", () => {
     expect(promtail.files[0]!.content).toContain("regex: /cdbpaper_.*");
     expect(promtail.secrets).toEqual([]);
   });
+
+  // Issue 25 item 10: on a rootless or second daemon, Docker created a directory at /var/run/docker.sock and Loki got nothing.
+  it("mounts the stack's own daemon: a unix:// cdb:dockerHost's socket, cdb:dockerPaths over both; the paths inside stay", () => {
+    const mounts = (settings: Settings) => Object.fromEntries((["promtail", "witness"] as const).map((s) => [s, of(plan(settings), s).volumes.filter((v) => "hostPath" in v)]));
+    const rootless = mounts({ dockerHost: "unix:///run/user/1000/docker.sock" });
+    expect(rootless.promtail).toEqual([
+      { hostPath: "/var/lib/docker/containers", path: "/var/lib/docker/containers", readOnly: true },
+      { hostPath: "/run/user/1000/docker.sock", path: "/var/run/docker.sock", readOnly: true },
+    ]);
+    expect(rootless.witness).toEqual([{ hostPath: "/run/user/1000/docker.sock", path: "/var/run/docker.sock", readOnly: true }]);
+    const set = mounts({ dockerHost: "ssh://deploy@trading-host", dockerPaths: { socket: "/srv/docker/docker.sock", containers: "/srv/docker/data/containers" } });
+    expect(set.promtail).toEqual([
+      { hostPath: "/srv/docker/data/containers", path: "/var/lib/docker/containers", readOnly: true },
+      { hostPath: "/srv/docker/docker.sock", path: "/var/run/docker.sock", readOnly: true },
+    ]);
+    expect(set.witness).toEqual([{ hostPath: "/srv/docker/docker.sock", path: "/var/run/docker.sock", readOnly: true }]);
+    // An ssh:// or tcp:// host names no socket path: the defaults stay.
+    expect(mounts({ dockerHost: "ssh://deploy@trading-host" })).toEqual(mounts({}));
+  });
+
+  it("refuses a cdb:dockerPaths that is no absolute host path, or has a key it does not know", () => {
+    for (const [dockerPaths, message] of [
+      [{ socket: "docker.sock" }, /dockerPaths\.socket.*must be an absolute path/],
+      [{ containers: "/var/lib/../../etc" }, /dockerPaths\.containers.*must not contain \.\./],
+      [{ containers: "/var/lib/docker/containers/" }, /dockerPaths\.containers.*must be an absolute path/],
+      [{ root: "/x" }, /dockerPaths.*root/],
+    ] as const) expect(() => plan({ dockerPaths } as Settings), JSON.stringify(dockerPaths)).toThrow(message);
+  });
 });
 
 describe("generic start wrapper", () => {

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { SECRET_FILE_OF_SETTING, type CdbConfig, type TradingMode } from "../config/schema";
 import { isLiveStack, runsLiveExecutor, type SecretSetting } from "../config/safety";
+import { dockerHostPaths } from "../config/dockerHost";
 import { SERVICE_MODULES, type ServiceContext, type ServiceModule } from "./services";
 import type { ContainerFile } from "./services/module";
 import { SECRETS_DIR, secretPath, startScript, WRAPPER_ENTRYPOINT } from "./startCommand";
@@ -208,6 +209,7 @@ export function planStack(
   const rehearsal = cfg.mode === "rehearsal";
   const volumeName = (v: VolumeName | `${ServiceName}_secrets`) => `${prefix}${v}`;
   const base = { stack, mode: cfg.mode, networkName: `${prefix}network` };
+  const hostPaths = dockerHostPaths(cfg);
   const containers = services.map((m): ContainerPlan => {
     const { name: service, spec } = m;
     const app = isAppService(service);
@@ -216,7 +218,7 @@ export function planStack(
     const secrets = deliveredSecrets(spec, configured);
     const ctx: ServiceContext = { stack, mode: cfg.mode, cfg, prefix, secrets };
     const volumes: ContainerPlan["volumes"] = spec.volumes.map((v) => ({ volumeName: volumeName(v.volume), path: v.path }));
-    for (const b of spec.hostMounts ?? []) volumes.push({ hostPath: b.hostPath, path: b.path, readOnly: true });
+    for (const b of spec.hostMounts ?? []) volumes.push({ hostPath: hostPaths[b.host], path: b.path, readOnly: true });
     const callsMexc = rehearsal && m.callsMexc === true;
     if (callsMexc) volumes.push({ volumeName: volumeName("rehearsal_ca"), path: SIMULATOR.caDir, readOnly: true });
     const carried = readOnlyRoot && secrets.length > 0;

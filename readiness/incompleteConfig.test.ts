@@ -28,7 +28,8 @@ function liveConfig(settings: Record<string, unknown>, secrets = false): string 
   return file;
 }
 
-describe("cdb readiness on a live config without operator settings", () => {
+// Each case starts the CLI (`npx cdb`): seconds on a loaded machine, more than vitest's 5 s default.
+describe("cdb readiness on a live config without operator settings", { timeout: 60_000 }, () => {
   it("names every missing setting as a blocking item and exits 1", () => {
     const { images: _images, mexcKeyFingerprint: _fp, ...rest } = liveSettings();
     const file = liveConfig(rest);
