@@ -42,10 +42,30 @@ export interface Attempt {
   orderId?: string;
 }
 
+/**
+ * A POST /api/v3/order the simulator refused before it was an attempt (key,
+ * signature, timestamp): what the client sent and why it was refused, so a
+ * rehearsal can say why an order was lost. `signature`: for 700002, the string
+ * MEXC checks (the query as sent, without `signature`) and the same parameters
+ * sorted, and whether the client's signature is over the sorted string.
+ */
+export interface Refusal {
+  at: number;
+  code: number;
+  message: string;
+  symbol?: string;
+  side?: string;
+  quantity?: string;
+  clientOrderId?: string;
+  signature?: { sent: string; sorted: string; signedSorted: boolean };
+}
+
 export interface Truth {
   scenario: string;
   orders: SimOrder[];
   attempts: Attempt[];
+  /** Orders refused before they were attempts (key, signature, timestamp). */
+  refusals: Refusal[];
   /** total and byRoute count the requests the simulator received; peakPerMinute is its sliding window's highest count, usedAtStart included. */
   requests: { total: number; rateLimited: number; peakPerMinute: number; limitPerMinute: number; usedAtStart: number; byRoute: Record<string, number> };
   balances: Record<string, { free: string; locked: string }>;
@@ -60,6 +80,7 @@ const round = (n: number) => Math.round(n * 1e8) / 1e8;
 export class OrderBook {
   readonly orders = new Map<string, SimOrder>();
   readonly attempts: Attempt[] = [];
+  readonly refusals: Refusal[] = [];
   private free = new Map<string, number>();
   private locked = new Map<string, number>();
   private seq = 0;
@@ -96,6 +117,11 @@ export class OrderBook {
 
   record(a: Attempt): void {
     this.attempts.push(a);
+  }
+
+  /** A refused order request: kept apart from the attempts, so scripted faults still count attempts only. */
+  refuse(r: Refusal): void {
+    this.refusals.push(r);
   }
 
   balance(asset: string): { free: number; locked: number } {
@@ -188,6 +214,7 @@ export class OrderBook {
       scenario: this.scenario.name,
       orders: [...this.orders.values()],
       attempts: [...this.attempts],
+      refusals: [...this.refusals],
       requests: { ...this.requests, limitPerMinute: this.scenario.rateLimit.perMinute, byRoute: { ...this.byRoute } },
       balances: Object.fromEntries(this.assets().map((a) => [a, { free: fmt(this.balance(a).free), locked: fmt(this.balance(a).locked) }])),
     };

@@ -10,7 +10,7 @@ const order = (qty: number, executed = qty, status: SimOrder["status"] = "FILLED
   cummulativeQuoteQty: executed * 50_000, origQuoteOrderQty: 0, status, time: 0, updateTime: 0, attempt: 1, apiKey: "k",
 });
 const truth = (orders: SimOrder[], attempts: Truth["attempts"] = orders.map((o, i) => ({ nth: i + 1, at: 0, quantity: String(o.origQty), outcome: "accepted" as const, orderId: o.orderId })), rateLimited = 0): Truth => ({
-  scenario: "t", orders, attempts, balances: {}, requests: { total: attempts.length + rateLimited, rateLimited, peakPerMinute: attempts.length + rateLimited, limitPerMinute: 600, usedAtStart: 0, byRoute: {} },
+  scenario: "t", orders, attempts, refusals: [], balances: {}, requests: { total: attempts.length + rateLimited, rateLimited, peakPerMinute: attempts.length + rateLimited, limitPerMinute: 600, usedAtStart: 0, byRoute: {} },
 });
 const sent = [{ clientId: "a", quantity: 0.001 }, { clientId: "b", quantity: 0.001001 }];
 
@@ -66,5 +66,19 @@ describe("compare", () => {
     const attempts = [{ nth: 1, at: 0, quantity: "0.001", outcome: "rejected" as const, code: 700002 }];
     const r = compare(sent.slice(0, 1), [{ client_id: "a", status: "REJECTED", order_id: "ERROR_a" }], truth([], attempts), true);
     expect(upstreamChanges(r.mismatches, r.lostWith, 0).join("\n")).toMatch(/_sign_request/);
+  });
+
+  // Issue 25 item 2: every order of the real executor was lost with 700002 and the report said "lost 5" only.
+  it("names the exchange's refusal of a lost order, and the signing bug when the signature is over the sorted parameters", () => {
+    const refusal = { at: 0, code: 700002, message: "Signature for this request is not valid.", quantity: "0.001", signature: { sent: "symbol=BTCUSDT&side=BUY&quantity=0.001&timestamp=1", sorted: "quantity=0.001&side=BUY&symbol=BTCUSDT&timestamp=1", signedSorted: true } };
+    const t = { ...truth([], []), refusals: [refusal] };
+    const r = compare(sent.slice(0, 1), [{ client_id: "a", status: "ERROR" }], t, true);
+    expect(r.figures.lost).toBe(1);
+    expect(r.lostWith).toEqual({ "700002": 1 });
+    expect(r.refusals).toEqual([refusal]);
+    const up = upstreamChanges(r.mismatches, r.lostWith, 0, r.refusals).join("\n");
+    expect(up).toContain('signs the parameters sorted ("quantity=0.001&side=BUY&symbol=BTCUSDT&timestamp=1") but sends them in another order ("symbol=BTCUSDT&side=BUY&quantity=0.001&timestamp=1")');
+    // Without the refusal the same loss is "never sent", as before.
+    expect(compare(sent.slice(0, 1), [{ client_id: "a", status: "ERROR" }], truth([], []), true).lostWith).toEqual({ "429-or-never-sent": 1 });
   });
 });

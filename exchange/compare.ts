@@ -1,4 +1,4 @@
-import type { Truth } from "./book";
+import type { Refusal, Truth } from "./book";
 import type { RehearsalFigures } from "../readiness/exchangeRecordKinds";
 
 // Execution's reports against the exchange's truth, order by order. Each
@@ -41,7 +41,7 @@ export type Figures = Pick<RehearsalFigures, "sent" | "attempts" | "accepted" | 
 const q6 = (n: number) => Math.round(n * 1e6);
 const failed = (s: string | undefined) => s !== "FILLED";
 
-export function compare(sent: SentOrder[], reports: Report[], truth: Truth, mustAccept: boolean): { figures: Figures; mismatches: Mismatch[]; lostWith: Record<string, number> } {
+export function compare(sent: SentOrder[], reports: Report[], truth: Truth, mustAccept: boolean): { figures: Figures; mismatches: Mismatch[]; lostWith: Record<string, number>; refusals: Refusal[] } {
   const mismatches: Mismatch[] = [];
   const reported: Record<string, number> = {};
   let accepted = 0;
@@ -52,8 +52,11 @@ export function compare(sent: SentOrder[], reports: Report[], truth: Truth, must
   let lost = 0;
   let duplicates = 0;
   const lostWith: Record<string, number> = {};
+  // The refused requests of the lost orders (a simulator of an older build serves none).
+  const lostRefusals: Refusal[] = [];
   for (const o of sent) {
     const attempts = truth.attempts.filter((a) => a.quantity !== undefined && q6(Number(a.quantity)) === q6(o.quantity));
+    const refused = (truth.refusals ?? []).filter((a) => a.quantity !== undefined && q6(Number(a.quantity)) === q6(o.quantity));
     const orders = truth.orders.filter((x) => q6(x.origQty) === q6(o.quantity));
     const mine = reports.filter((r) => r.client_id === o.clientId);
     for (const r of mine) reported[r.status ?? "none"] = (reported[r.status ?? "none"] ?? 0) + 1;
@@ -88,7 +91,10 @@ export function compare(sent: SentOrder[], reports: Report[], truth: Truth, must
       else if (mustAccept) {
         lost++;
         for (const a of attempts) lostWith[String(a.code ?? a.outcome)] = (lostWith[String(a.code ?? a.outcome)] ?? 0) + 1;
-        if (attempts.length === 0) lostWith["429-or-never-sent"] = (lostWith["429-or-never-sent"] ?? 0) + 1;
+        // Refused before it was an attempt (a bad signature): the code says why, not "never sent".
+        for (const a of refused) lostWith[String(a.code)] = (lostWith[String(a.code)] ?? 0) + 1;
+        lostRefusals.push(...refused);
+        if (attempts.length === 0 && refused.length === 0) lostWith["429-or-never-sent"] = (lostWith["429-or-never-sent"] ?? 0) + 1;
       }
     } else if (orders.length === 0) mismatches.push(mk("reported-filled-not-on-exchange"));
     else if (q6(Number(r.filled_quantity ?? 0)) !== q6(executed)) mismatches.push(mk("filled-quantity-differs"));
@@ -110,11 +116,12 @@ export function compare(sent: SentOrder[], reports: Report[], truth: Truth, must
     },
     mismatches,
     lostWith,
+    refusals: lostRefusals,
   };
 }
 
 /** What the trading system would have to change, from what went wrong. */
-export function upstreamChanges(mismatches: Mismatch[], lostWith: Record<string, number>, rateLimited: number): string[] {
+export function upstreamChanges(mismatches: Mismatch[], lostWith: Record<string, number>, rateLimited: number, refusals: readonly Refusal[] = []): string[] {
   const kinds = new Set(mismatches.map((m) => m.kind));
   const out: string[] = [];
   const parsedAsFailed = mismatches.some((m) => (m.kind === "exchange-filled-reported-failed" || m.kind === "filled-quantity-differs") && m.reported.some((r) => !(r.order_id ?? "").startsWith("ERROR_")));
@@ -132,8 +139,12 @@ export function upstreamChanges(mismatches: Mismatch[], lostWith: Record<string,
   if (rateLimited > 0 && Object.keys(lostWith).length > 0) {
     out.push("core/clients/mexc.py: pace requests under MEXC's 600 per minute and retry a 429 after waiting; today a burst loses every order over the limit");
   }
-  if (lostWith["700002"] || lostWith["700001"]) {
-    out.push("core/clients/mexc.py _sign_request: it signs urlencode(sorted(params)) while requests sends the parameters in insertion order; MEXC checks the query as sent, so sign exactly the string that is sent (or send it sorted)");
+  // Seen, not assumed: the simulator found the signature valid over the sorted parameters, not over what was sent.
+  const sorted = refusals.find((r) => r.signature?.signedSorted);
+  if (sorted?.signature) {
+    out.push(`core/clients/mexc.py _sign_request: every signed order was refused with 700002 because it signs the parameters sorted ("${sorted.signature.sorted}") but sends them in another order ("${sorted.signature.sent}"); MEXC checks the query as sent, so sign exactly the string that is sent (or send it sorted)`);
+  } else if (lostWith["700002"] || lostWith["700001"]) {
+    out.push("core/clients/mexc.py _sign_request: MEXC refused the signature (700002) or the key (700001); it signs urlencode(sorted(params)) while requests sends the parameters in insertion order; MEXC checks the query as sent, so sign exactly the string that is sent (or send it sorted)");
   }
   if (lostWith["700004"] || lostWith["30002"]) {
     out.push("services/risk sizing and core/clients/mexc.py: quantities are Python floats sent with str() (1e-05 for small ones) and can fall under MEXC's 1 USDT floor; format quantities as plain decimals at the symbol's precision and size orders above the floor");

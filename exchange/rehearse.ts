@@ -10,7 +10,7 @@ import { pollUntil } from "../platform/poll";
 import type { Truth } from "./book";
 import { compare, upstreamChanges, type Report, type SentOrder } from "./compare";
 import { imageSubjects } from "../ops/recordSubjects";
-import { rehearsalFailures, rehearsalProves, type RehearsalFigures } from "../readiness/exchangeRecordKinds";
+import { lostCodes, rehearsalFailures, rehearsalProves, type RehearsalFigures } from "../readiness/exchangeRecordKinds";
 import { writeRecord, type Statement, type Subject, type WrittenRecord } from "../readiness/records";
 import { rehearsalStatement } from "./statements";
 import { faultFor, loadScenario, parseScenario, SCENARIO_DIR, type Scenario } from "./scenario";
@@ -168,7 +168,7 @@ export async function rehearseScenario(access: RehearsalAccess, stack: string, s
   const truth = await access.truth();
   const after = await access.executionMetrics();
   const subjects = await access.subjects();
-  const { figures: counts, mismatches, lostWith } = compare(sent, reports, truth, r.mustAccept);
+  const { figures: counts, mismatches, lostWith, refusals } = compare(sent, reports, truth, r.mustAccept);
   const SHOWN = 20;
   const figures: RehearsalFigures = {
     scenario: {
@@ -182,6 +182,9 @@ export async function rehearseScenario(access: RehearsalAccess, stack: string, s
     },
     isolation: o.isolation,
     ...counts,
+    ...(Object.keys(lostWith).length > 0 ? { lostWith } : {}),
+    // What the exchange said to each refused order (never a signature: the strings are the parameters as sent and sorted).
+    ...(refusals.length > 0 ? { refusals: refusals.slice(0, SHOWN).map((x) => ({ code: x.code, message: x.message, ...(x.quantity ? { quantity: x.quantity } : {}), ...(x.signature ? { signature: x.signature } : {}) })) } : {}),
     faultsHit: {
       serverErrors: truth.attempts.filter((a) => a.outcome === "server-error").length,
       delayedAnswers: truth.attempts.filter((a) => a.outcome === "accepted" && faultFor(s, a.nth)?.delayMs !== undefined).length,
@@ -194,7 +197,7 @@ export async function rehearseScenario(access: RehearsalAccess, stack: string, s
     upstream: [],
   };
   const failures = rehearsalFailures(figures);
-  if (failures.length > 0) figures.upstream = upstreamChanges(mismatches, lostWith, counts.requestRate.rateLimited);
+  if (failures.length > 0) figures.upstream = upstreamChanges(mismatches, lostWith, counts.requestRate.rateLimited, refusals);
   return rehearsalStatement(figures, { stack, by: o.by, window: { from, to: new Date().toISOString() }, subjects });
 }
 
@@ -231,5 +234,5 @@ export function summaryLine(s: Statement): string {
   const f = s.predicate.figures as unknown as RehearsalFigures;
   const rep = Object.entries(f.reported).map(([k, v]) => `${v} ${k}`).join(", ");
   const proves = rehearsalProves(f);
-  return `${s.predicate.outcome === "passed" ? "ok  " : "FAIL"} ${f.scenario.name}: sent ${f.sent}, accepted ${f.accepted}, filled on exchange ${f.filledOnExchange}, reported ${rep || "nothing"}; mismatches ${f.statusMismatches}, filled-but-reported-failed ${f.filledButReportedFailed}, lost ${f.lost}, retried ${f.retried}, window peak ${f.requestRate.peakPerMinute}/${f.requestRate.limitPerMinute} a minute (${f.requestRate.rateLimited} answered 429); proves ${proves.join(", ") || "nothing"}`;
+  return `${s.predicate.outcome === "passed" ? "ok  " : "FAIL"} ${f.scenario.name}: sent ${f.sent}, accepted ${f.accepted}, filled on exchange ${f.filledOnExchange}, reported ${rep || "nothing"}; mismatches ${f.statusMismatches}, filled-but-reported-failed ${f.filledButReportedFailed}, lost ${f.lost}${f.lostWith ? ` (${lostCodes(f.lostWith)})` : ""}, retried ${f.retried}, window peak ${f.requestRate.peakPerMinute}/${f.requestRate.limitPerMinute} a minute (${f.requestRate.rateLimited} answered 429); proves ${proves.join(", ") || "nothing"}`;
 }

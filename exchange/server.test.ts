@@ -78,6 +78,19 @@ describe("signing", () => {
     const r = await signed("POST", "/api/v3/order", { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "0.001" }, { signOver: sorted });
     expect(r.body).toEqual({ code: 700002, msg: "Signature for this request is not valid." });
     expect(sim!.truth().orders).toHaveLength(0);
+    // The book keeps the refusal apart from the attempts, with what was signed against what MEXC checks (issue 25 item 2).
+    const [refusal] = sim!.truth().refusals;
+    expect(sim!.truth().attempts).toEqual([]);
+    expect(refusal).toMatchObject({ code: 700002, message: "Signature for this request is not valid.", symbol: "BTCUSDT", side: "BUY", quantity: "0.001", signature: { signedSorted: true } });
+    expect(refusal!.signature!.sent).toMatch(/^symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0\.001&timestamp=\d+$/);
+    expect(refusal!.signature!.sorted).toBe(sorted(refusal!.signature!.sent));
+    expect(JSON.stringify(refusal)).not.toMatch(/signature=/);
+    // A signature over neither ordering (another secret) is not called sorted.
+    await signed("POST", "/api/v3/order", { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "0.002" }, { secret: "not-the-secret" });
+    expect(sim!.truth().refusals[1]).toMatchObject({ code: 700002, quantity: "0.002", signature: { signedSorted: false } });
+    // Other routes refused for the same reason are no order refusals.
+    await signed("GET", "/api/v3/account", {}, { signOver: sorted });
+    expect(sim!.truth().refusals).toHaveLength(2);
   });
 
   it("refuses a tampered parameter, a stale timestamp and a recvWindow of 60000 or more", async () => {

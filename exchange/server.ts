@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { fmt, OrderBook, type SimOrder, type Truth } from "./book";
+import { fmt, OrderBook, type Refusal, type SimOrder, type Truth } from "./book";
 import type { KeyTable } from "./keys";
 import { faultFor, parseScenario, type Scenario } from "./scenario";
 import { signatureValid, splitSignature } from "./signing";
@@ -44,6 +44,8 @@ class ApiError extends Error {
     readonly http: number,
     readonly code: number,
     msg: string,
+    /** For 700002: what was signed against what MEXC checks (book.ts Refusal). */
+    readonly signature?: Refusal["signature"],
   ) {
     super(msg);
   }
@@ -118,6 +120,14 @@ function symbolInfo(symbol: string) {
   };
 }
 
+/** What a refused order request said about itself (never its signature), and why it was refused. */
+function refusalOf(e: ApiError, rawQuery: string, body: string): Omit<Refusal, "at"> {
+  const p = new URLSearchParams(`${rawQuery}&${body.trimStart().startsWith("{") ? "" : body}`);
+  const field = (name: string) => (p.get(name) !== null ? { [name]: p.get(name)! } : {});
+  const clientOrderId = p.get("newClientOrderId");
+  return { code: e.code, message: e.message, ...field("symbol"), ...field("side"), ...field("quantity"), ...(clientOrderId !== null ? { clientOrderId } : {}), ...(e.signature ? { signature: e.signature } : {}) };
+}
+
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const now = opts.now ?? Date.now;
   let book = new OrderBook(opts.scenario, now());
@@ -133,15 +143,20 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     const formBody = body !== "" && !body.trimStart().startsWith("{") ? body : "";
     const params = new URLSearchParams(unsigned + (formBody ? (unsigned ? "&" : "") + formBody : ""));
     let sig = signature;
+    // MEXC checks the bytes it received; a client that signed the same parameters sorted is told apart, so a rehearsal can name that bug.
+    const invalid = (sent: string, s: string) => {
+      const sorted = sent.split("&").filter((x) => x !== "").sort().join("&");
+      return new ApiError(400, 700002, "Signature for this request is not valid.", { sent, sorted, signedSorted: sorted !== sent && signatureValid(secret, sorted, s) });
+    };
     if (sig === undefined && formBody) {
       const b = splitSignature(formBody);
       sig = b.signature;
       if (sig !== undefined) {
         params.delete("signature");
-        if (!signatureValid(secret, unsigned + b.unsigned, sig)) throw new ApiError(400, 700002, "Signature for this request is not valid.");
+        if (!signatureValid(secret, unsigned + b.unsigned, sig)) throw invalid(unsigned + b.unsigned, sig);
       }
     } else if (sig !== undefined && !signatureValid(secret, unsigned + formBody, sig)) {
-      throw new ApiError(400, 700002, "Signature for this request is not valid.");
+      throw invalid(unsigned + formBody, sig);
     }
     if (sig === undefined) throw mandatory("signature");
     const ts = params.get("timestamp");
@@ -261,7 +276,15 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       "GET /api/v3/capital/config/getall": true,
     };
     if (!signed[route]) return send(res, 404, { code: 404, msg: "Not Found" });
-    const { apiKey, params } = authenticate(req, rawQuery, body);
+    let auth;
+    try {
+      auth = authenticate(req, rawQuery, body);
+    } catch (e) {
+      // An order refused before it was an attempt: kept in the book, so the rehearsal knows why it was lost.
+      if (route === "POST /api/v3/order" && e instanceof ApiError) book.refuse({ at: now(), ...refusalOf(e, rawQuery, body) });
+      throw e;
+    }
+    const { apiKey, params } = auth;
     const acct = book.scenario.account;
     switch (route) {
       case "GET /api/v3/account":

@@ -62,6 +62,10 @@ export interface RehearsalFigures {
   statusMismatches: number;
   filledButReportedFailed: number;
   lost: number;
+  /** Why the lost orders were lost, by MEXC code (or "429-or-never-sent"), when any was. */
+  lostWith?: Record<string, number>;
+  /** The first requests of lost orders the exchange refused before they were attempts: code, message, and for 700002 what was signed against what was sent. */
+  refusals?: { code: number; message: string; quantity?: string; signature?: { sent: string; sorted: string; signedSorted: boolean } }[];
   duplicates: number;
   requestRate: { peakPerMinute: number; limitPerMinute: number; rateLimited: number; total: number; usedAtStart: number };
   /** The scripted faults the exchange really answered with, from its book. */
@@ -127,6 +131,21 @@ const rehearsalFigures = {
     statusMismatches: int,
     filledButReportedFailed: int,
     lost: int,
+    lostWith: numberMap,
+    refusals: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["code", "message"],
+        properties: {
+          code: { type: "integer" },
+          message: { type: "string" },
+          quantity: { type: "string" },
+          signature: { type: "object", additionalProperties: false, required: ["sent", "sorted", "signedSorted"], properties: { sent: { type: "string" }, sorted: { type: "string" }, signedSorted: { type: "boolean" } } },
+        },
+      },
+    },
     duplicates: int,
     requestRate: {
       type: "object",
@@ -185,12 +204,18 @@ export const REHEARSAL_ITEMS: Record<string, (f: RehearsalFigures) => string[]> 
   ],
 };
 
+/** "700002 ×5, 429-or-never-sent ×1": why orders were lost, by code. */
+export const lostCodes = (lostWith: Record<string, number>): string =>
+  Object.entries(lostWith)
+    .map(([code, n]) => `${code} ×${n}`)
+    .join(", ");
+
 /** Where execution's reports and the exchange's book disagree; empty when the scenario passed. */
 export function rehearsalFailures(f: RehearsalFigures): string[] {
   const out: string[] = [];
   if (f.statusMismatches > 0) out.push(`${f.statusMismatches} report(s) differ from the exchange's book`);
   if (f.filledButReportedFailed > 0) out.push(`${f.filledButReportedFailed} order(s) filled on the exchange but reported as failed`);
-  if (f.lost > 0) out.push(`${f.lost} order(s) never reached the exchange`);
+  if (f.lost > 0) out.push(`${f.lost} order(s) never reached the exchange${f.lostWith ? ` (${lostCodes(f.lostWith)})` : ""}`);
   if (f.duplicates > 0) out.push(`${f.duplicates} order(s) placed twice`);
   if (f.scenario.mustAccept && f.accepted !== f.sent) out.push(`${f.sent - f.accepted} of ${f.sent} order(s) not on the exchange`);
   return out;
