@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { automation } from "@pulumi/pulumi";
+import { REHEARSAL_SERVICES } from "../config/services";
 import { MANUAL_STEP } from "../readiness/emergencyRunbook";
 import { appendAudit, operator } from "./audit";
 import type { DockerTarget } from "./docker";
@@ -20,9 +21,18 @@ import { verifyStack } from "./verify";
 // 2. return the stack to paper flags through Pulumi, as a change of
 //    Pulumi.<stack>.yaml (`cdb:mode: paper`) that shows in review, not a
 //    hidden switch, and update it with the policy pack;
+//    A rehearsal stack also loses its rehearsal-only settings (the simulator's
+//    image, the rehearsal key's fingerprint): paper flags with them is no valid
+//    stack, and without this no rollback, and so no destroy, of a rehearsal worked;
 // 3. verify (execution reports mode mock; the armed kill switch is expected);
 // 4. name the step no machine here can do: cancel open MEXC orders.
 // Every attempt ends in one audit record, at the step where it stopped.
+
+/** What only a rehearsal stack may set (config/schema.ts refuses them elsewhere): key, and whether it is a --path key. */
+const REHEARSAL_ONLY_SETTINGS: readonly [string, boolean][] = [
+  ...REHEARSAL_SERVICES.map((s): [string, boolean] => [`cdb:images.${s}`, true]),
+  ["cdb:rehearsalKeyFingerprint", false],
+];
 
 // The manual step's text has its home beside the emergency runbook, which names it too.
 export { MANUAL_STEP };
@@ -121,6 +131,11 @@ export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
     step = "set cdb:mode paper";
     await pulumiStep(() => stack.setConfig("cdb:mode", { value: "paper" }));
     log(`rollback ${req.stack}: Pulumi.${req.stack}.yaml now says cdb:mode: paper (commit this change)`);
+    if (target.mode === "rehearsal") {
+      step = "remove the rehearsal-only settings";
+      for (const [key, path] of REHEARSAL_ONLY_SETTINGS) await pulumiStep(() => stack.removeConfig(key, path));
+      log(`rollback ${req.stack}: removed ${REHEARSAL_ONLY_SETTINGS.map(([k]) => k).join(", ")} (rehearsal only; the simulator goes with the update)`);
+    }
     step = "update";
     const up = await pulumiStep(() => stack.up(withPolicyPack(log)));
     known.update = updateRef(up.summary);

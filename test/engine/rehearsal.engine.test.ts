@@ -5,6 +5,8 @@ import { keyFingerprint } from "../../config/schema";
 import { pulumiOk as ok } from "./liveStack";
 import type { StandinOp } from "./standins/standinProvider";
 import { engineWorkspace, type EngineWorkspace } from "./workspace";
+import { npxCdb } from "../npxCdb";
+import { parse } from "yaml";
 
 // The rehearsal stack (Pulumi.rehearsal.yaml) through the real Pulumi CLI,
 // language host and policy analyzer, with STAND-IN docker and random
@@ -86,5 +88,31 @@ describe("rehearsal stack on the real engine (stand-in providers)", () => {
     } finally {
       writeFileSync(live, text);
     }
+  });
+
+  // Issue 25 item 3: rollback armed, stopped, wrote cdb:mode: paper, then failed (exit 6: the simulator's image is for
+  // rehearsal stacks only), and destroy asked for a rollback first: only raw `pulumi destroy` removed a rehearsal.
+  it("rolls back and destroys with the project's commands, as the README writes them", { timeout: 1_700_000 }, async () => {
+    const cdb = (args: string[], input?: string) => npxCdb(args, { cwd: ws.project, env: ws.env, ...(input !== undefined ? { input } : {}) });
+    const before = ws.standinOps().length;
+    // STAND-INs start no container: nothing to arm, stop or verify on dockerd; the rollback's Pulumi half is what runs.
+    const r = await cdb(["rollback", "--stack", "rehearsal", "--reason", "engine test", "--by", "mara", "--verify-timeout", "1"]);
+    const text = r.out + r.err;
+    expect(text).toContain("rollback rehearsal: removed cdb:images.exchange_simulator, cdb:rehearsalKeyFingerprint");
+    expect(text).toMatch(/rehearsal: rolled back to paper flags \(update of .+\), but not verified: /);
+    expect(text).not.toContain("is for rehearsal stacks only");
+    const config = (parse(readFileSync(path.join(ws.project, "Pulumi.rehearsal.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+    expect(config["cdb:mode"]).toBe("paper");
+    expect(config["cdb:rehearsalKeyFingerprint"]).toBeUndefined();
+    expect((config["cdb:images"] as Record<string, unknown> | undefined)?.exchange_simulator).toBeUndefined();
+    const ops = ws.standinOps().slice(before);
+    expect(ops.filter((o) => o.op === "delete").map((o) => o.name)).toContain("cdbrehearsal_exchange_simulator");
+    const exec = ops.filter((o) => o.name === "cdbrehearsal_execution" && (o.op === "create" || o.op === "update")).at(-1)!;
+    expect(exec.inputs.envs).toEqual(expect.arrayContaining(["MOCK_TRADING=true"]));
+    // At paper flags, destroy goes after the stack's name is typed (not with --yes: it is no paper stack).
+    expect((await cdb(["destroy", "--stack", "rehearsal", "--yes"])).code).toBe(5);
+    const d = await cdb(["destroy", "--stack", "rehearsal", "--by", "mara"], "rehearsal\n");
+    expect(d.code, d.out + d.err).toBe(0);
+    expect(ws.standinOps().filter((o) => o.op === "delete").map((o) => o.name)).toEqual(expect.arrayContaining(["cdbrehearsal_network", "cdbrehearsal_execution"]));
   });
 });
