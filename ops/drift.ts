@@ -286,10 +286,12 @@ export async function stackDrift(req: { plan: StackPlan; docker: DockerTarget })
   const { plan, docker: t } = req;
   const cache = new Map<string, Promise<ImageResolution>>();
   const drifts: Drift[] = [];
-  for (const c of plan.containers) {
-    const found = containerDrifts(c, plan.networkName, await runningOf(t, c, cache));
+  // All at once (an ssh:// engine answers each call after a round trip), reported in the plan's order.
+  const running = await Promise.all(plan.containers.map((c) => runningOf(t, c, cache)));
+  plan.containers.forEach((c, i) => {
+    const found = containerDrifts(c, plan.networkName, running[i]);
     drifts.push(...found.map((f) => ({ container: c.name, service: c.service, tradingPath: isTradingPath(c.service), ...f })));
-  }
+  });
   let attached: { name: string; image?: string }[] = [];
   try {
     const net = await dockerCall(t, `inspect network ${plan.networkName}`, () => t.docker.getNetwork(plan.networkName).inspect() as Promise<Docker.NetworkInspectInfo>);
