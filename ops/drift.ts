@@ -225,13 +225,13 @@ export function containerDrifts(c: ContainerPlan, networkName: string, running: 
   return out;
 }
 
-/** Containers on the stack's network that it does not declare (NetworkInspectInfo.Containers). */
-export function undeclaredOnNetwork(plan: Pick<StackPlan, "containers" | "networkName">, attached: readonly { name: string; image?: string }[]): (Found & { name: string })[] {
+/** Containers on the stack's network that it does not declare, running or not. */
+export function undeclaredOnNetwork(plan: Pick<StackPlan, "containers" | "networkName">, attached: readonly { name: string; image?: string; state?: string }[]): (Found & { name: string })[] {
   const declared = new Set(plan.containers.map((c) => c.name));
   return attached
     .filter((a) => !declared.has(a.name))
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((a) => ({ name: a.name, field: "container" as const, declared: "none", running: `on ${plan.networkName}${a.image ? ` (image ${a.image})` : ""}` }));
+    .map((a) => ({ name: a.name, field: "container" as const, declared: "none", running: `on ${plan.networkName}${a.image ? ` (image ${a.image}${a.state && a.state !== "running" ? `, ${a.state}` : ""})` : ""}` }));
 }
 
 const TRADING = new Set<string>(TRADING_PATH);
@@ -292,19 +292,12 @@ export async function stackDrift(req: { plan: StackPlan; docker: DockerTarget })
     const found = containerDrifts(c, plan.networkName, running[i]);
     drifts.push(...found.map((f) => ({ container: c.name, service: c.service, tradingPath: isTradingPath(c.service), ...f })));
   });
-  let attached: { name: string; image?: string }[] = [];
+  let attached: { name: string; image?: string; state?: string }[] = [];
   try {
-    const net = await dockerCall(t, `inspect network ${plan.networkName}`, () => t.docker.getNetwork(plan.networkName).inspect() as Promise<Docker.NetworkInspectInfo>);
-    attached = await Promise.all(
-      Object.values(net.Containers ?? {}).map(async (x) => {
-        const name = x.Name;
-        try {
-          return { name, image: (await inspectContainer(t, name)).Config.Image };
-        } catch {
-          return { name };
-        }
-      }),
-    );
+    await dockerCall(t, `inspect network ${plan.networkName}`, () => t.docker.getNetwork(plan.networkName).inspect() as Promise<unknown>);
+    // Every container configured on the network, stopped ones too (the network's own list has running endpoints only).
+    const list = await dockerCall(t, `list containers on ${plan.networkName}`, () => t.docker.listContainers({ all: true, filters: { network: [plan.networkName] } }));
+    attached = list.map((x) => ({ name: (x.Names[0] ?? x.Id).replace(/^\//, ""), image: x.Image, state: x.State }));
   } catch (e) {
     if (!(e instanceof OpsFailure && e.kind === "notFound")) throw e;
     drifts.push({ container: plan.networkName, tradingPath: false, field: "network", declared: "present", running: "missing" });

@@ -142,6 +142,7 @@ describe("undeclaredOnNetwork", () => {
     expect(undeclaredOnNetwork({ networkName: NET, containers: [plan()] }, [{ name: "cdbx_signal" }, { name: "intruder", image: "busybox" }])).toEqual([
       { name: "intruder", field: "container", declared: "none", running: `on ${NET} (image busybox)` },
     ]);
+    expect(undeclaredOnNetwork({ networkName: NET, containers: [plan()] }, [{ name: "sleeper", image: "busybox", state: "exited" }])[0]?.running).toBe(`on ${NET} (image busybox, exited)`);
   });
 });
 
