@@ -119,7 +119,9 @@ function envDrifts(declared: Record<string, string>, running: Record<string, str
 const argv = (a: readonly string[]) => JSON.stringify(a);
 function argvDrift(field: "entrypoint" | "command", declared: readonly string[], running: readonly string[]): Found[] {
   if (argv(declared) === argv(running)) return [];
-  const secret = [...declared, ...running].some((x) => URL_WITH_PASSWORD.test(x));
+  // A credential's name in an argument (`--password=…`, `API_KEY=…`, the start wrapper's
+  // `REDIS_PASSWORD="$(cat …)"`) or a URL with a password: the whole argv by fingerprint.
+  const secret = [...declared, ...running].some((x) => SECRET_NAME.test(x) || URL_WITH_PASSWORD.test(x));
   return [{ field, declared: secret ? fingerprint(argv(declared)) : argv(declared), running: secret ? fingerprint(argv(running)) : argv(running) }];
 }
 

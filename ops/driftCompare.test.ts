@@ -92,6 +92,16 @@ describe("containerDrifts", () => {
     for (const secret of ["token-value", "declared-pw", "running-pw"]) expect(out.join("\n")).not.toContain(secret);
   });
 
+  it("shows an entrypoint or command that names a credential or holds a URL with a password by fingerprints only", () => {
+    const p = plan({ command: ['REDIS_PASSWORD="$(cat /run/secrets/redis_password)" && export REDIS_PASSWORD && exec python -m services.signal.service'] });
+    const hand = ["redis-server", "--requirepass", "x", "--password=hunter2-by-hand"];
+    const out = lines(p, running(inspected({ cmd: hand })));
+    expect(out).toEqual([`cdbx_signal: command: declared ${fingerprint(JSON.stringify(p.command))} running ${fingerprint(JSON.stringify(hand))}`]);
+    expect(out.join("\n")).not.toContain("hunter2");
+    const url = ["--redis", "redis://:pw-by-hand@cdb_redis:6379"];
+    expect(lines(plan(), running(inspected({ entrypoint: url }))).join("\n")).not.toContain("pw-by-hand");
+  });
+
   it("finds an added label and a changed image label, but not the image's own", () => {
     expect(lines(plan(), running(inspected({ labels: { "org.opencontainers.image.source": "y", by: "hand" } })))).toEqual([
       'cdbx_signal: labels by: declared unset running "hand"',
