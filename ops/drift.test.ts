@@ -148,16 +148,29 @@ describe("cdb drift on a paper stack of test doubles created as declared", () =>
   });
 
   it("writes the metrics file: the stopped trading-path container drifted, the rest 0", async () => {
-    const { mkdtempSync, readFileSync } = await import("node:fs");
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
     const dir = mkdtempSync("/tmp/drifttest-metrics-");
-    const r = await drift("--metrics-file", `${dir}/cdb_drift.prom`);
-    expect(r.code).toBe(1);
-    const text = readFileSync(`${dir}/cdb_drift.prom`, "utf8");
+    let text: string;
+    try {
+      const r = await drift("--metrics-file", `${dir}/cdb_drift.prom`);
+      expect(r.code).toBe(1);
+      text = readFileSync(`${dir}/cdb_drift.prom`, "utf8");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(text).toContain(`cdb_drift_fields{stack="${STACK}",container="${declared("execution").name}",service="execution",trading_path="true"} 1\n`);
     expect(text).toContain(`cdb_drift_fields{stack="${STACK}",container="${declared("grafana").name}",service="grafana",trading_path="false"} 0\n`);
     // promtool reads it as Prometheus text format.
     const check = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
     expect(check.status, check.stdout + check.stderr).toBe(0);
+  });
+});
+
+describe("cdb drift with a metrics file it cannot write", () => {
+  it("exits 2 with one line naming --metrics-file, whatever it found", async () => {
+    const r = await drift("--metrics-file", "/nonexistent-drifttest/cdb_drift.prom");
+    expect(r.err).toMatch(/^cdb: unusable input: --metrics-file: cannot write \/nonexistent-drifttest\/cdb_drift\.prom: ENOENT[^\n]*\n$/);
+    expect(r.code).toBe(2);
   });
 });
 
