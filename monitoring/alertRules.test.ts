@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { alertRuleGroups, alertRulesYaml, DEFAULT_THRESHOLDS, GUARDED_GAUGES } from "./alertRules";
 import { METRIC_CONTRACT, metricsIn } from "./metricContract";
 import { run, tempRoot, writeUnder } from "./testSupport";
@@ -53,6 +53,55 @@ describe("alert rules", () => {
     const r = run("promtool", ["check", "rules", file]);
     expect(r.output).toContain(`SUCCESS: ${rules.length} rules found`);
     expect(r.status).toBe(0);
+  });
+
+  it("CdbDrift fires on a drifted trading-path series only, and resolves when it is clean again (promtool test rules)", () => {
+    const root = tempRoot();
+    writeUnder(root, "/rules/cdb-alerts.yml", alertRulesYaml());
+    const series = (container: string, service: string, trading: boolean, values: string) => ({
+      series: `cdb_drift_fields{stack="live",container="${container}",service="${service}",trading_path="${trading}"}`,
+      values,
+    });
+    const firing = (container: string, value: number) => ({
+      exp_labels: { severity: "critical", stack: "live", container },
+      exp_annotations: {
+        summary: `${container} of stack live differs from what the stack declares`,
+        description: `cdb drift found ${value} field(s) of ${container} (trading path) that differ from the stack's declaration. Run \`npx cdb drift --stack live\` for the lines; redeploy or roll back, never leave it.`,
+        runbook_url: "docs/runbooks/live-trading.md#cdb-drift",
+      },
+    });
+    const tests = {
+      rule_files: ["rules/cdb-alerts.yml"],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            // Drifted at minutes 2-3, clean again from minute 4.
+            series("cdb_execution", "execution", true, "0 0 2 2 0 0"),
+            // Always clean.
+            series("cdb_signal", "signal", true, "0 0 0 0 0 0"),
+            // Drifted, but not on the trading path: a line of cdb drift, no alert.
+            series("cdb_grafana", "grafana", false, "1 1 1 1 1 1"),
+          ],
+          alert_rule_test: [
+            { eval_time: "1m", alertname: "CdbDrift", exp_alerts: [] },
+            { eval_time: "2m", alertname: "CdbDrift", exp_alerts: [firing("cdb_execution", 2)] },
+            { eval_time: "3m", alertname: "CdbDrift", exp_alerts: [firing("cdb_execution", 2)] },
+            { eval_time: "5m", alertname: "CdbDrift", exp_alerts: [] },
+          ],
+        },
+      ],
+    };
+    const file = writeUnder(root, "/drift.test.yml", stringify(tests));
+    const r = run("promtool", ["test", "rules", file]);
+    expect(r.output).toContain("SUCCESS");
+    expect(r.status, r.output).toBe(0);
+    // The test can fail: the same series expected clean at minute 2 is refused.
+    const wrong = writeUnder(root, "/drift-wrong.test.yml", stringify({ ...tests, tests: [{ ...tests.tests[0], alert_rule_test: [{ eval_time: "2m", alertname: "CdbDrift", exp_alerts: [] }] }] }));
+    const w = run("promtool", ["test", "rules", wrong]);
+    expect(w.status).not.toBe(0);
+    expect(w.output).toContain("FAILED");
   });
 
   it("promtool rejects a rule with broken PromQL (the tool really checks)", () => {

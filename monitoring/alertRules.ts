@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { DRIFT_METRIC } from "./metricContract";
 
 // The alert rules as data. The four alerts of the live-trading runbook
 // (section 4) plus the ones the compose stack already had; each carries a
@@ -183,11 +184,34 @@ function metricContractRules(): AlertRule[] {
   }));
 }
 
+/**
+ * A trading-path container (or an undeclared one on the stack's network) that
+ * differs from what the stack declares: someone changed live by hand, and the
+ * evidence the gate accepted no longer describes what trades. At once, no `for`:
+ * `cdb drift` runs on a schedule, each sample is already a finished check.
+ */
+function driftRules(): AlertRule[] {
+  return [
+    {
+      alert: "CdbDrift",
+      expr: `max by (stack, container) (${DRIFT_METRIC}{trading_path="true"}) > 0`,
+      for: "0m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: "{{ $labels.container }} of stack {{ $labels.stack }} differs from what the stack declares",
+        description: "cdb drift found {{ $value }} field(s) of {{ $labels.container }} (trading path) that differ from the stack's declaration. Run `npx cdb drift --stack {{ $labels.stack }}` for the lines; redeploy or roll back, never leave it.",
+        runbook_url: runbook("cdb-drift"),
+      },
+    },
+  ];
+}
+
 export function alertRuleGroups(thresholds: AlertThresholds = DEFAULT_THRESHOLDS): RuleGroup[] {
   return [
     { name: "cdb-trading", rules: tradingRules(thresholds) },
     { name: "cdb-infrastructure", rules: infrastructureRules() },
     { name: "cdb-metric-contract", rules: metricContractRules() },
+    { name: "cdb-drift", rules: driftRules() },
   ];
 }
 

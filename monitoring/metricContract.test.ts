@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { REFERENCE_METRICS } from "../test/cdbReference";
-import { METRIC_CONTRACT, metricsIn, missingMetrics, NEEDED, usesMetric, type MetricSpec } from "./metricContract";
+import { DRIFT_METRIC, DRIFT_SOURCE, METRIC_CONTRACT, metricsIn, missingMetrics, NEEDED, usesMetric, type MetricSpec } from "./metricContract";
 
-const EXPORTERS_AND_PROMETHEUS: Record<string, string[]> = { prometheus: ["up"], "postgres_exporter:9187": ["pg_up"], "redis_exporter:9121": ["redis_up"] };
+const EXPORTERS_AND_PROMETHEUS: Record<string, string[]> = { prometheus: ["up"], "postgres_exporter:9187": ["pg_up"], "redis_exporter:9121": ["redis_up"], [DRIFT_SOURCE]: [DRIFT_METRIC] };
 
 describe("metric contract", () => {
   it("lists each metric once", () => {
@@ -27,8 +27,8 @@ describe("metric contract", () => {
     expect(METRIC_CONTRACT.find((m) => m.name === "circuit_breaker_active")).toMatchObject({ source: "risk:8002", change: expect.stringContaining("cannot trigger") });
   });
 
-  it("names no cdb_* metric: the services expose none", () => {
-    expect(METRIC_CONTRACT.filter((m) => m.name.startsWith("cdb_"))).toEqual([]);
+  it("names no cdb_* metric of the services (they expose none): the only one is cdb drift's own", () => {
+    expect(METRIC_CONTRACT.filter((m) => m.name.startsWith("cdb_")).map((m) => [m.name, m.source])).toEqual([[DRIFT_METRIC, DRIFT_SOURCE]]);
   });
 
   it("finds metric names in PromQL but not label names, label values or longer names", () => {

@@ -20,6 +20,14 @@ export interface MetricSpec {
 
 export const NEEDED = "needed";
 
+/**
+ * The one metric cdb itself produces: `cdb drift --metrics-file` writes it in
+ * Prometheus text format (node_exporter's textfile-collector form), one series
+ * per container, 0 when it matches the stack. No service exposes a cdb_* metric.
+ */
+export const DRIFT_METRIC = "cdb_drift_fields";
+export const DRIFT_SOURCE = "cdb drift --metrics-file";
+
 export const METRIC_CONTRACT = [
   {
     name: "execution_orders_received_total",
@@ -129,6 +137,14 @@ export const METRIC_CONTRACT = [
     labels: [],
     meaning: "1 when redis-exporter can reach Redis.",
     source: "redis_exporter:9121",
+  },
+  {
+    name: DRIFT_METRIC,
+    type: "gauge",
+    labels: ["stack", "container", "service", "trading_path"],
+    meaning: "Fields of a container that differ from what the stack declares (an undeclared container on the stack's network counts 1), as the last `cdb drift` found them; 0 when it matches.",
+    source: DRIFT_SOURCE,
+    change: "Prometheus reads it only through a node_exporter textfile collector on the Docker host that the stack's Prometheus scrapes: the stack runs no node_exporter yet.",
   },
 ] as const satisfies readonly MetricSpec[];
 

@@ -10,6 +10,8 @@ export const EXIT = {
   ok: 0,
   ready: 0,
   notReady: 1,
+  /** `cdb drift`: what runs differs from what the stack declares (notReady's code: not as declared). */
+  drift: 1,
   unusableInput: 2,
   internalError: 3,
   refused: 5,

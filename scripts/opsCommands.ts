@@ -101,6 +101,38 @@ export function registerOpsCommands(program: Command): void {
     );
 
   program
+    .command("drift")
+    .description("Compare what runs on the stack's Docker host with what the stack declares: exit 0 none, 1 drift (one line each)")
+    .requiredOption("-s, --stack <name>", "stack (paper, live)")
+    .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
+    .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
+    .option("--metrics-file <file>", "also write the result in Prometheus text format (node_exporter textfile collector), for the CdbDrift alert")
+    .option("--json", "print JSON {stack, host, network, checked, drifts: [{container, service, tradingPath, field, item, declared, running}]}")
+    .action(
+      run(async (opts: { stack: string; stackConfig?: string; dockerHost?: string; metricsFile?: string; json?: boolean }) => {
+        const { stackPlan, stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+        const { stackDrift, driftLine } = (require("../ops/drift") as typeof import("../ops/drift"));
+        const { visibleLine } = (require("../config/terminalText") as typeof import("../config/terminalText"));
+        const { plan } = stackPlan(opts.stack, opts.stackConfig);
+        const docker = dockerFor(stackTarget(opts.stack, opts.stackConfig), opts.dockerHost);
+        // A read: nothing is changed, so nothing goes to the audit log (like verify).
+        const r = await stackDrift({ plan, docker });
+        if (opts.metricsFile) {
+          const { driftMetricsText, writeMetricsFile } = (require("../ops/driftMetrics") as typeof import("../ops/driftMetrics"));
+          try {
+            writeMetricsFile(opts.metricsFile, driftMetricsText(r, plan, Date.now()));
+          } catch (e) {
+            throw new UnusableInput("--metrics-file", `cannot write ${opts.metricsFile}: ${(e as Error).message}`);
+          }
+        }
+        if (opts.json) out(JSON.stringify(r));
+        else if (r.drifts.length === 0) out(`${opts.stack}: no drift (${r.checked} containers on ${visibleLine(r.host)})`);
+        else for (const d of r.drifts) out(visibleLine(driftLine(d)));
+        return r.drifts.length === 0 ? exit.ok : exit.drift;
+      }),
+    );
+
+  program
     .command("kill")
     .description("Kill switch: XADD to stream.bot_shutdown (or --drill on paper, or --release)")
     .requiredOption("-s, --stack <name>", "stack (paper, live)")

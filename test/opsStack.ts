@@ -16,8 +16,8 @@ export function paperStackFile(stack: string, extra: Record<string, unknown> = {
   return file;
 }
 
-export const paperPlan = (stack: string) => {
-  const file = paperStackFile(stack);
+export const paperPlan = (stack: string, extra: Record<string, unknown> = {}) => {
+  const file = paperStackFile(stack, extra);
   return { file, ...stackPlan(stack, file) };
 };
 

@@ -33,6 +33,11 @@ export interface DoubleOptions {
   signalIntervalMs?: number;
   /** Leave out the health check of these services, though the plan declares one. */
   noHealth?: ServiceName[];
+  /**
+   * Create every container as the program declares it (test/deployedDoubles.ts):
+   * image refs, env, command, mounts, ports as on a deployed stack. The other options do not apply.
+   */
+  asDeclared?: boolean;
 }
 
 const ns = (ms: number) => ms * 1_000_000;
@@ -61,6 +66,7 @@ export async function removeContainer(t: DockerTarget, name: string): Promise<vo
 }
 
 export async function startDoubles(t: DockerTarget, plan: StackPlan, opts: DoubleOptions = {}): Promise<Doubles> {
+  if (opts.asDeclared) return (await import("./deployedDoubles")).startDeclaredDoubles(t, plan);
   const image = await ensureDoubleImage(t.docker);
   const secretsDir = mkdtempSync(path.join(os.tmpdir(), "cdb-secrets-"));
   const password = `double-${Math.random().toString(36).slice(2)}`;

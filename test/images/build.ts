@@ -9,13 +9,16 @@ import type Docker from "dockerode";
 // FROM-scratch image holding busybox-static (shell, httpd, wget, timeout), the
 // Debian redis-server and redis-cli with the shared libraries they link, and
 // the double scripts of test/images/double (and python.sh as /usr/bin/python,
-// which only fetches a URL). Every container made from it is a
+// which only fetches a URL, and standin.sh as the programs of declared start
+// commands: /usr/bin/node, /bin/alertmanager). Every container made from it is a
 // TEST DOUBLE of a cdb service, never the service itself.
 
 export const DOUBLE_REPO = "cdb-test-double/stack";
 const HERE = __dirname;
 const BINARIES = ["/bin/busybox", "/usr/bin/redis-server", "/usr/bin/redis-cli"];
-const DOUBLE_FILES = ["run.sh", "execution.sh", "risk.sh", "allocation.sh", "signal.sh", "shares.awk", "python.sh"];
+const DOUBLE_FILES = ["run.sh", "execution.sh", "risk.sh", "allocation.sh", "signal.sh", "shares.awk", "python.sh", "standin.sh"];
+/** Programs a declared start command runs that the double image lacks: each is standin.sh. */
+const STANDIN_PROGRAMS = ["/usr/bin/node", "/bin/alertmanager"];
 
 /** Shared libraries of a dynamically linked binary, from ldd. */
 function libsOf(bin: string): string[] {
@@ -73,6 +76,7 @@ export async function ensureDoubleImage(docker: Docker): Promise<string> {
     for (const f of DOUBLE_FILES.filter((x) => x !== "python.sh")) put(path.join(HERE, "double", f), path.join("double", f));
     // `python -c` of the health checks and cdb verify's GET /status (a wget wrapper, see python.sh).
     put(path.join(HERE, "double", "python.sh"), path.join("usr", "bin", "python"));
+    for (const p of STANDIN_PROGRAMS) put(path.join(HERE, "double", "standin.sh"), p);
     writeFileSync(
       path.join(ctx, "Dockerfile"),
       ["FROM scratch", "COPY rootfs/ /", "ENV PATH=/usr/bin:/bin", `LABEL cdb-test-double="true"`, `ENTRYPOINT ["/double/run.sh"]`, ""].join("\n"),
