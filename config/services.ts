@@ -163,6 +163,8 @@ export interface ServiceSpec {
  * listens on 127.0.0.1:8080 inside the container only (`cdb rehearse` execs there).
  */
 export const SIMULATOR = {
+  /** The simulator's program in its image (exchange/Dockerfile; the bundle of exchange/main.ts). */
+  program: "/sim/simulator.cjs",
   /** Where the simulator writes the CA certificate; risk and execution mount it read-only. */
   caDir: "/run/rehearsal-ca",
   tlsDir: "/run/rehearsal-tls",

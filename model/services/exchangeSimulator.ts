@@ -12,7 +12,7 @@ export const exchangeSimulator: ServiceModule = {
   // The image holds Node and the simulator bundle (exchange/main.ts); MEXC's port is 443.
   start: () => ({
     command: [
-      "node", "/sim/simulator.cjs",
+      "node", SIMULATOR.program,
       "--port", String(SERVICES.exchange_simulator.port), "--host", "0.0.0.0",
       "--keys", secretPath("simulator_keys"),
       "--tls-dir", SIMULATOR.tlsDir, "--ca-dir", SIMULATOR.caDir,

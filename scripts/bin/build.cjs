@@ -83,28 +83,36 @@ function useVendored(code, rel, vendored) {
 }
 
 /**
- * The witness's program (witness/main.ts) as one self-contained CommonJS file
- * for its image (witness/Dockerfile): every npm dependency inside, Node's
- * built-ins outside. ssh2 (through dockerode) loads two optional native
- * addons in try/catch; they stay outside and are absent, so ssh2 uses its
- * JavaScript fallback (the witness reaches Docker by its Unix socket anyway).
+ * A program of its own image as one self-contained CommonJS file: every npm
+ * dependency inside, Node's built-ins outside. ssh2 (through dockerode) loads
+ * two optional native addons in try/catch; they stay outside and are absent,
+ * so ssh2 uses its JavaScript fallback (the witness reaches Docker by its Unix
+ * socket anyway).
  */
-function bundleWitness(root = path.resolve(__dirname, "..", ".."), outFile = path.join(root, "dist", "witness", "witness.cjs")) {
+function bundleProgram(entry, outFile, banner) {
   const esbuild = require("esbuild");
   const { outputFiles } = esbuild.buildSync({
-    entryPoints: [path.join(root, "witness", "main.ts")],
+    entryPoints: [entry],
     bundle: true,
     platform: "node",
     format: "cjs",
     target: "node20",
     write: false,
     external: ["cpu-features", "*.node"],
-    banner: { js: "// cdb witness: witness/main.ts bundled by scripts/bin/build.cjs" },
+    banner: { js: banner },
     logLevel: "silent",
   });
   writeAtomic(outFile, outputFiles[0].text);
   return outFile;
 }
+
+/** The witness's program (witness/main.ts) for its image (witness/Dockerfile). */
+const bundleWitness = (root = path.resolve(__dirname, "..", ".."), outFile = path.join(root, "dist", "witness", "witness.cjs")) =>
+  bundleProgram(path.join(root, "witness", "main.ts"), outFile, "// cdb witness: witness/main.ts bundled by scripts/bin/build.cjs");
+
+/** The MEXC simulator (exchange/main.ts) for its image (exchange/Dockerfile, `npx cdb exchange image`). */
+const bundleSimulator = (root = path.resolve(__dirname, "..", ".."), outFile = path.join(root, "dist", "exchange", "simulator.cjs")) =>
+  bundleProgram(path.join(root, "exchange", "main.ts"), outFile, "// cdb MEXC simulator: exchange/main.ts bundled by scripts/bin/build.cjs");
 
 function build(root = path.resolve(__dirname, "..", "..")) {
   const esbuild = require("esbuild");
@@ -126,10 +134,11 @@ function build(root = path.resolve(__dirname, "..", "..")) {
   }
   // A checkout without the witness (a test's trimmed copy) has nothing to bundle.
   if (fs.existsSync(path.join(root, "witness", "main.ts"))) bundleWitness(root);
+  if (fs.existsSync(path.join(root, "exchange", "main.ts"))) bundleSimulator(root);
   // Explicitly CommonJS: without a "type", Node inspects each .js file for module syntax first.
   writeAtomic(path.join(dist, "package.json"), '{ "type": "commonjs" }\n');
   writeAtomic(path.join(root, STAMP), stamp);
 }
 
-module.exports = { build, bundleWitness };
+module.exports = { build, bundleWitness, bundleSimulator };
 if (require.main === module) build();
