@@ -6,6 +6,9 @@ import { deployVerdictOfStackFile } from "../readiness/deployRule";
 import { pulumiEnv } from "../platform/pulumiEnv";
 import { refuseLiveOverridesOfStackFile } from "../readiness/trustRoot";
 import { assertCheckout } from "./sourceCheckout";
+import { existsSync } from "node:fs";
+import { stackConfigFile } from "../platform/paths";
+import { dockerFor, stackTarget } from "../ops/target";
 
 // `cdb deploy`: preview or update a stack through Pulumi's Automation API,
 // always with the policy pack. An update of a stack that would trade for real
@@ -37,6 +40,13 @@ export async function deploy(opts: DeployOptions, log: (line: string) => void): 
   refuseLiveOverridesOfStackFile(opts.stack);
   pulumiEnv(opts.stack);
   assertCheckout(opts.stack);
+  // The engine Pulumi deploys to is the one every later command reaches: a docker:host naming
+  // another one is refused here (exit 2), before anything is deployed where a kill never lands.
+  // An ESC environment hides the host from the files: the program is left to resolve it.
+  if (existsSync(stackConfigFile(opts.stack))) {
+    const target = stackTarget(opts.stack);
+    if (!target.unknownHost) dockerFor(target);
+  }
   if (!opts.preview) {
     const { traders, refused, simulated } = deployVerdictOfStackFile(opts.stack);
     if (refused !== undefined) throw new DeployRefused(`${opts.stack} is not updated: ${refused}`);

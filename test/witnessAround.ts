@@ -24,7 +24,12 @@ export interface Witness {
   exec(...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
-export async function startWitness(t: DockerTarget, plan: StackPlan, doubles: Doubles, env: Record<string, string> = {}): Promise<Witness> {
+/**
+ * `dockerSocket`: the engine's socket on its host, mounted as the witness's
+ * /var/run/docker.sock (a second dockerd on this machine has its own; the
+ * program mounts /var/run/docker.sock of the stack's host).
+ */
+export async function startWitness(t: DockerTarget, plan: StackPlan, doubles: Doubles, env: Record<string, string> = {}, dockerSocket = "/var/run/docker.sock"): Promise<Witness> {
   const image = await ensureWitnessImage(t.docker);
   const container = `${physicalPrefix(plan.stack)}witness`;
   const volume = `${physicalPrefix(plan.stack)}witness_data`;
@@ -41,7 +46,7 @@ export async function startWitness(t: DockerTarget, plan: StackPlan, doubles: Do
     Env: Object.entries({ CDB_STACK: plan.stack, CDB_CONTAINER_PREFIX: physicalPrefix(plan.stack), REDIS_HOST: "cdb_redis", REDIS_PORT: "6379", ...env }).map(([k, v]) => `${k}=${v}`),
     Labels: { "cdb-test-double": "true" },
     HostConfig: {
-      Binds: [`${volume}:${WITNESS_HOME}`, "/var/run/docker.sock:/var/run/docker.sock:ro", `${doubles.secretsDir}:/run/secrets:ro`],
+      Binds: [`${volume}:${WITNESS_HOME}`, `${dockerSocket}:/var/run/docker.sock:ro`, `${doubles.secretsDir}:/run/secrets:ro`],
       NetworkMode: plan.networkName,
     },
     NetworkingConfig: { EndpointsConfig: { [plan.networkName]: { Aliases: ["cdb_witness"] } } },
@@ -65,10 +70,10 @@ export async function stopWitness(t: DockerTarget, w: Witness | undefined): Prom
 }
 
 /** The witness around the tests of a describe block (register after doublesAround: removed before the doubles). */
-export function witnessAround(t: DockerTarget, plan: StackPlan, doubles: () => Doubles, env: () => Promise<Record<string, string>> = async () => ({})): () => Witness {
+export function witnessAround(t: DockerTarget, plan: StackPlan, doubles: () => Doubles, env: () => Promise<Record<string, string>> = async () => ({}), dockerSocket?: string): () => Witness {
   let w: Witness | undefined;
   beforeAll(async () => {
-    w = await startWitness(t, plan, doubles(), await env());
+    w = await startWitness(t, plan, doubles(), await env(), dockerSocket);
   }, 180_000);
   afterAll(async () => stopWitness(t, w));
   return () => w!;
