@@ -10,6 +10,7 @@ import { lokiQueryRangeDouble, type LokiDouble } from "../test/lokiQueryRangeDou
 import { npxCdb } from "../test/npxCdb";
 import { paperStackFile } from "../test/opsStack";
 import { makeFixture } from "../test/readinessFixture";
+import { repoCopy } from "../test/repoCopy";
 import { repoTmpDir } from "../test/repoTmp";
 import { secondDockerd } from "../test/secondDockerd";
 import { witnessAround } from "../test/witnessAround";
@@ -49,9 +50,12 @@ let loki: LokiDouble;
 beforeAll(async () => {
   await B.start();
   process.stdout.write(`second dockerd: _ping answered ${B.startupMs} ms after spawn (${B.host}, networks from ${B.pool})\n`);
-  const t0 = Date.now();
-  // The images the doubles and the witness run, built once on A: docker save | docker load into B.
-  await B.loadImages(A.docker, [await ensureDoubleImage(A.docker), await ensureWitnessImage(A.docker)]);
+  // The images the doubles and the witness run, built (or found) on A: docker save | docker load into B.
+  let t0 = Date.now();
+  const refs = [await ensureDoubleImage(A.docker), await ensureWitnessImage(A.docker)];
+  process.stdout.write(`images on A: ${Date.now() - t0} ms\n`);
+  t0 = Date.now();
+  await B.loadImages(A.docker, refs);
   process.stdout.write(`second dockerd: test-double and witness images loaded in ${Date.now() - t0} ms\n`);
   loki = await lokiQueryRangeDouble("0.0.0.0");
 }, 300_000);
@@ -78,16 +82,19 @@ describe("two engines, one stack name: every command acts on the engine of its s
 
   it("the two engines are two daemons, each with its own copy of the stack", async () => {
     const [ia, ib] = await Promise.all([A.docker.info(), B.target.docker.info()]);
-    expect(ia.ID).not.toBe(ib.ID);
+    // (Their IDs are equal: both derive it from /etc/docker/key.json.)
+    expect(ia.DockerRootDir).not.toBe(ib.DockerRootDir);
     expect(ib.DockerRootDir).toContain(path.dirname(B.socket));
     const [ca, cb] = await Promise.all([A.docker.getContainer(name("redis")).inspect(), B.target.docker.getContainer(name("redis")).inspect()]);
     expect(ca.Id).not.toBe(cb.Id);
   });
 
   it("cdb verify checks B's containers: healthy on B, while the same stack name on A is incomplete", async () => {
-    const onB = await cdb(["verify", "--stack", STACK, "--stack-config", fileB, "--json"]);
+    const t0 = Date.now();
+    const onB = await cdb(["verify", "--stack", STACK, "--stack-config", fileB, "--timeout", "30", "--json"]);
+    process.stdout.write(`cdb verify on B: ${Date.now() - t0} ms\n`);
     expect(onB.err).toBe("");
-    expect(onB.code).toBe(0);
+    expect(onB.code, onB.out).toBe(0);
     expect(JSON.parse(onB.out)).toMatchObject({ ok: true, stack: STACK, checked: plan.containers.length });
     // The control: through DOCKER_HOST (file A) the same command sees A's partial stack.
     const onA = await cdb(["verify", "--stack", STACK, "--stack-config", fileA, "--json"]);
@@ -145,6 +152,30 @@ describe("two engines, one stack name: every command acts on the engine of its s
     const logFile = readdirSync(dir).find((f) => f.endsWith("-structured-logs.json"));
     expect(logFile, logs.err).toBeDefined();
     expect((JSON.parse(readFileSync(path.join(dir, logFile!), "utf8")) as Statement).predicate.figures).toMatchObject({ lines: 1, container: name("execution") });
+  }, 240_000);
+
+  it("cdb rollback stops trading on B (kill entry, execution stopped), never on A; a --docker-host naming A is refused", async () => {
+    // rollback reads the repository's Pulumi.<stack>.yaml: a copy of the repository holds B's file.
+    const repo = repoCopy("cdb-twohosts-repo-");
+    try {
+      writeFileSync(repo.file(`Pulumi.${STACK}.yaml`), readFileSync(fileB));
+      // No passphrase for this stack: Pulumi's part stops at opening the stack, after the Engine API part.
+      const env = { DOCKER_HOST: A_HOST, CDB_AUDIT_FILE: AUDIT, PULUMI_CONFIG_PASSPHRASE: "", PULUMI_CONFIG_PASSPHRASE_FILE: "" };
+      const other = await repo.cdb(["rollback", "--stack", STACK, "--reason", "two hosts rollback", "--docker-host", A_HOST], env);
+      expect(other.code).toBe(2);
+      expect(other.err).toMatch(new RegExp(`^cdb: unusable input: --docker-host: names ${A_HOST}, but Pulumi updates ${STACK} on ${B.host} \\(.*cdb:dockerHost\\): the kill switch, the update and the verification reach one engine\n$`));
+      expect(await entries(A)).toEqual([]);
+      expect(await entries(B.target)).toEqual([]);
+      const r = await repo.cdb(["rollback", "--stack", STACK, "--reason", "two hosts rollback"], env);
+      expect(r.code, r.err).not.toBe(0);
+      expect(r.err).toMatch(/passphrase/i);
+      expect((await entries(B.target)).map(([, f]) => f[f.indexOf("reason") + 1])).toEqual(["rollback: two hosts rollback"]);
+      expect((await B.target.docker.getContainer(name("execution")).inspect()).State.Running).toBe(false);
+      expect(await entries(A)).toEqual([]);
+      expect((await A.docker.getContainer(name("execution")).inspect()).State.Running).toBe(true);
+    } finally {
+      repo.dispose();
+    }
   }, 240_000);
 });
 
