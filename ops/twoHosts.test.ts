@@ -66,8 +66,9 @@ afterAll(async () => {
 
 describe("two engines, one stack name: every command acts on the engine of its stack file", () => {
   // A: a partial stack (verify fails there), without a witness (a witness command fails there).
-  doublesAround(A, plan, { only: ["redis", "execution", "allocation", "signal", "risk"], orderIntervalMs: 0 });
-  const doublesB = doublesAround(B.target, plan, { orderIntervalMs: 100, signalIntervalMs: 100 });
+  // Health checks only where verify reads them (B), at a pace a machine shared by many test runs keeps up with.
+  doublesAround(A, plan, { only: ["redis", "execution", "allocation"], noHealth: ["execution", "allocation"], orderIntervalMs: 0 });
+  const doublesB = doublesAround(B.target, plan, { orderIntervalMs: 100, signalIntervalMs: 100, health: { intervalMs: 1_000, timeoutMs: 10_000 } });
   // B's witness watches B's socket; it reaches the Loki double on this machine through its network's gateway.
   witnessAround(
     B.target,
@@ -91,7 +92,7 @@ describe("two engines, one stack name: every command acts on the engine of its s
 
   it("cdb verify checks B's containers: healthy on B, while the same stack name on A is incomplete", async () => {
     const t0 = Date.now();
-    const onB = await cdb(["verify", "--stack", STACK, "--stack-config", fileB, "--timeout", "30", "--json"]);
+    const onB = await cdb(["verify", "--stack", STACK, "--stack-config", fileB, "--timeout", "120", "--json"]);
     process.stdout.write(`cdb verify on B: ${Date.now() - t0} ms\n`);
     expect(onB.err).toBe("");
     expect(onB.code, onB.out).toBe(0);
@@ -100,7 +101,7 @@ describe("two engines, one stack name: every command acts on the engine of its s
     const onA = await cdb(["verify", "--stack", STACK, "--stack-config", fileA, "--json"]);
     expect(onA.code).toBe(1);
     expect((JSON.parse(onA.out) as { problems: string[] }).problems).toContain(`${name("witness")}: missing (declared by stack ${STACK}, not on ${A_HOST})`);
-  }, 120_000);
+  }, 240_000);
 
   it("cdb kill writes to B's Redis and never to A's; --release empties B's and leaves A's", async () => {
     const r = await cdb(["kill", "--stack", STACK, "--stack-config", fileB, "--reason", "two hosts", "--by", "janne"]);
@@ -145,7 +146,7 @@ describe("two engines, one stack name: every command acts on the engine of its s
     const files = readdirSync(dir).filter((f) => /-(paper-orders|observation-window|candles|regime)\.json$/.test(f));
     expect(files, col.err).toHaveLength(4);
     const window = JSON.parse(readFileSync(path.join(dir, files.find((f) => f.endsWith("-observation-window.json"))!), "utf8")) as Statement;
-    // The witness expected every container of the plan (--expect) and saw them: A has five of them.
+    // The witness expected every container of the plan (--expect) and saw them: A has three of them.
     expect(window.predicate, col.err).toMatchObject({ by: `witness@${STACK}` });
     expect(JSON.stringify(window.predicate.figures)).toContain(name("reports"));
     const logs = await cdb(["logs", "check", ...common, "--json"]);
