@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -221,6 +221,24 @@ describe("docker:host (the docker provider's own key) naming another engine than
     expect(await entries(A)).toEqual([]);
     expect(await entries(B.target)).toEqual([]);
   }, 120_000);
+
+  it("cdb deploy refuses docker:host naming another engine before Pulumi starts; nothing is created on either engine", async () => {
+    const repo = repoCopy("cdb-twohosts-repo-");
+    try {
+      writeFileSync(repo.file(`Pulumi.${STACK}.yaml`), stringify({ config: { "cdb:mode": "paper", "docker:host": B.host, "cdb:sourceDir": "../claire-de-binare" } }));
+      // (A is shared with other test runs: its container count proves nothing; no Pulumi state does.)
+      const before = (await B.target.docker.listContainers({ all: true })).length;
+      for (const args of [["deploy", "--stack", STACK, "--preview"], ["deploy", "--stack", STACK]]) {
+        const r = await repo.cdb(args, { DOCKER_HOST: A_HOST, PULUMI_CONFIG_PASSPHRASE: "twohosts-test" });
+        expect({ args, code: r.code }).toEqual({ args, code: 2 });
+        expect(r.err).toBe(`cdb: unusable input: ${repo.file(`Pulumi.${STACK}.yaml`)}:3: docker:host names ${B.host}, but cdb would act on ${A_HOST} (DOCKER_HOST): one stack, one engine; name it in cdb:dockerHost and remove docker:host\n`);
+      }
+      expect(existsSync(repo.file(".pulumi-state"))).toBe(false);
+      expect((await B.target.docker.listContainers({ all: true })).length).toBe(before);
+    } finally {
+      repo.dispose();
+    }
+  }, 240_000);
 
   it("docker:host naming the same engine as cdb:dockerHost (spelled with a doubled slash) is honoured: the kill lands on B", async () => {
     const file = stackFile({ "cdb:dockerHost": B.host, "docker:host": B.host.replace("/docker.sock", "//docker.sock") });

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { automation } from "@pulumi/pulumi";
 import { OpsRefused } from "../platform/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
@@ -6,7 +7,6 @@ import { deployVerdictOfStackFile } from "../readiness/deployRule";
 import { pulumiEnv } from "../platform/pulumiEnv";
 import { refuseLiveOverridesOfStackFile } from "../readiness/trustRoot";
 import { assertCheckout } from "./sourceCheckout";
-import { existsSync } from "node:fs";
 import { stackConfigFile } from "../platform/paths";
 import { dockerFor, stackTarget } from "../ops/target";
 
@@ -39,7 +39,6 @@ export async function deploy(opts: DeployOptions, log: (line: string) => void): 
   // A live stack's gate trusts the repository's files only: an override is refused here, not deep in the program.
   refuseLiveOverridesOfStackFile(opts.stack);
   pulumiEnv(opts.stack);
-  assertCheckout(opts.stack);
   // The engine Pulumi deploys to is the one every later command reaches: a docker:host naming
   // another one is refused here (exit 2), before anything is deployed where a kill never lands.
   // An ESC environment hides the host from the files: the program is left to resolve it.
@@ -47,6 +46,7 @@ export async function deploy(opts: DeployOptions, log: (line: string) => void): 
     const target = stackTarget(opts.stack);
     if (!target.unknownHost) dockerFor(target);
   }
+  assertCheckout(opts.stack);
   if (!opts.preview) {
     const { traders, refused, simulated } = deployVerdictOfStackFile(opts.stack);
     if (refused !== undefined) throw new DeployRefused(`${opts.stack} is not updated: ${refused}`);
