@@ -201,6 +201,13 @@ describe("docker:host (the docker provider's own key) naming another engine than
     const unset = await npxCdb(["kill", "--stack", STACK, "--stack-config", file, "--reason", "x"], { env: { DOCKER_HOST: "", CDB_AUDIT_FILE: AUDIT } });
     expect(unset.code).toBe(2);
     expect(unset.err).toContain(`but cdb would act on ${A_HOST} (the local engine: DOCKER_HOST is unset)`);
+    // Nor in Pulumi.yaml's project config, which the engine applies to every stack.
+    const dir = repoTmpDir("twohosts-project-");
+    writeFileSync(path.join(dir, "Pulumi.yaml"), stringify({ name: "cdb", runtime: { name: "nodejs" }, config: { "docker:host": B.host } }));
+    writeFileSync(path.join(dir, `Pulumi.${STACK}.yaml`), stringify({ config: { "cdb:mode": "paper" } }));
+    const project = await kill(path.join(dir, `Pulumi.${STACK}.yaml`));
+    expect(project.code).toBe(2);
+    expect(project.err).toMatch(new RegExp(`^cdb: unusable input: ${path.join(dir, "Pulumi.yaml")}:\\d+: docker:host names ${B.host}, but cdb would act on ${A_HOST} \\(DOCKER_HOST\\)`));
     // --docker-host naming A does not get around it either.
     const over = await kill(file, ["--docker-host", A_HOST]);
     expect(over.code).toBe(2);
