@@ -52,3 +52,32 @@ export function dockerHostPaths(cfg: { dockerHost?: string | undefined; dockerPa
     containers: cfg.dockerPaths?.containers ?? DEFAULT_DOCKER_HOST_PATHS.containers,
   };
 }
+
+/** The engine a dockerode client without options reaches: DOCKER_HOST unset means this socket or pipe. */
+export const LOCAL_ENGINE = process.platform === "win32" ? "npipe:////./pipe/docker_engine" : "unix:///var/run/docker.sock";
+
+/** One spelling per engine: tcp's default ports filled in, so `tcp://h` and `tcp://h:2375` compare equal. */
+function canonical(h: DockerHost): string {
+  switch (h.kind) {
+    case "unix":
+      return `unix://${h.socketPath.replace(/\/+/g, "/")}`;
+    case "npipe":
+      return `npipe://${h.pipe.replace(/\\/g, "/").toLowerCase()}`;
+    case "tcp":
+      return `${h.tls ? "https" : "tcp"}://${h.host}:${h.port ?? (h.tls ? 2376 : 2375)}`;
+    case "ssh":
+      return `ssh://${h.user ? `${h.user}@` : ""}${h.host}:${h.port ?? 22}`;
+  }
+}
+
+/**
+ * Whether two host URLs name the same engine as far as their text can tell
+ * (an unparseable one names none). Two spellings of one machine
+ * (`ssh://h` and `tcp://h:2375`) count as different: cdb cannot prove them one engine.
+ */
+export function sameDockerHost(a: string, b: string): boolean {
+  const pa = parseDockerHost(a);
+  const pb = parseDockerHost(b);
+  if ("problem" in pa || "problem" in pb) return false;
+  return canonical(pa) === canonical(pb);
+}

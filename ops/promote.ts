@@ -16,7 +16,7 @@ import { shutdownEntryCount } from "./kill";
 import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";
 import { containerRedis } from "./redis";
 import { rollback, type RollbackResult, type UpdateRef, updateRef } from "./rollback";
-import { dockerFor, stackPlan, stackTarget } from "./target";
+import { dockerForUpdate, stackPlan, stackTarget } from "./target";
 import { verifyStack } from "./verify";
 
 // `cdb promote --to live`: the runbook's live switch as one command that
@@ -31,6 +31,8 @@ export interface PromoteRequest {
   yes: boolean;
   by?: string;
   verifyTimeoutMs: number;
+  /** --docker-host: for a live stack whose engine the files cannot name (an ESC environment); see dockerForUpdate. */
+  dockerHost?: string;
   /** Asks the operator; true when the answer equals `expected`. */
   confirm: (question: string, expected: string) => Promise<boolean>;
   log: (line: string) => void;
@@ -88,7 +90,7 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
 
     step = "docker";
     const target = stackTarget(STACK);
-    const t = dockerFor(target);
+    const t = dockerForUpdate(target, req.dockerHost);
     try {
       const redis = containerRedis(t, target.containerName("redis"));
       // An armed kill switch rejects every order of the new executor: verification would fail after the update.
@@ -135,7 +137,7 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     for (const p of problems) log(`promote: ${p}`);
     log(`promote: ${step === "update" ? "the update failed" : "verification failed"}, rolling back`);
     step = "rollback";
-    const rb = await rollback({ stack: STACK, reason: `promotion failed: ${problems[0]}`, by, verifyTimeoutMs: req.verifyTimeoutMs, log });
+    const rb = await rollback({ stack: STACK, reason: `promotion failed: ${problems[0]}`, by, verifyTimeoutMs: req.verifyTimeoutMs, ...(req.dockerHost !== undefined ? { dockerHost: req.dockerHost } : {}), log });
     audit(`rolled back (${rb.ok ? "verified" : "unverified"})`, { update, problems, rollbackUpdate: rb.update });
     return { ok: false, update, problems, rollback: rb, backup, seconds: seconds(), freight };
   } catch (e) {

@@ -10,7 +10,7 @@ import { stopExecution, writeKillEntry } from "./kill";
 import { pulumiStep } from "./pulumiErrors";
 import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";
 import { containerRedis } from "./redis";
-import { dockerFor, stackPlan, stackTarget, type StackTarget } from "./target";
+import { dockerForUpdate, stackPlan, stackTarget, type StackTarget } from "./target";
 import { verifyStack } from "./verify";
 
 // The runbook's rollback as one command that cannot skip a step:
@@ -42,6 +42,8 @@ export interface RollbackRequest {
   reason: string;
   by?: string;
   verifyTimeoutMs: number;
+  /** --docker-host: for a stack whose engine the files cannot name (an ESC environment); see dockerForUpdate. */
+  dockerHost?: string;
   log: (line: string) => void;
 }
 
@@ -120,7 +122,7 @@ export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
   let step = "stack config";
   try {
     const target = stackTarget(req.stack);
-    const t = dockerFor(target);
+    const t = dockerForUpdate(target, req.dockerHost);
 
     step = "stop trading";
     const stopped = await stopTrading(t, target, req.reason, log);

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { automation } from "@pulumi/pulumi";
 import { OpsRefused } from "../platform/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
@@ -6,6 +7,8 @@ import { deployVerdictOfStackFile } from "../readiness/deployRule";
 import { pulumiEnv } from "../platform/pulumiEnv";
 import { refuseLiveOverridesOfStackFile } from "../readiness/trustRoot";
 import { assertCheckout } from "./sourceCheckout";
+import { stackConfigFile } from "../platform/paths";
+import { dockerFor, stackTarget } from "../ops/target";
 
 // `cdb deploy`: preview or update a stack through Pulumi's Automation API,
 // always with the policy pack. An update of a stack that would trade for real
@@ -36,6 +39,13 @@ export async function deploy(opts: DeployOptions, log: (line: string) => void): 
   // A live stack's gate trusts the repository's files only: an override is refused here, not deep in the program.
   refuseLiveOverridesOfStackFile(opts.stack);
   pulumiEnv(opts.stack);
+  // The engine Pulumi deploys to is the one every later command reaches: a docker:host naming
+  // another one is refused here (exit 2), before anything is deployed where a kill never lands.
+  // An ESC environment hides the host from the files: the program is left to resolve it.
+  if (existsSync(stackConfigFile(opts.stack))) {
+    const target = stackTarget(opts.stack);
+    if (!target.unknownHost) dockerFor(target);
+  }
   assertCheckout(opts.stack);
   if (!opts.preview) {
     const { traders, refused, simulated } = deployVerdictOfStackFile(opts.stack);

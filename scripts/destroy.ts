@@ -5,7 +5,7 @@ import { inspectContainer } from "../ops/docker";
 import { OpsFailure, OpsRefused } from "../platform/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
 import { openStack } from "../ops/pulumiStack";
-import { dockerFor, stackTarget } from "../ops/target";
+import { dockerForUpdate, stackTarget } from "../ops/target";
 import { tradesForReal } from "../config/safety";
 
 // `cdb destroy`: removes every resource of a stack (containers, network,
@@ -29,7 +29,7 @@ export interface DestroyOptions {
 /** Containers of the stack that run with real-trading flags now; a missing container trades nothing. */
 async function tradingContainers(stack: string, dockerHost?: string): Promise<string[]> {
   const target = stackTarget(stack);
-  const t = dockerFor(target, dockerHost);
+  const t = dockerForUpdate(target, dockerHost);
   const trading: string[] = [];
   for (const s of SERVICE_NAMES) {
     const name = target.containerName(s);

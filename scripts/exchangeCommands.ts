@@ -91,12 +91,12 @@ export function registerExchangeCommands(program: Command): void {
     .option("--key <file>", "names who asked for the rehearsal (its principal, in the audit log); the records are signed by the stack's witness")
     .option("--by <handle>", "who asked (default: the key's principal in allowed_signers)")
     .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
-    .option("--docker-host <url>", "Docker host (default DOCKER_HOST)")
+    .option("--docker-host <url>", "Docker host (default cdb:dockerHost, then DOCKER_HOST)")
     .option("--out <dir>", "folder for the records (default readiness/artifacts/rehearsals)")
     .option("--json", "print the records")
     .action(
       run(async (opts: { stack: string; scenario?: string[]; key?: string; by?: string; stackConfig?: string; dockerHost?: string; out?: string; json?: boolean }) => {
-        const { dockerTarget } = (require("../ops/docker") as typeof import("../ops/docker"));
+        const { stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
         const rh = (require("../exchange/rehearse") as typeof import("../exchange/rehearse"));
         const scenarios = rh.rehearsalScenarios(opts.scenario);
         if (scenarios.length === 0) throw new UnusableInput("--scenario", "no scenario with a rehearsal block");
@@ -108,7 +108,7 @@ export function registerExchangeCommands(program: Command): void {
         // The rehearsal stack's witness runs the rehearsal and signs each record (witness/main.ts rehearse, issue 22).
         const { runWitness, witnessContainerOf, writeWitnessRecords } = (require("../ops/witnessClient") as typeof import("../ops/witnessClient"));
         const timeoutMs = scenarios.reduce((ms, s) => ms + s.rehearsal!.waitMs + 60_000, 60_000);
-        const records = await runWitness(dockerTarget(opts.dockerHost), { stack: opts.stack, container: witnessContainerOf(opts.stack), args: ["rehearse", "--scenarios", JSON.stringify(scenarios)], timeoutMs });
+        const records = await runWitness(dockerFor(stackTarget(opts.stack, opts.stackConfig), opts.dockerHost), { stack: opts.stack, container: witnessContainerOf(opts.stack), args: ["rehearse", "--scenarios", JSON.stringify(scenarios)], timeoutMs });
         const written = writeWitnessRecords(records, opts.out ?? rh.REHEARSAL_DIR);
         if (written.length !== scenarios.length) throw new Error(`the witness answered ${written.length} record(s) for ${scenarios.length} scenario(s)`);
         let allPassed = true;

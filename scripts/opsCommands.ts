@@ -229,10 +229,10 @@ export function registerOpsCommands(program: Command): void {
     .option("--json", "print JSON [{service, container, imageId, repoDigests, pin, reach, soaked}]")
     .action(
       run(async (opts: { stack: string; liveStack: string; stackConfig?: string; dockerHost?: string; json?: boolean }) => {
-        const { stackPlan, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+        const { stackPlan, stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
         const { absentPins, freightPins, pinCommands } = (require("../ops/freight") as typeof import("../ops/freight"));
-        const { plan, dockerHost } = stackPlan(opts.stack, opts.stackConfig);
-        const target = dockerFor({ ...(dockerHost ? { dockerHost } : {}) }, opts.dockerHost);
+        const { plan } = stackPlan(opts.stack, opts.stackConfig);
+        const target = dockerFor(stackTarget(opts.stack, opts.stackConfig), opts.dockerHost);
         const pins = await freightPins(target, plan);
         if (opts.json) out(JSON.stringify(pins));
         else for (const l of pinCommands(pins, opts.liveStack)) out(l);

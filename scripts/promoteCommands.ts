@@ -23,13 +23,14 @@ export function registerPromoteCommands(program: Command): void {
     .option("--yes", "do not ask for the stack name to be typed back")
     .option("--by <handle>", "who promotes (default: the OS user)")
     .option("--verify-timeout <seconds>", "how long the stack may take to verify healthy", seconds, 120)
+    .option("--docker-host <url>", "Docker host, where the stack files cannot name it (an ESC environment); must agree with cdb:dockerHost otherwise")
     .option("--json", "print the result as JSON")
     .action(
-      action(async (opts: { to: string; yes?: boolean; by?: string; verifyTimeout: number; json?: boolean }) => {
+      action(async (opts: { to: string; yes?: boolean; by?: string; verifyTimeout: number; dockerHost?: string; json?: boolean }) => {
         const { OpsRefused } = await import("../platform/errors");
         if (opts.to !== "live") throw new OpsRefused(`promotion goes to live only, not ${JSON.stringify(opts.to)}`);
         const { promote } = await import("../ops/promote");
-        const r = await promote({ yes: opts.yes ?? false, by: opts.by, verifyTimeoutMs: opts.verifyTimeout * 1000, confirm, log: (l) => process.stderr.write(l + "\n") });
+        const r = await promote({ yes: opts.yes ?? false, by: opts.by, verifyTimeoutMs: opts.verifyTimeout * 1000, ...(opts.dockerHost !== undefined ? { dockerHost: opts.dockerHost } : {}), confirm, log: (l) => process.stderr.write(l + "\n") });
         if (opts.json) out(JSON.stringify(r));
         else out(r.ok ? `live: promoted and verified (update of ${r.update?.startTime}, ${r.seconds.toFixed(1)} s)` : `live: promotion failed and was rolled back (${r.problems.join("; ")})`);
         return r.ok ? exit.ready : exit.notReady;
@@ -43,11 +44,12 @@ export function registerPromoteCommands(program: Command): void {
     .requiredOption("--reason <text>", "why: goes into the kill-switch entry and the audit log")
     .option("--by <handle>", "who rolls back (default: the OS user)")
     .option("--verify-timeout <seconds>", "how long the stack may take to verify healthy", seconds, 120)
+    .option("--docker-host <url>", "Docker host, where the stack files cannot name it (an ESC environment); must agree with cdb:dockerHost otherwise")
     .option("--json", "print the result as JSON")
     .action(
-      action(async (opts: { stack: string; reason: string; by?: string; verifyTimeout: number; json?: boolean }) => {
+      action(async (opts: { stack: string; reason: string; by?: string; verifyTimeout: number; dockerHost?: string; json?: boolean }) => {
         const { rollback } = await import("../ops/rollback");
-        const r = await rollback({ stack: opts.stack, reason: opts.reason, by: opts.by, verifyTimeoutMs: opts.verifyTimeout * 1000, log: (l) => process.stderr.write(l + "\n") });
+        const r = await rollback({ stack: opts.stack, reason: opts.reason, by: opts.by, verifyTimeoutMs: opts.verifyTimeout * 1000, ...(opts.dockerHost !== undefined ? { dockerHost: opts.dockerHost } : {}), log: (l) => process.stderr.write(l + "\n") });
         const { verifyError, ...shown } = r;
         if (opts.json) out(JSON.stringify(shown));
         else if (r.ok) out(`${opts.stack}: rolled back to paper flags and verified (update of ${r.update?.startTime}, ${r.seconds.toFixed(1)} s)`);

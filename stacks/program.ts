@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { sameDockerHost } from "../config/dockerHost";
 import { ConfigError } from "../config/load";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { declareStack } from "./cdbStack";
@@ -27,6 +28,12 @@ export function program() {
   } catch (e) {
     if (e instanceof ConfigError) throw new pulumi.RunError(`invalid stack config:\n${e.message}`);
     throw e;
+  }
+  // With cdb:dockerHost the program's own provider deploys there and the docker provider's
+  // docker:host goes unused; one naming another engine is refused, as every cdb command refuses it.
+  const providerHost = pulumi.runtime.allConfig()["docker:host"];
+  if (providerHost !== undefined && loaded.config.dockerHost !== undefined && !sameDockerHost(providerHost, loaded.config.dockerHost)) {
+    throw new pulumi.RunError(`invalid stack config:\ndocker:host names another engine than cdb:dockerHost (${loaded.config.dockerHost}): one stack, one engine; remove docker:host`);
   }
   const plan = withoutUnreadyTraders(loaded, planStackWithMonitoring(loaded.stack, loaded.config, loaded.secretsSet));
   const cfg = new pulumi.Config("cdb");

@@ -11,6 +11,8 @@ export interface RecordedResource {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  /** The provider reference it was registered with (`urn:…::pulumi:providers:docker::docker::<id>`), where explicit. */
+  provider?: string;
 }
 
 export interface MockRunResult {
@@ -47,7 +49,8 @@ export async function mockRun(
   /** Receives every registration, also when the program fails. */
   resources: RecordedResource[] = [],
   /** A preview (`pulumi preview`) instead of an update. */
-  opts: { preview?: boolean } = {},
+  /** `config`: more stack config outside the cdb namespace (`docker:host`). */
+  opts: { preview?: boolean; config?: Record<string, string> } = {},
 ): Promise<MockRunResult> {
   const generatedSecrets: string[] = [];
   const markedSecret = new Set<string>();
@@ -55,7 +58,7 @@ export async function mockRun(
     {
       newResource: (args) => {
         const inputs = unwrap(args.inputs, markedSecret) as Record<string, unknown>;
-        resources.push({ type: args.type, name: args.name, inputs });
+        resources.push({ type: args.type, name: args.name, inputs, ...(args.provider ? { provider: args.provider } : {}) });
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "random:index/randomPassword:RandomPassword") {
           const value = `Gen${++counter}x${Math.random().toString(36).slice(2)}${"q".repeat(16)}`;
@@ -71,7 +74,7 @@ export async function mockRun(
     stack,
     opts.preview ?? false,
   );
-  setPulumiConfig(settings, secretSettings);
+  setPulumiConfig(settings, secretSettings, opts.config);
 
   // Import after setMocks, as Pulumi's mocks require.
   const { program } = await import("../stacks/program");

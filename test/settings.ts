@@ -9,8 +9,8 @@ export type Settings = Record<string, unknown>;
 export type Secrets = Record<string, string>;
 
 /** Hands settings to Pulumi's runtime as the engine would: `cdb:key` → text, secret keys listed. */
-export function setPulumiConfig(settings: Settings, secrets: Secrets = {}): void {
-  const all: Record<string, string> = {};
+export function setPulumiConfig(settings: Settings, secrets: Secrets = {}, other: Record<string, string> = {}): void {
+  const all: Record<string, string> = { ...other };
   for (const [k, v] of Object.entries(settings)) all[`cdb:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   for (const [k, v] of Object.entries(secrets)) all[`cdb:${k}`] = v;
   pulumi.runtime.setAllConfig(all, Object.keys(secrets).map((k) => `cdb:${k}`));

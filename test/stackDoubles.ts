@@ -38,6 +38,8 @@ export interface DoubleOptions {
    * image refs, env, command, mounts, ports as on a deployed stack. The other options do not apply.
    */
   asDeclared?: boolean;
+  /** Health check interval and timeout (default 250 ms and 2 s): longer where many doubles share a busy machine. */
+  health?: { intervalMs: number; timeoutMs: number };
 }
 
 const ns = (ms: number) => ms * 1_000_000;
@@ -98,7 +100,7 @@ export async function startDoubles(t: DockerTarget, plan: StackPlan, opts: Doubl
       Cmd: [c.service],
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       Labels: { "cdb-test-double": "true", "cdb-test-double.service": c.service },
-      ...(withHealth ? { Healthcheck: { Test: healthTest(c.service), Interval: ns(250), Timeout: ns(2000), Retries: 3, StartPeriod: 0 } } : {}),
+      ...(withHealth ? { Healthcheck: { Test: healthTest(c.service), Interval: ns(opts.health?.intervalMs ?? 250), Timeout: ns(opts.health?.timeoutMs ?? 2000), Retries: 3, StartPeriod: 0 } } : {}),
       HostConfig: {
         Binds: [`${secretsDir}:/run/secrets:ro`],
         RestartPolicy: { Name: opts.crash?.includes(c.service) ? "always" : c.restart },
