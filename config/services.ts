@@ -413,7 +413,8 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     secrets: ["simulator_keys"],
     health: {
       kind: "shell",
-      command: `test -s ${SIMULATOR.caFile} && wget -q -O /dev/null http://127.0.0.1:${SIMULATOR.adminPort}/_simulator/truth`,
+      // The simulator's own admin client: a Node base image has no wget.
+      command: `test -s ${SIMULATOR.caFile} && node ${SIMULATOR.program} admin GET http://127.0.0.1:${SIMULATOR.adminPort}/_simulator/truth >/dev/null`,
     },
     dependsOn: [],
     volumes: [

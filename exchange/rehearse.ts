@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
+import { SIMULATOR } from "../config/services";
 import { physicalPrefix } from "../model/plan";
 import { REPO_ROOT, stackConfigFile } from "../platform/paths";
 import { readYamlFile } from "../readiness/yamlFile";
@@ -25,7 +26,7 @@ export const REHEARSAL_DIR = path.join(REPO_ROOT, "readiness", "artifacts", "reh
 export const ORDERS_CHANNEL = "orders";
 export const ORDER_RESULTS = "stream.order_results";
 export const SIMULATOR_SERVICE = "exchange_simulator";
-export const SIMULATOR_ADMIN = "http://127.0.0.1:8080/_simulator";
+export const SIMULATOR_ADMIN = `http://127.0.0.1:${SIMULATOR.adminPort}/_simulator`;
 
 /** Execution's networks, as `assertRehearsalStack` found them: they go into the record. */
 export type Isolation = RehearsalFigures["isolation"];
@@ -45,16 +46,17 @@ export interface RehearsalAccess {
 /** The stack's containers on its Docker host, reached through exec (an internal network has no published ports). */
 export function containerAccess(t: DockerTarget, stack: string, redis: RedisAccess, prefix = physicalPrefix(stack)): RehearsalAccess & { names: { redis: string; execution: string; simulator: string } } {
   const names = { redis: `${prefix}redis`, execution: `${prefix}execution`, simulator: `${prefix}${SIMULATOR_SERVICE}` };
+  // The simulator's own admin client (exchange/main.ts `admin`): its image has node, not necessarily wget.
   const admin = async (argv: string[]) => {
-    const r = await execIn(t, names.simulator, ["wget", "-qO-", ...argv], { timeoutMs: 30_000 });
+    const r = await execIn(t, names.simulator, ["node", SIMULATOR.program, "admin", ...argv], { timeoutMs: 30_000 });
     if (r.exitCode !== 0) throw unreachable(`the simulator's admin API in ${names.simulator} did not answer: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
     return r.stdout;
   };
   return {
     names,
     redis,
-    loadScenario: async (s) => void (await admin(["--header", "Content-Type: application/json", "--post-data", JSON.stringify(s), `${SIMULATOR_ADMIN}/scenario`])),
-    truth: async () => JSON.parse(await admin([`${SIMULATOR_ADMIN}/truth`])) as Truth,
+    loadScenario: async (s) => void (await admin(["POST", `${SIMULATOR_ADMIN}/scenario`, JSON.stringify(s)])),
+    truth: async () => JSON.parse(await admin(["GET", `${SIMULATOR_ADMIN}/truth`])) as Truth,
     publish: async (messages) => {
       // One exec for the whole burst: an exec per order would pace it at the engine's speed.
       const script = `REDISCLI_AUTH="$(cat /run/secrets/redis_password)"; export REDISCLI_AUTH; n=999999; for m in "$@"; do r=$(redis-cli PUBLISH ${ORDERS_CHANNEL} "$m") || exit 1; [ "$r" -lt "$n" ] && n=$r; done; echo $n`;

@@ -39,6 +39,30 @@ export function registerExchangeCommands(program: Command): void {
     );
 
   exchange
+    .command("image")
+    .description("Build the simulator's image for rehearsal stacks from this repository (exchange/Dockerfile); prints the cdb:images.exchange_simulator pin")
+    .option("-s, --stack <name>", "the rehearsal stack: its Docker host, and the stack the printed command pins", "rehearsal")
+    .option("--tag <ref>", "image tag", "cdb-exchange-simulator:local")
+    .option("--base <image>", "base image with node on its PATH (offline: one already on the engine)")
+    .option("--docker-host <url>", "Docker host (default the stack's cdb:dockerHost, then DOCKER_HOST)")
+    .option("--json", "print JSON {tag, imageId, base}")
+    .action(
+      run(async (opts: { stack: string; tag: string; base?: string; dockerHost?: string; json?: boolean }) => {
+        const { stackTarget, dockerFor } = (require("../ops/target") as typeof import("../ops/target"));
+        const { buildSimulatorImage } = (require("../exchange/image") as typeof import("../exchange/image"));
+        const t = dockerFor(stackTarget(opts.stack), opts.dockerHost);
+        const img = await buildSimulatorImage(t, { tag: opts.tag, ...(opts.base ? { base: opts.base } : {}) });
+        if (opts.json) out(JSON.stringify(img));
+        else {
+          out(`built ${img.tag} (${img.imageId}) from ${img.base} on ${t.host}`);
+          // The image id runs on this Docker host only (docs/freight.md, path B); push and pin the digest for another host.
+          out(`pulumi config set -s ${opts.stack} --path cdb:images.exchange_simulator ${img.imageId}   # image id: this Docker host only`);
+        }
+        return exit.ok;
+      }),
+    );
+
+  exchange
     .command("check")
     .description("Check the stack's MEXC key against MEXC: no withdrawal right, spot only, >= 100 USDT, a test order; writes a signed record")
     .requiredOption("-s, --stack <name>", "stack whose key to check (live)")
