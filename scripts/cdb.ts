@@ -98,10 +98,11 @@ program
   .requiredOption("-s, --stack <name>", "stack (paper, live)")
   .option("--preview", "preview only, change nothing")
   .option("--confirm-live", "required to update a stack in which something trades for real")
-  .action(async (opts: { stack: string; preview?: boolean; confirmLive?: boolean }) => {
+  .option("--by <handle>", "who deploys (audit record of an update that trades real money; default the OS user)")
+  .action(async (opts: { stack: string; preview?: boolean; confirmLive?: boolean; by?: string }) => {
     try {
       const { deploy } = require("./deploy") as typeof import("./deploy");
-      await deploy({ stack: opts.stack, preview: opts.preview ?? false, confirmLive: opts.confirmLive ?? false }, (l) => process.stdout.write(l + "\n"));
+      await deploy({ stack: opts.stack, preview: opts.preview ?? false, confirmLive: opts.confirmLive ?? false, ...(opts.by ? { by: opts.by } : {}) }, (l) => process.stdout.write(l + "\n"));
     } catch (e) {
       fail(e);
     }

@@ -9,6 +9,9 @@ import { refuseLiveOverridesOfStackFile } from "../readiness/trustRoot";
 import { assertCheckout } from "./sourceCheckout";
 import { stackConfigFile } from "../platform/paths";
 import { dockerFor, stackTarget } from "../ops/target";
+import { appendAudit, operator } from "../ops/audit";
+import { updateRef } from "../ops/rollback";
+import { classify } from "../platform/exitCodes";
 
 // `cdb deploy`: preview or update a stack through Pulumi's Automation API,
 // always with the policy pack. An update of a stack that would trade for real
@@ -20,6 +23,8 @@ import { dockerFor, stackTarget } from "../ops/target";
 
 export interface DeployOptions {
   stack: string;
+  /** Who deploys (audit record of a real-money update; default the OS user). */
+  by?: string;
   preview: boolean;
   confirmLive: boolean;
   /** Called for every policy violation the engine reports. */
@@ -47,16 +52,36 @@ export async function deploy(opts: DeployOptions, log: (line: string) => void): 
     if (!target.unknownHost) dockerFor(target);
   }
   assertCheckout(opts.stack);
+  // An update that trades real money is audited, every attempt (issue 25 item 12): refused, failed or done.
+  let audit: ((outcome: string, extra?: Record<string, unknown>) => void) | undefined;
   if (!opts.preview) {
     const { traders, refused, simulated } = deployVerdictOfStackFile(opts.stack);
-    if (refused !== undefined) throw new DeployRefused(`${opts.stack} is not updated: ${refused}`);
+    if (traders.length > 0 && !simulated) {
+      const started = Date.now();
+      audit = (outcome, extra = {}) => appendAudit({ op: "deploy", by: operator(opts.by), stack: opts.stack, outcome, traders, confirmLive: opts.confirmLive, ...extra, seconds: Math.round((Date.now() - started) / 1000) });
+    }
+    if (refused !== undefined) {
+      audit?.("refused: gate not ready", { detail: refused });
+      throw new DeployRefused(`${opts.stack} is not updated: ${refused}`);
+    }
     // A rehearsal stack's traders reach its simulator only: no real money, no --confirm-live.
-    if (traders.length > 0 && !simulated && !opts.confirmLive) throw new DeployRefused(`updating ${opts.stack} trades real money (${traders.join(", ")}): pass --confirm-live to proceed`);
+    if (traders.length > 0 && !simulated && !opts.confirmLive) {
+      audit?.("refused: no --confirm-live");
+      throw new DeployRefused(`updating ${opts.stack} trades real money (${traders.join(", ")}): pass --confirm-live to proceed`);
+    }
   }
-  // A stack that cannot be opened (a wrong passphrase) is Pulumi's error too (exit 6).
-  const stack = await pulumiStep(() => openStack(opts.stack));
-  const common = withPolicyPack(log, opts.onPolicyViolation, opts.onDiagnostic);
-  // A failure of Pulumi itself is PulumiFailed with Pulumi's error lines (exit 6).
-  if (opts.preview) await pulumiStep(() => stack.preview(common));
-  else await pulumiStep(() => stack.up(common));
+  try {
+    // A stack that cannot be opened (a wrong passphrase) is Pulumi's error too (exit 6).
+    const stack = await pulumiStep(() => openStack(opts.stack));
+    const common = withPolicyPack(log, opts.onPolicyViolation, opts.onDiagnostic);
+    // A failure of Pulumi itself is PulumiFailed with Pulumi's error lines (exit 6).
+    if (opts.preview) await pulumiStep(() => stack.preview(common));
+    else {
+      const up = await pulumiStep(() => stack.up(common));
+      audit?.("updated", { update: updateRef(up.summary) });
+    }
+  } catch (e) {
+    audit?.(`failed (${classify(e).label})`, { error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  }
 }

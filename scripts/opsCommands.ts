@@ -208,8 +208,22 @@ export function registerOpsCommands(program: Command): void {
           return p.outcome === "passed" ? exit.ready : exit.notReady;
         }
         const { writeKillEntry } = (require("../ops/kill") as typeof import("../ops/kill"));
-        const { redis } = await redisFor(opts);
-        const entry = await writeKillEntry(redis, { reason: opts.reason!, ...(opts.strategy ? { strategyId: opts.strategy } : {}), ...(opts.bot ? { botId: opts.bot } : {}) });
+        let redis: Awaited<ReturnType<typeof redisFor>>["redis"];
+        let entry: Awaited<ReturnType<typeof writeKillEntry>>;
+        try {
+          redis = (await redisFor(opts)).redis;
+          entry = await writeKillEntry(redis, { reason: opts.reason!, ...(opts.strategy ? { strategyId: opts.strategy } : {}), ...(opts.bot ? { botId: opts.bot } : {}) });
+        } catch (e) {
+          // A kill that did not land is the attempt an incident review needs most (issue 25 item 12). The
+          // record is best effort: an audit file that cannot be written must not hide why the kill failed.
+          const { classify } = (require("../platform/exitCodes") as typeof import("../platform/exitCodes"));
+          try {
+            appendAudit({ op: "kill", stack: opts.stack, by, outcome: `failed (${classify(e).label})`, reason: opts.reason, error: e instanceof Error ? e.message : String(e) });
+          } catch {
+            // the kill's own error is the one to print
+          }
+          throw e;
+        }
         appendAudit({ op: "kill", stack: opts.stack, by, outcome: "written", entry: entry.id, fields: entry.fields, redis: redis.where, ...withWarnings(redis.warnings) });
         warn(redis.warnings);
         await redis.close();
