@@ -12,7 +12,7 @@ import { writeBackup } from "./backup";
 import { OpsFailure, OpsRefused, PulumiFailed } from "../platform/errors";
 import { classify } from "../platform/exitCodes";
 import { pulumiStep } from "./pulumiErrors";
-import { shutdownEntryCount } from "./kill";
+import { deleteEntry, restartContainers, SHUTDOWN_READERS, shutdownEntryCount, writeKillEntry } from "./kill";
 import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";
 import { containerRedis } from "./redis";
 import { rollback, type RollbackResult, type UpdateRef, updateRef } from "./rollback";
@@ -21,11 +21,19 @@ import { verifyStack } from "./verify";
 
 // `cdb promote --to live`: the runbook's live switch as one command that
 // cannot skip a step. Gate, backup (stack export, Redis SAVE), preview with
-// the policy pack, the stack name typed back, update with the pack, verify
-// with a time limit; a failed update or verification rolls back by itself.
-// Every attempt ends in one audit record, at the step where it stopped.
+// the policy pack, the stack name typed back, then no trade before
+// verification: the kill switch is armed with the promotion's own entry, the
+// update (with the pack) starts the live executor held by it, every container
+// is verified, and only then is the entry deleted and the readers restarted
+// (they keep a shutdown in memory) and verified again. A failed update or
+// verification rolls back by itself with the switch still armed: the live
+// executor never accepted an order. Every attempt ends in one audit record,
+// at the step where it stopped; a verified one says when trading could start.
 
 const STACK = "live";
+/** The reason of the promotion's own kill-switch entry (what `cdb kill` shows while it holds). */
+const HOLD_REASON = "promote: held until verified";
+const round = (n: number) => Math.round(n * 10) / 10;
 
 export interface PromoteRequest {
   yes: boolean;
@@ -91,8 +99,8 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     step = "docker";
     const target = stackTarget(STACK);
     const t = dockerForUpdate(target, req.dockerHost);
+    const redis = containerRedis(t, target.containerName("redis"));
     try {
-      const redis = containerRedis(t, target.containerName("redis"));
       // An armed kill switch rejects every order of the new executor: verification would fail after the update.
       const armed = await shutdownEntryCount(redis);
       if (armed > 0) {
@@ -103,7 +111,9 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
       log(`promote: ${target.containerName("redis")} saved its data (SAVE)`);
     } catch (e) {
       if (!(e instanceof OpsFailure && e.kind === "notFound")) throw e;
-      log(`promote: no ${target.containerName("redis")} yet, nothing to save`);
+      // The promotion holds the new executor with a kill-switch entry written before the update: that needs live's Redis.
+      audit("refused: live's Redis does not run");
+      throw new OpsRefused(`${target.containerName("redis")} does not run on ${t.host}: deploy live at paper flags first (npx cdb deploy --stack live with cdb:mode paper), so the promotion can hold the live executor until it is verified`);
     }
 
     step = "preview";
@@ -117,6 +127,12 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
       throw new OpsRefused("not confirmed: the stack name was not typed back");
     }
 
+    step = "hold";
+    // No trade before verification: the new executor starts with this entry in the stream and rejects every order.
+    const hold = await writeKillEntry(redis, { reason: HOLD_REASON });
+    record = { ...record, hold: { entry: hold.id, armedAtSeconds: round(seconds()) } };
+    log(`promote: kill switch armed (${hold.id}): the live executor rejects every order until ${STACK} is verified`);
+
     step = "update";
     let update: UpdateRef | undefined;
     let problems: string[];
@@ -124,11 +140,26 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
       update = updateRef((await pulumiStep(() => stack.up(withPolicyPack(log)))).summary);
       step = "verify";
       const { plan } = stackPlan(STACK);
-      problems = (await verifyStack({ stack: STACK, plan, docker: t, timeoutMs: req.verifyTimeoutMs })).problems;
+      problems = (await verifyStack({ stack: STACK, plan, docker: t, timeoutMs: req.verifyTimeoutMs, killSwitchArmed: true })).problems;
+      if (problems.length === 0) {
+        step = "release";
+        // Only the promotion's own entry: one someone wrote meanwhile stays, and so does the hold on trading.
+        await deleteEntry(redis, hold.id);
+        const others = await shutdownEntryCount(redis);
+        if (others > 0) problems = [`the kill switch of ${STACK} holds ${others} other entr${others === 1 ? "y" : "ies"} written during the promotion: not released`];
+        else {
+          const readers = SHUTDOWN_READERS.map((s) => target.containerName(s));
+          await restartContainers(t, readers);
+          record = { ...record, hold: { ...(record.hold as object), releasedAtSeconds: round(seconds()), restarted: readers } };
+          log(`promote: verified; kill-switch entry ${hold.id} deleted and ${readers.join(", ")} restarted: ${STACK} may trade from now on`);
+          step = "verify trading";
+          problems = (await verifyStack({ stack: STACK, plan, docker: t, timeoutMs: req.verifyTimeoutMs })).problems;
+        }
+      }
     } catch (e) {
       // A half-applied update may have started a live executor: roll back as for a failed check.
       const lines = e instanceof PulumiFailed ? e.lines : [e instanceof Error ? e.message : String(e)];
-      problems = step === "update" ? lines.map((l) => `the update failed: ${l}`) : [`verification could not complete (${classify(e).label}): ${lines[0]}`];
+      problems = step === "update" ? lines.map((l) => `the update failed: ${l}`) : [`${step === "release" ? "the release" : "verification"} could not complete (${classify(e).label}): ${lines[0]}`];
     }
     if (problems.length === 0) {
       audit("verified", { update });

@@ -76,21 +76,54 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
     expect(await runningTraders()).toEqual([]);
   });
 
-  it("promotes with complete evidence through to a verified live stack, backed up and audited", async () => {
+  it("refuses to promote while live's Redis does not run: the promotion could not hold the live executor; nothing created", async () => {
+    writeLiveEvidence(ws);
+    const r = await cdb(["promote", "--to", "live", "--yes"]);
+    expect(r.code, r.stdout + r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/^cdb: refused: cdb_redis does not run on .*: deploy live at paper flags first \(npx cdb deploy --stack live with cdb:mode paper\)/m);
+    expect(audit().at(-1)).toMatchObject({ op: "promote", stack: "live", outcome: "refused: live's Redis does not run" });
+    expect(ws.standinOps().filter((o) => o.op === "create")).toEqual([]);
+  });
+
+  // Issue 25 item 4: the live executor traded during promote's verification window, also when verification then failed.
+  it("promotes with complete evidence: live at paper flags first, then the live executor held by the kill switch until verified, released, trading; backed up and audited", async () => {
+    // As the README writes it: live at paper flags needs no evidence (cdb deploy creates it).
+    await pulumiOk(ws, ["config", "set", "-s", "live", "cdb:mode", "paper"]);
+    const paper = await cdb(["deploy", "--stack", "live"]);
+    expect(paper.code, paper.stdout + paper.stderr).toBe(0);
+    expect(await runningTraders()).toEqual([]);
+    await pulumiOk(ws, ["config", "set", "-s", "live", "cdb:mode", "live"]);
     const digest = writeLiveEvidence(ws);
     const r = await cdb(["promote", "--to", "live", "--yes", "--by", "janne", "--verify-timeout", "90"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^live: promoted and verified \(update of \d{4}-\d\d-\d\dT[\d:.]+Z, [\d.]+ s\)$/m);
     expect(await logOf("cdb_execution")).toContain("Mode: LIVE");
     expect(await runningTraders()).toContain("cdb_execution");
+    // Armed before the update, released only after every container was verified.
+    const held = /^promote: kill switch armed \((\d+-\d+)\): the live executor rejects every order until live is verified$/m.exec(r.stderr);
+    expect(held, r.stderr).not.toBeNull();
+    const released = r.stderr.indexOf(`promote: verified; kill-switch entry ${held![1]} deleted and cdb_execution, cdb_risk, cdb_allocation restarted`);
+    expect(released).toBeGreaterThan(r.stderr.indexOf("kill switch armed"));
+    expect(await shutdownEntryCount(containerRedis(t, "cdb_redis"))).toBe(0);
+    // What execution reported from the hold on: only rejections until the release, then filled orders again.
+    const redis = containerRedis(t, "cdb_redis");
+    const rows = ((await redis.call(["XRANGE", "stream.order_results", held![1]!, "+"])) ?? []) as [string, string[]][];
+    const field = (kv: string[], k: string) => kv[kv.indexOf(k) + 1];
+    const firstFilled = rows.findIndex(([, kv]) => field(kv, "status") === "FILLED");
+    expect(firstFilled, "an order filled after the release").toBeGreaterThan(0);
+    expect(rows.slice(0, firstFilled).every(([, kv]) => field(kv, "status") === "REJECTED" && field(kv, "order_id")!.startsWith("SHUTDOWN_"))).toBe(true);
+    // The first accepted order came from the restarted (released) executor, never the held one.
+    const restartedMs = Date.parse((await t.docker.getContainer("cdb_execution").inspect()).State.StartedAt);
+    const firstFilledMs = Number(rows[firstFilled]![0].split("-")[0]);
+    expect(firstFilledMs).toBeGreaterThanOrEqual(restartedMs - 1_000);
+    process.stdout.write(`promote: ${firstFilled} orders rejected while held; first order accepted ${((firstFilledMs - Number(held![1]!.split("-")[0])) / 1000).toFixed(1)} s after the hold was armed\n`);
     // Issue 16 item 2: the backup keeps every secret encrypted (the generated Redis password is in the state), 0600.
     const backups = readdirSync(path.join(ws.project, "backups")).filter((f) => /^live-.*\.json$/.test(f)).sort();
     expect(backups.length).toBeGreaterThanOrEqual(1);
     const backup = path.join(ws.project, "backups", backups.at(-1)!);
-    // Taken before the update, of a stack that had no resources yet: see the kill-switch test for one holding secrets.
     expect(statSync(backup).mode & 0o777).toBe(0o600);
     const record = audit().at(-1)!;
-    expect(record).toMatchObject({ op: "promote", by: "janne", stack: "live", outcome: "verified", configDigest: digest });
+    expect(record).toMatchObject({ op: "promote", by: "janne", stack: "live", outcome: "verified", configDigest: digest, hold: { entry: held![1], armedAtSeconds: expect.any(Number), releasedAtSeconds: expect.any(Number), restarted: ["cdb_execution", "cdb_risk", "cdb_allocation"] } });
     expect(record.evidenceSha256).toBe(createHash("sha256").update(readFileSync(liveEvidenceFile(ws))).digest("hex"));
     // Issue 16 item 8: the record names the update by its own times (the file backend reports version 0 for every update).
     expect(record.update).toMatchObject({ startTime: expect.stringMatching(/^\d{4}-/), endTime: expect.stringMatching(/^\d{4}-/), result: "succeeded" });
@@ -134,10 +167,19 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
 
   it("rolls back by itself when verification fails, leaving no trading container running", async () => {
     await releaseKillSwitch(containerRedis(t, "cdb_redis"));
-    const r = await cdb(["promote", "--to", "live", "--yes", "--verify-timeout", "20"], { CDB_STANDIN_CRASH_LIVE_EXECUTION: "1" });
+    // Risk fails live (execution itself starts fine and would trade): verification fails while the executor is held.
+    const redis = containerRedis(t, "cdb_redis");
+    const last = ((await redis.call(["XREVRANGE", "stream.order_results", "+", "-", "COUNT", "1"])) ?? []) as [string, string[]][];
+    const before = last[0]?.[0] ?? "0-0";
+    const r = await cdb(["promote", "--to", "live", "--yes", "--verify-timeout", "20"], { CDB_STANDIN_CRASH_LIVE: "risk" });
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^live: promotion failed and was rolled back \(cdb_execution: /m);
+    expect(r.stdout).toMatch(/^live: promotion failed and was rolled back \(cdb_risk: /m);
     expect(await runningTraders()).toEqual([]);
+    // Not one order accepted from the promotion's start to the end of its rollback: the switch held throughout.
+    const during = ((await redis.call(["XRANGE", "stream.order_results", `(${before}`, "+"])) ?? []) as [string, string[]][];
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.filter(([, kv]) => kv.includes("FILLED"))).toEqual([]);
+    expect(r.stderr).not.toContain("kill-switch entry");
     expect(await logOf("cdb_execution")).toContain("Mode: MOCK");
     const [promoteRecord, rollbackRecord] = [audit().findLast((a) => a.op === "promote"), audit().findLast((a) => a.op === "rollback")];
     expect(promoteRecord).toMatchObject({ outcome: "rolled back (verified)" });

@@ -13,8 +13,8 @@ import { isSecret, standinProvider } from "./standinProvider";
 // runs the test-double image (test/images) instead of the service's image,
 // which no registry here can provide. Images are echoed, not built. Replacing
 // is delete-then-create, like the real provider under deleteBeforeReplace.
-// TEST KNOB: with CDB_STANDIN_CRASH_LIVE_EXECUTION=1 in its environment, an
-// execution container that trades for real exits at start (as a live
+// TEST KNOB: with CDB_STANDIN_CRASH_LIVE=<service> in its environment, that
+// service's container exits at start when it trades for real (as a live
 // executor with a rejected MEXC key would), to make a promotion fail.
 
 const docker = new Docker();
@@ -47,7 +47,8 @@ async function createContainer(inputs: Inputs): Promise<void> {
   const service = alias?.slice(4) as ServiceName | undefined;
   const port = service && service !== "redis" ? SERVICES[service]?.port : undefined;
   const envs = (inputs.envs as string[] | undefined) ?? [];
-  const crash = service === "execution" && process.env.CDB_STANDIN_CRASH_LIVE_EXECUTION === "1" && envs.some((e) => e.startsWith("CONFIRM_LIVE_TRADING="));
+  // CDB_STANDIN_CRASH_LIVE=<service>: that service's double crashes when it runs with live flags (a failed verification).
+  const crash = service !== undefined && process.env.CDB_STANDIN_CRASH_LIVE === service && envs.includes("MOCK_TRADING=false");
   const env = [...envs, ...(port ? [`CDB_DOUBLE_PORT=${port}`] : []), ...(crash ? ["CDB_DOUBLE_CRASH=1"] : [])];
   const volumes = (inputs.volumes as { volumeName?: string; containerPath: string; readOnly?: boolean }[] | undefined) ?? [];
   const name = String(inputs.name);

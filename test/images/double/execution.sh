@@ -30,6 +30,8 @@ REDISCLI_AUTH="$(cat /run/secrets/redis_password)"
 export REDISCLI_AUTH
 R="redis-cli -h ${REDIS_HOST:-cdb_redis} -p ${REDIS_PORT:-6379}"
 rm -f /tmp/shutdown
+# An entry already in the stream holds it from its first order on (a promotion arms the switch before the update).
+[ "$($R XLEN stream.bot_shutdown 2>/dev/null)" -gt 0 ] 2>/dev/null && touch /tmp/shutdown
 (
   last=0-0
   while :; do
