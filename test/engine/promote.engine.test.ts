@@ -105,15 +105,19 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
     const released = r.stderr.indexOf(`promote: verified; kill-switch entry ${held![1]} deleted and cdb_execution, cdb_risk, cdb_allocation restarted`);
     expect(released).toBeGreaterThan(r.stderr.indexOf("kill switch armed"));
     expect(await shutdownEntryCount(containerRedis(t, "cdb_redis"))).toBe(0);
-    // What execution reported from the hold on: only rejections until the release, then filled orders again.
+    // What the live executor reported from its creation by the update on (the paper one it replaced may fill a last
+    // order in flight when the hold is written): only rejections until the release, then filled orders again.
     const redis = containerRedis(t, "cdb_redis");
-    const rows = ((await redis.call(["XRANGE", "stream.order_results", held![1]!, "+"])) ?? []) as [string, string[]][];
+    const liveExecution = await t.docker.getContainer("cdb_execution").inspect();
+    const createdMs = Date.parse(liveExecution.Created);
+    expect(createdMs).toBeGreaterThan(Number(held![1]!.split("-")[0]));
+    const rows = ((await redis.call(["XRANGE", "stream.order_results", String(createdMs), "+"])) ?? []) as [string, string[]][];
     const field = (kv: string[], k: string) => kv[kv.indexOf(k) + 1];
     const firstFilled = rows.findIndex(([, kv]) => field(kv, "status") === "FILLED");
     expect(firstFilled, "an order filled after the release").toBeGreaterThan(0);
     expect(rows.slice(0, firstFilled).every(([, kv]) => field(kv, "status") === "REJECTED" && field(kv, "order_id")!.startsWith("SHUTDOWN_"))).toBe(true);
     // The first accepted order came from the restarted (released) executor, never the held one.
-    const restartedMs = Date.parse((await t.docker.getContainer("cdb_execution").inspect()).State.StartedAt);
+    const restartedMs = Date.parse(liveExecution.State.StartedAt);
     const firstFilledMs = Number(rows[firstFilled]![0].split("-")[0]);
     expect(firstFilledMs).toBeGreaterThanOrEqual(restartedMs - 1_000);
     process.stdout.write(`promote: ${firstFilled} orders rejected while held; first order accepted ${((firstFilledMs - Number(held![1]!.split("-")[0])) / 1000).toFixed(1)} s after the hold was armed\n`);

@@ -1,7 +1,9 @@
 import Docker from "dockerode";
 import * as pulumi from "@pulumi/pulumi";
 import { pack } from "tar-stream";
+import { tradesForReal } from "../../../config/safety";
 import { SERVICES, type ServiceName } from "../../../config/services";
+import { envRecord } from "../../../platform/envEntries";
 import { ensureDoubleImage } from "../../images/build";
 import { healthTest } from "../../stackDoubles";
 import { isSecret, standinProvider } from "./standinProvider";
@@ -48,7 +50,7 @@ async function createContainer(inputs: Inputs): Promise<void> {
   const port = service && service !== "redis" ? SERVICES[service]?.port : undefined;
   const envs = (inputs.envs as string[] | undefined) ?? [];
   // CDB_STANDIN_CRASH_LIVE=<service>: that service's double crashes when it runs with live flags (a failed verification).
-  const crash = service !== undefined && process.env.CDB_STANDIN_CRASH_LIVE === service && envs.includes("MOCK_TRADING=false");
+  const crash = service !== undefined && process.env.CDB_STANDIN_CRASH_LIVE === service && tradesForReal(envRecord(envs));
   const env = [...envs, ...(port ? [`CDB_DOUBLE_PORT=${port}`] : []), ...(crash ? ["CDB_DOUBLE_CRASH=1"] : [])];
   const volumes = (inputs.volumes as { volumeName?: string; containerPath: string; readOnly?: boolean }[] | undefined) ?? [];
   const name = String(inputs.name);
