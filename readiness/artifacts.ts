@@ -16,18 +16,24 @@ export function fileSha256(file: string, shownAs = file): string {
   return h.digest("hex");
 }
 
+/** Tooling files change on every install or commit; they prove nothing about the checklist. */
+const NOT_EVIDENCE = new Set([".git", "node_modules"]);
+const underTooling = (rel: string) => rel.split(/[\\/]/).some((x) => NOT_EVIDENCE.has(x.toLowerCase()));
+
 /**
  * Problem with one evidence artifact, or undefined when it exists inside the
- * repo and its digest matches. Symlinks are resolved before the containment
- * check, so a link pointing out of the repo is refused too.
+ * repo and its digest matches. The one rule for an artifact's path, used by
+ * `cdb evidence add` (ops/evidence.ts artifactRef) and by the gate alike:
+ * symlinks anywhere in the path are resolved (realpath) and the file they
+ * reach is held to the same rule as the path as written, so a link into .git
+ * or out of the repo is refused however it is spelled.
  */
 export function artifactProblem(repoRoot: string, artifact: { path: string; sha256: string }): string | undefined {
   const p = artifact.path;
   if (path.posix.isAbsolute(p) || path.win32.isAbsolute(p)) return `artifact ${p}: absolute paths are not allowed`;
   const parts = p.split(/[\\/]/);
   if (parts.includes("..")) return `artifact ${p}: ".." is not allowed`;
-  // Tooling files change on every install or commit; they prove nothing about the checklist.
-  if (parts.some((x) => x.toLowerCase() === ".git" || x.toLowerCase() === "node_modules")) return `artifact ${p}: files under .git or node_modules are not evidence`;
+  if (underTooling(p)) return `artifact ${p}: files under .git or node_modules are not evidence`;
   let root: string;
   let real: string;
   try {
@@ -37,6 +43,8 @@ export function artifactProblem(repoRoot: string, artifact: { path: string; sha2
     return `artifact ${p}: file not found`;
   }
   if (real !== root && !real.startsWith(root + path.sep)) return `artifact ${p}: resolves outside the repository`;
+  const resolved = path.relative(root, real);
+  if (underTooling(resolved)) return `artifact ${p}: resolves to ${resolved.split(path.sep).join("/")}, and files under .git or node_modules are not evidence`;
   let digest: string;
   try {
     digest = fileSha256(real);
