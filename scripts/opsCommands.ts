@@ -125,8 +125,10 @@ export function registerOpsCommands(program: Command): void {
         stack: string; reason?: string; strategy?: string; bot?: string; drill?: boolean; window: number; restart: boolean; out?: string; key?: string;
         release?: boolean; yes?: boolean; by?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean;
       }) => {
-        const { appendAudit, operator } = (require("../ops/audit") as typeof import("../ops/audit"));
+        const { appendAudit, checkAuditFile, operator } = (require("../ops/audit") as typeof import("../ops/audit"));
         if (opts.drill && opts.release) throw new UnusableInput("--drill", "cannot be combined with --release");
+        // Its record is written after the act: an audit file that cannot take it is refused before.
+        checkAuditFile();
         const drillKey = opts.drill ? keyOf(opts, false) : undefined;
         // A signed record names the key's person: default to its principal, not the OS user.
         const by = operator(opts.by ?? (drillKey ? (require("../ops/evidence") as typeof import("../ops/evidence")).principalOf(drillKey) : undefined));
@@ -146,6 +148,8 @@ export function registerOpsCommands(program: Command): void {
           return exit.ready;
         }
         if (!opts.reason && !opts.drill) throw new UnusableInput("--reason", "cdb kill needs --reason <text>");
+        // A blank reason, control or bidirectional characters: exit 2 before Redis is reached.
+        (require("../ops/kill") as typeof import("../ops/kill")).checkKillEntry({ reason: opts.reason ?? "drill", ...(opts.strategy !== undefined ? { strategyId: opts.strategy } : {}), ...(opts.bot !== undefined ? { botId: opts.bot } : {}) });
         if (opts.drill) {
           // The witness of the stack drives, judges and signs the drill (witness/main.ts, issue 22): it reaches Redis and Docker inside the stack.
           if (opts.redisUrl || opts.passwordFile) throw new UnusableInput(opts.redisUrl ? "--redis-url" : "--password-file", "a drill runs in the stack's witness, which reaches Redis on the stack's network; --redis-url is for cdb kill and --release");

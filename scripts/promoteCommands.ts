@@ -46,6 +46,8 @@ export function registerPromoteCommands(program: Command): void {
     .option("--json", "print the result as JSON")
     .action(
       action(async (opts: { stack: string; reason: string; by?: string; verifyTimeout: number; json?: boolean }) => {
+        // The reason goes into the kill-switch entry: refused (exit 2) before anything stops, not halfway.
+        (await import("../ops/kill")).checkKillEntry({ reason: opts.reason });
         const { rollback } = await import("../ops/rollback");
         const r = await rollback({ stack: opts.stack, reason: opts.reason, by: opts.by, verifyTimeoutMs: opts.verifyTimeout * 1000, log: (l) => process.stderr.write(l + "\n") });
         const { verifyError, ...shown } = r;
