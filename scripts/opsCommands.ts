@@ -212,16 +212,17 @@ export function registerOpsCommands(program: Command): void {
     );
 
   const evidence = program.command("evidence").description("Write the readiness evidence file with commands (init, add, approve, collect)");
-  const fileOf = async (o: { evidence?: string; stack?: string }) => {
-    const { defaultEvidenceFile } = (require("../platform/paths") as typeof import("../platform/paths"));
-    return o.evidence ?? defaultEvidenceFile(o.stack ?? "live");
+  // The file `cdb readiness` reads for the same stack and environment (CDB_EVIDENCE_FILE too, refused for live).
+  const fileOf = async (o: { evidence?: string; stack?: string; stackConfig?: string }) => {
+    const { writerEvidenceFile } = (require("../readiness/trustRoot") as typeof import("../readiness/trustRoot"));
+    return writerEvidenceFile(o.stack ?? "live", o.evidence, process.env, o.stackConfig);
   };
 
   evidence
     .command("init")
     .description("Write a skeleton evidence file with the stack's current config digest")
     .option("-s, --stack <name>", "stack", "live")
-    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("-e, --evidence <file>", "evidence file (default $CDB_EVIDENCE_FILE, refused for live, then readiness/<stack>.evidence.yaml)")
     .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
     .option("--force", "replace an existing file")
     .action(
@@ -237,7 +238,7 @@ export function registerOpsCommands(program: Command): void {
     .command("bind")
     .description("Bind a pending evidence file (written before the config was complete) to the stack's config digest; keeps only the paper measurements")
     .option("-s, --stack <name>", "stack", "live")
-    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("-e, --evidence <file>", "evidence file (default $CDB_EVIDENCE_FILE, refused for live, then readiness/<stack>.evidence.yaml)")
     .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
     .action(
       run(async (opts: { stack: string; evidence?: string; stackConfig?: string }) => {
@@ -258,7 +259,7 @@ export function registerOpsCommands(program: Command): void {
     .option("--value <number>", "the measured value (measured items)", parseNumber("--value"))
     .option("--note <text>", "a note")
     .option("-s, --stack <name>", "stack whose evidence file to write", "live")
-    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("-e, --evidence <file>", "evidence file (default $CDB_EVIDENCE_FILE, refused for live, then readiness/<stack>.evidence.yaml)")
     .action(
       run(async (id: string, opts: { key?: string; by?: string; artifact?: string[]; value?: number; note?: string; stack: string; evidence?: string }) => {
         const { addEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
@@ -275,7 +276,7 @@ export function registerOpsCommands(program: Command): void {
     .option("--key <file>", `${KEY_HELP}; not the author's key`)
     .option("--by <handle>", "the approving person: a principal of the key (default its first)")
     .option("-s, --stack <name>", "stack whose evidence file to write", "live")
-    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("-e, --evidence <file>", "evidence file (default $CDB_EVIDENCE_FILE, refused for live, then readiness/<stack>.evidence.yaml)")
     .action(
       run(async (id: string, opts: { key?: string; by?: string; stack: string; evidence?: string }) => {
         const { approveEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
