@@ -127,6 +127,34 @@ describe("readiness gate", () => {
     expect(item(id, withEntry(id, (x) => (x.artifacts = [{ path: nm, sha256: fileSha256(path.join(fx.dir, "node_modules", "x.txt")) }]))).status).toBe("invalid");
   });
 
+  it("hashes each artifact once per evaluation, and fails closed with one line past the budget (issue 25)", () => {
+    const id = "compliance.incident-response";
+    const MIB = 1024 * 1024;
+    const file = path.join(fx.dir, "big-artifact.bin");
+    writeFileSync(file, Buffer.alloc(5 * MIB, 7));
+    const ref = { path: path.relative(REPO_ROOT, file).split(path.sep).join("/"), sha256: fileSha256(file) };
+    // One signed entry naming the same 5 MiB file 400 times (2 GB if each reference were hashed): hashed once, within a 12 MiB budget.
+    const many = withEntry(id, (x) => (x.artifacts = Array.from({ length: 400 }, () => ref)));
+    const once = runGate({ ...fx.gateRequest(fx.write(many)), artifactBudgetBytes: 12 * MIB });
+    expect(once.verdict.items.find((i) => i.id === id)).toMatchObject({ status: "satisfied" });
+    // Three different files of that size do not fit: the whole evaluation stops, exit 2 (UnusableInput), one line.
+    const other = (n: number) => {
+      const f = path.join(fx.dir, `big-artifact-${n}.bin`);
+      writeFileSync(f, Buffer.alloc(5 * MIB, n));
+      return { path: path.relative(REPO_ROOT, f).split(path.sep).join("/"), sha256: fileSha256(f) };
+    };
+    const three = withEntry(id, (x) => (x.artifacts = [ref, other(1), other(2)]));
+    let thrown: unknown;
+    try {
+      runGate({ ...fx.gateRequest(fx.write(three)), artifactBudgetBytes: 12 * MIB });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(UnusableInput);
+    expect((thrown as Error).message).toMatch(/^artifact \S+big-artifact-2\.bin: hashing it would pass the 12 MiB of artifacts one evaluation may hash \(10 MiB so far\): the gate fails closed; attach fewer or smaller files$/);
+    expect((thrown as Error).message).not.toContain("\n");
+  });
+
   it("voids all evidence when a trading setting changes (config digest)", () => {
     writeFileSync(fx.liveConfig, liveConfigYaml({ risk: { maxPositionPct: 0.08 } }));
     const { verdict } = gate();
