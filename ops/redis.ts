@@ -59,7 +59,7 @@ export function replyError(where: string, reply: string): Error {
 
 const AUTH_REPLY = /^(NOAUTH|WRONGPASS|ERR invalid password|ERR AUTH)/;
 /** Not Redis at all (an HTTP server at the port): its answer breaks the protocol, or it hangs up on our first command. */
-const NOT_REDIS = /Protocol error|EPIPE|unexpected reply/i;
+const NOT_REDIS = /Protocol error|Unknown RESP type|EPIPE|unexpected reply/i;
 /** Redis's answer to AUTH when it has no password: the connection works without one. */
 const NO_PASSWORD_SET = /called without any password configured/;
 
@@ -190,7 +190,8 @@ export async function directRedis(url: string, passwordFile: string | undefined,
     if (e instanceof OpsFailure) return e;
     const msg = String((e as Error).message ?? e);
     if (AUTH_REPLY.test(msg)) return authFailed(`${where} rejected the password${passwordFile ? ` from ${passwordFile}` : " (none given: use --password-file)"} (${msg.split(" ")[0]})`);
-    if (NOT_REDIS.test(msg)) return unreachable(`${where} does not answer as Redis (${msg.split("\n")[0]}): is --redis-url the Redis port?`);
+    // (The RESP parser's own "Please report this." is about the parser, not this failure: dropped.)
+    if (NOT_REDIS.test(msg)) return unreachable(`${where} does not answer as Redis (${msg.split("\n")[0]!.replace(/\.? *Please report this\.?$/, "")}): is --redis-url the Redis port?`);
     if (/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ECONNRESET|connect|Connection is closed|timed out|Stream isn't writeable/i.test(msg)) {
       return unreachable(`${where} is not answering: ${msg.split("\n")[0]}`);
     }
