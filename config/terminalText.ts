@@ -23,6 +23,18 @@ export const visibleLine = (s: string): string => s.replace(/[\r\n]+/g, " ").rep
 export const visibleText = (s: string): string => s.replace(/\r\n/g, "\n").replace(CONTROL, escaped).replace(BIDI, escaped);
 
 /**
+ * What the CLI prints on stdout (text or JSON): line breaks and tabs kept, other C0 control
+ * characters as \xNN, C1 and bidirectional formatting characters as \uNNNN. JSON stays valid
+ * and means the same (JSON.stringify never leaves a C0 character raw, and \uNNNN is JSON's own escape).
+ */
+export const visibleOutput = (s: string): string =>
+  s
+    .replace(/\r\n/g, "\n")
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b-\u001f]/g, escaped)
+    .replace(/[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+/**
  * The first character of `s` no value may carry (a control character, line breaks included,
  * or a bidirectional formatting one), escaped; undefined when there is none. For values
  * that leave the CLI for another system (a Redis stream other programs print).

@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { UnusableInput } from "../platform/errors";
 import { EXIT } from "../platform/exitCodes";
-import { exitWith } from "./commandRunner";
+import { exitWith, out } from "./commandRunner";
 import { checkStackName } from "../platform/stackName";
 import { registerOpsCommands } from "./opsCommands";
 import { registerPromoteCommands } from "./promoteCommands";
@@ -62,7 +62,7 @@ program
       const result = runGate({ stack: opts.stack, asked, configFiles });
       const { verdict, notes, catalog } = result;
       const text = opts.json ? renderJson(verdict) : opts.markdown ? renderMarkdown(verdict, catalog, notes) : renderText(verdict, catalog, notes);
-      process.stdout.write(text + "\n");
+      out(text);
       process.exitCode = verdict.ready ? EXIT.ready : EXIT.notReady;
     } catch (e) {
       fail(e);

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { OpsRefused, UnusableInput } from "../platform/errors";
 import { EXIT } from "../platform/exitCodes";
-import { action, confirm } from "./commandRunner";
+import { action, confirm, out } from "./commandRunner";
 
 // The operations commands of `cdb` (verify, kill, freight, evidence): parse, call ops/, render. Heavy modules
 // (dockerode, ioredis, the Pulumi SDK for the secret patterns) load inside the
@@ -9,7 +9,6 @@ import { action, confirm } from "./commandRunner";
 
 const exit = EXIT;
 
-const out = (s: string) => process.stdout.write(s + "\n");
 /** Warnings of an operation that was applied: printed on stderr, the exit code stays the operation's. */
 export const warn = (warnings: readonly string[]) => {
   for (const w of warnings) process.stderr.write(`cdb: warning: ${w}\n`);

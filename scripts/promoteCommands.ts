@@ -1,12 +1,11 @@
 import type { Command } from "commander";
 import { UnusableInput } from "../platform/errors";
-import { action, confirm } from "./commandRunner";
+import { action, confirm, out } from "./commandRunner";
 import { EXIT } from "../platform/exitCodes";
 
 // `cdb promote` and `cdb rollback`. Pulumi's own failures (a policy refusing
 // the preview, an update error) are PulumiFailed: exit 6 with Pulumi's error lines.
 
-const out = (s: string) => process.stdout.write(s + "\n");
 
 const seconds = (v: string): number => {
   const n = Number(v);
