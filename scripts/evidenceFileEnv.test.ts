@@ -1,6 +1,6 @@
-import { copyFileSync, readFileSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../platform/paths";
 import { npxCdb } from "../test/npxCdb";
@@ -16,6 +16,10 @@ const fx = makeFixture();
 const dir = repoTmpDir("harden-evidence-env-");
 const ID = "execution.live-executor-review"; // two-person: add, then approve
 const artifact = path.join(REPO_ROOT, fx.evidence.items[ID]!.artifacts![0]!.path);
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(fx.dir, { recursive: true, force: true });
+});
 
 describe("CDB_EVIDENCE_FILE for the evidence writers", () => {
   it("add and approve write the file CDB_EVIDENCE_FILE names (paper), and refuse it for live in the gate's words", async () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { npxCdb, type CliRun } from "../test/npxCdb";
@@ -48,6 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   await new Promise((r) => http?.close(r));
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe("cdb kill: each failure with its own code and one line", () => {
