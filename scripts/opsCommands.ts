@@ -309,13 +309,15 @@ export function registerOpsCommands(program: Command): void {
         const { stackPlan } = (require("../ops/target") as typeof import("../ops/target"));
         const { plan } = stackPlan(opts.stack, opts.stackConfig);
         if (plan.mode !== "paper") throw new OpsRefused(`logs check measures the paper stack; ${opts.stack} is ${plan.mode}`);
+        // The file is decided (CDB_EVIDENCE_FILE refused for live) before the witness works, not after.
+        const evidenceFile = await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" });
         const [w] = await witnessRecords(opts, ["logs-check", "--since", since.toISOString()], 60_000, opts.out);
         if (!w) throw new Error("the witness answered no record");
         const p = (JSON.parse(w.record) as import("../readiness/records").Statement).predicate;
         const f = p.figures as { lines: number; query: string; container: string; since: string; firstNs?: string; lastNs?: string };
         // The entry is the operator's statement, signed with --key; the artifact is the witness's.
         const { addEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
-        const entry = addEvidence({ file: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }), by, key, id: "monitoring.structured-logs", artifacts: [w.file], note: `cdb logs check: ${f.lines} line(s) of ${f.container} in Loki since ${f.since}`, acceptFailed: true });
+        const entry = addEvidence({ file: evidenceFile, by, key, id: "monitoring.structured-logs", artifacts: [w.file], note: `cdb logs check: ${f.lines} line(s) of ${f.container} in Loki since ${f.since}`, acceptFailed: true });
         const passed = entry.value !== undefined && entry.value >= 1;
         if (opts.json) out(JSON.stringify({ lines: f.lines, query: f.query, firstNs: f.firstNs, lastNs: f.lastNs, artifact: w.file }));
         else {
@@ -349,10 +351,11 @@ export function registerOpsCommands(program: Command): void {
         const { stackPlan } = (require("../ops/target") as typeof import("../ops/target"));
         const { plan } = stackPlan(opts.stack, opts.stackConfig);
         if (plan.mode !== "paper") throw new OpsRefused(`collect measures the paper stack; ${opts.stack} is ${plan.mode}`);
+        // The file is decided (CDB_EVIDENCE_FILE refused for live) before the witness measures, not after.
+        const evidenceFile = await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" });
         // The plan's container names can only make the witness's observation window stricter: one it does not see fails it.
         const written = await witnessRecords(opts, ["collect", "--since", since.toISOString(), "--expect", plan.containers.map((c) => c.name).join(",")], 120_000, opts.out);
         const { addEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
-        const evidenceFile = await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" });
         const ITEM: Record<string, string> = { "paper-orders": "stability.paper-orders", "observation-window": "stability.observation-window", candles: "stability.candles", regime: "stability.regime" };
         const results: { id: string; value: number | undefined; note: string; file: string }[] = [];
         for (const w of written) {
