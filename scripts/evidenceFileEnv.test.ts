@@ -45,4 +45,16 @@ describe("CDB_EVIDENCE_FILE for the evidence writers", () => {
     expect(approve.code, approve.err).toBe(0);
     expect((parse(readFileSync(file, "utf8")) as { items: Record<string, { approvedBy?: string }> }).items[ID]!.approvedBy).toBe("mara");
   }, 180_000);
+
+  it("collect and logs check (they write live's evidence) refuse CDB_EVIDENCE_FILE before the witness works", async () => {
+    const env = { CDB_EVIDENCE_FILE: path.join(dir, "x.yaml"), CDB_ALLOWED_SIGNERS: fx.allowedSigners, DOCKER_HOST: "unix:///tmp/harden-no-docker.sock" };
+    for (const args of [
+      ["evidence", "collect", "--stack", "paper", "--since", "1h", "--key", fx.keys.janne.file],
+      ["logs", "check", "--stack", "paper", "--since", "1h", "--key", fx.keys.janne.file],
+    ]) {
+      const r = await npxCdb(args, { env });
+      expect({ code: r.code, err: r.err }, args.join(" ")).toEqual({ code: 2, err: expect.stringMatching(/^cdb: unusable input: CDB_EVIDENCE_FILE: refused for live: [^\n]*\n$/) });
+    }
+  }, 120_000);
 });
+
