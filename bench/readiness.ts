@@ -121,7 +121,79 @@ function inProcess(req: Parameters<typeof runGate>[0], runs: number): number[] {
   return times;
 }
 
+/**
+ * Issue 25: one signed entry with `refs` references spread over `files` distinct files of `mb` MB
+ * (46.6 s when every reference was hashed). In-process: the gate's evaluation, once warm-up, `runs` timed.
+ * BENCH_ONLY=artifacts runs this row alone.
+ */
+function manyReferences(runs: number): Row[] {
+  const refs = Number(process.env.BENCH_ARTIFACT_REFS ?? 400);
+  const files = Number(process.env.BENCH_ARTIFACT_FILES ?? 4);
+  const mb = Number(process.env.BENCH_ARTIFACT_MB ?? 60);
+  const fx = makeFixture();
+  try {
+    const id = "compliance.incident-response";
+    const refsOf = (n: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => {
+        const file = path.join(fx.dir, `${tag}-${i}.bin`);
+        writeFileSync(file, Buffer.alloc(mb * 1_000_000, i + 1));
+        return { path: path.relative(REPO_ROOT, file).split(path.sep).join("/"), sha256: createHash("sha256").update(Buffer.alloc(mb * 1_000_000, i + 1)).digest("hex") };
+      });
+    const distinct = refsOf(files, "shared");
+    const e = structuredClone(fx.evidence);
+    e.items[id]!.artifacts = Array.from({ length: refs }, (_, i) => distinct[i % files]!);
+    const req = fx.gateRequest(fx.write(fx.sign(e)));
+    const rows: Row[] = [{ name: `in-process runGate, 1 entry, ${refs} references to ${files} files of ${mb} MB`, times: inProcess(req, runs) }];
+    // Past the budget (MAX_ARTIFACT_BYTES_PER_EVALUATION): distinct files until it is passed; the gate must refuse, and quickly.
+    // BENCH_ARTIFACT_OVER=0 skips it (timing a build without the budget, which would hash on).
+    if (process.env.BENCH_ARTIFACT_OVER === "0") return rows;
+    const over = structuredClone(fx.evidence);
+    over.items[id]!.artifacts = refsOf(Math.ceil(1100 / mb), "distinct");
+    const overReq = fx.gateRequest(fx.write(fx.sign(over)));
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      try {
+        runGate(overReq);
+        abort("the gate hashed more than its budget without refusing");
+      } catch (err) {
+        if (err instanceof Abort) throw err;
+        if (i === 0) console.log(`past the budget: ${(err as Error).message}`);
+      }
+      times.push(performance.now() - t0);
+    }
+    rows.push({ name: `in-process runGate, ${over.items[id]!.artifacts!.length} distinct files of ${mb} MB: fails closed`, times });
+    return rows;
+  } finally {
+    rmSync(fx.dir, { recursive: true, force: true });
+  }
+}
+
+function printRows(rows: Row[], caseLine: string): void {
+  const cpus = os.cpus();
+  console.log(`## Readiness gate benchmark\n`);
+  console.log(`node ${process.version}, ${cpus.length} CPU(s) (${cpus[0]?.model ?? "unknown"}), ${os.platform()}/${os.arch()}`);
+  console.log("CLI: node scripts/bin/cdb.cjs (tsx, Node compile cache); one untimed warm-up launch per row");
+  if (caseLine) console.log(caseLine);
+  console.log("| name | runs | median ms | min | max | target | verdict |");
+  console.log("|---|---:|---:|---:|---:|---:|---|");
+  let over = false;
+  for (const r of rows) {
+    const med = median(r.times);
+    const verdict = r.targetMs === undefined ? "info" : med < r.targetMs ? "ok" : "OVER";
+    if (verdict === "OVER") over = true;
+    const target = r.targetMs === undefined ? "-" : `< ${r.targetMs}`;
+    console.log(`| ${r.name} | ${r.times.length} | ${ms(med)} | ${ms(Math.min(...r.times))} | ${ms(Math.max(...r.times))} | ${target} | ${verdict} |`);
+  }
+  console.log("");
+  if (over && process.env.BENCH_STRICT) process.exitCode = 1;
+}
+
 function main(): void {
+  if (process.env.BENCH_ONLY === "artifacts") {
+    printRows(manyReferences(Number(process.env.BENCH_GATE_RUNS ?? 3)), "");
+    return;
+  }
   const fx = makeFixture();
   const synthDir = repoTmpDir("bench-readiness-");
   const repo = repoCopy("cdb-bench-");
@@ -147,23 +219,8 @@ function main(): void {
       },
     );
 
-    const cpus = os.cpus();
-    console.log(`## Readiness gate benchmark\n`);
-    console.log(`node ${process.version}, ${cpus.length} CPU(s) (${cpus[0]?.model ?? "unknown"}), ${os.platform()}/${os.arch()}`);
-    console.log("CLI: node scripts/bin/cdb.cjs (tsx, Node compile cache); one untimed warm-up launch per row");
-    console.log(`synthetic catalog ${statSync(synth.catalog).size} B, evidence ${statSync(synth.evidence).size} B, ${SYNTHETIC_ITEMS / 10} artifacts\n`);
-    console.log("| name | runs | median ms | min | max | target | verdict |");
-    console.log("|---|---:|---:|---:|---:|---:|---|");
-    let over = false;
-    for (const r of rows) {
-      const med = median(r.times);
-      const verdict = r.targetMs === undefined ? "info" : med < r.targetMs ? "ok" : "OVER";
-      if (verdict === "OVER") over = true;
-      const target = r.targetMs === undefined ? "-" : `< ${r.targetMs}`;
-      console.log(`| ${r.name} | ${r.times.length} | ${ms(med)} | ${ms(Math.min(...r.times))} | ${ms(Math.max(...r.times))} | ${target} | ${verdict} |`);
-    }
-    console.log("");
-    if (over && process.env.BENCH_STRICT) process.exitCode = 1;
+    rows.push(...manyReferences(3));
+    printRows(rows, `synthetic catalog ${statSync(synth.catalog).size} B, evidence ${statSync(synth.evidence).size} B, ${SYNTHETIC_ITEMS / 10} artifacts\n`);
   } finally {
     repo.dispose();
     rmSync(synthDir, { recursive: true, force: true });

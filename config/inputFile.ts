@@ -13,6 +13,11 @@ import { UnusableInput } from "../platform/errors";
 export const MAX_INPUT_BYTES = 1024 * 1024;
 /** Evidence artifacts (screenshots, exports) may be larger than config files. */
 export const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
+/**
+ * All artifacts one gate evaluation hashes together, each file once: beyond it the gate fails
+ * closed (exit 2) instead of hashing for minutes (400 references to 60 MB files took 46 s).
+ */
+export const MAX_ARTIFACT_BYTES_PER_EVALUATION = 1024 * 1024 * 1024;
 
 const CHUNK = 64 * 1024;
 // Not defined on Windows, where opening a FIFO does not block.

@@ -146,7 +146,8 @@ export const cdbConfigSchema = z
   .strict()
   .superRefine((cfg, ctx) => {
     // signal publishes under this id; allocation has no rule for an unknown one, so risk blocks every order.
-    if (!(cfg.signal.strategyId in cfg.allocation.rules)) {
+    // Own keys only: "toString" or "__proto__" is found on every object through its prototype.
+    if (!Object.hasOwn(cfg.allocation.rules, cfg.signal.strategyId)) {
       ctx.addIssue({
         code: "custom",
         path: ["signal", "strategyId"],

@@ -166,6 +166,10 @@ describe("settings", () => {
 
   it("refuses a strategy id that is not a key of the allocation rules, naming the key", () => {
     expect(() => load({ signal: { strategyId: "ghost" } })).toThrow(/^cdb:signal\.strategyId must be a strategy of cdb:allocation\.rules \(paper\), got "ghost"$/m);
+    // Names every object inherits are not strategies (issue 25: the check looked them up through the prototype).
+    for (const inherited of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
+      expect(() => load({ signal: { strategyId: inherited } }), inherited).toThrow(/cdb:signal\.strategyId must be a strategy of cdb:allocation\.rules \(paper\)/);
+    }
   });
 
   it("refuses another database role than the one schema.sql grants to", () => {

@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, mkdirSync } from "node:fs";
+import { appendFileSync, closeSync, constants, existsSync, fstatSync, mkdirSync, openSync } from "node:fs";
+import { UnusableInput } from "../platform/errors";
 import { readInputText } from "../config/inputFile";
 import os from "node:os";
 import path from "node:path";
@@ -31,11 +32,40 @@ export function operator(by?: string): string {
 
 export const auditFile = () => process.env[AUDIT_ENV] ?? AUDIT_FILE;
 
+/**
+ * The audit file opened for appending, created when missing: a regular file only. A FIFO
+ * (CDB_AUDIT_FILE=<fifo>) would block the open until someone reads it, a device swallows the
+ * record: refused at once (non-blocking open, fstat of the opened descriptor), exit 2.
+ */
+function openAuditFile(file: string): number {
+  mkdirSync(path.dirname(file), { recursive: true });
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NONBLOCK ?? 0), 0o644);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // ENXIO: a FIFO without a reader, opened without blocking.
+    throw new UnusableInput(file, code === "ENXIO" ? "audit file is a FIFO (named pipe), not a regular file" : `cannot write the audit file (${code ?? String(e)})`);
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new UnusableInput(file, "audit file is not a regular file (a FIFO, a device or a socket)");
+  }
+  return fd;
+}
+
+/** Refuses an audit file no record could be appended to, before a command acts (it writes its record after). */
+export const checkAuditFile = (file = auditFile()): void => closeSync(openAuditFile(file));
+
 export function appendAudit(record: Omit<AuditRecord, "at"> & { at?: string }, file = auditFile()): AuditRecord {
   const full = { at: new Date().toISOString(), ...record } as AuditRecord;
-  mkdirSync(path.dirname(file), { recursive: true });
-  // One write of one line with O_APPEND: concurrent writers do not interleave.
-  appendFileSync(file, JSON.stringify(full) + "\n", { encoding: "utf8", flag: "a" });
+  const fd = openAuditFile(file);
+  try {
+    // One write of one line with O_APPEND: concurrent writers do not interleave.
+    appendFileSync(fd, JSON.stringify(full) + "\n", { encoding: "utf8" });
+  } finally {
+    closeSync(fd);
+  }
   return full;
 }
 

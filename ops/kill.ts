@@ -2,6 +2,8 @@ import { dockerCall, type DockerTarget, inspectContainer } from "./docker";
 import type Docker from "dockerode";
 import { pollUntil } from "../platform/poll";
 import { streamFields, type RedisAccess } from "./redis";
+import { OpsFailure, systemRefused, UnusableInput } from "../platform/errors";
+import { hiddenCharacter } from "../config/terminalText";
 
 // The kill switch of the reference (cdb-stack.md): an entry on
 // stream.bot_shutdown. execution rejects every order after any entry; risk
@@ -21,9 +23,23 @@ export interface KillEntry {
   ts?: number;
 }
 
+/**
+ * Refuses what an entry must not carry, named by the flag it comes from (exit 2): a blank
+ * reason, and control or bidirectional formatting characters, which would reach Redis and
+ * every terminal that shows the stream. The CLI calls it before it reaches Redis.
+ */
+export function checkKillEntry(e: Pick<KillEntry, "reason" | "strategyId" | "botId">, reasonFlag = "--reason"): void {
+  if (e.reason.trim() === "") throw new UnusableInput(reasonFlag, "is blank: say why (it is written into the entry and the audit log)");
+  const fields: [string, string | undefined][] = [[reasonFlag, e.reason], ["--strategy", e.strategyId], ["--bot", e.botId]];
+  for (const [flag, v] of fields) {
+    const c = v === undefined ? undefined : hiddenCharacter(v);
+    if (c) throw new UnusableInput(flag, `contains the character ${c}: control and bidirectional formatting characters never reach Redis`);
+  }
+}
+
 /** The XADD arguments, each a separate argv element (never interpolated into a shell). */
 export function killEntryArgs(e: KillEntry): string[] {
-  if (e.reason.trim() === "") throw new Error("a kill-switch entry needs a reason");
+  checkKillEntry(e);
   const ts = e.ts ?? Math.floor(Date.now() / 1000);
   return [
     "XADD", SHUTDOWN_STREAM, "MAXLEN", "~", "10000", "*",
@@ -44,7 +60,14 @@ export interface WrittenEntry {
 /** Writes a kill-switch entry; returns its stream id. */
 export async function writeKillEntry(redis: RedisAccess, entry: KillEntry): Promise<WrittenEntry> {
   const args = killEntryArgs(entry);
-  const id = await redis.call(args);
+  let id: unknown;
+  try {
+    id = await redis.call(args);
+  } catch (e) {
+    // Out of memory, a key of another type: Redis answered, and no entry exists. Said so, with the way that needs no Redis.
+    if (e instanceof OpsFailure && e.kind === "refused") throw systemRefused(`kill switch NOT set: ${e.message} (docs/runbooks/emergency.md stops execution without Redis)`);
+    throw e;
+  }
   if (typeof id !== "string" || !/^\d+-\d+$/.test(id)) throw new Error(`${redis.where}: XADD returned ${JSON.stringify(id)}, not a stream id`);
   const fields: Record<string, string> = {};
   for (let i = 6; i < args.length; i += 2) fields[args[i]!] = args[i + 1]!;

@@ -1,4 +1,4 @@
-import { authFailed, notFound, OpsFailure, unreachable, UnusableInput } from "../platform/errors";
+import { authFailed, notFound, OpsFailure, systemRefused, unreachable, UnusableInput } from "../platform/errors";
 import { readInputText } from "../config/inputFile";
 import Redis from "ioredis";
 import { type DockerTarget, execIn } from "./docker";
@@ -45,7 +45,21 @@ export class RedisReplyError extends Error {
   }
 }
 
+/**
+ * Error replies with which Redis refuses a well-formed command for its own state (a key of another
+ * type, out of memory with noeviction, a read-only replica, a failing disk, missing ACL rights):
+ * not a bug here, so exit 5 (refused) with Redis's own words, never "internal error".
+ */
+const REFUSING_REPLY = /^(WRONGTYPE|OOM|READONLY|MISCONF|NOPERM|NOREPLICAS|BUSY|LOADING|MASTERDOWN|TRYAGAIN)\b/;
+
+/** The error for an error reply of Redis: refused (exit 5) for its state, else RedisReplyError. */
+export function replyError(where: string, reply: string): Error {
+  return REFUSING_REPLY.test(reply) ? systemRefused(`${where} refused the command: ${reply}`) : new RedisReplyError(where, reply);
+}
+
 const AUTH_REPLY = /^(NOAUTH|WRONGPASS|ERR invalid password|ERR AUTH)/;
+/** Not Redis at all (an HTTP server at the port): its answer breaks the protocol, or it hangs up on our first command. */
+const NOT_REDIS = /Protocol error|Unknown RESP type|EPIPE|unexpected reply/i;
 /** Redis's answer to AUTH when it has no password: the connection works without one. */
 const NO_PASSWORD_SET = /called without any password configured/;
 
@@ -114,7 +128,7 @@ export function containerRedis(t: DockerTarget, container: string, timeoutMs = R
       if (out.startsWith("error:") || out.startsWith("(error)")) {
         const reply = out.startsWith("error:") ? (JSON.parse(out.slice(6)) as string) : out.slice(8);
         if (AUTH_REPLY.test(reply)) throw authFailed(`${where} rejected the password from ${SECRET_FILE} (${reply.split(" ")[0]})`);
-        throw new RedisReplyError(where, reply);
+        throw replyError(where, reply);
       }
       if (r.exitCode !== 0) throw new Error(`${where}: redis-cli exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
       return out === "" ? null : JSON.parse(out);
@@ -176,10 +190,12 @@ export async function directRedis(url: string, passwordFile: string | undefined,
     if (e instanceof OpsFailure) return e;
     const msg = String((e as Error).message ?? e);
     if (AUTH_REPLY.test(msg)) return authFailed(`${where} rejected the password${passwordFile ? ` from ${passwordFile}` : " (none given: use --password-file)"} (${msg.split(" ")[0]})`);
+    // (The RESP parser's own "Please report this." is about the parser, not this failure: dropped.)
+    if (NOT_REDIS.test(msg)) return unreachable(`${where} does not answer as Redis (${msg.split("\n")[0]!.replace(/\.? *Please report this\.?$/, "")}): is --redis-url the Redis port?`);
     if (/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ECONNRESET|connect|Connection is closed|timed out|Stream isn't writeable/i.test(msg)) {
       return unreachable(`${where} is not answering: ${msg.split("\n")[0]}`);
     }
-    return new RedisReplyError(where, msg);
+    return replyError(where, msg);
   };
   const open = async (withPassword: boolean) => {
     const client = new Redis(url, { ...options, ...(withPassword ? { password } : {}) });

@@ -1,5 +1,5 @@
 // `KEY=value` entries (a container's environment as Docker and the provider
-// list it, an allowed_signers option): the one place that splits them.
+// list it): the one place that splits them.
 
 /** `KEY=value` split at the first "="; an entry without one is a name with an empty value. */
 export function splitKeyValue(entry: string): [key: string, value: string] {

@@ -19,8 +19,11 @@ export class UnusableInput extends Error {
   }
 }
 
-/** A running system failed (not the input): each kind has its own exit code; the message is one line naming what failed. */
-export type OpsFailureKind = "unreachable" | "auth" | "notFound";
+/**
+ * A running system failed (not the input): each kind has its own exit code; the message is one line naming what failed.
+ * "refused": it answered and refused the command for its own state (Redis out of memory, a key of another type).
+ */
+export type OpsFailureKind = "unreachable" | "auth" | "notFound" | "refused";
 
 export class OpsFailure extends Error {
   constructor(
@@ -35,6 +38,7 @@ export class OpsFailure extends Error {
 export const unreachable = (msg: string) => new OpsFailure("unreachable", msg);
 export const authFailed = (msg: string) => new OpsFailure("auth", msg);
 export const notFound = (msg: string) => new OpsFailure("notFound", msg);
+export const systemRefused = (msg: string) => new OpsFailure("refused", msg);
 
 /** The operation refuses on purpose (not ready, would overwrite, same person approving): exit 5. */
 export class OpsRefused extends Error {

@@ -31,6 +31,7 @@ const OPS: Record<OpsFailure["kind"], { code: number; label: string }> = {
   unreachable: { code: EXIT.unreachable, label: "unreachable" },
   auth: { code: EXIT.authFailed, label: "authentication failed" },
   notFound: { code: EXIT.notFound, label: "not found" },
+  refused: { code: EXIT.refused, label: "refused" },
 };
 
 export function classify(e: unknown): Classified {

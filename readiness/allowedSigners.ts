@@ -1,4 +1,3 @@
-import { splitKeyValue } from "../platform/envEntries";
 import { statSync } from "node:fs";
 import path from "node:path";
 import { readInputText } from "../config/inputFile";
@@ -51,12 +50,91 @@ function splitToken(s: string): [string, string] {
   return [s.slice(0, i), s.slice(i).trimStart()];
 }
 
+/**
+ * The options field and what follows it, as ssh-keygen's
+ * sshkey_advance_past_options splits them: the field ends at the first blank
+ * outside double quotes (\" does not toggle). Undefined for an unterminated quote.
+ */
+function splitOptionsField(s: string): [string, string] | undefined {
+  let i = 0;
+  let quoted = false;
+  for (; i < s.length && (quoted || (s[i] !== " " && s[i] !== "\t")); i++) {
+    if (s[i] === "\\" && s[i + 1] === '"') i++;
+    else if (s[i] === '"') quoted = !quoted;
+  }
+  if (quoted) return undefined;
+  return [s.slice(0, i), s.slice(i).replace(/^[ \t]+/, "")];
+}
+
 function parseTime(v: string, file: string, line: number, opt: string): Date {
   const m = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?(Z?)$/i.exec(v);
   if (!m) throw new UnusableInput(file, `${opt}: ${JSON.stringify(v)} is not YYYYMMDD[HHMM[SS]][Z]`, line);
   const [, y, mo, d, h = "00", mi = "00", s = "00"] = m;
   // Without Z ssh-keygen reads local time; evidence is compared in UTC, so treat both as UTC and say so in the docs.
   return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
+}
+
+const VALUED_OPTIONS = ["namespaces", "valid-after", "valid-before"] as const;
+
+/**
+ * The options of one line, by the grammar of ssh-keygen's sshsigopt_parse
+ * (sshsig.c): name="value" clauses joined by commas, names case-insensitive,
+ * values always double-quoted (\" inside stands for a quote), each clause at
+ * most once. Whatever ssh-keygen refuses is refused here, so no line means
+ * more to the gate than to `ssh-keygen -Y verify`: a second namespaces=
+ * clause, an unquoted value, or a stray comma never widens what a key signs.
+ */
+function parseOptions(opts: string, entry: Partial<AllowedSigner>, file: string, line: number): void {
+  const refuse = (why: string): never => {
+    throw new UnusableInput(file, `options: ${why} (ssh-keygen refuses this line too)`, line);
+  };
+  const seen = new Set<string>();
+  let s = opts;
+  while (s !== "") {
+    if (/^cert-authority(?![^,\s])/i.test(s)) throw new UnusableInput(file, "cert-authority keys are not supported; list each person's key", line);
+    const name = VALUED_OPTIONS.find((n) => s.slice(0, n.length + 1).toLowerCase() === `${n}=`);
+    if (!name) refuse(`unsupported option ${JSON.stringify(s.split(/[=,]/)[0])}`);
+    if (seen.has(name!)) refuse(`multiple "${name}" clauses`);
+    seen.add(name!);
+    s = s.slice(name!.length + 1);
+    if (!s.startsWith('"')) refuse(`${name}: missing start quote`);
+    let value = "";
+    let i = 1;
+    for (; i < s.length && s[i] !== '"'; i++) {
+      if (s[i] === "\\" && s[i + 1] === '"') i++;
+      value += s[i];
+    }
+    if (i >= s.length) refuse(`${name}: missing end quote`);
+    s = s.slice(i + 1);
+    // ssh-keygen matches the signature's namespace against this as a pattern list (match_pattern_list): kept verbatim.
+    if (name === "namespaces") entry.namespaces = value.split(",");
+    else if (name === "valid-after") entry.validAfter = parseTime(value, file, line, name);
+    else entry.validBefore = parseTime(value, file, line, name!);
+    if (s === "") break;
+    if (!s.startsWith(",")) refuse("unexpected end-of-options");
+    s = s.slice(1);
+    if (s === "") refuse("unexpected end-of-options");
+  }
+  if (entry.validAfter && entry.validBefore && entry.validBefore <= entry.validAfter) refuse('"valid-before" time is before "valid-after"');
+}
+
+/** One pattern of ssh-keygen's match_pattern (match.c): * any run, ? one character, the rest literal. */
+function matchPattern(s: string, pattern: string): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]");
+  return new RegExp(`^${re}$`).test(s);
+}
+
+/** ssh-keygen's match_pattern_list, case-sensitive as sshsig.c calls it: a matching !pattern denies, else any match allows. */
+export function namespaceAllowed(ns: string, patterns: readonly string[]): boolean {
+  let positive = false;
+  for (const p of patterns) {
+    const negated = p.startsWith("!");
+    if (matchPattern(ns, negated ? p.slice(1) : p)) {
+      if (negated) return false;
+      positive = true;
+    }
+  }
+  return positive;
 }
 
 export function parseAllowedSigners(text: string, file: string): AllowedSigners {
@@ -69,21 +147,12 @@ export function parseAllowedSigners(text: string, file: string): AllowedSigners 
     const principals = principalsTok.replace(/^"|"$/g, "").split(",").map((p) => p.trim()).filter((p) => p !== "");
     if (principals.length === 0) throw new UnusableInput(file, "no principal before the key", line);
     const entry: Partial<AllowedSigner> = { principals, line };
-    // Options come before the key type; a key type never contains '=' or starts with a quote.
-    while (rest !== "" && !/^(ssh-|ecdsa-|sk-)/.test(rest)) {
-      const [tok, after] = splitToken(rest);
-      rest = after;
-      // Commas separate options, except inside quotes: namespaces="cdb-witness,cdb-evidence" is one option.
-      for (const opt of tok.match(/(?:[^,"]|"[^"]*")+/g) ?? []) {
-        const [key, quoted] = splitKeyValue(opt);
-        const name = key.toLowerCase();
-        const value = quoted.replace(/^"|"$/g, "");
-        if (name === "namespaces") entry.namespaces = value.split(",").map((n) => n.trim());
-        else if (name === "valid-after") entry.validAfter = parseTime(value, file, line, name);
-        else if (name === "valid-before") entry.validBefore = parseTime(value, file, line, name);
-        else if (name === "cert-authority") throw new UnusableInput(file, "cert-authority keys are not supported; list each person's key", line);
-        else throw new UnusableInput(file, `unknown option ${JSON.stringify(name)}`, line);
-      }
+    // Options come before the key type, as one field (a key type never contains '=' or starts with a quote).
+    if (rest !== "" && !/^(ssh-|ecdsa-|sk-)/.test(rest)) {
+      const split = splitOptionsField(rest);
+      if (!split) throw new UnusableInput(file, "options: unterminated quote (ssh-keygen refuses this line too)", line);
+      parseOptions(split[0], entry, file, line);
+      rest = split[1];
     }
     try {
       entry.key = parsePublicKeyLine(rest);
@@ -118,9 +187,10 @@ export type SignedBy =
 /** Why one allowed_signers line does not let its key sign in `ns` at `now`; undefined when it does. */
 function lineProblem(s: AllowedSigner, ns: string, now: Date, file: string): string | undefined {
   const where = `${path.basename(file)} line ${s.line}`;
-  if (s.namespaces && !s.namespaces.includes(ns)) return `may sign only ${s.namespaces.join(", ")}, not ${ns} (${where})`;
-  // A line without namespaces= signs everywhere for ssh-keygen, but makes nobody a witness here.
-  if (!s.namespaces && ns === WITNESS_NAMESPACE) return `has no namespaces="${WITNESS_NAMESPACE}" (${where}): a witness's line must name its namespace`;
+  if (s.namespaces && !namespaceAllowed(ns, s.namespaces)) return `may sign only ${s.namespaces.join(", ")}, not ${ns} (${where})`;
+  // A line without namespaces= (or with only a pattern such as "cdb-*") signs everywhere for
+  // ssh-keygen, but makes nobody a witness here: a witness's line names its namespace.
+  if (!s.namespaces?.includes(WITNESS_NAMESPACE) && ns === WITNESS_NAMESPACE) return `has no namespaces="${WITNESS_NAMESPACE}" (${where}): a witness's line must name its namespace`;
   // ssh-keygen's comparisons (sshsig.c): not yet valid before valid-after, expired after valid-before.
   if (s.validAfter && now < s.validAfter) return `is not valid before ${s.validAfter.toISOString()} (valid-after, ${where}); now is ${now.toISOString()}`;
   if (s.validBefore && now > s.validBefore) return `was revoked: valid-before ${s.validBefore.toISOString()} (${where}), now is ${now.toISOString()}; it signs nothing that counts any more, whatever time the signed text names`;

@@ -1,4 +1,5 @@
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoTmpDir } from "../test/repoTmp";
@@ -54,6 +55,31 @@ describe("docs/runbooks/emergency.md", () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  // Issue 25: a FIFO or a link to /dev/zero in its place hung the gate (read outside the bounded reader).
+  // The check runs in a child with its own deadline: a read that blocks would block this test's own event loop.
+  it.each([
+    ["a FIFO", (f: string) => spawnSync("mkfifo", [f]), /docs\/runbooks\/emergency\.md: is a FIFO \(named pipe\), not a regular file/],
+    ["a symlink to /dev/zero", (f: string) => symlinkSync("/dev/zero", f), /docs\/runbooks\/emergency\.md: is a device, not a regular file/],
+  ])("fails both items at once, without hanging, when the file is %s", (_what, make, reason) => {
+    const root = repoWith(undefined);
+    try {
+      mkdirSync(path.join(root, path.dirname(EMERGENCY_RUNBOOK)), { recursive: true });
+      make(path.join(root, EMERGENCY_RUNBOOK));
+      const script = path.join(root, "check.ts");
+      writeFileSync(
+        script,
+        `import { emergencyRunbookProblems } from ${JSON.stringify(path.join(REPO_ROOT, "readiness", "emergencyRunbook"))};\n` +
+          `process.stdout.write(JSON.stringify(emergencyRunbookProblems(${JSON.stringify(root)}, { stack: "live", containers: new Map() } as never)));\n`,
+      );
+      const r = spawnSync(process.execPath, ["--import", "tsx", script], { cwd: REPO_ROOT, encoding: "utf8", timeout: 20_000 });
+      expect(r.error, "the check did not end within 20 s").toBeUndefined();
+      expect(r.status, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as string[]).join("; ")).toMatch(reason);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it("fails when the stack's trading container is not the one the runbook stops", () => {
     const target = liveFacts();

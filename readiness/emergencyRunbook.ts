@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readInputText } from "../config/inputFile";
+import { UnusableInput } from "../platform/errors";
 import path from "node:path";
 import { TRADING_PATH, type ServiceName } from "../config/services";
 import { physicalPrefix } from "../model/plan";
@@ -111,7 +113,14 @@ export function renderEmergencyRunbook(stack = "live"): string {
 export function emergencyRunbookProblems(repoRoot: string, target: StackFacts, section?: string): string[] {
   const file = path.join(repoRoot, EMERGENCY_RUNBOOK);
   if (!existsSync(file)) return [`${EMERGENCY_RUNBOOK} is missing (npm run docs writes it)`];
-  const text = readFileSync(file, "utf8");
+  let text: string;
+  try {
+    // The bounded reader: a FIFO or a link to a device in its place is refused at once, never read.
+    text = readInputText(file, { what: "runbook" });
+  } catch (e) {
+    if (e instanceof UnusableInput) return [`${EMERGENCY_RUNBOOK}: ${e.detail}`];
+    throw e;
+  }
   if (text !== renderEmergencyRunbook(target.stack)) return [`${EMERGENCY_RUNBOOK} is not the rendering of the current emergency procedure for ${target.stack} (npm run docs; never edit it by hand)`];
   const problems: string[] = [];
   // The stack's own containers, as declared: the stop step must reach every one on the trading path.

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { AllowedSigners } from "./allowedSigners";
 import { verifySignedBy } from "./allowedSigners";
-import { artifactProblem } from "./artifacts";
+import { ArtifactBudgetExceeded, ArtifactHashes, artifactProblem } from "./artifacts";
 import { approverForm, authorForm, type SignedFields } from "./entrySignature";
 import { judgeRecord } from "./records";
 import type { Catalog, CatalogItem } from "./catalog";
@@ -47,6 +47,8 @@ export interface GateInput {
   keyFingerprint?: string;
   /** readiness/allowed_signers; undefined when there is none: then no entry is signed by an allowed key. */
   signers: AllowedSigners | undefined;
+  /** The artifact digests of this evaluation (each file hashed once, within a budget); a new one per evaluation when absent. */
+  hashes?: ArtifactHashes;
 }
 
 const DAY_MS = 86_400_000;
@@ -121,7 +123,7 @@ function judgeEntry(item: CatalogItem, entry: EvidenceEntry | undefined, g: Gate
   const artifacts = entry.artifacts ?? [];
   if (item.artifact && artifacts.length === 0) return ["invalid", "needs at least one artifact"];
   for (const a of artifacts) {
-    const problem = artifactProblem(g.repoRoot, a);
+    const problem = artifactProblem(g.repoRoot, a, g.hashes);
     if (problem) return ["invalid", problem];
   }
   let fromRecord = "";
@@ -166,12 +168,15 @@ function judge(item: CatalogItem, g: GateInput): [ItemStatus, string] {
 export const unsatisfied = (v: Verdict): ItemResult[] => v.items.filter((i) => i.status !== "satisfied");
 
 /** Ready only when every catalog item is satisfied and there was at least one; any error counts against. */
-export function evaluateReadiness(g: GateInput): Verdict {
+export function evaluateReadiness(input: GateInput): Verdict {
+  const g: GateInput = { ...input, hashes: input.hashes ?? new ArtifactHashes() };
   const items = g.catalog.items.map((item): ItemResult => {
     try {
       const [status, reason] = judge(item, g);
       return { id: item.id, section: item.section, status, reason };
     } catch (e) {
+      // Not one item's problem: the evaluation as a whole stops, closed, with one line (exit 2).
+      if (e instanceof ArtifactBudgetExceeded) throw e;
       return { id: item.id, section: item.section, status: "failed", reason: `error while evaluating: ${(e as Error).message}` };
     }
   });

@@ -1,4 +1,4 @@
-import { symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { makeFixture, liveConfigYaml, type Fixture } from "../test/readinessFixture";
@@ -6,6 +6,7 @@ import { REPO_ROOT } from "../platform/paths";
 import { UnusableInput } from "../platform/errors";
 import type { Evidence } from "./evidence";
 import { runGate } from "./gate";
+import { fileSha256 } from "./artifacts";
 
 let fx: Fixture;
 beforeEach(() => {
@@ -106,6 +107,52 @@ describe("readiness gate", () => {
     const rel = path.relative(REPO_ROOT, link);
     expect(item(id, setPath(rel)).reason).toBe(`artifact ${rel}: resolves outside the repository`);
     expect(item(id, withEntry(id, (x) => delete x.artifacts))).toMatchObject({ status: "invalid", reason: "needs at least one artifact" });
+  });
+
+  it("refuses an artifact whose path reaches .git through a symlink, as cdb evidence add does (issue 25)", () => {
+    const id = "compliance.incident-response";
+    // The attack: ln -s ../../../.git readiness/artifacts/x/gitlink, artifact readiness/artifacts/x/gitlink/HEAD.
+    // A .git of the fixture's own stands in for the repository's (a worktree's .git is a file).
+    mkdirSync(path.join(fx.dir, ".git"));
+    writeFileSync(path.join(fx.dir, ".git", "HEAD"), "ref: refs/heads/main\n");
+    symlinkSync(".git", path.join(fx.dir, "gitlink"));
+    const rel = path.relative(REPO_ROOT, path.join(fx.dir, "gitlink", "HEAD")).split(path.sep).join("/");
+    const e = withEntry(id, (x) => (x.artifacts = [{ path: rel, sha256: fileSha256(path.join(fx.dir, ".git", "HEAD")) }]));
+    expect(item(id, e)).toMatchObject({ status: "invalid", reason: expect.stringMatching(/^artifact \S+\/gitlink\/HEAD: resolves to \S+\/\.git\/HEAD, and files under \.git or node_modules are not evidence$/) });
+    // node_modules the same way.
+    mkdirSync(path.join(fx.dir, "node_modules"));
+    writeFileSync(path.join(fx.dir, "node_modules", "x.txt"), "x\n");
+    symlinkSync("node_modules", path.join(fx.dir, "nmlink"));
+    const nm = path.relative(REPO_ROOT, path.join(fx.dir, "nmlink", "x.txt")).split(path.sep).join("/");
+    expect(item(id, withEntry(id, (x) => (x.artifacts = [{ path: nm, sha256: fileSha256(path.join(fx.dir, "node_modules", "x.txt")) }]))).status).toBe("invalid");
+  });
+
+  it("hashes each artifact once per evaluation, and fails closed with one line past the budget (issue 25)", () => {
+    const id = "compliance.incident-response";
+    const MIB = 1024 * 1024;
+    const file = path.join(fx.dir, "big-artifact.bin");
+    writeFileSync(file, Buffer.alloc(5 * MIB, 7));
+    const ref = { path: path.relative(REPO_ROOT, file).split(path.sep).join("/"), sha256: fileSha256(file) };
+    // One signed entry naming the same 5 MiB file 400 times (2 GB if each reference were hashed): hashed once, within a 12 MiB budget.
+    const many = withEntry(id, (x) => (x.artifacts = Array.from({ length: 400 }, () => ref)));
+    const once = runGate({ ...fx.gateRequest(fx.write(many)), artifactBudgetBytes: 12 * MIB });
+    expect(once.verdict.items.find((i) => i.id === id)).toMatchObject({ status: "satisfied" });
+    // Three different files of that size do not fit: the whole evaluation stops, exit 2 (UnusableInput), one line.
+    const other = (n: number) => {
+      const f = path.join(fx.dir, `big-artifact-${n}.bin`);
+      writeFileSync(f, Buffer.alloc(5 * MIB, n));
+      return { path: path.relative(REPO_ROOT, f).split(path.sep).join("/"), sha256: fileSha256(f) };
+    };
+    const three = withEntry(id, (x) => (x.artifacts = [ref, other(1), other(2)]));
+    let thrown: unknown;
+    try {
+      runGate({ ...fx.gateRequest(fx.write(three)), artifactBudgetBytes: 12 * MIB });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(UnusableInput);
+    expect((thrown as Error).message).toMatch(/^artifact \S+big-artifact-2\.bin: hashing it would pass the 12 MiB of artifacts one evaluation may hash \(10 MiB so far\): the gate fails closed; attach fewer or smaller files$/);
+    expect((thrown as Error).message).not.toContain("\n");
   });
 
   it("voids all evidence when a trading setting changes (config digest)", () => {

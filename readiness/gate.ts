@@ -8,6 +8,7 @@ import { REPO_ROOT } from "../platform/paths";
 import { configDigest } from "./digest";
 import { loadEvidence, type Evidence } from "./evidence";
 import { evaluateReadiness, PENDING_DIGEST, type Verdict } from "./evaluate";
+import { ArtifactHashes } from "./artifacts";
 import { factsFromResources, type ResourceRecord } from "./facts";
 import { describeFreight, pinsOf, type FreightLine } from "./freight";
 import { IncompleteStackConfig, loadStackConfigFile, viewOf } from "./stackView";
@@ -30,6 +31,8 @@ export interface GateRequest {
   allowedSignersFile?: string;
   /** Stack config files, by stack name, instead of the repo's Pulumi.<stack>.yaml. */
   configFiles?: Record<string, string>;
+  /** Unit tests only: the bytes of artifacts this evaluation may hash (default MAX_ARTIFACT_BYTES_PER_EVALUATION). */
+  artifactBudgetBytes?: number;
   now?: Date;
   /**
    * The gated stack as declared. Defaults to its Pulumi.<stack>.yaml; the
@@ -130,6 +133,7 @@ export function runGate(req: GateRequest): GateResult {
     now: req.now ?? new Date(),
     repoRoot: REPO_ROOT,
     signers,
+    hashes: new ArtifactHashes(req.artifactBudgetBytes),
   });
   const records = catalog.items.filter((i) => i.freight).flatMap((i) => evidence?.items[i.id]?.artifacts ?? []);
   const freight = pins ? describeFreight(REPO_ROOT, records, pins) : [];

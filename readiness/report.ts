@@ -1,4 +1,5 @@
 import type { Catalog } from "./catalog";
+import { visibleLine, visibleText } from "../config/terminalText";
 import { unsatisfied, type ItemResult, type Verdict } from "./evaluate";
 
 // Renderings of one verdict: a terminal checklist, JSON for machines, and
@@ -29,14 +30,26 @@ export function renderText(v: Verdict, catalog: Catalog, notes: string[]): strin
   }
   const b = unsatisfied(v);
   if (b.length > 0) out.push(`Blocking items (${b.length}):`, ...b.map((i) => `  - ${i.id}: ${i.status}: ${i.reason}`));
-  return out.join("\n");
+  // Reasons quote evidence values (artifact paths, times, record fields): no escape sequence or
+  // right-to-left override in them reaches the terminal.
+  return visibleText(out.join("\n"));
 }
 
 export function renderJson(v: Verdict): string {
   return JSON.stringify({ ready: v.ready, stack: v.stack, items: v.items.map(({ id, status, reason }) => ({ id, status, reason })) }, null, 2);
 }
 
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/**
+ * Text from evidence (artifact paths, times, record fields) as inert Markdown for a pull
+ * request's summary: HTML special characters as entities (no tag, comment or image reaches
+ * the page), Markdown's own punctuation backslash-escaped (no link, emphasis, code span or
+ * table cell break), control and bidirectional characters shown as escapes, one line.
+ */
+export const markdownText = (s: string): string =>
+  visibleLine(s)
+    .replace(/[\\`*_{}[\]()#!~|]/g, (c) => `\\${c}`)
+    .replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const cell = markdownText;
 
 export function renderMarkdown(v: Verdict, catalog: Catalog, notes: string[]): string {
   const out = [`## ${v.ready ? "🟢" : "🔴"} ${headline(v)}`, "", ...notes.map((n) => `> ${cell(n)}`), ""];

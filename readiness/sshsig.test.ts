@@ -158,6 +158,50 @@ describe("allowed signers", () => {
     expect(new Set(verdicts.map((v) => v.ours))).toEqual(new Set([true, false]));
   });
 
+  it("reads the options as ssh-keygen -Y verify does: a namespaces list works, a line ssh-keygen refuses is refused (issue 25)", () => {
+    const ed = keys.ed25519!;
+    const sig = signWithKeyFile(ed.file, MESSAGE);
+    writeFileSync(path.join(dir, "sig-options"), sig);
+    const ns = SSHSIG_NAMESPACE;
+    const lines = [
+      `namespaces="git,${ns}"`, // the documented list
+      `namespaces="${ns},git",valid-after="20200101Z"`,
+      `NAMESPACES="${ns}"`, // option names are case-insensitive
+      `namespaces="git,namespaces=${ns}"`, // one clause whose list names neither
+      `namespaces=git,namespaces=${ns}`, // unquoted: a second clause must not widen the first
+      `namespaces="git",namespaces="${ns}"`, // multiple namespaces clauses
+      `namespaces="git" namespaces="${ns}"`, // the options field ends at the first blank
+      `namespaces="git, ${ns}"`, // no trimming: " cdb-evidence" is another name
+      `namespaces="cdb-*"`, // patterns (match_pattern_list)
+      `namespaces="!git,cdb-ev?dence"`,
+      `namespaces="${ns},!cdb-*"`, // a matching negation denies
+      `namespaces="${ns}",`, // trailing comma
+      `namespaces="${ns}`, // unterminated quote
+      `valid-after="20300101Z",valid-before="20200101Z",namespaces="${ns}"`, // before <= after
+      `bogus="x",namespaces="${ns}"`,
+    ];
+    const verdicts = lines.map((opts) => {
+      const text = `janne ${opts} ${ed.publicLine}\n`;
+      const file = path.join(dir, "allowed-options");
+      writeFileSync(file, text);
+      const theirs = spawnSync("ssh-keygen", ["-Y", "verify", "-f", file, "-I", "janne", "-n", ns, "-s", path.join(dir, "sig-options")], { input: MESSAGE }).status === 0;
+      let ours: boolean;
+      try {
+        ours = verifySignedBy(parseAllowedSigners(text, file), sig, MESSAGE, { principal: "janne", now: new Date() }).ok;
+      } catch (e) {
+        expect((e as Error).message, opts).toMatch(/allowed-options:1: /);
+        ours = false;
+      }
+      return { opts, ours, theirs };
+    });
+    for (const v of verdicts) expect(v.ours, v.opts).toBe(v.theirs);
+    expect(verdicts.filter((v) => v.ours).map((v) => v.opts)).toEqual(lines.slice(0, 3).concat(lines.slice(8, 10)));
+    // A list on one line leaves the other lines usable: mara signs git and cdb-evidence, janne evidence only.
+    const two = parseAllowedSigners(`mara namespaces="git,${ns}" ${keys.ecdsa256!.publicLine}\njanne namespaces="${ns}" ${ed.publicLine}\n`, "allowed_signers");
+    expect(verifySignedBy(two, signWithKeyFile(keys.ecdsa256!.file, MESSAGE), MESSAGE, { principal: "mara", now: new Date() }).ok).toBe(true);
+    expect(verifySignedBy(two, sig, MESSAGE, { principal: "janne", now: new Date() }).ok).toBe(true);
+  });
+
   it("treats a broken line as unusable input naming file and line", () => {
     expect(() => parseAllowedSigners("janne ssh-ed25519 AAAA\n", "allowed_signers")).toThrow(/allowed_signers:1: key:/);
     expect(() => parseAllowedSigners(`\nca cert-authority ${keys.ed25519!.publicLine}\n`, "allowed_signers")).toThrow(/allowed_signers:2: cert-authority/);

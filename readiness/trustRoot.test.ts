@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { repoTmpDir } from "../test/repoTmp";
 import { DEFAULT_ALLOWED_SIGNERS } from "./allowedSigners";
 import { DEFAULT_CATALOG } from "./catalog";
-import { askedAt, envOverrides, gatesLive, refuseLiveOverridesOfStackFile, trustFiles, unusedLiveOverrides } from "./trustRoot";
+import { defaultEvidenceFile } from "../platform/paths";
+import { askedAt, envOverrides, gatesLive, refuseLiveOverridesOfStackFile, trustFiles, unusedLiveOverrides, writerEvidenceFile } from "./trustRoot";
 
 // The rule alone; its attack tests run through `npx cdb` (scripts/trustRoot.test.ts),
 // the program (stacks/liveGate.test.ts), the pack (policies/readinessPolicies.test.ts) and the engine.
@@ -35,5 +36,18 @@ describe("the root of trust of a gate", () => {
     expect([gatesLive("live", quiet), gatesLive("canary", canary), gatesLive("quiet", quiet), gatesLive("nofile", path.join(dir, "none.yaml"))]).toEqual([true, true, false, false]);
     expect(() => refuseLiveOverridesOfStackFile("live", askedAt({}, { CDB_EVIDENCE_FILE: "e" }))).toThrow(/^CDB_EVIDENCE_FILE: refused for live/);
     expect(() => refuseLiveOverridesOfStackFile("live", askedAt({}, {}))).not.toThrow();
+  });
+
+  it("the evidence writers name the file the gate reads: --evidence, then CDB_EVIDENCE_FILE (refused for live), then the default (issue 25)", () => {
+    const quiet = path.join(dir, "Pulumi.quiet.yaml");
+    writeFileSync(quiet, "config:\n  cdb:mode: paper\n");
+    const env = { CDB_EVIDENCE_FILE: "y.yaml" };
+    expect(writerEvidenceFile("quiet", undefined, env, quiet)).toBe(path.resolve("y.yaml"));
+    expect(trustFiles("quiet", false, askedAt({}, env)).evidence).toBe(writerEvidenceFile("quiet", undefined, env, quiet));
+    expect(writerEvidenceFile("quiet", "x.yaml", env, quiet)).toBe(path.resolve("x.yaml"));
+    expect(writerEvidenceFile("quiet", undefined, {}, quiet)).toBe(defaultEvidenceFile("quiet"));
+    expect(() => writerEvidenceFile("live", undefined, env)).toThrow(/^CDB_EVIDENCE_FILE: refused for live: a live gate reads only/);
+    // Set but empty counts too, as for the gate.
+    expect(() => writerEvidenceFile("live", undefined, { CDB_EVIDENCE_FILE: "" })).toThrow(/^CDB_EVIDENCE_FILE: refused for live/);
   });
 });

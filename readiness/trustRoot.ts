@@ -119,5 +119,19 @@ export function trustFiles(stack: string, live: boolean, asked: AskedFiles, test
   };
 }
 
+/**
+ * The evidence file the writers (`cdb evidence init|bind|add|approve`) write: --evidence, else
+ * CDB_EVIDENCE_FILE, else the stack's default: the file `cdb readiness` reads for the same
+ * stack and environment. CDB_EVIDENCE_FILE is refused for a live stack as the gate refuses it
+ * (exit 2, the same line): an entry written there would never count for live, unseen.
+ */
+export function writerEvidenceFile(stack: string, flag?: string, env: NodeJS.ProcessEnv = process.env, configFile?: string): string {
+  if (flag !== undefined) return path.resolve(flag);
+  const asked = envOverrides(env).evidence;
+  if (!asked) return defaultEvidenceFile(stack);
+  refuseLiveOverrides(stack, gatesLive(stack, configFile ?? stackConfigFile(stack)), { evidence: asked });
+  return path.resolve(asked.file);
+}
+
 /** The allowed_signers file the evidence writers (`cdb evidence add|approve`, collectors) check a key against before signing. */
 export const writerAllowedSigners = (explicit?: string): string => explicit ?? process.env[ALLOWED_SIGNERS_ENV] ?? DEFAULT_ALLOWED_SIGNERS;

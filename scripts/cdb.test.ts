@@ -57,6 +57,21 @@ describe("cdb readiness (CLI)", () => {
     expect(cdb("readiness").code).toBe(2);
   });
 
+  it("refuses a --stack that is not a Pulumi stack name, for every command, before any file is read (issue 25)", () => {
+    const line = (name: string) => `cdb: unusable input: --stack: ${JSON.stringify(name)} is not a stack name (Pulumi's rule: 1 to 100 letters, digits, "_", "." or "-")\n`;
+    for (const args of [
+      ["readiness", "--stack", "../../etc/passwd"],
+      ["digest", "--stack", "../../etc/passwd"],
+      ["kill", "--stack", "a/b", "--reason", "x"],
+      ["evidence", "init", "--stack", ".."],
+    ]) {
+      const r = cdb(...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.err, args.join(" ")).toBe(line(args[args.indexOf("--stack") + 1]!));
+      expect(r.out).toBe("");
+    }
+  }, 120_000);
+
   it("prints a key's fingerprint from standard input, and refuses an empty one", () => {
     const run = (input: string) => npxCdbSync(["fingerprint"], { input });
     const ok = run("mx0-live-key-AAAA1111\n");

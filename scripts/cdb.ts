@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
 import { UnusableInput } from "../platform/errors";
 import { EXIT } from "../platform/exitCodes";
-import { exitWith } from "./commandRunner";
+import { exitWith, out } from "./commandRunner";
+import { checkStackName } from "../platform/stackName";
 import { registerOpsCommands } from "./opsCommands";
 import { registerPromoteCommands } from "./promoteCommands";
 import { registerExchangeCommands } from "./exchangeCommands";
@@ -21,10 +22,23 @@ export { EXIT };
 
 const fail = exitWith;
 
-export const program = new Command("cdb").description("Deployment and readiness gate for the cdb trading stacks").exitOverride((err) => {
-  // Usage errors (unknown option, missing --stack) are unusable input too.
-  process.exit(err.exitCode === 0 ? 0 : EXIT.unusableInput);
-});
+export const program = new Command("cdb")
+  .description("Deployment and readiness gate for the cdb trading stacks")
+  .exitOverride((err) => {
+    // Usage errors (unknown option, missing --stack) are unusable input too.
+    process.exit(err.exitCode === 0 ? 0 : EXIT.unusableInput);
+  })
+  // Every command's --stack, given or defaulted, by Pulumi's stack-name rule: a name never reaches a path ("../../etc/passwd").
+  .hook("preAction", (_program, command) => {
+    const stack = (command.opts() as { stack?: unknown }).stack;
+    if (typeof stack === "string") {
+      try {
+        checkStackName(stack);
+      } catch (e) {
+        fail(e);
+      }
+    }
+  });
 
 program
   .command("readiness")
@@ -48,7 +62,7 @@ program
       const result = runGate({ stack: opts.stack, asked, configFiles });
       const { verdict, notes, catalog } = result;
       const text = opts.json ? renderJson(verdict) : opts.markdown ? renderMarkdown(verdict, catalog, notes) : renderText(verdict, catalog, notes);
-      process.stdout.write(text + "\n");
+      out(text);
       process.exitCode = verdict.ready ? EXIT.ready : EXIT.notReady;
     } catch (e) {
       fail(e);

@@ -1,4 +1,4 @@
-import { visibleLine } from "../config/terminalText";
+import { visibleLine, visibleOutput } from "../config/terminalText";
 import { classify, EXIT } from "../platform/exitCodes";
 
 // How every command of `cdb` ends: with its own code, or with the code the
@@ -6,6 +6,9 @@ import { classify, EXIT } from "../platform/exitCodes";
 // `cdb: <label>: <message>` on stderr (Pulumi failures add Pulumi's further
 // error lines), with every control character escaped. The one place that
 // turns an error into an exit.
+
+/** Prints one result line (or block) on stdout: no escape sequence or right-to-left override from a value reaches the terminal. */
+export const out = (s: string): void => void process.stdout.write(visibleOutput(s) + "\n");
 
 /** Prints the failure and exits with its code. */
 export function exitWith(e: unknown): never {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { EXIT } from "../platform/exitCodes";
-import { action } from "./commandRunner";
+import { action, out } from "./commandRunner";
 import { keyOf, parseNumber, witnessRecords } from "./opsCommands";
 
 // `cdb drill allocation-zero|allocation-restart`: the allocation drills on a
@@ -10,7 +10,6 @@ import { keyOf, parseNumber, witnessRecords } from "./opsCommands";
 // each drill inside the stack and signs its records (issue 22); the CLI writes
 // them under readiness/artifacts/drills for `cdb evidence add`.
 
-const out = (s: string) => process.stdout.write(s + "\n");
 
 interface DrillOpts {
   stack: string;

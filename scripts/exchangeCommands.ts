@@ -1,14 +1,13 @@
 import type { Command } from "commander";
 import { UnusableInput } from "../platform/errors";
 import { EXIT } from "../platform/exitCodes";
-import { action } from "./commandRunner";
+import { action, out } from "./commandRunner";
 import { KEY_HELP, keyOf } from "./opsCommands";
 
 // `cdb exchange simulate|check` and `cdb rehearse`. Everything of the
 // simulator, ccxt and the rehearsal loads inside the actions: other commands
 // never pay for them.
 
-const out = (s: string) => process.stdout.write(s + "\n");
 
 const port = (flag: string) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new UnusableInput(flag, `${JSON.stringify(v)} is not a TCP port`);

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { authFailed, notFound, OpsRefused, PulumiFailed, unreachable, UnusableInput } from "../platform/errors";
+import { authFailed, notFound, OpsRefused, PulumiFailed, systemRefused, unreachable, UnusableInput } from "../platform/errors";
 import { DeployRefused } from "./deploy";
 import { PassphraseMissing } from "../platform/pulumiEnv";
 import { REPO_ROOT } from "../platform/paths";
@@ -29,6 +29,7 @@ describe("the exit table", () => {
       [unreachable("authentication failed"), EXIT.unreachable],
       [authFailed("x"), EXIT.authFailed],
       [notFound("x"), EXIT.notFound],
+      [systemRefused("internal error"), EXIT.refused],
       [new Error("unusable input: x"), EXIT.internalError],
       ["a string", EXIT.internalError],
     ];

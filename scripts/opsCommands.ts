@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { OpsRefused, UnusableInput } from "../platform/errors";
 import { EXIT } from "../platform/exitCodes";
-import { action, confirm } from "./commandRunner";
+import { action, confirm, out } from "./commandRunner";
 
 // The operations commands of `cdb` (verify, kill, freight, evidence): parse, call ops/, render. Heavy modules
 // (dockerode, ioredis, the Pulumi SDK for the secret patterns) load inside the
@@ -9,7 +9,6 @@ import { action, confirm } from "./commandRunner";
 
 const exit = EXIT;
 
-const out = (s: string) => process.stdout.write(s + "\n");
 /** Warnings of an operation that was applied: printed on stderr, the exit code stays the operation's. */
 export const warn = (warnings: readonly string[]) => {
   for (const w of warnings) process.stderr.write(`cdb: warning: ${w}\n`);
@@ -157,8 +156,10 @@ export function registerOpsCommands(program: Command): void {
         stack: string; reason?: string; strategy?: string; bot?: string; drill?: boolean; window: number; restart: boolean; out?: string; key?: string;
         release?: boolean; yes?: boolean; by?: string; redisUrl?: string; passwordFile?: string; stackConfig?: string; dockerHost?: string; json?: boolean;
       }) => {
-        const { appendAudit, operator } = (require("../ops/audit") as typeof import("../ops/audit"));
+        const { appendAudit, checkAuditFile, operator } = (require("../ops/audit") as typeof import("../ops/audit"));
         if (opts.drill && opts.release) throw new UnusableInput("--drill", "cannot be combined with --release");
+        // Its record is written after the act: an audit file that cannot take it is refused before.
+        checkAuditFile();
         const drillKey = opts.drill ? keyOf(opts, false) : undefined;
         // A signed record names the key's person: default to its principal, not the OS user.
         const by = operator(opts.by ?? (drillKey ? (require("../ops/evidence") as typeof import("../ops/evidence")).principalOf(drillKey) : undefined));
@@ -178,6 +179,8 @@ export function registerOpsCommands(program: Command): void {
           return exit.ready;
         }
         if (!opts.reason && !opts.drill) throw new UnusableInput("--reason", "cdb kill needs --reason <text>");
+        // A blank reason, control or bidirectional characters: exit 2 before Redis is reached.
+        (require("../ops/kill") as typeof import("../ops/kill")).checkKillEntry({ reason: opts.reason ?? "drill", ...(opts.strategy !== undefined ? { strategyId: opts.strategy } : {}), ...(opts.bot !== undefined ? { botId: opts.bot } : {}) });
         if (opts.drill) {
           // The witness of the stack drives, judges and signs the drill (witness/main.ts, issue 22): it reaches Redis and Docker inside the stack.
           if (opts.redisUrl || opts.passwordFile) throw new UnusableInput(opts.redisUrl ? "--redis-url" : "--password-file", "a drill runs in the stack's witness, which reaches Redis on the stack's network; --redis-url is for cdb kill and --release");
@@ -258,16 +261,17 @@ export function registerOpsCommands(program: Command): void {
     );
 
   const evidence = program.command("evidence").description("Write the readiness evidence file with commands (init, add, approve, collect)");
-  const fileOf = async (o: { evidence?: string; stack?: string }) => {
-    const { defaultEvidenceFile } = (require("../platform/paths") as typeof import("../platform/paths"));
-    return o.evidence ?? defaultEvidenceFile(o.stack ?? "live");
+  // The file `cdb readiness` reads for the same stack and environment (CDB_EVIDENCE_FILE too, refused for live).
+  const fileOf = async (o: { evidence?: string; stack?: string; stackConfig?: string }) => {
+    const { writerEvidenceFile } = (require("../readiness/trustRoot") as typeof import("../readiness/trustRoot"));
+    return writerEvidenceFile(o.stack ?? "live", o.evidence, process.env, o.stackConfig);
   };
 
   evidence
     .command("init")
     .description("Write a skeleton evidence file with the stack's current config digest")
     .option("-s, --stack <name>", "stack", "live")
-    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("-e, --evidence <file>", "evidence file (default $CDB_EVIDENCE_FILE, refused for live, then readiness/<stack>.evidence.yaml)")
     .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
     .option("--force", "replace an existing file")
     .action(
@@ -283,7 +287,7 @@ export function registerOpsCommands(program: Command): void {
     .command("bind")
     .description("Bind a pending evidence file (written before the config was complete) to the stack's config digest; keeps only the paper measurements")
     .option("-s, --stack <name>", "stack", "live")
-    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("-e, --evidence <file>", "evidence file (default $CDB_EVIDENCE_FILE, refused for live, then readiness/<stack>.evidence.yaml)")
     .option("--stack-config <file>", "stack config file (default Pulumi.<stack>.yaml)")
     .action(
       run(async (opts: { stack: string; evidence?: string; stackConfig?: string }) => {
@@ -304,7 +308,7 @@ export function registerOpsCommands(program: Command): void {
     .option("--value <number>", "the measured value (measured items)", parseNumber("--value"))
     .option("--note <text>", "a note")
     .option("-s, --stack <name>", "stack whose evidence file to write", "live")
-    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("-e, --evidence <file>", "evidence file (default $CDB_EVIDENCE_FILE, refused for live, then readiness/<stack>.evidence.yaml)")
     .action(
       run(async (id: string, opts: { key?: string; by?: string; artifact?: string[]; value?: number; note?: string; stack: string; evidence?: string }) => {
         const { addEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
@@ -321,7 +325,7 @@ export function registerOpsCommands(program: Command): void {
     .option("--key <file>", `${KEY_HELP}; not the author's key`)
     .option("--by <handle>", "the approving person: a principal of the key (default its first)")
     .option("-s, --stack <name>", "stack whose evidence file to write", "live")
-    .option("-e, --evidence <file>", "evidence file (default readiness/<stack>.evidence.yaml)")
+    .option("-e, --evidence <file>", "evidence file (default $CDB_EVIDENCE_FILE, refused for live, then readiness/<stack>.evidence.yaml)")
     .action(
       run(async (id: string, opts: { key?: string; by?: string; stack: string; evidence?: string }) => {
         const { approveEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
@@ -355,13 +359,15 @@ export function registerOpsCommands(program: Command): void {
         const { stackPlan } = (require("../ops/target") as typeof import("../ops/target"));
         const { plan } = stackPlan(opts.stack, opts.stackConfig);
         if (plan.mode !== "paper") throw new OpsRefused(`logs check measures the paper stack; ${opts.stack} is ${plan.mode}`);
+        // The file is decided (CDB_EVIDENCE_FILE refused for live) before the witness works, not after.
+        const evidenceFile = await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" });
         const [w] = await witnessRecords(opts, ["logs-check", "--since", since.toISOString()], 60_000, opts.out);
         if (!w) throw new Error("the witness answered no record");
         const p = (JSON.parse(w.record) as import("../readiness/records").Statement).predicate;
         const f = p.figures as { lines: number; query: string; container: string; since: string; firstNs?: string; lastNs?: string };
         // The entry is the operator's statement, signed with --key; the artifact is the witness's.
         const { addEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
-        const entry = addEvidence({ file: await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" }), by, key, id: "monitoring.structured-logs", artifacts: [w.file], note: `cdb logs check: ${f.lines} line(s) of ${f.container} in Loki since ${f.since}`, acceptFailed: true });
+        const entry = addEvidence({ file: evidenceFile, by, key, id: "monitoring.structured-logs", artifacts: [w.file], note: `cdb logs check: ${f.lines} line(s) of ${f.container} in Loki since ${f.since}`, acceptFailed: true });
         const passed = entry.value !== undefined && entry.value >= 1;
         if (opts.json) out(JSON.stringify({ lines: f.lines, query: f.query, firstNs: f.firstNs, lastNs: f.lastNs, artifact: w.file }));
         else {
@@ -395,10 +401,11 @@ export function registerOpsCommands(program: Command): void {
         const { stackPlan } = (require("../ops/target") as typeof import("../ops/target"));
         const { plan } = stackPlan(opts.stack, opts.stackConfig);
         if (plan.mode !== "paper") throw new OpsRefused(`collect measures the paper stack; ${opts.stack} is ${plan.mode}`);
+        // The file is decided (CDB_EVIDENCE_FILE refused for live) before the witness measures, not after.
+        const evidenceFile = await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" });
         // The plan's container names can only make the witness's observation window stricter: one it does not see fails it.
         const written = await witnessRecords(opts, ["collect", "--since", since.toISOString(), "--expect", plan.containers.map((c) => c.name).join(",")], 120_000, opts.out);
         const { addEvidence } = (require("../ops/evidence") as typeof import("../ops/evidence"));
-        const evidenceFile = await fileOf({ ...(opts.evidence ? { evidence: opts.evidence } : {}), stack: "live" });
         const ITEM: Record<string, string> = { "paper-orders": "stability.paper-orders", "observation-window": "stability.observation-window", candles: "stability.candles", regime: "stability.regime" };
         const results: { id: string; value: number | undefined; note: string; file: string }[] = [];
         for (const w of written) {

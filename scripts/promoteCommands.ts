@@ -1,12 +1,11 @@
 import type { Command } from "commander";
 import { UnusableInput } from "../platform/errors";
-import { action, confirm } from "./commandRunner";
+import { action, confirm, out } from "./commandRunner";
 import { EXIT } from "../platform/exitCodes";
 
 // `cdb promote` and `cdb rollback`. Pulumi's own failures (a policy refusing
 // the preview, an update error) are PulumiFailed: exit 6 with Pulumi's error lines.
 
-const out = (s: string) => process.stdout.write(s + "\n");
 
 const seconds = (v: string): number => {
   const n = Number(v);
@@ -48,6 +47,8 @@ export function registerPromoteCommands(program: Command): void {
     .option("--json", "print the result as JSON")
     .action(
       action(async (opts: { stack: string; reason: string; by?: string; verifyTimeout: number; dockerHost?: string; json?: boolean }) => {
+        // The reason goes into the kill-switch entry: refused (exit 2) before anything stops, not halfway.
+        (await import("../ops/kill")).checkKillEntry({ reason: opts.reason });
         const { rollback } = await import("../ops/rollback");
         const r = await rollback({ stack: opts.stack, reason: opts.reason, by: opts.by, verifyTimeoutMs: opts.verifyTimeout * 1000, ...(opts.dockerHost !== undefined ? { dockerHost: opts.dockerHost } : {}), log: (l) => process.stderr.write(l + "\n") });
         const { verifyError, ...shown } = r;
