@@ -3,6 +3,7 @@ import { readInputText } from "../config/inputFile";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../platform/paths";
+import { type BackendDescription, describeBackend, redactBackend } from "../platform/stateBackend";
 
 // Append-only operations log in the repository: one JSON object per line.
 // (`.jsonl`, not `.log`: the repository ignores *.log.)
@@ -31,8 +32,12 @@ export function operator(by?: string): string {
 
 export const auditFile = () => process.env[AUDIT_ENV] ?? AUDIT_FILE;
 
+/** Which state backend an operation on Pulumi state used: scheme, host, database (a file backend: its folder), never a password. */
+export const stateBackend = (): BackendDescription => describeBackend();
+
 export function appendAudit(record: Omit<AuditRecord, "at"> & { at?: string }, file = auditFile()): AuditRecord {
-  const full = { at: new Date().toISOString(), ...record } as AuditRecord;
+  // Whatever a record quotes (an error's message from Pulumi) loses the backend's password before it is written.
+  const full = JSON.parse(redactBackend(JSON.stringify({ at: new Date().toISOString(), ...record }))) as AuditRecord;
   mkdirSync(path.dirname(file), { recursive: true });
   // One write of one line with O_APPEND: concurrent writers do not interleave.
   appendFileSync(file, JSON.stringify(full) + "\n", { encoding: "utf8", flag: "a" });

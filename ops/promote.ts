@@ -7,7 +7,7 @@ import { unsatisfied } from "../readiness/evaluate";
 import { freightText, type FreightLine } from "../readiness/freight";
 import { runGate } from "../readiness/gate";
 import { refuseLiveOverridesOfStackFile } from "../readiness/trustRoot";
-import { appendAudit, operator } from "./audit";
+import { appendAudit, operator, stateBackend } from "./audit";
 import { writeBackup } from "./backup";
 import { OpsFailure, OpsRefused, PulumiFailed } from "../platform/errors";
 import { classify } from "../platform/exitCodes";
@@ -52,7 +52,7 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
   const { log } = req;
   const by = operator(req.by);
   const seconds = () => (performance.now() - started) / 1000;
-  let record: Record<string, unknown> = { op: "promote", by, stack: STACK };
+  let record: Record<string, unknown> = { op: "promote", by, stack: STACK, backend: stateBackend() };
   let audited = false;
   const audit = (outcome: string, extra: Record<string, unknown> = {}) => {
     audited = true;

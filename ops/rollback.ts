@@ -1,12 +1,13 @@
 import { performance } from "node:perf_hooks";
 import type { automation } from "@pulumi/pulumi";
 import { MANUAL_STEP } from "../readiness/emergencyRunbook";
-import { appendAudit, operator } from "./audit";
+import { appendAudit, operator, stateBackend } from "./audit";
 import type { DockerTarget } from "./docker";
 import { OpsFailure } from "../platform/errors";
 import { classify } from "../platform/exitCodes";
 import { stopExecution, writeKillEntry } from "./kill";
 import { pulumiStep } from "./pulumiErrors";
+import { retryWhileLocked } from "./stackLock";
 import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";
 import { containerRedis } from "./redis";
 import { dockerFor, stackPlan, stackTarget, type StackTarget } from "./target";
@@ -19,7 +20,8 @@ import { verifyStack } from "./verify";
 //    killed after 5 s), then stop execution through the Engine API;
 // 2. return the stack to paper flags through Pulumi, as a change of
 //    Pulumi.<stack>.yaml (`cdb:mode: paper`) that shows in review, not a
-//    hidden switch, and update it with the policy pack;
+//    hidden switch, and update it with the policy pack; while another update
+//    (a promotion) holds the stack's lock, wait for it, bounded (ops/stackLock.ts);
 // 3. verify (execution reports mode mock; the armed kill switch is expected);
 // 4. name the step no machine here can do: cancel open MEXC orders.
 // Every attempt ends in one audit record, at the step where it stopped.
@@ -32,8 +34,12 @@ export interface RollbackRequest {
   reason: string;
   by?: string;
   verifyTimeoutMs: number;
+  /** How long the update waits for another update's lock on the stack (a promotion running); default 10 min. */
+  lockWaitMs?: number;
   log: (line: string) => void;
 }
+
+export const DEFAULT_LOCK_WAIT_MS = 600_000;
 
 /** The update a command made, named by its own times (the file backend reports version 0 for every update). */
 export interface UpdateRef {
@@ -106,7 +112,7 @@ export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
   const seconds = () => (performance.now() - started) / 1000;
   const known: { execution?: string; killSwitch?: string; update?: UpdateRef } = {};
   const audit = (outcome: string, extra: Record<string, unknown> = {}) =>
-    appendAudit({ op: "rollback", by, stack: req.stack, outcome, reason: req.reason, ...known, ...extra, seconds: seconds() });
+    appendAudit({ op: "rollback", by, stack: req.stack, backend: stateBackend(), outcome, reason: req.reason, ...known, ...extra, seconds: seconds() });
   let step = "stack config";
   try {
     const target = stackTarget(req.stack);
@@ -122,7 +128,8 @@ export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
     await pulumiStep(() => stack.setConfig("cdb:mode", { value: "paper" }));
     log(`rollback ${req.stack}: Pulumi.${req.stack}.yaml now says cdb:mode: paper (commit this change)`);
     step = "update";
-    const up = await pulumiStep(() => stack.up(withPolicyPack(log)));
+    // Trading is stopped already: a promotion holding the lock finishes its update first, then this one returns the stack to paper.
+    const up = await retryWhileLocked(() => pulumiStep(() => stack.up(withPolicyPack(log))), { waitMs: req.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, log: (l) => log(`rollback ${req.stack}: ${l}`) });
     known.update = updateRef(up.summary);
     log(`rollback ${req.stack}: update of ${known.update.startTime} ${known.update.result}: ${summaryLine(up.summary.resourceChanges)}`);
 
