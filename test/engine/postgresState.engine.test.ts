@@ -79,7 +79,8 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)", () => {
+// Every case runs several whole Pulumi commands; on 2 shared cores one paper update alone has taken 2 minutes.
+describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)", { timeout: 600_000 }, () => {
   let resources = 0;
 
   it("`cdb deploy` keeps the stack's state in PostgreSQL, and a backup exports it from there", async () => {
