@@ -9,7 +9,7 @@ import { runGate } from "../readiness/gate";
 import { refuseLiveOverridesOfStackFile } from "../readiness/trustRoot";
 import { appendAudit, operator, stateBackend } from "./audit";
 import { writeBackup } from "./backup";
-import { OpsFailure, OpsRefused, PulumiFailed } from "../platform/errors";
+import { OpsFailure, OpsRefused, PulumiFailed, StackLocked } from "../platform/errors";
 import { classify } from "../platform/exitCodes";
 import { pulumiStep } from "./pulumiErrors";
 import { shutdownEntryCount } from "./kill";
@@ -124,6 +124,10 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
       const { plan } = stackPlan(STACK);
       problems = (await verifyStack({ stack: STACK, plan, docker: t, timeoutMs: req.verifyTimeoutMs })).problems;
     } catch (e) {
+      // Another update holds the stack's lock (a rollback, a teammate's deploy): Pulumi refused
+      // before changing anything, so there is nothing of this promotion to roll back, and a
+      // rollback of its own would only queue behind the holder. Stop here (exit 6, the holder named).
+      if (e instanceof StackLocked) throw e;
       // A half-applied update may have started a live executor: roll back as for a failed check.
       const lines = e instanceof PulumiFailed ? e.lines : [e instanceof Error ? e.message : String(e)];
       problems = step === "update" ? lines.map((l) => `the update failed: ${l}`) : [`verification could not complete (${classify(e).label}): ${lines[0]}`];

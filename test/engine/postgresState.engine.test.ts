@@ -11,6 +11,7 @@ import { pollUntil } from "../../platform/poll";
 import { toolchainDir } from "../../scripts/toolchain";
 import { npxCdb } from "../npxCdb";
 import { startPostgres, type PostgresServer } from "../postgresServer";
+import { initLiveStack, writeLiveEvidence } from "./liveStack";
 import { engineWorkspace, type EngineWorkspace } from "./workspace";
 
 // Pulumi state on a real PostgreSQL (Debian package, started here on
@@ -168,6 +169,24 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(await lockRows("paper")).toHaveLength(1);
     expect((await ws.pulumi(["cancel", "--stack", "paper", "--yes"])).code).toBe(0);
+  });
+
+  it("`cdb promote` meeting another update's lock stops with the holder named (exit 6) and rolls nothing back", async () => {
+    await initLiveStack(ws);
+    writeLiveEvidence(ws);
+    const holder = await heldUpdate("live");
+    const r = await cdb(["promote", "--to", "live", "--yes", "--by", "janne"]);
+    expect(r.code, r.stdout + r.stderr).toBe(6);
+    expect(r.stderr).toMatch(new RegExp(`^cdb: stack locked: stack live on postgres://127\\.0\\.0\\.1:${pg.port}/postgres \\(user ${pg.user}\\) is locked by \\S+ \\(pid ${holder.pid}\\) since \\S+; its update still runs on this host`, "m"));
+    expect(r.stderr).not.toMatch(/rolling back/);
+    expect(r.stdout + r.stderr).not.toContain(pg.password);
+    const records = readFileSync(path.join(ws.project, "audit", "operations.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.at(-1)).toMatchObject({ op: "promote", by: "janne", stack: "live", outcome: "failed at update (stack locked)", backend: { scheme: "postgres", host: `127.0.0.1:${pg.port}` } });
+    // Its backup was exported from PostgreSQL while the other update held the lock.
+    expect(records.at(-1)!.backup).toMatch(/^backups\/live-/);
+    expect(records.some((a) => a.op === "rollback")).toBe(false);
+    const done = await holder.release();
+    expect(done.code, done.output).toBe(0);
   });
 
   it("a wrong password is Pulumi's error (exit 6), printed without the password", async () => {
