@@ -171,6 +171,48 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
     expect((await ws.pulumi(["cancel", "--stack", "paper", "--yes"])).code).toBe(0);
   });
 
+  it("`cdb rollback` while another update holds the lock: stops trading, waits naming the holder, then returns the stack to paper flags", async () => {
+    // A stack of this task's own name: its containers would be cdbpgstate_*, which no other test on the shared dockerd uses
+    // (stopping trading acts on them); the echo stand-in starts none, so there is nothing to stop.
+    const config = readFileSync(path.join(ws.project, "Pulumi.paper.yaml"), "utf8").replace(/^encryptionsalt:.*\n/m, "");
+    writeFileSync(path.join(ws.project, "Pulumi.pgstate.yaml"), config);
+    const deployed = await cdb(["deploy", "--stack", "pgstate"]);
+    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+    const holder = await heldUpdate("pgstate");
+    // `npx cdb rollback` streamed: the holder is released once the rollback says it waits for it.
+    const child = spawn("npx", ["--no-install", "cdb", "rollback", "--stack", "pgstate", "--reason", "pgstate lock test", "--by", "mara", "--verify-timeout", "1", "--lock-wait", "300"], {
+      cwd: ws.project,
+      env: { ...ws.env, CDB_AUDIT_FILE: path.join(ws.project, "audit", "operations.jsonl") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const waiting = await pollUntil(async () => /waiting up to \d+ s for its update to end/.test(err) || child.exitCode !== null, (ok) => ok, { deadline: Date.now() + 300_000, intervalMs: 200 });
+    expect(waiting.done, err).toBe(true);
+    expect(err).toMatch(new RegExp(`^rollback pgstate: stack pgstate is locked by ${me.replace(/[.]/g, "\\.")} \\(pid ${holder.pid}\\) since \\S+: waiting up to \\d+ s for its update to end$`, "m"));
+    // Trading was stopped before Pulumi was asked (nothing runs here to stop).
+    expect(err.indexOf("kill switch not armed")).toBeGreaterThan(-1);
+    expect(err.indexOf("kill switch not armed")).toBeLessThan(err.indexOf("waiting up to"));
+    const held = await holder.release();
+    expect(held.code, held.output).toBe(0);
+    const heldEnded = Date.now();
+    const code = await closed;
+    // Rolled back; verification cannot pass with no containers (exit 1 or the failure's own code), which the line says.
+    expect(code, out + err).not.toBe(0);
+    expect(out).toMatch(/^pgstate: rolled back to paper flags \(update of \S+\), but not verified: /m);
+    expect(out + err).not.toContain(pg.password);
+    const records = readFileSync(path.join(ws.project, "audit", "operations.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const record = records.findLast((a) => a.op === "rollback")!;
+    expect(record).toMatchObject({ by: "mara", stack: "pgstate", outcome: "rolled back, not verified", update: { result: "succeeded" }, backend: { scheme: "postgres", host: `127.0.0.1:${pg.port}` } });
+    // The rollback's update ran after the holder's had ended: it is the last word on the stack.
+    expect(Date.parse((record.update as { startTime: string }).startTime)).toBeGreaterThanOrEqual(heldEnded - 5_000);
+    expect(readFileSync(path.join(ws.project, "Pulumi.pgstate.yaml"), "utf8")).toMatch(/^ {2}cdb:mode: paper$/m);
+    expect(await lockRows("pgstate")).toEqual([]);
+  });
+
   it("`cdb promote` meeting another update's lock stops with the holder named (exit 6) and rolls nothing back", async () => {
     await initLiveStack(ws);
     writeLiveEvidence(ws);
