@@ -36,6 +36,9 @@ async function exported(stack: string): Promise<{ resources: unknown[] }> {
   return (JSON.parse(r.stdout) as { deployment: { resources?: unknown[] } }).deployment as { resources: unknown[] };
 }
 
+/** Held updates still running: a failed assertion must not leave one behind the file (afterAll kills them). */
+const heldProcesses = new Set<() => void>();
+
 /** `pulumi up` of paper held at its first resource (the stack's lock taken) until `release()`; `kill()` SIGKILLs its whole process group. */
 async function heldUpdate(stack = "paper") {
   const hold = path.join(ws.project, `.hold-${stack}-${Date.now()}`);
@@ -50,10 +53,15 @@ async function heldUpdate(stack = "paper") {
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
   const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const killGroup = () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+  };
+  heldProcesses.add(killGroup);
+  void closed.then(() => heldProcesses.delete(killGroup));
   // Held: the stand-in waits inside the engine, and the lock is a row in PostgreSQL.
   const held = await pollUntil(async () => existsSync(`${hold}.held`) && (await lockRows(stack)).length === 1, (ok) => ok, { deadline: Date.now() + 180_000, intervalMs: 200 });
   if (!held.done) {
-    process.kill(-child.pid!, "SIGKILL");
+    killGroup();
     throw new Error(`the update was not held with its lock within 180 s: ${output}`);
   }
   return {
@@ -63,7 +71,7 @@ async function heldUpdate(stack = "paper") {
       return { code: await closed, output };
     },
     kill: async () => {
-      process.kill(-child.pid!, "SIGKILL");
+      killGroup();
       const code = await closed;
       rmSync(hold, { force: true });
       return code;
@@ -76,6 +84,7 @@ beforeAll(async () => {
   ws = await engineWorkspace("engine-pgstate-passphrase", { backendUrl: pg.url });
 });
 afterAll(async () => {
+  for (const kill of heldProcesses) kill();
   ws?.dispose();
   await pg?.stop();
 });
@@ -216,19 +225,28 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
   it("`cdb promote` meeting another update's lock stops with the holder named (exit 6) and rolls nothing back", async () => {
     await initLiveStack(ws);
     writeLiveEvidence(ws);
+    const auditFile = path.join(ws.project, "audit", "operations.jsonl");
+    const readRecords = () => (existsSync(auditFile) ? readFileSync(auditFile, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : []);
+    const before = readRecords().length;
     const holder = await heldUpdate("live");
-    const r = await cdb(["promote", "--to", "live", "--yes", "--by", "janne"]);
-    expect(r.code, r.stdout + r.stderr).toBe(6);
-    expect(r.stderr).toMatch(new RegExp(`^cdb: stack locked: stack live on postgres://127\\.0\\.0\\.1:${pg.port}/postgres \\(user ${pg.user}\\) is locked by \\S+ \\(pid ${holder.pid}\\) since \\S+; its update still runs on this host`, "m"));
-    expect(r.stderr).not.toMatch(/rolling back/);
-    expect(r.stdout + r.stderr).not.toContain(pg.password);
-    const records = readFileSync(path.join(ws.project, "audit", "operations.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(records.at(-1)).toMatchObject({ op: "promote", by: "janne", stack: "live", outcome: "failed at update (stack locked)", backend: { scheme: "postgres", host: `127.0.0.1:${pg.port}` } });
-    // Its backup was exported from PostgreSQL while the other update held the lock.
-    expect(records.at(-1)!.backup).toMatch(/^backups\/live-/);
-    expect(records.some((a) => a.op === "rollback")).toBe(false);
-    const done = await holder.release();
-    expect(done.code, done.output).toBe(0);
+    try {
+      const r = await cdb(["promote", "--to", "live", "--yes", "--by", "janne"]);
+      expect(r.code, r.stdout + r.stderr).toBe(6);
+      expect(r.stderr).toMatch(new RegExp(`^cdb: stack locked: stack live on postgres://127\\.0\\.0\\.1:${pg.port}/postgres \\(user ${pg.user}\\) is locked by \\S+ \\(pid ${holder.pid}\\) since \\S+; its update still runs on this host`, "m"));
+      expect(r.stderr).not.toMatch(/rolling back/);
+      expect(r.stdout + r.stderr).not.toContain(pg.password);
+      const records = readRecords().slice(before);
+      expect(records.at(-1)).toMatchObject({ op: "promote", by: "janne", stack: "live", outcome: "failed at update (stack locked)", backend: { scheme: "postgres", host: `127.0.0.1:${pg.port}` } });
+      // Its backup was exported from PostgreSQL while the other update held the lock.
+      expect(records.at(-1)!.backup).toMatch(/^backups\/live-/);
+      // This attempt wrote one record, the promotion's: no rollback of its own.
+      expect(records.map((a) => a.op)).toEqual(["promote"]);
+      const done = await holder.release();
+      expect(done.code, done.output).toBe(0);
+    } finally {
+      // Released whatever the assertions say (a second release only waits for the same end).
+      await holder.release();
+    }
   });
 
   it("a wrong password is Pulumi's error (exit 6), printed without the password", async () => {
