@@ -16,15 +16,21 @@ import { engineWorkspace, type EngineWorkspace } from "./workspace";
 
 // Pulumi state on a real PostgreSQL (Debian package, started here on
 // 127.0.0.1) through the DIY backend of the real Pulumi CLI, with STAND-IN
-// providers (echo docker: nothing runs on dockerd). One server and one paper
+// providers (echo docker: nothing runs on dockerd). One server and one paper-like
 // stack for the whole file. An update is held mid-way by the stand-ins'
 // hold file (standins/standinProvider.ts) so the lock is taken for as long as
 // a test needs it, with no sleeps.
 
+/**
+ * The file's one stack: paper's config under this task's name, so its containers would be
+ * cdbpgstate_*, which no other test on the shared dockerd uses (`cdb rollback` stops trading on
+ * them first); the echo stand-in starts none, so there is nothing to stop.
+ */
+const STACK = "pgstate";
 let pg: PostgresServer;
 let ws: EngineWorkspace;
-const cdb = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const r = await npxCdb(args, { cwd: ws.project, env: { ...ws.env, CDB_AUDIT_FILE: path.join(ws.project, "audit", "operations.jsonl"), ...env } });
+const cdb = async (args: string[], env: NodeJS.ProcessEnv = {}, input?: string) => {
+  const r = await npxCdb(args, { cwd: ws.project, env: { ...ws.env, CDB_AUDIT_FILE: path.join(ws.project, "audit", "operations.jsonl"), ...env }, ...(input !== undefined ? { input } : {}) });
   return { code: r.code, stdout: r.out, stderr: r.err };
 };
 const me = `${os.userInfo().username}@${os.hostname()}`;
@@ -39,8 +45,8 @@ async function exported(stack: string): Promise<{ resources: unknown[] }> {
 /** Held updates still running: a failed assertion must not leave one behind the file (afterAll kills them). */
 const heldProcesses = new Set<() => void>();
 
-/** `pulumi up` of paper held at its first resource (the stack's lock taken) until `release()`; `kill()` SIGKILLs its whole process group. */
-async function heldUpdate(stack = "paper") {
+/** `pulumi up` of the stack held at its first resource (the stack's lock taken) until `release()`; `kill()` SIGKILLs its whole process group. */
+async function heldUpdate(stack = STACK) {
   const hold = path.join(ws.project, `.hold-${stack}-${Date.now()}`);
   writeFileSync(hold, "");
   const child = spawn(path.join(toolchainDir(), "pulumi"), ["up", "--stack", stack, "--yes", "--skip-preview", "--non-interactive"], {
@@ -82,6 +88,7 @@ async function heldUpdate(stack = "paper") {
 beforeAll(async () => {
   pg = await startPostgres();
   ws = await engineWorkspace("engine-pgstate-passphrase", { backendUrl: pg.url });
+  writeFileSync(path.join(ws.project, `Pulumi.${STACK}.yaml`), readFileSync(path.join(ws.project, "Pulumi.paper.yaml"), "utf8").replace(/^encryptionsalt:.*\n/m, ""));
 });
 afterAll(async () => {
   for (const kill of heldProcesses) kill();
@@ -94,63 +101,63 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
   let resources = 0;
 
   it("`cdb deploy` keeps the stack's state in PostgreSQL, and a backup exports it from there", async () => {
-    const r = await cdb(["deploy", "--stack", "paper"]);
+    const r = await cdb(["deploy", "--stack", STACK]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(await pg.query("select count(*) from pulumi_state where key like '%/.pulumi/stacks/cdb/paper.json'")).toBe("1");
-    resources = (await exported("paper")).resources.length;
+    expect(await pg.query(`select count(*) from pulumi_state where key like '%/.pulumi/stacks/cdb/${STACK}.json'`)).toBe("1");
+    resources = (await exported(STACK)).resources.length;
     expect(resources).toBeGreaterThan(10);
-    const backup = await writeBackup({ stack: "paper", dir: path.join(ws.project, "backups"), workDir: ws.project, env: ws.env as Record<string, string>, pulumi: path.join(toolchainDir(), "pulumi") });
+    const backup = await writeBackup({ stack: STACK, dir: path.join(ws.project, "backups"), workDir: ws.project, env: ws.env as Record<string, string>, pulumi: path.join(toolchainDir(), "pulumi") });
     expect((JSON.parse(readFileSync(backup, "utf8")) as { deployment: { resources: unknown[] } }).deployment.resources).toHaveLength(resources);
   });
 
   it("two updates at once: one proceeds, `cdb deploy` stops with one line naming the holder (exit 6), the state stays intact", async () => {
     const first = await heldUpdate();
-    const second = await cdb(["deploy", "--stack", "paper"]);
+    const second = await cdb(["deploy", "--stack", STACK]);
     expect(second.code, second.stdout + second.stderr).toBe(6);
     const lines = second.stderr.split("\n").filter((l) => l.startsWith("cdb: "));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      new RegExp(`^cdb: stack locked: stack paper on postgres://127\\.0\\.0\\.1:${pg.port}/postgres \\(user ${pg.user}\\) is locked by ${me.replace(/[.]/g, "\\.")} \\(pid ${first.pid}\\) since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ; its update still runs on this host: wait for it to end; .*\`pulumi cancel --stack paper --yes\``),
+      new RegExp(`^cdb: stack locked: stack ${STACK} on postgres://127\\.0\\.0\\.1:${pg.port}/postgres \\(user ${pg.user}\\) is locked by ${me.replace(/[.]/g, "\\.")} \\(pid ${first.pid}\\) since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ; its update still runs on this host: wait for it to end; .*\`pulumi cancel --stack ${STACK} --yes\``),
     );
     expect(second.stdout + second.stderr).not.toContain(pg.password);
     const done = await first.release();
     expect(done.code, done.output).toBe(0);
     // Intact: the export parses, nothing was added or lost, no lock is left, and the next update succeeds with nothing to change.
-    expect((await exported("paper")).resources).toHaveLength(resources);
-    expect(await lockRows("paper")).toEqual([]);
-    const next = await cdb(["deploy", "--stack", "paper"]);
+    expect((await exported(STACK)).resources).toHaveLength(resources);
+    expect(await lockRows(STACK)).toEqual([]);
+    const next = await cdb(["deploy", "--stack", STACK]);
     expect(next.code, next.stdout + next.stderr).toBe(0);
     expect(next.stdout).toMatch(/\b\d+ unchanged/);
-    expect((await exported("paper")).resources).toHaveLength(resources);
+    expect((await exported(STACK)).resources).toHaveLength(resources);
   });
 
   it("a `pulumi up` killed mid-update leaves a stale lock: cdb names it with the command that clears it and never clears it", async () => {
     const killed = await heldUpdate();
     expect(await killed.kill()).toBeNull();
-    const [lock] = await lockRows("paper");
+    const [lock] = await lockRows(STACK);
     expect(lock).toBeDefined();
-    const r = await cdb(["deploy", "--stack", "paper"]);
+    const r = await cdb(["deploy", "--stack", STACK]);
     expect(r.code, r.stdout + r.stderr).toBe(6);
-    expect(r.stderr).toMatch(new RegExp(`^cdb: stack locked: stack paper on \\S+ \\(user ${pg.user}\\) is locked by \\S+ \\(pid ${killed.pid}\\) since \\S+; stale: that process no longer runs on this host; if no update of paper runs any more, clear the lock with \`pulumi cancel --stack paper --yes\` in this checkout with the same PULUMI_BACKEND_URL \\(cdb never clears a lock\\)$`, "m"));
+    expect(r.stderr).toMatch(new RegExp(`^cdb: stack locked: stack ${STACK} on \\S+ \\(user ${pg.user}\\) is locked by \\S+ \\(pid ${killed.pid}\\) since \\S+; stale: that process no longer runs on this host; if no update of ${STACK} runs any more, clear the lock with \`pulumi cancel --stack ${STACK} --yes\` in this checkout with the same PULUMI_BACKEND_URL \\(cdb never clears a lock\\)$`, "m"));
     expect(r.stderr).not.toContain(pg.password);
     // cdb cleared nothing: the same lock row is there.
-    expect(await lockRows("paper")).toEqual([lock]);
+    expect(await lockRows(STACK)).toEqual([lock]);
     // The state is still readable (a backup works under a lock) and the resources are all there.
-    expect((await exported("paper")).resources).toHaveLength(resources);
+    expect((await exported(STACK)).resources).toHaveLength(resources);
     // The command cdb printed clears it; then the stack updates again.
-    const cancel = await ws.pulumi(["cancel", "--stack", "paper", "--yes"]);
+    const cancel = await ws.pulumi(["cancel", "--stack", STACK, "--yes"]);
     expect(cancel.code, cancel.stderr).toBe(0);
-    expect(await lockRows("paper")).toEqual([]);
-    const next = await cdb(["deploy", "--stack", "paper"]);
+    expect(await lockRows(STACK)).toEqual([]);
+    const next = await cdb(["deploy", "--stack", STACK]);
     expect(next.code, next.stdout + next.stderr).toBe(0);
-    expect((await exported("paper")).resources).toHaveLength(resources);
+    expect((await exported(STACK)).resources).toHaveLength(resources);
   });
 
   it("rollback's update waits for a lock another update holds, naming the holder, then runs; a stale lock is not waited for", async () => {
     // The Automation API stack exactly as ops/pulumiStack.ts opens it, on the workspace's project and backend.
     const { LocalWorkspace, PulumiCommand } = (await import("@pulumi/pulumi")).automation;
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(toolchainDir()) });
-    const stack = await LocalWorkspace.selectStack({ stackName: "paper", workDir: ws.project }, { envVars: ws.env as Record<string, string>, pulumiCommand });
+    const stack = await LocalWorkspace.selectStack({ stackName: STACK, workDir: ws.project }, { envVars: ws.env as Record<string, string>, pulumiCommand });
     const holder = await heldUpdate();
     const log: string[] = [];
     let released: Promise<{ code: number | null }> | undefined;
@@ -166,7 +173,7 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
     const up = await update;
     expect(up.summary.result).toBe("succeeded");
     expect((await released!).code).toBe(0);
-    expect(log[0]).toMatch(new RegExp(`^stack paper is locked by ${me.replace(/[.]/g, "\\.")} \\(pid ${holder.pid}\\) since \\S+: waiting up to \\d+ s for its update to end$`));
+    expect(log[0]).toMatch(new RegExp(`^stack ${STACK} is locked by ${me.replace(/[.]/g, "\\.")} \\(pid ${holder.pid}\\) since \\S+: waiting up to \\d+ s for its update to end$`));
 
     const stale = await heldUpdate();
     await stale.kill();
@@ -176,20 +183,14 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
     expect((err as StackLocked).stale).toBe(true);
     // Not waited for: one attempt, far from the 240 s bound.
     expect(Date.now() - started).toBeLessThan(60_000);
-    expect(await lockRows("paper")).toHaveLength(1);
-    expect((await ws.pulumi(["cancel", "--stack", "paper", "--yes"])).code).toBe(0);
+    expect(await lockRows(STACK)).toHaveLength(1);
+    expect((await ws.pulumi(["cancel", "--stack", STACK, "--yes"])).code).toBe(0);
   });
 
   it("`cdb rollback` while another update holds the lock: stops trading, waits naming the holder, then returns the stack to paper flags", async () => {
-    // A stack of this task's own name: its containers would be cdbpgstate_*, which no other test on the shared dockerd uses
-    // (stopping trading acts on them); the echo stand-in starts none, so there is nothing to stop.
-    const config = readFileSync(path.join(ws.project, "Pulumi.paper.yaml"), "utf8").replace(/^encryptionsalt:.*\n/m, "");
-    writeFileSync(path.join(ws.project, "Pulumi.pgstate.yaml"), config);
-    const deployed = await cdb(["deploy", "--stack", "pgstate"]);
-    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
-    const holder = await heldUpdate("pgstate");
+    const holder = await heldUpdate();
     // `npx cdb rollback` streamed: the holder is released once the rollback says it waits for it.
-    const child = spawn("npx", ["--no-install", "cdb", "rollback", "--stack", "pgstate", "--reason", "pgstate lock test", "--by", "mara", "--verify-timeout", "1", "--lock-wait", "300"], {
+    const child = spawn("npx", ["--no-install", "cdb", "rollback", "--stack", STACK, "--reason", "pgstate lock test", "--by", "mara", "--verify-timeout", "1", "--lock-wait", "300"], {
       cwd: ws.project,
       env: { ...ws.env, CDB_AUDIT_FILE: path.join(ws.project, "audit", "operations.jsonl") },
       stdio: ["ignore", "pipe", "pipe"],
@@ -201,7 +202,7 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
     const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     const waiting = await pollUntil(async () => /waiting up to \d+ s for its update to end/.test(err) || child.exitCode !== null, (ok) => ok, { deadline: Date.now() + 300_000, intervalMs: 200 });
     expect(waiting.done, err).toBe(true);
-    expect(err).toMatch(new RegExp(`^rollback pgstate: stack pgstate is locked by ${me.replace(/[.]/g, "\\.")} \\(pid ${holder.pid}\\) since \\S+: waiting up to \\d+ s for its update to end$`, "m"));
+    expect(err).toMatch(new RegExp(`^rollback ${STACK}: stack ${STACK} is locked by ${me.replace(/[.]/g, "\\.")} \\(pid ${holder.pid}\\) since \\S+: waiting up to \\d+ s for its update to end$`, "m"));
     // Trading was stopped before Pulumi was asked (nothing runs here to stop).
     expect(err.indexOf("kill switch not armed")).toBeGreaterThan(-1);
     expect(err.indexOf("kill switch not armed")).toBeLessThan(err.indexOf("waiting up to"));
@@ -215,11 +216,11 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
     expect(out + err).not.toContain(pg.password);
     const records = readFileSync(path.join(ws.project, "audit", "operations.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     const record = records.findLast((a) => a.op === "rollback")!;
-    expect(record).toMatchObject({ by: "mara", stack: "pgstate", outcome: "rolled back, not verified", update: { result: "succeeded" }, backend: { scheme: "postgres", host: `127.0.0.1:${pg.port}` } });
+    expect(record).toMatchObject({ by: "mara", stack: STACK, outcome: "rolled back, not verified", update: { result: "succeeded" }, backend: { scheme: "postgres", host: `127.0.0.1:${pg.port}` } });
     // The rollback's update ran after the holder's had ended: it is the last word on the stack.
     expect(Date.parse((record.update as { startTime: string }).startTime)).toBeGreaterThanOrEqual(heldEnded - 5_000);
-    expect(readFileSync(path.join(ws.project, "Pulumi.pgstate.yaml"), "utf8")).toMatch(/^ {2}cdb:mode: paper$/m);
-    expect(await lockRows("pgstate")).toEqual([]);
+    expect(readFileSync(path.join(ws.project, `Pulumi.${STACK}.yaml`), "utf8")).toMatch(/^ {2}cdb:mode: paper$/m);
+    expect(await lockRows(STACK)).toEqual([]);
   });
 
   it("`cdb promote` meeting another update's lock stops with the holder named (exit 6) and rolls nothing back", async () => {
@@ -252,7 +253,7 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
   it("a wrong password is Pulumi's error (exit 6), printed without the password", async () => {
     const wrong = "Wrong-Pw-7d1c";
     const url = pg.url.replace(`:${encodeURIComponent(pg.password)}@`, `:${wrong}@`);
-    const r = await cdb(["deploy", "--stack", "paper", "--preview"], { PULUMI_BACKEND_URL: url });
+    const r = await cdb(["deploy", "--stack", STACK, "--preview"], { PULUMI_BACKEND_URL: url });
     expect(r.code, r.stdout + r.stderr).toBe(6);
     expect(r.stderr).toMatch(/^cdb: pulumi failed: .*password authentication failed/m);
     expect(r.stdout + r.stderr).not.toContain(wrong);
@@ -260,12 +261,13 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
   });
 
   it("`cdb destroy` audits which backend it changed: scheme, host, database, user, never the password", async () => {
-    const r = await cdb(["destroy", "--stack", "paper", "--yes", "--by", "mara"]);
+    // Any stack but paper goes only after its name is typed (no --yes).
+    const r = await cdb(["destroy", "--stack", STACK, "--by", "mara"], {}, `${STACK}\n`);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const text = readFileSync(path.join(ws.project, "audit", "operations.jsonl"), "utf8");
     const record = JSON.parse(text.trim().split("\n").at(-1)!) as Record<string, unknown>;
-    expect(record).toMatchObject({ op: "destroy", by: "mara", stack: "paper", outcome: "destroyed", backend: { scheme: "postgres", host: `127.0.0.1:${pg.port}`, database: "postgres", user: pg.user } });
+    expect(record).toMatchObject({ op: "destroy", by: "mara", stack: STACK, outcome: "destroyed", backend: { scheme: "postgres", host: `127.0.0.1:${pg.port}`, database: "postgres", user: pg.user } });
     expect(text).not.toContain(pg.password);
-    expect((await exported("paper")).resources ?? []).toHaveLength(0);
+    expect((await exported(STACK)).resources ?? []).toHaveLength(0);
   });
 });
