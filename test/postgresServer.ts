@@ -75,7 +75,14 @@ export async function startPostgres(o: { user?: string; password?: string; datab
   // fsync off: a throwaway cluster; durability is PostgreSQL's, not what these tests examine.
   const opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
   const start = await asServer("pg_ctl", ["-D", data, "-l", logFile, "-o", opts, "-w", "-t", "60", "start"]);
+  // A test process that ends without calling stop() (a crash, a failed hook) must not leave a server behind.
+  const stopNow = () => {
+    spawnSync("setpriv", [`--reuid=${account.uid}`, `--regid=${account.gid}`, "--clear-groups", "--", path.join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"], { stdio: "ignore" });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", stopNow);
   const stop = async () => {
+    process.removeListener("exit", stopNow);
     await asServer("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
     rmSync(dir, { recursive: true, force: true });
   };

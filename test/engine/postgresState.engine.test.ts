@@ -92,8 +92,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const kill of heldProcesses) kill();
-  ws?.dispose();
-  await pg?.stop();
+  // The server stops even when removing the workspace fails (a process still writing in it).
+  try {
+    ws?.dispose();
+  } finally {
+    await pg?.stop();
+  }
 });
 
 // Every case runs several whole Pulumi commands; on 2 shared cores one paper update alone has taken 2 minutes.
