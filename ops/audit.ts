@@ -4,6 +4,7 @@ import { readInputText } from "../config/inputFile";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../platform/paths";
+import { type BackendDescription, describeBackend, redactBackend } from "../platform/stateBackend";
 
 // Append-only operations log in the repository: one JSON object per line.
 // (`.jsonl`, not `.log`: the repository ignores *.log.)
@@ -57,8 +58,12 @@ function openAuditFile(file: string): number {
 /** Refuses an audit file no record could be appended to, before a command acts (it writes its record after). */
 export const checkAuditFile = (file = auditFile()): void => closeSync(openAuditFile(file));
 
+/** Which state backend an operation on Pulumi state used: scheme, host, database (a file backend: its folder), never a password. */
+export const stateBackend = (): BackendDescription => describeBackend();
+
 export function appendAudit(record: Omit<AuditRecord, "at"> & { at?: string }, file = auditFile()): AuditRecord {
-  const full = { at: new Date().toISOString(), ...record } as AuditRecord;
+  // Whatever a record quotes (an error's message from Pulumi) loses the backend's password before it is written.
+  const full = JSON.parse(redactBackend(JSON.stringify({ at: new Date().toISOString(), ...record }))) as AuditRecord;
   const fd = openAuditFile(file);
   try {
     // One write of one line with O_APPEND: concurrent writers do not interleave.

@@ -5,6 +5,7 @@ import { REPO_ROOT } from "../platform/paths";
 import { pulumiEnv } from "../platform/pulumiEnv";
 import { pulumiBinary } from "../platform/toolchain";
 import { PulumiFailed } from "../platform/errors";
+import { redactBackend } from "../platform/stateBackend";
 
 // The backup `cdb promote` takes before it changes live: the stack's state as
 // `pulumi stack export` writes it WITHOUT --show-secrets, so every secret in
@@ -12,6 +13,10 @@ import { PulumiFailed } from "../platform/errors";
 // with the stack's secrets provider. The Automation API's exportStack() passes
 // --show-secrets: its output holds every secret in plaintext and must never be
 // written to disk. The file is 0600 in a 0700 folder (both ignored by git).
+// The export reads whichever backend PULUMI_BACKEND_URL names (the file
+// backend, PostgreSQL): the backup is a file on this machine either way, and
+// an export is not blocked by another update's lock (it reads the last
+// checkpoint), so a backup never waits for one.
 
 export const BACKUP_DIR = path.join(REPO_ROOT, "backups");
 
@@ -41,8 +46,10 @@ export async function exportEncrypted(req: BackupRequest): Promise<string> {
   const env = { ...process.env, ...(req.env ?? pulumiEnv(req.stack)) };
   const text = await new Promise<string>((resolve, reject) => {
     execFile(pulumi, ["stack", "export", "--stack", req.stack, "--non-interactive"], { cwd: req.workDir ?? REPO_ROOT, env, maxBuffer: 256 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
-      if (err) reject(new BackupFailed(`pulumi stack export --stack ${req.stack} failed: ${(stderr || err.message).trim().split("\n").filter((l) => /error/i.test(l)).join("; ") || err.message}`));
-      else resolve(stdout);
+      if (!err) return resolve(stdout);
+      // Pulumi quotes the backend URL (with its password) in some errors: never past this point.
+      const text = redactBackend(stderr || err.message, env);
+      reject(new BackupFailed(`pulumi stack export --stack ${req.stack} failed: ${text.trim().split("\n").filter((l) => /error/i.test(l)).join("; ") || redactBackend(err.message, env)}`));
     });
   });
   try {

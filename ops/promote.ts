@@ -7,9 +7,9 @@ import { unsatisfied } from "../readiness/evaluate";
 import { freightText, type FreightLine } from "../readiness/freight";
 import { runGate } from "../readiness/gate";
 import { refuseLiveOverridesOfStackFile } from "../readiness/trustRoot";
-import { appendAudit, operator } from "./audit";
+import { appendAudit, operator, stateBackend } from "./audit";
 import { writeBackup } from "./backup";
-import { OpsFailure, OpsRefused, PulumiFailed } from "../platform/errors";
+import { OpsFailure, OpsRefused, PulumiFailed, StackLocked } from "../platform/errors";
 import { classify } from "../platform/exitCodes";
 import { pulumiStep } from "./pulumiErrors";
 import { deleteEntry, restartContainers, SHUTDOWN_READERS, shutdownEntryCount, writeKillEntry } from "./kill";
@@ -62,7 +62,7 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
   const { log } = req;
   const by = operator(req.by);
   const seconds = () => (performance.now() - started) / 1000;
-  let record: Record<string, unknown> = { op: "promote", by, stack: STACK };
+  let record: Record<string, unknown> = { op: "promote", by, stack: STACK, backend: stateBackend() };
   let audited = false;
   const audit = (outcome: string, extra: Record<string, unknown> = {}) => {
     audited = true;
@@ -157,6 +157,15 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
         }
       }
     } catch (e) {
+      // Another update holds the stack's lock (a rollback, a teammate's deploy): Pulumi refused
+      // before changing anything, so there is nothing of this promotion to roll back, and a
+      // rollback of its own would only queue behind the holder. Stop here (exit 6, the holder named).
+      // The executor that runs is the one before the promotion: the promotion's hold goes with it
+      // (a rollback holding the lock has armed its own entry).
+      if (e instanceof StackLocked) {
+        await deleteEntry(redis, hold.id).catch(() => log(`promote: the kill-switch entry ${hold.id} could not be deleted: release it with cdb kill --release --stack ${STACK}`));
+        throw e;
+      }
       // A half-applied update may have started a live executor: roll back as for a failed check.
       const lines = e instanceof PulumiFailed ? e.lines : [e instanceof Error ? e.message : String(e)];
       problems = step === "update" ? lines.map((l) => `the update failed: ${l}`) : [`${step === "release" ? "the release" : "verification"} could not complete (${classify(e).label}): ${lines[0]}`];

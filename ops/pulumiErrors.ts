@@ -1,4 +1,6 @@
-import { PulumiFailed } from "../platform/errors";
+import os from "node:os";
+import { type LockHolder, PulumiFailed, StackLocked } from "../platform/errors";
+import { backendText, describeBackend, redactBackend } from "../platform/stateBackend";
 
 // Pulumi's own error lines from a failed command's output: every `error:`
 // line with the resource it is reported under (the Diagnostics section lists
@@ -61,10 +63,79 @@ export function pulumiErrorLines(output: string): string[] {
   return all.length > 0 ? all : [lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? "no output"];
 }
 
-/** The Automation API's CommandError (and its subclasses) as PulumiFailed; anything else unchanged. */
+// The DIY backends' lock error (pkg/backend/diy/lock.go), one line per lock:
+//   error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.
+//     postgres://****:****@host:5432/db/.pulumi/locks/organization/cdb/paper/<uuid>.json?sslmode=disable: created by root@vm (pid 4242) at 2026-12-06T09:27:31Z
+// Pulumi writes no machine-readable form of it (no event, no JSON), so its text is parsed here.
+const LOCKED = /the stack is currently locked by \d+ lock\(s\)/;
+const HOLDER = /^\s*(\S+): created by (.+)@([^@\s]+) \(pid (\d+)\) at (\S+)\s*$/;
+/** …/.pulumi/locks/<org>/<project>/<stack>/<id>.json (project-scoped) or …/.pulumi/locks/<stack>/<id>.json (legacy). */
+const LOCK_PATH = /\/\.pulumi\/locks\/(?:.*\/)?([^/]+)\/[^/]+\.json(?:\?|$)/;
+
+export interface LockError {
+  stack?: string;
+  holders: LockHolder[];
+}
+
+/** The holders of a lock error in Pulumi's output; undefined when the output is no lock error. */
+export function parseLockError(output: string): LockError | undefined {
+  if (!LOCKED.test(output)) return undefined;
+  const holders: LockHolder[] = [];
+  let stack: string | undefined;
+  for (const line of output.split(/\r?\n/)) {
+    const m = HOLDER.exec(line);
+    if (!m) continue;
+    stack ??= LOCK_PATH.exec(m[1]!)?.[1];
+    holders.push({ user: m[2]!, host: m[3]!, pid: Number(m[4]), since: m[5]! });
+  }
+  return { ...(stack ? { stack } : {}), holders };
+}
+
+/** Does a process with this id run here? (EPERM: it runs, as another user.) */
+function runsHere(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * The one line `cdb` prints for a locked stack: who, since when, whether the
+ * holder still runs (known only for a holder on this host), and the Pulumi
+ * command that clears a stale lock. cdb never runs that command itself: only a
+ * person can know that no update runs under a lock taken on another machine,
+ * and clearing a live one lets two updates write one stack's state at once.
+ */
+export function stackLockedError(lock: LockError, fallbackStack = "<stack>", host = os.hostname()): StackLocked {
+  const stack = lock.stack ?? fallbackStack;
+  const here = lock.holders.filter((h) => h.host === host);
+  const stale = lock.holders.length > 0 && here.length === lock.holders.length && here.every((h) => !runsHere(h.pid));
+  const who = lock.holders.length > 0 ? lock.holders.map((h) => `${h.user}@${h.host} (pid ${h.pid}) since ${h.since}`).join(", ") : "an unnamed holder";
+  const state = stale
+    ? "stale: that process no longer runs on this host"
+    : here.length === lock.holders.length && here.length > 0
+      ? "its update still runs on this host: wait for it to end"
+      : "wait for its update to end";
+  const clear = `if no update of ${stack} runs any more, clear the lock with \`pulumi cancel --stack ${stack} --yes\` in this checkout with the same PULUMI_BACKEND_URL (cdb never clears a lock)`;
+  return new StackLocked(stack, lock.holders, stale, `stack ${stack} on ${backendText(describeBackend())} is locked by ${who}; ${state}; ${clear}`);
+}
+
+/**
+ * The Automation API's CommandError (and its subclasses) as PulumiFailed (a
+ * lock error as StackLocked); anything else unchanged but for its message.
+ * Every text from Pulumi loses the backend's password here: Pulumi quotes the
+ * backend URL whole in some errors ("unable to open state database").
+ */
 export function asPulumiFailed(e: unknown): unknown {
   const r = (e as { commandResult?: { stdout?: string; stderr?: string } } | undefined)?.commandResult;
-  if (e instanceof Error && r && typeof r === "object") return new PulumiFailed(pulumiErrorLines(`${r.stdout ?? ""}\n${r.stderr ?? ""}`));
+  if (e instanceof Error && r && typeof r === "object") {
+    const output = redactBackend(`${r.stdout ?? ""}\n${r.stderr ?? ""}`);
+    const lock = parseLockError(output);
+    return lock ? stackLockedError(lock) : new PulumiFailed(pulumiErrorLines(output));
+  }
+  if (e instanceof Error) e.message = redactBackend(e.message);
   return e;
 }
 

@@ -1,17 +1,21 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { automation } from "@pulumi/pulumi";
-import { POLICY_PACK, REPO_ROOT, STATE_DIR } from "../platform/paths";
+import { fileURLToPath } from "node:url";
+import { POLICY_PACK, REPO_ROOT } from "../platform/paths";
 import { pulumiEnv } from "../platform/pulumiEnv";
+import { redactBackend } from "../platform/stateBackend";
 import { pulumiBinary } from "../platform/toolchain";
 
 // One way to reach a stack through Pulumi's Automation API, shared by
 // `cdb deploy`, `cdb promote` and `cdb rollback`: the project's defaults
-// (local state, no downloads, a passphrase), the pinned CLI, the policy pack.
+// (local state unless PULUMI_BACKEND_URL names another backend, e.g. a team's
+// PostgreSQL; no downloads; a passphrase), the pinned CLI, the policy pack.
 
 export async function openStack(name: string): Promise<automation.Stack> {
   const envVars = pulumiEnv(name);
-  if (envVars.PULUMI_BACKEND_URL!.startsWith("file:")) mkdirSync(STATE_DIR, { recursive: true });
+  // A file backend's folder must exist; a database (postgres://) creates its table itself.
+  if (envVars.PULUMI_BACKEND_URL!.startsWith("file:")) mkdirSync(fileURLToPath(envVars.PULUMI_BACKEND_URL!), { recursive: true });
   // A `pulumi` on PATH that is new enough, else the toolchain's cached build.
   const bin = pulumiBinary();
   // Loaded here, not at the top: `cdb readiness` must not pay for the Automation API.
@@ -24,7 +28,8 @@ export async function openStack(name: string): Promise<automation.Stack> {
 export function withPolicyPack(log: (line: string) => void, onPolicy?: (e: automation.PolicyEvent) => void, onDiagnostic?: (e: automation.DiagnosticEvent) => void) {
   return {
     policyPacks: [POLICY_PACK],
-    onOutput: (out: string) => log(out.replace(/\n$/, "")),
+    // Pulumi's output as it comes, without the backend's password should it quote the URL.
+    onOutput: (out: string) => log(redactBackend(out.replace(/\n$/, ""))),
     onEvent: (e: automation.EngineEvent) => {
       if (e.policyEvent) onPolicy?.(e.policyEvent);
       if (e.diagnosticEvent) onDiagnostic?.(e.diagnosticEvent);

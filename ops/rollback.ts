@@ -2,12 +2,13 @@ import { performance } from "node:perf_hooks";
 import type { automation } from "@pulumi/pulumi";
 import { REHEARSAL_SERVICES } from "../config/services";
 import { MANUAL_STEP } from "../readiness/emergencyRunbook";
-import { appendAudit, operator } from "./audit";
+import { appendAudit, operator, stateBackend } from "./audit";
 import type { DockerTarget } from "./docker";
 import { OpsFailure } from "../platform/errors";
 import { classify } from "../platform/exitCodes";
 import { stopExecution, writeKillEntry } from "./kill";
 import { pulumiStep } from "./pulumiErrors";
+import { retryWhileLocked } from "./stackLock";
 import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";
 import { containerRedis } from "./redis";
 import { dockerForUpdate, stackPlan, stackTarget, type StackTarget } from "./target";
@@ -20,7 +21,8 @@ import { verifyStack } from "./verify";
 //    killed after 5 s), then stop execution through the Engine API;
 // 2. return the stack to paper flags through Pulumi, as a change of
 //    Pulumi.<stack>.yaml (`cdb:mode: paper`) that shows in review, not a
-//    hidden switch, and update it with the policy pack;
+//    hidden switch, and update it with the policy pack; while another update
+//    (a promotion) holds the stack's lock, wait for it, bounded (ops/stackLock.ts).
 //    A rehearsal stack also loses its rehearsal-only settings (the simulator's
 //    image, the rehearsal key's fingerprint): paper flags with them is no valid
 //    stack, and without this no rollback, and so no destroy, of a rehearsal worked;
@@ -44,8 +46,12 @@ export interface RollbackRequest {
   verifyTimeoutMs: number;
   /** --docker-host: for a stack whose engine the files cannot name (an ESC environment); see dockerForUpdate. */
   dockerHost?: string;
+  /** How long the update waits for another update's lock on the stack (a promotion running); default 10 min. */
+  lockWaitMs?: number;
   log: (line: string) => void;
 }
+
+export const DEFAULT_LOCK_WAIT_MS = 600_000;
 
 /** The update a command made, named by its own times (the file backend reports version 0 for every update). */
 export interface UpdateRef {
@@ -118,7 +124,7 @@ export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
   const seconds = () => (performance.now() - started) / 1000;
   const known: { execution?: string; killSwitch?: string; update?: UpdateRef } = {};
   const audit = (outcome: string, extra: Record<string, unknown> = {}) =>
-    appendAudit({ op: "rollback", by, stack: req.stack, outcome, reason: req.reason, ...known, ...extra, seconds: seconds() });
+    appendAudit({ op: "rollback", by, stack: req.stack, backend: stateBackend(), outcome, reason: req.reason, ...known, ...extra, seconds: seconds() });
   let step = "stack config";
   try {
     const target = stackTarget(req.stack);
@@ -139,7 +145,8 @@ export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
       log(`rollback ${req.stack}: removed ${REHEARSAL_ONLY_SETTINGS.map(([k]) => k).join(", ")} (rehearsal only; the simulator goes with the update)`);
     }
     step = "update";
-    const up = await pulumiStep(() => stack.up(withPolicyPack(log)));
+    // Trading is stopped already: a promotion holding the lock finishes its update first, then this one returns the stack to paper.
+    const up = await retryWhileLocked(() => pulumiStep(() => stack.up(withPolicyPack(log))), { waitMs: req.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, log: (l) => log(`rollback ${req.stack}: ${l}`) });
     known.update = updateRef(up.summary);
     log(`rollback ${req.stack}: update of ${known.update.startTime} ${known.update.result}: ${summaryLine(up.summary.resourceChanges)}`);
 

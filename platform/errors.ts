@@ -63,3 +63,31 @@ export class PulumiFailed extends Error {
     this.name = "PulumiFailed";
   }
 }
+
+/** Who holds a stack's Pulumi lock, as the backend's lock error names it. */
+export interface LockHolder {
+  user: string;
+  host: string;
+  pid: number;
+  /** When the lock was taken, as Pulumi printed it (RFC 3339). */
+  since: string;
+}
+
+/**
+ * Pulumi refused to change a stack another update holds the lock of (the DIY
+ * backends: file, PostgreSQL, buckets): exit 6 like every refusal Pulumi makes
+ * (nothing of the command ran; the way out is a Pulumi command, not a change
+ * of cdb's input). `lines[0]` is the one line naming the holder.
+ */
+export class StackLocked extends PulumiFailed {
+  constructor(
+    readonly stackName: string,
+    readonly holders: LockHolder[],
+    /** Every holder's process is gone from this host: no update can still be running under it. */
+    readonly stale: boolean,
+    line: string,
+  ) {
+    super([line], "lock");
+    this.name = "StackLocked";
+  }
+}

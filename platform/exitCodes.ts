@@ -1,4 +1,4 @@
-import { OpsFailure, OpsRefused, PulumiFailed, UnusableInput } from "./errors";
+import { OpsFailure, OpsRefused, PulumiFailed, StackLocked, UnusableInput } from "./errors";
 
 // The one table of the CLI's exit codes (a contract for CI and runbooks), and
 // the one mapping of the typed errors (./errors.ts) to it: error TYPES decide
@@ -38,6 +38,8 @@ export function classify(e: unknown): Classified {
   const msg = e instanceof Error ? e.message : String(e);
   if (e instanceof UnusableInput) return { code: EXIT.unusableInput, label: "unusable input", lines: [msg] };
   if (e instanceof OpsRefused) return { code: EXIT.refused, label: "refused", lines: [msg] };
+  // Pulumi's code (6) under its own label: the one line says who holds the lock and how a stale one is cleared.
+  if (e instanceof StackLocked) return { code: EXIT.pulumiFailed, label: "stack locked", lines: e.lines };
   if (e instanceof PulumiFailed) return { code: EXIT.pulumiFailed, label: "pulumi failed", lines: e.lines.length > 0 ? e.lines : [msg] };
   if (e instanceof OpsFailure) return { ...OPS[e.kind], lines: [msg] };
   return { code: EXIT.internalError, label: "internal error", lines: [msg] };

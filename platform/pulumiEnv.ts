@@ -1,7 +1,6 @@
 import { statSync } from "node:fs";
 import { OpsRefused, UnusableInput } from "./errors";
-import { pathToFileURL } from "node:url";
-import { STATE_DIR } from "./paths";
+import { backendUrl } from "./stateBackend";
 
 // Defaults for every Pulumi command the project runs: local state in the
 // repo (git-ignored), no update check, no plugin downloads, and a passphrase
@@ -38,7 +37,8 @@ function passphraseFileProblem(file: string): void {
 
 export function pulumiEnv(stack: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {
-    PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL ?? pathToFileURL(STATE_DIR).href,
+    // A team's state on PostgreSQL (postgres://…) or any DIY backend; the repository's file backend otherwise.
+    PULUMI_BACKEND_URL: backendUrl(env),
     PULUMI_SKIP_UPDATE_CHECK: env.PULUMI_SKIP_UPDATE_CHECK ?? "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
   };

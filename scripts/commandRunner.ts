@@ -1,5 +1,6 @@
 import { visibleLine, visibleOutput } from "../config/terminalText";
 import { classify, EXIT } from "../platform/exitCodes";
+import { redactBackend } from "../platform/stateBackend";
 
 // How every command of `cdb` ends: with its own code, or with the code the
 // exit table (platform/exitCodes.ts) gives its error, printed as one line
@@ -13,9 +14,10 @@ export const out = (s: string): void => void process.stdout.write(visibleOutput(
 /** Prints the failure and exits with its code. */
 export function exitWith(e: unknown): never {
   const c = classify(e);
-  const [first, ...rest] = c.lines.map(visibleLine);
+  // The last gate before the terminal: no line carries the state backend's password.
+  const [first, ...rest] = c.lines.map((l) => visibleLine(redactBackend(l)));
   process.stderr.write(`cdb: ${c.label}: ${first}\n${rest.map((l) => `  ${l}\n`).join("")}`);
-  if (c.code === EXIT.internalError && process.env.CDB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  if (c.code === EXIT.internalError && process.env.CDB_DEBUG) process.stderr.write(`${redactBackend(String((e as Error).stack))}\n`);
   process.exit(c.code);
 }
 

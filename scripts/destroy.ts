@@ -1,6 +1,6 @@
 import { envRecord } from "../platform/envEntries";
 import { SERVICE_NAMES } from "../config/services";
-import { appendAudit, operator } from "../ops/audit";
+import { appendAudit, operator, stateBackend } from "../ops/audit";
 import { inspectContainer } from "../ops/docker";
 import { OpsFailure, OpsRefused } from "../platform/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
@@ -66,6 +66,6 @@ export async function destroy(opts: DestroyOptions): Promise<void> {
     await pulumiStep(() => stack.destroy({ onOutput: (out: string) => opts.log(out.replace(/\n$/, "")), color: "never" }));
     outcome = "destroyed";
   } finally {
-    appendAudit({ op: "destroy", by: operator(opts.by), stack: opts.stack, outcome, seconds: Math.round((Date.now() - started) / 1000) });
+    appendAudit({ op: "destroy", by: operator(opts.by), stack: opts.stack, backend: stateBackend(), outcome, seconds: Math.round((Date.now() - started) / 1000) });
   }
 }

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { authFailed, notFound, OpsRefused, PulumiFailed, systemRefused, unreachable, UnusableInput } from "../platform/errors";
+import { authFailed, notFound, OpsRefused, PulumiFailed, StackLocked, systemRefused, unreachable, UnusableInput } from "../platform/errors";
 import { DeployRefused } from "./deploy";
 import { PassphraseMissing } from "../platform/pulumiEnv";
 import { REPO_ROOT } from "../platform/paths";
@@ -26,6 +26,7 @@ describe("the exit table", () => {
       [new PassphraseMissing("live"), EXIT.refused],
       [new PulumiFailed(["error: unusable input"]), EXIT.pulumiFailed],
       [new BackupFailed("x"), EXIT.pulumiFailed],
+      [new StackLocked("live", [], false, "refused: stack live is locked"), EXIT.pulumiFailed],
       [unreachable("authentication failed"), EXIT.unreachable],
       [authFailed("x"), EXIT.authFailed],
       [notFound("x"), EXIT.notFound],

@@ -1,15 +1,19 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 
 // The test suite runs the real promtool, amtool and busybox (the Alertmanager
 // image's shell); the ops tests run a real redis-server and dockerd and build
 // their test-double image from busybox-static (a static /bin/busybox) and the
-// Debian redis binaries. On Debian/Ubuntu as root this installs what is
+// Debian redis binaries; the state tests start a real PostgreSQL server
+// (initdb/pg_ctl of the Debian package, under /usr/lib/postgresql/<major>/bin) and query it with psql. On Debian/Ubuntu as root this installs what is
 // missing; elsewhere it names the packages and fails, so no test is silently skipped.
 
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 /** busybox-static: /bin/busybox without shared libraries, so it runs in a FROM-scratch image. */
 const staticBusybox = () => existsSync("/bin/busybox") && spawnSync("ldd", ["/bin/busybox"], { stdio: "ignore" }).status !== 0;
+
+/** A PostgreSQL server of any major version (Debian installs it off PATH). */
+const postgresServer = () => existsSync("/usr/lib/postgresql") && readdirSync("/usr/lib/postgresql").some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`) && existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
 
 const TOOLS: Record<string, { pkg: string; present: () => boolean }> = {
   promtool: { pkg: "prometheus", present: () => has("promtool") },
@@ -18,6 +22,8 @@ const TOOLS: Record<string, { pkg: string; present: () => boolean }> = {
   busybox: { pkg: "busybox-static", present: () => has("busybox") && staticBusybox() },
   "redis-server": { pkg: "redis-server", present: () => has("redis-server") && has("redis-cli") },
   dockerd: { pkg: "docker.io", present: () => has("dockerd") },
+  // The metapackage: the distribution's current server (initdb, pg_ctl) and psql.
+  postgresql: { pkg: "postgresql", present: () => postgresServer() && has("psql") },
 };
 
 const missing = Object.keys(TOOLS).filter((t) => !TOOLS[t]!.present());

@@ -7,11 +7,15 @@ import { EXIT } from "../platform/exitCodes";
 // the preview, an update error) are PulumiFailed: exit 6 with Pulumi's error lines.
 
 
-const seconds = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new UnusableInput("--verify-timeout", `${JSON.stringify(v)} is not a number of seconds`);
-  return n;
-};
+/** A number of seconds for `flag`; anything else is unusable input naming the flag. */
+const secondsOf =
+  (flag: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new UnusableInput(flag, `${JSON.stringify(v)} is not a number of seconds`);
+    return n;
+  };
+const seconds = secondsOf("--verify-timeout");
 
 export function registerPromoteCommands(program: Command): void {
   const exit = EXIT;
@@ -44,13 +48,14 @@ export function registerPromoteCommands(program: Command): void {
     .option("--by <handle>", "who rolls back (default: the OS user)")
     .option("--verify-timeout <seconds>", "how long the stack may take to verify healthy", seconds, 120)
     .option("--docker-host <url>", "Docker host, where the stack files cannot name it (an ESC environment); must agree with cdb:dockerHost otherwise")
+    .option("--lock-wait <seconds>", "how long the update waits for another update's lock on the stack (a promotion running)", secondsOf("--lock-wait"), 600)
     .option("--json", "print the result as JSON")
     .action(
-      action(async (opts: { stack: string; reason: string; by?: string; verifyTimeout: number; dockerHost?: string; json?: boolean }) => {
+      action(async (opts: { stack: string; reason: string; by?: string; verifyTimeout: number; dockerHost?: string; lockWait: number; json?: boolean }) => {
         // The reason goes into the kill-switch entry: refused (exit 2) before anything stops, not halfway.
         (await import("../ops/kill")).checkKillEntry({ reason: opts.reason });
         const { rollback } = await import("../ops/rollback");
-        const r = await rollback({ stack: opts.stack, reason: opts.reason, by: opts.by, verifyTimeoutMs: opts.verifyTimeout * 1000, ...(opts.dockerHost !== undefined ? { dockerHost: opts.dockerHost } : {}), log: (l) => process.stderr.write(l + "\n") });
+        const r = await rollback({ stack: opts.stack, reason: opts.reason, by: opts.by, verifyTimeoutMs: opts.verifyTimeout * 1000, lockWaitMs: opts.lockWait * 1000, ...(opts.dockerHost !== undefined ? { dockerHost: opts.dockerHost } : {}), log: (l) => process.stderr.write(l + "\n") });
         const { verifyError, ...shown } = r;
         if (opts.json) out(JSON.stringify(shown));
         else if (r.ok) out(`${opts.stack}: rolled back to paper flags and verified (update of ${r.update?.startTime}, ${r.seconds.toFixed(1)} s)`);

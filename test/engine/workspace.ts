@@ -32,7 +32,7 @@ export interface EngineWorkspace {
   pulumi(args: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<Run>;
   /** Every create/update/delete the stand-in providers saw, in order. */
   standinOps(): StandinOp[];
-  /** The state file of a stack, as stored by the file backend. */
+  /** The state file of a stack, as stored by the file backend (not with `backendUrl`). */
   stateText(stack: string): string;
   dispose(): void;
 }
@@ -66,6 +66,8 @@ export interface WorkspaceOptions {
    * TEST-DOUBLE containers on the local dockerd (standins/dockerOnDockerd.ts).
    */
   docker?: "echo" | "dockerd";
+  /** The state backend (e.g. a test's PostgreSQL, postgres://…); default: a file backend in the workspace. */
+  backendUrl?: string;
 }
 
 /** A directory with every Dockerfile the paper builds name (empty, FROM scratch): enough for `cdb deploy`'s checkout check, nothing to build. */
@@ -94,7 +96,7 @@ export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions
     ...process.env,
     PATH: [bin, path.dirname(NODE), process.env.PATH].join(path.delimiter),
     PULUMI_HOME: path.join(root, "pulumi-home"),
-    PULUMI_BACKEND_URL: pathToFileURL(path.join(root, "state")).href,
+    PULUMI_BACKEND_URL: opts.backendUrl ?? pathToFileURL(path.join(root, "state")).href,
     PULUMI_CONFIG_PASSPHRASE: passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",

@@ -1,4 +1,4 @@
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import type * as provider from "@pulumi/pulumi/provider";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
@@ -43,6 +43,20 @@ function record(op: StandinOp["op"], urn: string, inputs: Record<string, unknown
   appendFileSync(file, JSON.stringify(line) + "\n");
 }
 
+/**
+ * An update held mid-way, for the lock tests: while the file named by
+ * $CDB_STANDIN_HOLD_FILE exists, the first check of a resource waits (and
+ * writes `<file>.held` once, so the test knows the update is inside the
+ * engine with the stack's lock taken). Only the update started with the
+ * variable is held; the test removes the file to let it finish, or kills it.
+ */
+async function holdWhileFileExists(): Promise<void> {
+  const file = process.env.CDB_STANDIN_HOLD_FILE;
+  if (!file || !existsSync(file)) return;
+  writeFileSync(`${file}.held`, String(process.pid));
+  while (existsSync(file)) await new Promise((r) => setTimeout(r, 50));
+}
+
 export interface StandinSpec {
   version: string;
   /** Outputs a real provider computes on create, by resource type (e.g. a random password's result). */
@@ -57,7 +71,10 @@ export function standinProvider(spec: StandinSpec): provider.Provider {
   const computedKeys = (type: string, inputs: Record<string, unknown>) => new Set(Object.keys(spec.computed?.(type, inputs) ?? {}));
   return {
     version: spec.version,
-    check: async (_urn, _olds, news) => ({ inputs: news }),
+    check: async (_urn, _olds, news) => {
+      await holdWhileFileExists();
+      return { inputs: news };
+    },
     diff: async (_id, urn, olds, news) => {
       const skip = computedKeys(typeOf(urn), news);
       const keys = new Set([...Object.keys(olds), ...Object.keys(news)].filter((k) => !skip.has(k)));
