@@ -11,7 +11,14 @@ import { pollUntil } from "../../platform/poll";
 import { toolchainDir } from "../../scripts/toolchain";
 import { npxCdb } from "../npxCdb";
 import { startPostgres, type PostgresServer } from "../postgresServer";
-import { initLiveStack, writeLiveEvidence } from "./liveStack";
+import { initLiveStack, liveConfigFile, writeLiveEvidence } from "./liveStack";
+import { dockerTarget } from "../../ops/docker";
+import { shutdownEntryCount } from "../../ops/kill";
+import { containerRedis } from "../../ops/redis";
+import { loadStackConfigFile, viewOf } from "../../readiness/stackView";
+import { ensureDoubleImage } from "../images/build";
+import { secondDockerd } from "../secondDockerd";
+import { startDoubles } from "../stackDoubles";
 import { engineWorkspace, type EngineWorkspace } from "./workspace";
 
 // Pulumi state on a real PostgreSQL (Debian package, started here on
@@ -227,8 +234,15 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
     expect(await lockRows(STACK)).toEqual([]);
   });
 
-  it("`cdb promote` meeting another update's lock stops with the holder named (exit 6) and rolls nothing back", async () => {
+  it("`cdb promote` meeting another update's lock stops with the holder named (exit 6), rolls nothing back and lifts its own hold", async () => {
     await initLiveStack(ws);
+    // The promotion holds the live executor with a kill-switch entry in live's Redis before its update (issue 25 item 4):
+    // live's Redis runs, as a TEST DOUBLE, on an engine of its own (cdb_* on the shared dockerd belongs to promote.engine).
+    const B = secondDockerd("pgstate");
+    await B.start();
+    await B.loadImages(dockerTarget().docker, [await ensureDoubleImage(dockerTarget().docker)]);
+    await ws.pulumi(["config", "set", "-s", "live", "cdb:dockerHost", B.host]);
+    const redisDouble = await startDoubles(B.target, viewOf(loadStackConfigFile("live", liveConfigFile(ws))).plan, { only: ["redis"] });
     writeLiveEvidence(ws);
     const auditFile = path.join(ws.project, "audit", "operations.jsonl");
     const readRecords = () => (existsSync(auditFile) ? readFileSync(auditFile, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : []);
@@ -246,13 +260,18 @@ describe("Pulumi state on PostgreSQL (real server, real CLI, stand-in providers)
       expect(records.at(-1)!.backup).toMatch(/^backups\/live-/);
       // This attempt wrote one record, the promotion's: no rollback of its own.
       expect(records.map((a) => a.op)).toEqual(["promote"]);
+      // Its hold is gone with it: the executor that runs is the one before the promotion.
+      expect(await shutdownEntryCount(containerRedis(B.target, "cdb_redis"))).toBe(0);
+      expect(r.stderr).toMatch(/^promote: kill switch armed \(\d+-\d+\)/m);
       const done = await holder.release();
       expect(done.code, done.output).toBe(0);
     } finally {
       // Released whatever the assertions say (a second release only waits for the same end).
       await holder.release();
+      await redisDouble.stop();
+      await B.stop();
     }
-  });
+  }, 600_000);
 
   it("a wrong password is Pulumi's error (exit 6), printed without the password", async () => {
     const wrong = "Wrong-Pw-7d1c";
