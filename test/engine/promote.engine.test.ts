@@ -187,7 +187,7 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
     expect(await logOf("cdb_execution")).toContain("Mode: MOCK");
     const [promoteRecord, rollbackRecord] = [audit().findLast((a) => a.op === "promote"), audit().findLast((a) => a.op === "rollback")];
     expect(promoteRecord).toMatchObject({ outcome: "rolled back (verified)" });
-    expect(rollbackRecord?.reason).toMatch(/^promotion failed: cdb_execution: /);
+    expect(rollbackRecord?.reason).toMatch(/^promotion failed: cdb_risk: /);
     expect(existsSync(liveEvidenceFile(ws))).toBe(true);
   }, 600_000); // a promotion, a failed verification (up to 20 s) and a rollback: two updates, three on a loaded machine with engine files in parallel
 });
