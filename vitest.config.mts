@@ -10,6 +10,8 @@ export default defineConfig({
           exclude: ["**/node_modules/**", "**/*.engine.test.ts", "**/*.ops.test.ts"],
           // Pulumi's runtime keeps global state per process: one file per fork.
           pool: "forks",
+          // Many cases start the CLI (`npx cdb`: 1-2 s idle, 5-11 s with unit and ops sharing 2 cores); vitest's 5 s default flaked.
+          testTimeout: 30_000,
         },
       },
       {
