@@ -3,6 +3,7 @@ import path from "node:path";
 import { SIMULATOR } from "../config/services";
 import { notFound, OpsRefused, unreachable } from "../platform/errors";
 import { REPO_ROOT } from "../platform/paths";
+import { withTimeout } from "../platform/poll";
 import { dockerCall, type DockerTarget } from "../ops/docker";
 
 // `npx cdb exchange image`: the simulator's image for rehearsal stacks, built
@@ -16,14 +17,6 @@ export const DEFAULT_SIMULATOR_BASE = "node:24-bookworm-slim";
 /** How long the trial run may take: the program refuses a missing --port as soon as Node has loaded it. */
 const TRIAL_MS = 30_000;
 
-const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T | undefined> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    p.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e: unknown) => (clearTimeout(timer), reject(e)),
-    );
-  });
 
 export interface SimulatorImage {
   tag: string;
@@ -66,9 +59,7 @@ async function assertRuns(t: DockerTarget, tag: string, base: string): Promise<v
       throw new OpsRefused(`${tag} does not run \`node ${SIMULATOR.program}\` (${e instanceof Error ? e.message.split("\n")[0] : String(e)}): its base ${base} has no node on its PATH`);
     });
     // The program refuses at once; a "node" that never ends is no Node image either.
-    const waited = await withTimeout(c.wait() as Promise<{ StatusCode: number }>, TRIAL_MS);
-    if (waited === undefined) throw new OpsRefused(`${tag}: \`node ${SIMULATOR.program}\` did not end within ${TRIAL_MS / 1000} s: its base ${base} is no Node image`);
-    const { StatusCode } = waited;
+    const { StatusCode } = await withTimeout(c.wait() as Promise<{ StatusCode: number }>, TRIAL_MS, () => new OpsRefused(`${tag}: \`node ${SIMULATOR.program}\` did not end within ${TRIAL_MS / 1000} s: its base ${base} is no Node image`));
     if (StatusCode !== 2) throw new OpsRefused(`${tag}: \`node ${SIMULATOR.program}\` exited ${StatusCode}, not with the simulator's own refusal of a missing --port (2): base ${base}`);
   } finally {
     await c.remove({ force: true }).catch(() => undefined);
