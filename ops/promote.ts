@@ -13,9 +13,9 @@ import { OpsFailure, OpsRefused, PulumiFailed, StackLocked } from "../platform/e
 import { classify } from "../platform/exitCodes";
 import { pulumiStep } from "./pulumiErrors";
 import { deleteEntry, restartContainers, SHUTDOWN_READERS, shutdownEntryCount, writeKillEntry } from "./kill";
-import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";
+import { openStack, summaryLine, type UpdateRef, updateRef, withPolicyPack } from "./pulumiStack";
 import { containerRedis } from "./redis";
-import { rollback, type RollbackResult, type UpdateRef, updateRef } from "./rollback";
+import { rollback, type RollbackResult } from "./rollback";
 import { dockerForUpdate, stackPlan, stackTarget } from "./target";
 import { verifyStack } from "./verify";
 

@@ -43,3 +43,18 @@ export const summaryLine = (changes: Record<string, number> | undefined) =>
   Object.entries(changes ?? {})
     .map(([op, n]) => `${op} ${n}`)
     .join(", ") || "no changes";
+
+/** The update a command made, named by its own times (the file backend reports version 0 for every update). */
+export interface UpdateRef {
+  startTime: string;
+  endTime: string;
+  result: string;
+  version?: number;
+}
+
+export const updateRef = (s: automation.UpdateSummary): UpdateRef => ({
+  startTime: new Date(s.startTime).toISOString(),
+  endTime: new Date(s.endTime).toISOString(),
+  result: s.result,
+  ...(s.version > 0 ? { version: s.version } : {}),
+});

@@ -1,5 +1,4 @@
 import { performance } from "node:perf_hooks";
-import type { automation } from "@pulumi/pulumi";
 import { REHEARSAL_SERVICES } from "../config/services";
 import { MANUAL_STEP } from "../readiness/emergencyRunbook";
 import { appendAudit, operator, stateBackend } from "./audit";
@@ -9,7 +8,7 @@ import { classify } from "../platform/exitCodes";
 import { stopExecution, writeKillEntry } from "./kill";
 import { pulumiStep } from "./pulumiErrors";
 import { retryWhileLocked } from "./stackLock";
-import { openStack, summaryLine, withPolicyPack } from "./pulumiStack";
+import { openStack, summaryLine, type UpdateRef, updateRef, withPolicyPack } from "./pulumiStack";
 import { containerRedis } from "./redis";
 import { dockerForUpdate, stackPlan, stackTarget, type StackTarget } from "./target";
 import { verifyStack } from "./verify";
@@ -52,21 +51,6 @@ export interface RollbackRequest {
 }
 
 export const DEFAULT_LOCK_WAIT_MS = 600_000;
-
-/** The update a command made, named by its own times (the file backend reports version 0 for every update). */
-export interface UpdateRef {
-  startTime: string;
-  endTime: string;
-  result: string;
-  version?: number;
-}
-
-export const updateRef = (s: automation.UpdateSummary): UpdateRef => ({
-  startTime: new Date(s.startTime).toISOString(),
-  endTime: new Date(s.endTime).toISOString(),
-  result: s.result,
-  ...(s.version > 0 ? { version: s.version } : {}),
-});
 
 export interface RollbackResult {
   ok: boolean;

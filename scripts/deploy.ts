@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import type { automation } from "@pulumi/pulumi";
 import { OpsRefused } from "../platform/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
-import { openStack, withPolicyPack } from "../ops/pulumiStack";
+import { openStack, updateRef, withPolicyPack } from "../ops/pulumiStack";
 import { deployVerdictOfStackFile } from "../readiness/deployRule";
 import { pulumiEnv } from "../platform/pulumiEnv";
 import { refuseLiveOverridesOfStackFile } from "../readiness/trustRoot";
@@ -10,7 +10,6 @@ import { assertCheckout } from "./sourceCheckout";
 import { stackConfigFile } from "../platform/paths";
 import { dockerFor, stackTarget } from "../ops/target";
 import { appendAudit, operator } from "../ops/audit";
-import { updateRef } from "../ops/rollback";
 import { classify } from "../platform/exitCodes";
 
 // `cdb deploy`: preview or update a stack through Pulumi's Automation API,
