@@ -22,10 +22,24 @@ export interface DockerTarget {
  * An unusable URL is refused (exit 2), never replaced by the local default:
  * `source` names where it came from (`--docker-host`, `Pulumi.live.yaml:4 cdb:dockerHost`).
  */
+/**
+ * DOCKER_HOST as this process sees it. Set but empty is refused (exit 2), not
+ * read as "the local engine" as the Docker CLI does: `DOCKER_HOST=$LIVE_HOST cdb
+ * kill` with the variable unset would otherwise land on this machine's engine
+ * and report success (issue 25 item 13).
+ */
+export function envDockerHost(): string | undefined {
+  const env = process.env.DOCKER_HOST;
+  if (env === undefined) return undefined;
+  if (env.trim() === "") throw new UnusableInput("DOCKER_HOST", "is set but empty (an unset shell variable?): unset it for the local engine, or name the host");
+  return env;
+}
+
 export function dockerOptions(host: string | undefined, source = "--docker-host"): Docker.DockerOptions | undefined {
-  if (host === undefined || host === "") {
+  if (host !== undefined && host.trim() === "") throw new UnusableInput(source, "is empty: name the Docker host, or leave it out for the stack's own");
+  if (host === undefined) {
     // dockerode's defaults read DOCKER_HOST (and its TLS settings) themselves; the URL is checked first.
-    const env = process.env.DOCKER_HOST;
+    const env = envDockerHost();
     if (env) {
       const h = parseDockerHost(env);
       if ("problem" in h) throw new UnusableInput("DOCKER_HOST", `Docker host ${h.problem}`);
@@ -56,7 +70,7 @@ export function dockerOptions(host: string | undefined, source = "--docker-host"
 
 export function dockerTarget(host?: string, source?: string): DockerTarget {
   const opts = dockerOptions(host, source);
-  return { docker: new Docker(opts), host: host || process.env.DOCKER_HOST || "local engine" };
+  return { docker: new Docker(opts), host: host ?? envDockerHost() ?? "local engine" };
 }
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOENT", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET", "EACCES", "ENOTFOUND", "EAI_AGAIN", "EPIPE"]);

@@ -4,7 +4,7 @@ import { startRedis, type RedisServer } from "../test/redisServer";
 import { waitHealthy } from "../test/stackDoubles";
 import { dockerTarget } from "./docker";
 import { OpsFailure } from "../platform/errors";
-import { deleteEntry, killEntryArgs, releaseKillSwitch, SHUTDOWN_STREAM, shutdownEntries, shutdownEntryCount, stopExecution, writeKillEntry } from "./kill";
+import { deleteEntry, killEntryArgs, releaseKillSwitch, releaseOwnEntry, SHUTDOWN_STREAM, shutdownEntries, shutdownEntryCount, stopExecution, writeKillEntry } from "./kill";
 import { containerRedis, directRedis, parseMonitorLine } from "./redis";
 import { doublesAround } from "../test/doublesAround";
 
@@ -55,6 +55,27 @@ describe("kill through a Redis client (--redis-url, --password-file) against red
       await writeKillEntry(redis, { reason: "second" });
       expect(await shutdownEntryCount(redis)).toBe(2);
       expect(await releaseKillSwitch(redis)).toBe(2);
+      expect(await shutdownEntryCount(redis)).toBe(0);
+    } finally {
+      await redis.close();
+    }
+  });
+
+  // Promote's release (ops/promote.ts): a promotion lifts only its own hold. Someone who stops
+  // trading during the promotion, even with a look-alike entry, keeps trading stopped.
+  it("a promotion's release deletes its own hold only; an entry written meanwhile keeps the switch armed", async () => {
+    const redis = await directRedis(server.url, server.passwordFile);
+    try {
+      await releaseKillSwitch(redis);
+      const hold = await writeKillEntry(redis, { reason: "promote: held until verified" });
+      const foreign = await writeKillEntry(redis, { reason: "promote: held until verified" });
+      expect(await releaseOwnEntry(redis, hold.id)).toEqual({ released: false, others: 1 });
+      expect((await shutdownEntries(redis)).map((e) => e.id)).toEqual([foreign.id]);
+      // Released twice (a retry) still says armed, and deletes nothing else.
+      expect(await releaseOwnEntry(redis, hold.id)).toEqual({ released: false, others: 1 });
+      await deleteEntry(redis, foreign.id);
+      const own = await writeKillEntry(redis, { reason: "promote: held until verified" });
+      expect(await releaseOwnEntry(redis, own.id)).toEqual({ released: true });
       expect(await shutdownEntryCount(redis)).toBe(0);
     } finally {
       await redis.close();

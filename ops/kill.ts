@@ -91,6 +91,18 @@ export async function releaseKillSwitch(redis: RedisAccess): Promise<number> {
 export const deleteEntry = async (redis: RedisAccess, id: string): Promise<number> => Number(await redis.call(["XDEL", SHUTDOWN_STREAM, id]));
 
 /**
+ * Lifts a hold this command armed: deletes its own entry only (by id, never by
+ * its reason text, which anyone can type) and reports whether the switch is
+ * now open. An entry someone else wrote meanwhile, a real emergency stop,
+ * keeps trading stopped: `others` says how many.
+ */
+export async function releaseOwnEntry(redis: RedisAccess, id: string): Promise<{ released: true } | { released: false; others: number }> {
+  await deleteEntry(redis, id);
+  const others = await shutdownEntryCount(redis);
+  return others === 0 ? { released: true } : { released: false, others };
+}
+
+/**
  * Stops a container (execution) through the Engine API, without Pulumi or its
  * state. Already stopped is fine. The restart policy does not bring back a
  * container stopped this way.

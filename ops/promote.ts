@@ -12,7 +12,7 @@ import { writeBackup } from "./backup";
 import { OpsFailure, OpsRefused, PulumiFailed, StackLocked } from "../platform/errors";
 import { classify } from "../platform/exitCodes";
 import { pulumiStep } from "./pulumiErrors";
-import { deleteEntry, restartContainers, SHUTDOWN_READERS, shutdownEntryCount, writeKillEntry } from "./kill";
+import { deleteEntry, releaseOwnEntry, restartContainers, SHUTDOWN_READERS, shutdownEntryCount, writeKillEntry } from "./kill";
 import { openStack, summaryLine, type UpdateRef, updateRef, withPolicyPack } from "./pulumiStack";
 import { containerRedis } from "./redis";
 import { rollback, type RollbackResult } from "./rollback";
@@ -144,9 +144,8 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
       if (problems.length === 0) {
         step = "release";
         // Only the promotion's own entry: one someone wrote meanwhile stays, and so does the hold on trading.
-        await deleteEntry(redis, hold.id);
-        const others = await shutdownEntryCount(redis);
-        if (others > 0) problems = [`the kill switch of ${STACK} holds ${others} other entr${others === 1 ? "y" : "ies"} written during the promotion: not released`];
+        const release = await releaseOwnEntry(redis, hold.id);
+        if (!release.released) problems = [`the kill switch of ${STACK} holds ${release.others} other entr${release.others === 1 ? "y" : "ies"} written during the promotion: not released`];
         else {
           const readers = SHUTDOWN_READERS.map((s) => target.containerName(s));
           await restartContainers(t, readers);

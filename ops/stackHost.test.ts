@@ -27,7 +27,7 @@ const { file: config, plan } = paperPlan(STACK);
 const redisName = plan.containers.find((c) => c.service === "redis")!.name;
 const tmp = repoTmpDir("ops-host-");
 const AUDIT = path.join(tmp, "operations.jsonl");
-const cdb = (args: string[], input = "") => npxCdb(args, { input, env: { CDB_AUDIT_FILE: AUDIT, DOCKER_HOST: "" } });
+const cdb = (args: string[], input = "") => npxCdb(args, { input, env: { CDB_AUDIT_FILE: AUDIT, DOCKER_HOST: undefined } });
 const NOWHERE = "unix:///tmp/cdb-hosttest-nowhere.sock";
 
 /** A project directory: Pulumi.yaml (with `project`) and Pulumi.<stack>.yaml (with `stackText`). */
@@ -52,7 +52,7 @@ describe("cdb kill reaches the stack's Docker host and Redis, or fails", () => {
   const redis = () => containerRedis(t, redisName);
   const base = ["kill", "--stack", STACK, "--reason", "host test"];
 
-  it("an unusable --docker-host is exit 2, and nothing is written anywhere", async () => {
+  it("an unusable or empty --docker-host or DOCKER_HOST is exit 2, and nothing is written anywhere", async () => {
     for (const host of ["/tmp", "foo://x", "unix://"]) {
       const r = await cdb([...base, "--stack-config", config, "--docker-host", host]);
       expect({ host, code: r.code }).toEqual({ host, code: 2 });
@@ -61,6 +61,14 @@ describe("cdb kill reaches the stack's Docker host and Redis, or fails", () => {
     const env = await npxCdb([...base, "--stack-config", config], { env: { CDB_AUDIT_FILE: AUDIT, DOCKER_HOST: "/tmp" } });
     expect(env.code).toBe(2);
     expect(env.err).toMatch(/^cdb: unusable input: DOCKER_HOST: Docker host must be/);
+    // Set but empty (`DOCKER_HOST=$LIVE_HOST` with the variable unset) is not "the local engine", where the doubles run.
+    for (const empty of ["", " "]) {
+      const e = await npxCdb([...base, "--stack-config", config], { env: { CDB_AUDIT_FILE: AUDIT, DOCKER_HOST: empty } });
+      expect({ empty, code: e.code, err: e.err }).toEqual({ empty, code: 2, err: "cdb: unusable input: DOCKER_HOST: is set but empty (an unset shell variable?): unset it for the local engine, or name the host\n" });
+    }
+    const flag = await cdb([...base, "--stack-config", config, "--docker-host", ""]);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toBe("cdb: unusable input: --docker-host: is empty: name the Docker host, or leave it out for the stack's own\n");
     expect(await shutdownEntryCount(redis())).toBe(0);
   }, 180_000);
 

@@ -7,7 +7,7 @@ import { effectiveStackConfig } from "../readiness/stackConfig";
 import { stackConfigFile } from "../platform/paths";
 import { loadStackConfigFile } from "../readiness/stackView";
 import { LOCAL_ENGINE, sameDockerHost } from "../config/dockerHost";
-import { dockerTarget, type DockerTarget } from "./docker";
+import { dockerTarget, type DockerTarget, envDockerHost } from "./docker";
 
 // Where a stack runs: its Docker host and its container names, from the
 // stack's effective config (project defaults and merge keys as the engine
@@ -77,7 +77,7 @@ function chosenHost(target: HostTarget, override?: string): { host?: string; sou
 /** The URL and its origin as a message says them: an unset DOCKER_HOST is the local engine. */
 function spelled(c: { host?: string; source: string }): { url: string; from: string } {
   if (c.host) return { url: c.host, from: c.source };
-  const env = process.env.DOCKER_HOST;
+  const env = envDockerHost();
   return env ? { url: env, from: "DOCKER_HOST" } : { url: LOCAL_ENGINE, from: "the local engine: DOCKER_HOST is unset" };
 }
 

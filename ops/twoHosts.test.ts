@@ -198,7 +198,7 @@ describe("docker:host (the docker provider's own key) naming another engine than
     expect(r.code).toBe(2);
     expect(r.err).toBe(`cdb: unusable input: ${file}:3: docker:host names ${B.host}, but cdb would act on ${A_HOST} (DOCKER_HOST): one stack, one engine; name it in cdb:dockerHost and remove docker:host\n`);
     // Unset DOCKER_HOST: the local engine, named as such.
-    const unset = await npxCdb(["kill", "--stack", STACK, "--stack-config", file, "--reason", "x"], { env: { DOCKER_HOST: "", CDB_AUDIT_FILE: AUDIT } });
+    const unset = await npxCdb(["kill", "--stack", STACK, "--stack-config", file, "--reason", "x"], { env: { DOCKER_HOST: undefined, CDB_AUDIT_FILE: AUDIT } });
     expect(unset.code).toBe(2);
     expect(unset.err).toContain(`but cdb would act on ${A_HOST} (the local engine: DOCKER_HOST is unset)`);
     // Nor in Pulumi.yaml's project config, which the engine applies to every stack.

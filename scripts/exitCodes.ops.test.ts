@@ -52,7 +52,7 @@ describe("the exit table", () => {
     const stackFile = path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`);
     writeFileSync(stackFile, "config:\n  cdb:mode: paper\n");
     try {
-      const rb = await npxCdb(["rollback", "--stack", STACK, "--reason", "exit table"], { env: { ...env, DOCKER_HOST: "" } });
+      const rb = await npxCdb(["rollback", "--stack", STACK, "--reason", "exit table"], { env: { ...env, DOCKER_HOST: undefined } });
       expect(rb.code, rb.err).toBe(2);
       expect(rb.err.split("\n").filter((l) => l.startsWith("cdb: "))).toEqual([expected.trim()]);
     } finally {
