@@ -1,11 +1,11 @@
 import { cdbConfigSchema } from "./schema";
 import { SECRET_SETTINGS } from "./safety";
 
-// The README's config reference, rendered from the schema so the two cannot
-// drift (config/reference.test.ts compares them).
+// The config reference of docs/reference.md, rendered from the schema so the
+// two cannot drift (scripts/configReference.test.ts compares them).
 
 export const DESCRIPTIONS: Record<string, string> = {
-  mode: "`paper` (simulation: execution's MockExecutor, no exchange call at all), `live` (real orders) or `rehearsal` (the live executor against the MEXC simulator on an internal network, with a rehearsal key; never counted as live, see \"Rehearsal\"). Sets MOCK_TRADING, DRY_RUN, USE_REAL_BALANCE, MEXC_TESTNET together, and CONFIRM_LIVE_TRADING=true on execution in live and rehearsal only.",
+  mode: "`paper` (simulation: execution's MockExecutor, no exchange call at all), `live` (real orders) or `rehearsal` (the live executor against the MEXC simulator on an internal network, with a rehearsal key; never counted as live, see docs/rehearsal.md). Sets MOCK_TRADING, DRY_RUN, USE_REAL_BALANCE, MEXC_TESTNET together, and CONFIRM_LIVE_TRADING=true on execution in live and rehearsal only.",
   risk: "Risk limits for cdb_risk, each `> 0` and `<= 1`: maxPositionPct, maxTotalExposurePct, maxDailyDrawdownPct, stopLossPct, earlyLiveMaxAlloc (live: `<= 0.02`).",
   allocation: "`rules`: strategy → regime → share (0..1), becomes ALLOCATION_RULES_JSON; live caps every share at earlyLiveMaxAlloc; a regime the regime service never emits (STEADY_BULLISH, VOLATILE_RANGE) draws a warning. `regimeMinStableSeconds` (> 0).",
   images: "Image per service (`redis`, `execution`, …). Live: every service, pinned by digest (`…@sha256:<64 hex>`, or on paper's Docker host the image id `sha256:<64 hex>`); app images must be the ones paper soaked (docs/freight.md). Rehearsal: `exchange_simulator` is required (and allowed only there). Unset in paper or rehearsal, the `witness` is built from this repository (`witness/Dockerfile`).",

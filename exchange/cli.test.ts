@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { npxCdb, npxCdbServer } from "../test/npxCdb";
 
-// `npx cdb exchange simulate` as the README writes it.
+// `npx cdb exchange simulate` as docs/rehearsal.md writes it.
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "cdb-exchange-cli-"));
 const file = (name: string, text: string) => {

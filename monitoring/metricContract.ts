@@ -3,7 +3,7 @@
 // actually exposed"); there is no `cdb_*` metric in the trading system. What
 // the runbook asks for and no metric carries (P&L, balance, MEXC API errors)
 // is listed as `needed`, with the change the services need: a rule over a
-// missing series never fires, so the gap is written where README and tests see it.
+// missing series never fires, so the gap is written where docs/reference.md and tests see it.
 
 export type MetricType = "counter" | "gauge" | "histogram";
 

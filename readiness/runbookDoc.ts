@@ -19,7 +19,7 @@ function requirement(item: Catalog["items"][number]): string {
   if (item.record && proof === "witnessed") {
     parts.push(`**witnessed**: the \`${item.record}\` record signed by the witness of the stack that ran it, ${roleText("witness", kind?.mode ?? "paper")}${kind?.command ? `, made by \`${kind.command}\`` : ""}; a person's key never proves it`);
   } else if (item.record) {
-    parts.push(`**attested with a record**: a person's signed word, its artifact the \`${item.record}\` record signed by ${roleText("person", "")}${kind?.command ? ` (\`${kind.command}\`)` : ""}, whose figures the gate re-judges; no witness can run it (README "Which records prove which item")`);
+    parts.push(`**attested with a record**: a person's signed word, its artifact the \`${item.record}\` record signed by ${roleText("person", "")}${kind?.command ? ` (\`${kind.command}\`)` : ""}, whose figures the gate re-judges; no witness can run it (docs/going-live.md, "Which records prove which item")`);
   } else {
     parts.push(`**attested**: a person vouches${item.artifact ? ", artifact required" : ""}`);
   }

@@ -104,7 +104,7 @@ describe("cdb readiness (CLI)", () => {
   }, 30_000);
 });
 
-describe("the emergency commands as the README writes them (npx cdb, through the bin)", () => {
+describe("the emergency commands as docs/going-live.md and docs/operating-live.md write them (npx cdb, through the bin)", () => {
   // Both load their modules with a dynamic import(); the bin once resolved none of them (exit 3).
   it("cdb promote reaches its own refusal, not a missing module", () => {
     const r = cdb("promote", "--to", "paper");

@@ -5,7 +5,7 @@ import { repoCopy, type RepoCopy, writeReadyLive } from "../test/repoCopy";
 
 // Issue 25 item 12: `cdb deploy --confirm-live` and a kill that failed wrote no audit record.
 // Every attempt of an update that trades real money is audited (refused, failed, updated), and
-// a failed kill is too: through `npx cdb` in a copy of the repository, as the README writes it.
+// a failed kill is too: through `npx cdb` in a copy of the repository, as the guides write it.
 
 let repo: RepoCopy;
 let audit: string;

@@ -14,8 +14,8 @@ import { SHUTDOWN_STREAM } from "../ops/kill";
 // memory (noeviction) and a blank --reason; control and bidirectional
 // characters in --reason/--strategy reached Redis; CDB_AUDIT_FILE as a FIFO
 // hung the command after the entry. Each now: its own code, one line, and
-// nothing written where the input was refused. Through `npx cdb` as the
-// README writes it, against a real redis-server.
+// nothing written where the input was refused. Through `npx cdb` as
+// docs/operating-live.md writes it, against a real redis-server.
 
 const tmp = repoTmpDir("harden-kill-");
 const audit = path.join(tmp, "operations.jsonl");

@@ -22,7 +22,7 @@ import { engineWorkspace, type EngineWorkspace } from "./workspace";
 let ws: EngineWorkspace;
 const t = dockerTarget();
 const audit = () => readAudit(path.join(ws.project, "audit", "operations.jsonl"));
-// As the README writes it: `npx cdb …` in the project, through the package's bin.
+// As docs/going-live.md writes it: `npx cdb …` in the project, through the package's bin.
 const cdb = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
   const r = await npxCdb(args, { cwd: ws.project, env: { ...ws.env, ...env } });
   return { code: r.code, stdout: r.out, stderr: r.err };
@@ -87,7 +87,7 @@ describe("promote and rollback on a real dockerd (stand-in provider, test-double
 
   // Issue 25 item 4: the live executor traded during promote's verification window, also when verification then failed.
   it("promotes with complete evidence: live at paper flags first, then the live executor held by the kill switch until verified, released, trading; backed up and audited", async () => {
-    // As the README writes it: live at paper flags needs no evidence (cdb deploy creates it).
+    // As docs/going-live.md writes it: live at paper flags needs no evidence (cdb deploy creates it).
     await pulumiOk(ws, ["config", "set", "-s", "live", "cdb:mode", "paper"]);
     const paper = await cdb(["deploy", "--stack", "live"]);
     expect(paper.code, paper.stdout + paper.stderr).toBe(0);

@@ -92,7 +92,7 @@ describe("rehearsal stack on the real engine (stand-in providers)", () => {
 
   // Issue 25 item 3: rollback armed, stopped, wrote cdb:mode: paper, then failed (exit 6: the simulator's image is for
   // rehearsal stacks only), and destroy asked for a rollback first: only raw `pulumi destroy` removed a rehearsal.
-  it("rolls back and destroys with the project's commands, as the README writes them", { timeout: 1_700_000 }, async () => {
+  it("rolls back and destroys with the project's commands, as docs/rehearsal.md writes them", { timeout: 1_700_000 }, async () => {
     const cdb = (args: string[], input?: string) => npxCdb(args, { cwd: ws.project, env: ws.env, ...(input !== undefined ? { input } : {}) });
     const before = ws.standinOps().length;
     // STAND-INs start no container: nothing to arm, stop or verify on dockerd; the rollback's Pulumi half is what runs.
