@@ -105,6 +105,8 @@ export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions
     CDB_STANDIN_LOG: standinLog,
   };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  // A stack's own passphrase file (config/stackPassphrase.ts) would win over the workspace's; a test that sets one does so on purpose.
+  for (const k of Object.keys(env)) if (k.startsWith("CDB_PASSPHRASE_FILE_")) delete env[k];
   // The gate's files are the project copy's (readiness/trustRoot.ts); a test that sets one of these does so on purpose.
   delete env.CDB_EVIDENCE_FILE;
   delete env.CDB_ALLOWED_SIGNERS;
