@@ -66,6 +66,10 @@ describe("each stack's own passphrase (issue 25 items 5 and 7)", () => {
     expect(check.stdout).toMatch(/^ok\s+preview paper with the policy pack/m);
     expect(check.stdout).toMatch(/^ok\s+preview live with the policy pack: ready, every policy passed/m);
     expect(readFileSync(path.join(ws.project, "Pulumi.paper.yaml"), "utf8")).toMatch(/^encryptionsalt: v1:/m);
+    // Paper's stack was made under paper's own passphrase, not under the one exported for every stack.
+    const exported = await ws.pulumi(["config", "set", "-s", "paper", "--secret", "cdb:probe", "x"], { env: { PULUMI_CONFIG_PASSPHRASE: LIVE_PASS } });
+    expect(exported.code).not.toBe(0);
+    expect(exported.stderr).toMatch(/incorrect passphrase/);
 
     // Live's salt is not paper's passphrase: one line naming the stack and the file (exit 8), no passphrase in it.
     const wrong = await cdb(["deploy", "--stack", "live", "--preview"], { CDB_PASSPHRASE_FILE_LIVE: paperFile });
