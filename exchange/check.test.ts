@@ -144,6 +144,6 @@ describe("cdb exchange check", { timeout: 60_000 }, () => {
   it("without key files it reads the stack's Pulumi secrets, so a live stack without a passphrase is refused (exit 5)", async () => {
     const r = await npxCdb(["exchange", "check", "--stack", "live", "--stack-config", ownConfig, "--api-url", "http://127.0.0.1:1"], { env: { PULUMI_CONFIG_PASSPHRASE: "", PULUMI_CONFIG_PASSPHRASE_FILE: "" } });
     expect(r.code).toBe(5);
-    expect(r.err).toMatch(/refused: stack live needs PULUMI_CONFIG_PASSPHRASE/);
+    expect(r.err).toMatch(/refused: stack live needs a passphrase: its own file in CDB_PASSPHRASE_FILE_LIVE, or PULUMI_CONFIG_PASSPHRASE/);
   });
 });

@@ -51,10 +51,11 @@ export async function credentials(stack: string, o: { keyFile?: string; secretFi
     return { key: readSecretFile(o.keyFile, "--key-file"), secret: readSecretFile(o.secretFile, "--secret-file") };
   }
   const { openStack } = (require("../ops/pulumiStack") as typeof import("../ops/pulumiStack"));
-  const { PassphraseMissing } = (require("../platform/pulumiEnv") as typeof import("../platform/pulumiEnv"));
+  const { pulumiStep } = (require("../ops/pulumiErrors") as typeof import("../ops/pulumiErrors"));
+  const { PassphraseMissing } = (require("../config/stackPassphrase") as typeof import("../config/stackPassphrase"));
   let config: Record<string, { value: string }>;
   try {
-    config = await (await openStack(stack)).getAllConfig();
+    config = await pulumiStep(async () => (await openStack(stack)).getAllConfig(), stack);
   } catch (e) {
     if (e instanceof PassphraseMissing) throw new OpsRefused(e.message);
     throw e;

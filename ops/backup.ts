@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "../platform/paths";
-import { pulumiEnv } from "../platform/pulumiEnv";
+import { stackPulumiEnv } from "../config/stackPassphrase";
 import { pulumiBinary } from "../platform/toolchain";
 import { PulumiFailed } from "../platform/errors";
 import { redactBackend } from "../platform/stateBackend";
@@ -31,7 +31,7 @@ export class BackupFailed extends PulumiFailed {
 export interface BackupRequest {
   stack: string;
   dir?: string;
-  /** Where Pulumi runs (the project directory) and with which environment; default: this repository and pulumiEnv. */
+  /** Where Pulumi runs (the project directory) and with which environment; default: this repository and stackPulumiEnv. */
   workDir?: string;
   env?: Record<string, string>;
   /** The `pulumi` binary; default: the toolchain's. */
@@ -43,7 +43,7 @@ const stamp = () => new Date().toISOString().replace(/[:.]/g, "-");
 /** The stack's state with its secrets encrypted, as `pulumi stack export` prints it. */
 export async function exportEncrypted(req: BackupRequest): Promise<string> {
   const pulumi = req.pulumi ?? pulumiBinary();
-  const env = { ...process.env, ...(req.env ?? pulumiEnv(req.stack)) };
+  const env = { ...process.env, ...(req.env ?? stackPulumiEnv(req.stack)) };
   const text = await new Promise<string>((resolve, reject) => {
     execFile(pulumi, ["stack", "export", "--stack", req.stack, "--non-interactive"], { cwd: req.workDir ?? REPO_ROOT, env, maxBuffer: 256 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);

@@ -2,7 +2,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileSha256 } from "../readiness/artifacts";
 import { REPO_ROOT } from "../platform/paths";
-import { pulumiEnv } from "../platform/pulumiEnv";
+import { passphraseSource } from "../config/stackPassphrase";
 import { unsatisfied } from "../readiness/evaluate";
 import { freightText, type FreightLine } from "../readiness/freight";
 import { runGate } from "../readiness/gate";
@@ -74,7 +74,7 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     // passphrase setting that cannot open the stack, stop before the gate.
     refuseLiveOverridesOfStackFile(STACK);
     step = "pulumi settings";
-    pulumiEnv(STACK);
+    passphraseSource(STACK);
     step = "gate";
     const gate = runGate({ stack: STACK });
     record = { ...record, configDigest: gate.configDigest };
@@ -117,8 +117,8 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     }
 
     step = "preview";
-    const stack = await pulumiStep(() => openStack(STACK));
-    const preview = await pulumiStep(() => stack.preview(withPolicyPack(log)));
+    const stack = await pulumiStep(() => openStack(STACK), STACK);
+    const preview = await pulumiStep(() => stack.preview(withPolicyPack(log)), STACK);
     log(`promote: preview of ${STACK} with the policy pack: ${summaryLine(preview.changeSummary)}`);
 
     step = "confirmation";
@@ -137,7 +137,7 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     let update: UpdateRef | undefined;
     let problems: string[];
     try {
-      update = updateRef((await pulumiStep(() => stack.up(withPolicyPack(log)))).summary);
+      update = updateRef((await pulumiStep(() => stack.up(withPolicyPack(log)), STACK)).summary);
       step = "verify";
       const { plan } = stackPlan(STACK);
       problems = (await verifyStack({ stack: STACK, plan, docker: t, timeoutMs: req.verifyTimeoutMs, killSwitchArmed: true })).problems;

@@ -119,3 +119,17 @@ describe("the stack lock error", () => {
     }
   });
 });
+
+describe("asPulumiFailed: a passphrase that does not open the stack (issue 25 item 7)", () => {
+  const refused = Object.assign(new Error("failed to run"), { commandResult: { stdout: "", stderr: "error: getting stack configuration: get stack secrets manager: incorrect passphrase\n" } });
+  it("is one line naming the stack and its passphrase's source, exit 8", () => {
+    const e = asPulumiFailed(refused, "paper");
+    const c = classify(e);
+    expect(c.code).toBe(EXIT.authFailed);
+    expect(c.lines).toHaveLength(1);
+    expect(c.lines[0]).toMatch(/^stack paper: incorrect passphrase /);
+  });
+  it("stays Pulumi's failure (exit 6) where no stack is named", () => {
+    expect(classify(asPulumiFailed(refused)).code).toBe(EXIT.pulumiFailed);
+  });
+});

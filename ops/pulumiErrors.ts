@@ -1,4 +1,5 @@
 import os from "node:os";
+import { incorrectPassphrase } from "../config/stackPassphrase";
 import { type LockHolder, PulumiFailed, StackLocked } from "../platform/errors";
 import { backendText, describeBackend, redactBackend } from "../platform/stateBackend";
 
@@ -122,28 +123,36 @@ export function stackLockedError(lock: LockError, fallbackStack = "<stack>", hos
   return new StackLocked(stack, lock.holders, stale, `stack ${stack} on ${backendText(describeBackend())} is locked by ${who}; ${state}; ${clear}`);
 }
 
+/** Pulumi's line when a stack's passphrase does not open it (3.259: `error: getting stack configuration: get stack secrets manager: incorrect passphrase`). */
+const INCORRECT_PASSPHRASE = /\berror: .*\bincorrect passphrase$/;
+
 /**
  * The Automation API's CommandError (and its subclasses) as PulumiFailed (a
- * lock error as StackLocked); anything else unchanged but for its message.
+ * lock error as StackLocked; on a named `stack`, Pulumi's "incorrect
+ * passphrase" as one line naming the stack and where its passphrase came
+ * from, exit 8); anything else unchanged but for its message.
  * Every text from Pulumi loses the backend's password here: Pulumi quotes the
  * backend URL whole in some errors ("unable to open state database").
  */
-export function asPulumiFailed(e: unknown): unknown {
+export function asPulumiFailed(e: unknown, stack?: string): unknown {
   const r = (e as { commandResult?: { stdout?: string; stderr?: string } } | undefined)?.commandResult;
   if (e instanceof Error && r && typeof r === "object") {
     const output = redactBackend(`${r.stdout ?? ""}\n${r.stderr ?? ""}`);
     const lock = parseLockError(output);
-    return lock ? stackLockedError(lock) : new PulumiFailed(pulumiErrorLines(output));
+    if (lock) return stackLockedError(lock);
+    const lines = pulumiErrorLines(output);
+    if (stack !== undefined && lines.some((l) => INCORRECT_PASSPHRASE.test(l))) return incorrectPassphrase(stack);
+    return new PulumiFailed(lines);
   }
   if (e instanceof Error) e.message = redactBackend(e.message);
   return e;
 }
 
-/** Runs a Pulumi step; a failure of the CLI becomes PulumiFailed with Pulumi's error lines. */
-export async function pulumiStep<T>(f: () => Promise<T>): Promise<T> {
+/** Runs a Pulumi step on `stack`; a failure of the CLI becomes PulumiFailed with Pulumi's error lines (see asPulumiFailed). */
+export async function pulumiStep<T>(f: () => Promise<T>, stack?: string): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    throw asPulumiFailed(e);
+    throw asPulumiFailed(e, stack);
   }
 }

@@ -119,18 +119,18 @@ export async function rollback(req: RollbackRequest): Promise<RollbackResult> {
     Object.assign(known, { execution: stopped.execution, killSwitch: stopped.killSwitch });
 
     step = "open the stack";
-    const stack = await pulumiStep(() => openStack(req.stack));
+    const stack = await pulumiStep(() => openStack(req.stack), req.stack);
     step = "set cdb:mode paper";
-    await pulumiStep(() => stack.setConfig("cdb:mode", { value: "paper" }));
+    await pulumiStep(() => stack.setConfig("cdb:mode", { value: "paper" }), req.stack);
     log(`rollback ${req.stack}: Pulumi.${req.stack}.yaml now says cdb:mode: paper (commit this change)`);
     if (target.mode === "rehearsal") {
       step = "remove the rehearsal-only settings";
-      for (const [key, path] of REHEARSAL_ONLY_SETTINGS) await pulumiStep(() => stack.removeConfig(key, path));
+      for (const [key, path] of REHEARSAL_ONLY_SETTINGS) await pulumiStep(() => stack.removeConfig(key, path), req.stack);
       log(`rollback ${req.stack}: removed ${REHEARSAL_ONLY_SETTINGS.map(([k]) => k).join(", ")} (rehearsal only; the simulator goes with the update)`);
     }
     step = "update";
     // Trading is stopped already: a promotion holding the lock finishes its update first, then this one returns the stack to paper.
-    const up = await retryWhileLocked(() => pulumiStep(() => stack.up(withPolicyPack(log))), { waitMs: req.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, log: (l) => log(`rollback ${req.stack}: ${l}`) });
+    const up = await retryWhileLocked(() => pulumiStep(() => stack.up(withPolicyPack(log)), req.stack), { waitMs: req.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, log: (l) => log(`rollback ${req.stack}: ${l}`) });
     known.update = updateRef(up.summary);
     log(`rollback ${req.stack}: update of ${known.update.startTime} ${known.update.result}: ${summaryLine(up.summary.resourceChanges)}`);
 

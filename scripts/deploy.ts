@@ -4,7 +4,7 @@ import { OpsRefused } from "../platform/errors";
 import { pulumiStep } from "../ops/pulumiErrors";
 import { openStack, updateRef, withPolicyPack } from "../ops/pulumiStack";
 import { deployVerdictOfStackFile } from "../readiness/deployRule";
-import { pulumiEnv } from "../platform/pulumiEnv";
+import { passphraseSource } from "../config/stackPassphrase";
 import { refuseLiveOverridesOfStackFile } from "../readiness/trustRoot";
 import { assertCheckout } from "./sourceCheckout";
 import { stackConfigFile } from "../platform/paths";
@@ -18,7 +18,9 @@ import { classify } from "../platform/exitCodes";
 // (readiness/deployRule.ts), checked here before Pulumi starts, and an explicit
 // confirmation. A live stack at paper flags trades nothing: it deploys like paper.
 // A stack that does not exist yet is created (with the project's passphrase
-// defaults, platform/pulumiEnv.ts): the first deploy needs no `pulumi stack init`.
+// defaults and the stack's own passphrase, config/stackPassphrase.ts): the first
+// deploy needs no `pulumi stack init`, and the tracked stack file keeps its bytes
+// but for the encryptionsalt line Pulumi adds (ops/pulumiStack.ts).
 
 export interface DeployOptions {
   stack: string;
@@ -38,11 +40,11 @@ export class DeployRefused extends OpsRefused {
 }
 
 export async function deploy(opts: DeployOptions, log: (line: string) => void): Promise<void> {
-  // Before Pulumi, cheapest first: the passphrase settings (openStack reads them again), then
+  // Before Pulumi, cheapest first: the stack's passphrase setting (openStack reads it again), then
   // the checkout (a build without one fails once per image deep in the update).
   // A live stack's gate trusts the repository's files only: an override is refused here, not deep in the program.
   refuseLiveOverridesOfStackFile(opts.stack);
-  pulumiEnv(opts.stack);
+  passphraseSource(opts.stack);
   // The engine Pulumi deploys to is the one every later command reaches: a docker:host naming
   // another one is refused here (exit 2), before anything is deployed where a kill never lands.
   // An ESC environment hides the host from the files: the program is left to resolve it.
@@ -70,13 +72,13 @@ export async function deploy(opts: DeployOptions, log: (line: string) => void): 
     }
   }
   try {
-    // A stack that cannot be opened (a wrong passphrase) is Pulumi's error too (exit 6).
-    const stack = await pulumiStep(() => openStack(opts.stack));
+    // A passphrase that does not open the stack: one line naming the stack and its source (exit 8).
+    const stack = await pulumiStep(() => openStack(opts.stack), opts.stack);
     const common = withPolicyPack(log, opts.onPolicyViolation, opts.onDiagnostic);
     // A failure of Pulumi itself is PulumiFailed with Pulumi's error lines (exit 6).
-    if (opts.preview) await pulumiStep(() => stack.preview(common));
+    if (opts.preview) await pulumiStep(() => stack.preview(common), opts.stack);
     else {
-      const up = await pulumiStep(() => stack.up(common));
+      const up = await pulumiStep(() => stack.up(common), opts.stack);
       audit?.("updated", { update: updateRef(up.summary) });
     }
   } catch (e) {

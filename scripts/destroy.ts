@@ -59,11 +59,11 @@ export async function destroy(opts: DestroyOptions): Promise<void> {
     const ok = await opts.confirm(`This removes every container, the network and the volumes (their data) of ${opts.stack}. Type "${opts.stack}" to proceed: `, opts.stack);
     if (!ok) throw new OpsRefused(`${opts.stack} not destroyed: the stack name was not typed`);
   }
-  const stack = await pulumiStep(() => openStack(opts.stack));
+  const stack = await pulumiStep(() => openStack(opts.stack), opts.stack);
   const started = Date.now();
   let outcome = "failed";
   try {
-    await pulumiStep(() => stack.destroy({ onOutput: (out: string) => opts.log(out.replace(/\n$/, "")), color: "never" }));
+    await pulumiStep(() => stack.destroy({ onOutput: (out: string) => opts.log(out.replace(/\n$/, "")), color: "never" }), opts.stack);
     outcome = "destroyed";
   } finally {
     appendAudit({ op: "destroy", by: operator(opts.by), stack: opts.stack, backend: stateBackend(), outcome, seconds: Math.round((Date.now() - started) / 1000) });

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { authFailed, notFound, OpsRefused, PulumiFailed, StackLocked, systemRefused, unreachable, UnusableInput } from "../platform/errors";
 import { DeployRefused } from "./deploy";
-import { PassphraseMissing } from "../platform/pulumiEnv";
+import { PassphraseIncorrect, PassphraseMissing } from "../config/stackPassphrase";
 import { REPO_ROOT } from "../platform/paths";
 import { npxCdb } from "../test/npxCdb";
 import { repoTmpDir } from "../test/repoTmp";
@@ -24,6 +24,7 @@ describe("the exit table", () => {
       [new OpsRefused("pulumi failed"), EXIT.refused],
       [new DeployRefused("x"), EXIT.refused],
       [new PassphraseMissing("live"), EXIT.refused],
+      [new PassphraseIncorrect("live", undefined), EXIT.authFailed],
       [new PulumiFailed(["error: unusable input"]), EXIT.pulumiFailed],
       [new BackupFailed("x"), EXIT.pulumiFailed],
       [new StackLocked("live", [], false, "refused: stack live is locked"), EXIT.pulumiFailed],
@@ -41,12 +42,12 @@ describe("the exit table", () => {
     const tmp = repoTmpDir("exit-table-");
     const audit = path.join(tmp, "operations.jsonl");
     const env = { PULUMI_CONFIG_PASSPHRASE: "", PULUMI_CONFIG_PASSPHRASE_FILE: path.join(tmp, "no-such-passphrase"), CDB_AUDIT_FILE: audit, DOCKER_HOST: "unix:///tmp/cdb-exit-table-no-docker.sock" };
-    const expected = `cdb: unusable input: PULUMI_CONFIG_PASSPHRASE_FILE ${env.PULUMI_CONFIG_PASSPHRASE_FILE}: file not found\n`;
+    const expected = (stack: string) => `cdb: unusable input: PULUMI_CONFIG_PASSPHRASE_FILE ${env.PULUMI_CONFIG_PASSPHRASE_FILE}: file not found (the passphrase of stack ${stack})\n`;
     const deploy = await npxCdb(["deploy", "--stack", "paper", "--preview"], { env });
-    expect({ code: deploy.code, err: deploy.err }).toEqual({ code: 2, err: expected });
+    expect({ code: deploy.code, err: deploy.err }).toEqual({ code: 2, err: expected("paper") });
     // Promote checks the passphrase settings before the gate, as deploy does: the same line, the same code.
     const promote = await npxCdb(["promote", "--to", "live", "--yes"], { env });
-    expect({ code: promote.code, err: promote.err.split("\n").filter((l) => l.startsWith("cdb: ")) }).toEqual({ code: 2, err: [expected.trim()] });
+    expect({ code: promote.code, err: promote.err.split("\n").filter((l) => l.startsWith("cdb: ")) }).toEqual({ code: 2, err: [expected("live").trim()] });
     expect(readAudit(audit).at(-1)).toMatchObject({ op: "promote", stack: "live", outcome: "failed at pulumi settings (unusable input)" });
     // Rollback stops trading first (a stack of its own whose containers do not exist: nothing to stop), then opens the stack.
     const stackFile = path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`);
@@ -54,7 +55,7 @@ describe("the exit table", () => {
     try {
       const rb = await npxCdb(["rollback", "--stack", STACK, "--reason", "exit table"], { env: { ...env, DOCKER_HOST: undefined } });
       expect(rb.code, rb.err).toBe(2);
-      expect(rb.err.split("\n").filter((l) => l.startsWith("cdb: "))).toEqual([expected.trim()]);
+      expect(rb.err.split("\n").filter((l) => l.startsWith("cdb: "))).toEqual([expected(STACK).trim()]);
     } finally {
       rmSync(stackFile, { force: true });
     }

@@ -96,6 +96,8 @@ function copyEnv(dir: string): NodeJS.ProcessEnv {
     PULUMI_SKIP_UPDATE_CHECK: "true",
   };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  // A stack's own passphrase file (config/stackPassphrase.ts) would win over the throwaway one.
+  for (const k of Object.keys(env)) if (k.startsWith("CDB_PASSPHRASE_FILE_")) delete env[k];
   delete env.CDB_EVIDENCE_FILE;
   return env;
 }

@@ -50,6 +50,7 @@ beforeAll(async () => {
   env = { ...ws.env };
   // A new user's shell: none of the project's Pulumi settings.
   for (const k of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "CDB_EVIDENCE_FILE", "CDB_ALLOWED_SIGNERS", "CDB_AUDIT_FILE"]) delete env[k];
+  for (const k of Object.keys(env)) if (k.startsWith("CDB_PASSPHRASE_FILE_")) delete env[k];
 }, 600_000);
 
 afterAll(async () => {

@@ -86,6 +86,12 @@ export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions
   const project = path.join(root, "project");
   // The compiled program and pack while the copy's sources are unchanged, its sources once a test edits one.
   copyProject(project);
+  // The workspace's stacks are made under its own passphrase: a committed salt (README "The live stack in a fresh clone") is another one's.
+  for (const stack of ["paper", "live", "rehearsal"]) {
+    const file = path.join(project, `Pulumi.${stack}.yaml`);
+    const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+    if (/^encryptionsalt:/m.test(text)) writeFileSync(file, text.replace(/^encryptionsalt:.*\r?\n?/m, ""));
+  }
   // Where the committed cdb:sourceDir (../claire-de-binare) points: a STAND-IN checkout with the
   // Dockerfiles the paper builds name (cdb deploy refuses a sourceDir that is no checkout). The
   // stand-in providers build nothing from it.
@@ -105,6 +111,8 @@ export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions
     CDB_STANDIN_LOG: standinLog,
   };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  // A stack's own passphrase file (config/stackPassphrase.ts) would win over the workspace's; a test that sets one does so on purpose.
+  for (const k of Object.keys(env)) if (k.startsWith("CDB_PASSPHRASE_FILE_")) delete env[k];
   // The gate's files are the project copy's (readiness/trustRoot.ts); a test that sets one of these does so on purpose.
   delete env.CDB_EVIDENCE_FILE;
   delete env.CDB_ALLOWED_SIGNERS;
