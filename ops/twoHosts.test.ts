@@ -64,6 +64,20 @@ afterAll(async () => {
   await B.stop();
 }, 120_000);
 
+describe("the second engine beside the main one", () => {
+  // A second daemon started with --bridge=none deletes the host's docker0: the main engine's
+  // `docker run` on its default network failed afterwards (ops/witnessKey.test.ts in a full run).
+  it("leaves the main engine's default bridge working", async () => {
+    const c = await A.docker.createContainer({ Image: await ensureDoubleImage(A.docker), Entrypoint: ["/bin/busybox", "true"], HostConfig: { NetworkMode: "bridge" } });
+    try {
+      await c.start();
+      expect((await c.wait()).StatusCode).toBe(0);
+    } finally {
+      await c.remove({ force: true });
+    }
+  });
+});
+
 describe("two engines, one stack name: every command acts on the engine of its stack file", () => {
   // A: a partial stack (verify fails there), without a witness (a witness command fails there).
   // Health checks only where verify reads them (B), at a pace a machine shared by many test runs keeps up with.

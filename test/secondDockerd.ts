@@ -7,7 +7,10 @@ import { pollUntil } from "../platform/poll";
 // A second Docker engine on this machine for the two-host tests (issue 24):
 // its own dockerd on its own Unix socket, data root, exec root (so its own
 // managed containerd) and pid file, under one /tmp folder that stop() removes.
-// It must not fight the main daemon: no default bridge, no iptables rules and
+// It must not fight the main daemon: a default bridge of its own (never
+// `--bridge=none`: a daemon started so deletes the host's docker0, the main
+// daemon's default bridge, and every later `docker run` on the main engine
+// fails with "could not find bridge docker0"), no iptables rules and
 // no masquerading of its own, and user-defined networks from an address pool
 // no route of this machine uses. The main daemon's FORWARD policy (DROP, with
 // bridge-nf-call-iptables) would drop traffic between containers on the second
@@ -61,6 +64,9 @@ export function secondDockerd(name: string): SecondDockerd {
   const socket = `${dir}/docker.sock`;
   const host = `unix://${socket}`;
   const pool = freePool();
+  // Its default bridge: an interface made here (dockerd's --bridge takes an existing one), in a /24 of its pool that its networks skip (a route uses it).
+  const bridge = `cdb2nd${Math.random().toString(36).slice(2, 8)}`;
+  const bridgeAddress = pool.replace(/\.0\.0\/16$/, ".255.1/24");
   const rule = (op: "-C" | "-I" | "-D", chain: string) => [op, chain, "-s", pool, "-d", pool, "-m", "comment", "--comment", RULE_COMMENT, "-j", "ACCEPT"];
   let chain: string | undefined;
   let proc: ChildProcess | undefined;
@@ -79,6 +85,10 @@ export function secondDockerd(name: string): SecondDockerd {
     target: dockerTarget(host, "second dockerd"),
     async start() {
       const started = Date.now();
+      for (const args of [["link", "add", "name", bridge, "type", "bridge"], ["addr", "add", bridgeAddress, "dev", bridge], ["link", "set", bridge, "up"]]) {
+        const r = spawnSync("ip", args, { encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`ip ${args.join(" ")} failed: ${(r.stderr ?? String(r.error)).trim()}`);
+      }
       const out = openSync(log, "a");
       proc = spawn(
         "dockerd",
@@ -87,7 +97,7 @@ export function secondDockerd(name: string): SecondDockerd {
           "--exec-root", `${dir}/exec`,
           "--pidfile", `${dir}/dockerd.pid`,
           "-H", host,
-          "--bridge=none",
+          `--bridge=${bridge}`,
           "--iptables=false",
           "--ip-masq=false",
           "--ip-forward=false",
@@ -141,6 +151,7 @@ export function secondDockerd(name: string): SecondDockerd {
       }
       // A clean shutdown unmounts everything; after a crash, what it left mounted goes first.
       for (const m of mountsUnder(dir)) spawnSync("umount", ["-l", m]);
+      spawnSync("ip", ["link", "del", bridge]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
