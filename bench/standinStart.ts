@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const rows: { name: string; cpu: number; wall: number }[] = [];
   for (const [name, args] of [
     ["docker stand-in through tsx", [TSX_CLI, path.join(REPO_ROOT, "test", "engine", "standins", "docker.ts")]],
-    ["docker stand-in bundled", [standinBundle("docker.ts")]],
+    ["docker stand-in bundled", [await standinBundle("docker.ts")]],
   ] as const) {
     const samples = [];
     for (let i = 0; i < RUNS; i++) samples.push(await startOnce([...args]));

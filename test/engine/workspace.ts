@@ -89,14 +89,14 @@ export function standinCheckout(dir: string): void {
  * 0.75 s (bench/standinStart.ts). `__dirname` keeps each source file's own
  * folder (REPO_ROOT in platform/paths.ts, the double image's scripts).
  */
-export function standinBundle(source: string): string {
+export async function standinBundle(source: string): Promise<string> {
   const dirnameAsSource: esbuild.Plugin = {
     name: "dirname-of-source",
     setup(b) {
       b.onLoad({ filter: /\.ts$/ }, (a) => ({ contents: readFileSync(a.path, "utf8").replace(/\b__dirname\b/g, JSON.stringify(path.dirname(a.path))), loader: "ts" }));
     },
   };
-  const r = esbuild.buildSync({ entryPoints: [path.join(__dirname, "standins", source)], bundle: true, platform: "node", format: "cjs", packages: "external", target: "node22", write: false, logLevel: "error", plugins: [dirnameAsSource] } as esbuild.BuildOptions & { write: false });
+  const r = await esbuild.build({ entryPoints: [path.join(__dirname, "standins", source)], bundle: true, platform: "node", format: "cjs", packages: "external", target: "node22", write: false, logLevel: "error", plugins: [dirnameAsSource] } as esbuild.BuildOptions & { write: false });
   const text = r.outputFiles[0]!.text;
   const file = path.join(REPO_ROOT, ".cache", "standins", `${path.basename(source, ".ts")}-${createHash("sha256").update(text).digest("hex").slice(0, 16)}.cjs`);
   if (!existsSync(file)) {
@@ -150,7 +150,7 @@ export async function engineWorkspace(passphrase: string, opts: WorkspaceOptions
   const sources: Record<keyof typeof STANDINS, string> = { docker: opts.docker === "dockerd" ? "dockerOnDockerd.ts" : "docker.ts", random: "random.ts" };
   for (const [name, version] of Object.entries(STANDINS) as [keyof typeof STANDINS, string][]) {
     const launcher = path.join(root, `${name}-standin`);
-    writeFileSync(launcher, `#!/bin/sh\nexec "${NODE}" "${standinBundle(sources[name])}" "$@"\n`);
+    writeFileSync(launcher, `#!/bin/sh\nexec "${NODE}" "${await standinBundle(sources[name])}" "$@"\n`);
     chmodSync(launcher, 0o755);
     const r = await pulumi(["plugin", "install", "resource", name, version, "--file", launcher]);
     if (r.code !== 0) throw new Error(`installing the ${name} stand-in failed: ${r.stderr}`);
