@@ -1,5 +1,6 @@
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
+import { extract } from "tar-stream";
 import { parseDockerHost } from "../config/dockerHost";
 import { notFound, OpsFailure, unreachable, UnusableInput } from "../platform/errors";
 import { withTimeout } from "../platform/poll";
@@ -77,7 +78,7 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOENT", "EHOSTUNREACH", "ENETUN
 
 /** Turns a dockerode error into one line naming the engine and what failed. */
 export function dockerFailure(e: unknown, t: DockerTarget, what: string): Error {
-  if (e instanceof OpsFailure) return e;
+  if (e instanceof OpsFailure || e instanceof UnusableInput) return e;
   const err = e as { code?: string; statusCode?: number; json?: { message?: string }; message?: string };
   if (err.code && NETWORK_CODES.has(err.code)) return unreachable(`Docker host ${t.host} is not reachable (${err.code}) while trying to ${what}`);
   if (err.statusCode === 404) return notFound(`${what}: ${err.json?.message ?? "not found"} on ${t.host}`);
@@ -104,6 +105,56 @@ export async function inspectContainer(t: DockerTarget, name: string, timeoutMs 
     if (e instanceof OpsFailure && e.kind === "notFound") throw notFound(`container ${name} does not exist on ${t.host}`);
     throw e;
   }
+}
+
+/**
+ * A regular file of a container, read through the Engine API's archive
+ * endpoint (GET /containers/{id}/archive): no process starts in the container,
+ * so it works on any image (FROM scratch, no shell) and costs the container
+ * nothing. Undefined when the path does not exist; more than `maxBytes` or not
+ * a regular file is refused (unusable input naming the path).
+ */
+export async function readFileIn(t: DockerTarget, container: string, file: string, maxBytes: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string | undefined> {
+  const info = await inspectContainer(t, container, timeoutMs);
+  const what = `read ${file} in ${info.Name.replace(/^\//, "")}`;
+  let archive: NodeJS.ReadableStream;
+  try {
+    archive = await dockerCall(t, what, () => t.docker.getContainer(container).getArchive({ path: file }) as Promise<NodeJS.ReadableStream>, timeoutMs);
+  } catch (e) {
+    // The container exists (inspected above): a 404 here is the path.
+    if (e instanceof OpsFailure && e.kind === "notFound") return undefined;
+    throw e;
+  }
+  // The archive holds the one file (tar-stream, the maintained tar reader): its first entry, bounded.
+  return dockerCall(
+    t,
+    what,
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const x = extract();
+        let seen = false;
+        x.on("entry", (header, body, next) => {
+          if (seen) {
+            body.resume();
+            return next();
+          }
+          seen = true;
+          if (header.type !== "file") return reject(new UnusableInput(`${container}:${file}`, `is a ${header.type}, not a regular file`));
+          if ((header.size ?? 0) > maxBytes) return reject(new UnusableInput(`${container}:${file}`, `is ${header.size} bytes, more than ${maxBytes}`));
+          const chunks: Buffer[] = [];
+          body.on("data", (c: unknown) => chunks.push(c as Buffer));
+          body.on("end", () => {
+            resolve(Buffer.concat(chunks).toString("utf8"));
+            next();
+          });
+        });
+        x.on("finish", () => (seen ? undefined : reject(new UnusableInput(`${container}:${file}`, "came back as an empty archive"))));
+        x.on("error", reject);
+        archive.on("error", reject);
+        archive.pipe(x);
+      }),
+    timeoutMs,
+  );
 }
 
 export interface ExecResult {

@@ -110,6 +110,37 @@ describe("cdb witness key", () => {
   });
 });
 
+describe("cdb witness key reads a bounded regular file only", () => {
+  const putEntry = async (header: Parameters<ReturnType<typeof pack>["entry"]>[0], content?: Buffer) => {
+    const tar = pack();
+    if (content) tar.entry(header, content);
+    else tar.entry(header);
+    tar.finalize();
+    const chunks: Buffer[] = [];
+    for await (const x of tar) chunks.push(x as Buffer);
+    await t.docker.getContainer(CONTAINER).putArchive(Buffer.concat(chunks), { path: "/" });
+  };
+  const name = WITNESS_PUBLIC_KEY_FILE.replace(/^\//, "");
+
+  it("a 4 MiB file, or a symlink (to /dev/zero, to a private key) where the key belongs: refused (exit 5) within seconds, nothing printed", async () => {
+    await startWitness();
+    await putEntry({ name, mode: 0o644, size: 4 << 20 }, Buffer.alloc(4 << 20, "A"));
+    const big = await cdb();
+    expect(big.code).toBe(EXIT.refused);
+    expect(big.out).toBe("");
+    expect(big.err).toMatch(/is not one ssh-ed25519 public key \(is 4194304 bytes, more than \d+\): nothing printed\n$/);
+    expect(big.ms).toBeLessThan(20_000);
+    for (const target of ["/dev/zero", "/etc/witness/id_ed25519"]) {
+      await startWitness();
+      await putEntry({ name, type: "symlink", linkname: target });
+      const r = await cdb();
+      expect({ target, code: r.code }).toEqual({ target, code: EXIT.refused });
+      expect(r.err).toContain("is a symlink, not a regular file");
+      expect(r.out).toBe("");
+    }
+  });
+});
+
 describe("publicKeyProblem (what the command checks before it prints)", () => {
   it("accepts one ssh-ed25519 line with or without a comment and a trailing newline", () => {
     expect(publicKeyProblem(pubText)).toBeUndefined();

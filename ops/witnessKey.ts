@@ -1,7 +1,7 @@
 import { WITNESS_NAMESPACE, WITNESS_PUBLIC_KEY_FILE, witnessPrincipal } from "../config/witness";
-import { notFound, OpsFailure, OpsRefused, unreachable } from "../platform/errors";
+import { notFound, OpsFailure, OpsRefused, unreachable, UnusableInput } from "../platform/errors";
 import { parsePublicKeyLine, publicKeyLine, SshsigError } from "../readiness/sshsig";
-import { execIn, type DockerTarget } from "./docker";
+import { type DockerTarget, readFileIn } from "./docker";
 
 // The witness's public key, read from its running container: it makes its key
 // pair inside its own volume at first start, after the Pulumi program ran, so
@@ -45,23 +45,26 @@ export function publicKeyProblem(text: string): string | undefined {
 
 /** Reads and checks the witness's public key in `container` (`<prefix>witness`) on `docker`. */
 export async function witnessKey(docker: DockerTarget, stack: string, container: string): Promise<WitnessKey> {
-  let r;
+  const refused = (why: string) => new OpsRefused(`${container}:${WITNESS_PUBLIC_KEY_FILE} is not one ${ED25519} public key (${why}): nothing printed`);
+  let text: string | undefined;
   try {
-    // Read by the image's own runtime: node is the one program every witness image has (the test image is FROM scratch, no cat).
-    r = await execIn(docker, container, ["node", "-e", "process.stdout.write(require('node:fs').readFileSync(process.argv[1]))", WITNESS_PUBLIC_KEY_FILE]);
+    // Through the Engine API's archive endpoint: no process in the container (an exec of the image's
+    // node took over 10 s with the machine under load), and any image will do, FROM scratch included.
+    text = await readFileIn(docker, container, WITNESS_PUBLIC_KEY_FILE, MAX_PUB_CHARS * 4);
   } catch (e) {
     if (e instanceof OpsFailure && e.kind === "notFound") {
       throw notFound(`no witness container ${container} on ${docker.host}: deploy the stack first (npx cdb deploy --stack ${stack})`);
     }
+    if (e instanceof UnusableInput) throw refused(e.detail);
     throw e;
   }
   // The witness makes its key at first start; until then it is a service that is not ready (its health check waits for the same file).
-  if (r.exitCode !== 0 || r.stdout.trim() === "") {
+  if (text === undefined || text.trim() === "") {
     throw unreachable(`${container} has no public key yet (${WITNESS_PUBLIC_KEY_FILE}): the witness makes it at its first start; wait until it is healthy (npx cdb verify --stack ${stack})`);
   }
-  const problem = publicKeyProblem(r.stdout);
-  if (problem !== undefined) throw new OpsRefused(`${container}:${WITNESS_PUBLIC_KEY_FILE} is not one ${ED25519} public key (${problem}): nothing printed`);
-  const key = parsePublicKeyLine(r.stdout.trim());
+  const problem = publicKeyProblem(text);
+  if (problem !== undefined) throw refused(problem);
+  const key = parsePublicKeyLine(text.trim());
   const principal = witnessPrincipal(stack);
   return {
     stack,
