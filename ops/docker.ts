@@ -18,12 +18,6 @@ export interface DockerTarget {
 }
 
 /**
- * dockerode options for a Docker host URL. Without one, DOCKER_HOST (checked
- * by the same rule), else the platform's local engine (socket or named pipe).
- * An unusable URL is refused (exit 2), never replaced by the local default:
- * `source` names where it came from (`--docker-host`, `Pulumi.live.yaml:4 cdb:dockerHost`).
- */
-/**
  * DOCKER_HOST as this process sees it. Set but empty is refused (exit 2), not
  * read as "the local engine" as the Docker CLI does: `DOCKER_HOST=$LIVE_HOST cdb
  * kill` with the variable unset would otherwise land on this machine's engine
@@ -36,6 +30,12 @@ export function envDockerHost(): string | undefined {
   return env;
 }
 
+/**
+ * dockerode options for a Docker host URL. Without one, DOCKER_HOST (checked
+ * by the same rule), else the platform's local engine (socket or named pipe).
+ * An unusable URL is refused (exit 2), never replaced by the local default:
+ * `source` names where it came from (`--docker-host`, `Pulumi.live.yaml:4 cdb:dockerHost`).
+ */
 export function dockerOptions(host: string | undefined, source = "--docker-host"): Docker.DockerOptions | undefined {
   if (host !== undefined && host.trim() === "") throw new UnusableInput(source, "is empty: name the Docker host, or leave it out for the stack's own");
   if (host === undefined) {
