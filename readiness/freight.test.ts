@@ -90,7 +90,11 @@ describe("the gate with freight (live stack, fixture evidence: signed records)",
     const rehearsed = open.filter((i) => i.id.startsWith("execution."));
     expect(rehearsed.map((i) => i.id).sort()).toEqual(["execution.partial-fill-tested", "execution.rate-limits", "execution.retry-tested", "execution.timeout-tested"]);
     for (const i of rehearsed) expect(i).toMatchObject({ status: "failed", reason: expect.stringMatching(/^not live's image: \S+: execution: live pins sha256:[0-9a-f]{12}…, the rehearsal ran image sha256:ffffffffffff… \(never pushed: no RepoDigests\)$/) });
-    const freight = open.filter((i) => !i.id.startsWith("execution."));
+    // The kill-switch drill exercised that execution image too (DRILLED_SERVICES): it fails as well.
+    const drilled = open.filter((i) => i.id.startsWith("killswitch."));
+    expect(drilled.map((i) => i.id)).toEqual(["killswitch.manual-drill"]);
+    expect(drilled[0]).toMatchObject({ status: "failed", reason: expect.stringMatching(/^not live's image: \S+: execution: live pins sha256:[0-9a-f]{12}…, the paper ran image sha256:ffffffffffff… \(never pushed: no RepoDigests\)$/) });
+    const freight = open.filter((i) => !i.id.startsWith("execution.") && !i.id.startsWith("killswitch."));
     expect(freight.map((i) => i.id).sort()).toEqual([...freightItems].sort());
     for (const i of freight) {
       expect(i.status).toBe("failed");
@@ -98,6 +102,24 @@ describe("the gate with freight (live stack, fixture evidence: signed records)",
     }
     expect(gate.freight.find((f) => f.service === "execution")!.soaked).toBe(false);
     expect(gate.freight.find((f) => f.service === "risk")!.soaked).toBe(true);
+  });
+
+  // Issue 22: a drill proves the behaviour of the images it exercised; it counts for live only when
+  // live pins those (a drill of yesterday's images, or of another stack's, proves nothing for today's pins).
+  it("binds each paper drill to the images of the services it exercised, and to those only", () => {
+    const other = (service: string) => (paper: StackPlan) => (paper.containers.find((c) => c.service === service)!.image = { kind: "ref", ref: `registry.example/cdb/${service}@sha256:${hex("e")}` });
+    const drills = ["killswitch.manual-drill", "killswitch.allocation-zero", "killswitch.risk-blocks-zero", "stability.allocation-restart"];
+    const openDrills = (service: string) =>
+      rewritten(other(service))
+        .gate.verdict.items.filter((i) => drills.includes(i.id) && i.status !== "satisfied")
+        .map((i) => i.id)
+        .sort();
+    // signal: only the allocation-zero drill (both its items) watched it; allocation: every drill but none other.
+    expect(openDrills("signal")).toEqual(["killswitch.allocation-zero", "killswitch.risk-blocks-zero"]);
+    expect(openDrills("allocation")).toEqual([...drills].sort());
+    expect(openDrills("risk")).toEqual(["killswitch.allocation-zero", "killswitch.manual-drill", "killswitch.risk-blocks-zero"]);
+    // candles: no drill exercised it (the soak items still fail on it, their own binding).
+    expect(openDrills("candles")).toEqual([]);
   });
 
   it("fails them when paper's records name no image for a service live runs", () => {

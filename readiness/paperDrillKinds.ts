@@ -1,4 +1,5 @@
 import type { RecordKind, RecordPredicate } from "./recordKinds";
+import { SHUTDOWN_READERS } from "./emergencyRunbook";
 
 // The record kinds of the paper drills and stream collectors of issue 14
 // part 5: the allocation-zero drill (two records: allocation-zero and
@@ -337,6 +338,18 @@ function structuredLogsProblems(p: RecordPredicate): string[] {
   return out;
 }
 
+
+/**
+ * The app services whose behaviour each paper drill proves: the drill counts for live only when
+ * live pins the image of each that the witness saw running (its record's subjects name them,
+ * witness/main.ts). Issue 22: a drill is bound to the images it exercised, as the soak is.
+ */
+export const DRILLED_SERVICES = {
+  // The services that read stream.bot_shutdown (one home: the emergency runbook stops them).
+  "killswitch-drill": SHUTDOWN_READERS,
+  "allocation-zero": ["risk", "allocation", "signal"],
+  "allocation-restart": ["allocation"],
+} as const;
 export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
   "structured-logs": {
     counts: "measured",
@@ -367,6 +380,7 @@ export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
     signer: "witness",
     mode: "paper",
     command: "npx cdb drill allocation-zero --stack paper",
+    pinnedImages: DRILLED_SERVICES["allocation-zero"],
     figures: {
       type: "object",
       additionalProperties: false,
@@ -385,6 +399,7 @@ export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
     signer: "witness",
     mode: "paper",
     command: "npx cdb drill allocation-zero --stack paper",
+    pinnedImages: DRILLED_SERVICES["allocation-zero"],
     figures: {
       type: "object",
       additionalProperties: false,
@@ -409,6 +424,7 @@ export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
     signer: "witness",
     mode: "paper",
     command: "npx cdb drill allocation-restart --stack paper",
+    pinnedImages: DRILLED_SERVICES["allocation-restart"],
     figures: {
       type: "object",
       additionalProperties: false,

@@ -5,7 +5,7 @@
 // A new drill or collector adds its kind here and names it in the checklist.
 
 import { EXCHANGE_RECORD_KINDS } from "./exchangeRecordKinds";
-import { PAPER_DRILL_KINDS } from "./paperDrillKinds";
+import { DRILLED_SERVICES, PAPER_DRILL_KINDS } from "./paperDrillKinds";
 import type { SignerRole } from "./signerRole";
 
 type JsonSchema = Record<string, unknown>;
@@ -52,7 +52,8 @@ export interface RecordKind {
   /**
    * The services whose image live must pin for a record to count for live: the record's
    * subjects must name that image (compared as freight is, readiness/freight.ts). The paper
-   * stability items say it per item (`freight: true`); a rehearsal says it here (execution).
+   * stability items say it per item (`freight: true`); a rehearsal (execution) and a paper drill
+   * (the services it exercised, paperDrillKinds.ts DRILLED_SERVICES) say it here.
    */
   pinnedImages?: readonly string[];
   /** The key fingerprint the record is about; it must be the gated stack's cdb:mexcKeyFingerprint. */
@@ -74,6 +75,7 @@ export const RECORD_KINDS: Record<string, RecordKind> = {
   // cdb kill --drill (ops/drill.ts)
   "killswitch-drill": {
     command: "npx cdb kill --stack paper --drill",
+    pinnedImages: DRILLED_SERVICES["killswitch-drill"],
     counts: "passed",
     signer: "witness",
     mode: "paper",

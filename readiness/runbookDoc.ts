@@ -24,7 +24,7 @@ function requirement(item: Catalog["items"][number]): string {
     parts.push(`**attested**: a person vouches${item.artifact ? ", artifact required" : ""}`);
   }
   if (item.threshold) parts.push(thresholdText(item.threshold));
-  if (kind?.pinnedImages) parts.push(`counts for live only when the record ran the ${kind.pinnedImages.join(", ")} image live pins`);
+  if (kind?.pinnedImages) parts.push(`counts for live only when the record ran the ${kind.pinnedImages.join(", ")} image${kind.pinnedImages.length > 1 ? "s" : ""} live pins`);
   parts.push(`the entry signed by a person's key in readiness/allowed_signers (never ${witnessPrincipal("<stack>")})`);
   if (item.twoPerson) parts.push("a second key approves");
   parts.push(`at most ${item.maxAgeDays} days old`);

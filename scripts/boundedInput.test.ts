@@ -49,7 +49,8 @@ describe("bounded input through npx cdb", () => {
     ["stack config alias bomb", ["readiness", "--stack", "live", "--stack-config", bomb], /: YAML aliases expand to more than 1,000,000 nodes/],
     ["stack config /dev/zero", ["digest", "--stack", "live", "--stack-config", "/dev/zero"], /: is a device/],
     ["artifact FIFO", ["evidence", "add", "secrets.key-permissions", "--key", fx.keys.janne.file, "--artifact", fifo, "--evidence", fx.evidenceFile], /: is a FIFO/, { CDB_ALLOWED_SIGNERS: fx.allowedSigners }],
-    ["password file FIFO", ["kill", "--stack", "paper", "--reason", "x", "--redis-url", "redis://127.0.0.1:1", "--password-file", fifo], /: is a FIFO/],
+    // A refused kill is audited (ops/kill.ts): into the test's folder, not the repository's audit log.
+    ["password file FIFO", ["kill", "--stack", "paper", "--reason", "x", "--redis-url", "redis://127.0.0.1:1", "--password-file", fifo], /: is a FIFO/, { CDB_AUDIT_FILE: path.join(dir, "audit.jsonl") }],
   ];
   for (const [what, args, err, env] of cases) {
     it(`${what}: exit 2, one line, no control character, within seconds`, async () => {

@@ -101,10 +101,13 @@ export function liveConfigYaml(overrides: Record<string, unknown> = {}): string 
  * (what a soak of exactly those images would record). A stand-in for
  * `imageSubjects` on a running paper stack: no container ran.
  */
+/** A pin by registry digest (`…@sha256:<hex>`) or, on paper's host, by image id (`sha256:<hex>`). */
+const PINNED = /(?:^|@)sha256:([0-9a-f]{64})$/;
+
 export function soakedSubjects(plan: StackPlan): Subject[] {
   return plan.containers
-    .filter((c) => isAppService(c.service) && c.image.kind === "ref" && /@sha256:[0-9a-f]{64}$/.test(c.image.ref))
-    .map((c) => ({ name: c.service, digest: { sha256: (c.image as { ref: string }).ref.split("@sha256:")[1]! }, annotations: { image: (c.image as { ref: string }).ref } }));
+    .filter((c) => isAppService(c.service) && c.image.kind === "ref" && PINNED.test(c.image.ref))
+    .map((c) => ({ name: c.service, digest: { sha256: PINNED.exec((c.image as { ref: string }).ref)![1]! }, annotations: { image: (c.image as { ref: string }).ref } }));
 }
 
 /** The execution image among a record's subjects (the one a rehearsal must have run), if any. */

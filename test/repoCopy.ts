@@ -72,8 +72,9 @@ export interface ReadyLive {
  * (janne and mara), readiness/live.evidence.yaml (every item, signed), its
  * artifacts under readiness/artifacts/fixture/. `npx cdb readiness --stack live` there is ready.
  */
-export function writeReadyLive(repo: RepoCopy, now = new Date()): ReadyLive {
-  writeFileSync(repo.file("Pulumi.live.yaml"), liveConfigYaml());
+/** `settings`: live settings over the fixture's (e.g. images pinned to what a test's paper ran). */
+export function writeReadyLive(repo: RepoCopy, now = new Date(), settings: Record<string, unknown> = {}): ReadyLive {
+  writeFileSync(repo.file("Pulumi.live.yaml"), liveConfigYaml(settings));
   const plan = viewOf(loadStackConfigFile("live", repo.file("Pulumi.live.yaml"))).plan;
   const dir = repo.file("readiness", "artifacts", "fixture");
   mkdirSync(dir, { recursive: true });
