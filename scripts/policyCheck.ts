@@ -147,10 +147,6 @@ const quoted = (text: string) =>
 export async function judgePullRequest(opts: { tests: boolean; pr: string; name: string }, progress: (l: string) => void, report: (l: string) => void): Promise<Step[]> {
   const pr = prTree(opts.pr);
   const steps: Step[] = [];
-  if (opts.tests) {
-    const r = spawnSync("npm", ["test"], { stdio: ["ignore", process.stderr, process.stderr], cwd: pr, shell: process.platform === "win32" });
-    steps.push({ name: "the PR's tests", outcome: r.status === 0 ? "ok" : "failed", detail: `exit ${r.status}` });
-  }
   // The base's closure by its own code, and the PR's by the same code applied to the PR's tree.
   const baseClosure = gateClosure().filter((f) => !isPrData(f));
   const prClosure = gateClosure(pr);
@@ -165,7 +161,12 @@ export async function judgePullRequest(opts: { tests: boolean; pr: string; name:
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  // Last: nothing of the judge's runs after the PR's own check.
+  // Last, the PR's code on its own (its tests, its check): after it the judge reads no file of its own, so PR code that rewrote them could not change this verdict.
+  if (opts.tests) {
+    // Its output is progress: the report (stdout) stays the judge's.
+    const r = spawnSync("npm", ["test"], { stdio: ["ignore", process.stderr, process.stderr], cwd: pr, shell: process.platform === "win32" });
+    steps.push({ name: "the PR's tests", outcome: r.status === 0 ? "ok" : "failed", detail: `exit ${r.status}` });
+  }
   const own = runOwnCheck(pr, progress);
   const name = "the PR's own check (its code, its tree: can add red, never green)";
   if (own.report.trim()) report(`### The PR's own check (its code, quoted)\n\n${quoted(own.report)}\n`);
