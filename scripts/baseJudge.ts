@@ -1,32 +1,49 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, statSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../platform/paths";
 import { UnusableInput } from "../platform/errors";
+import { EXIT } from "../platform/exitCodes";
 import { anchorSourceDir } from "./judgeCorpus";
 
-// `policy-check --base <ref>`: a pull request is judged by the gate of the
-// branch it wants to change, not by its own. Otherwise a PR that relaxes a
-// policy (or the risk bounds, or deletes a checklist item, or empties the pack
-// list of the previews) and relies on that in the same change checks itself
-// green. The judge is a directory holding every file of the base's gate
-// closure (scripts/gateClosure.ts, computed by the base's own copy in a
-// checkout of <ref>: the check, the pack, the gate, the program's live gate,
-// the code that starts previews and attaches the pack, everything they import,
-// their data) taken from <ref>, and everything else from the PR: its program
-// (stacks/, components/), its stack files and its evidence. The PR cannot
-// change how it is judged, only what is judged.
+// `policy-check --base <ref>` / `--judge <pr>`: a pull request is judged by
+// the gate of the branch it wants to change, not by its own. Otherwise a PR
+// that relaxes a policy (or the risk bounds, or deletes a checklist item, or
+// empties the pack list of the previews, or makes the check itself exit 0) and
+// relies on that in the same change checks itself green.
+//
+// The judge is the base's copy of the check, run from a checkout of the base
+// as the top-level process (`--judge <pr>`; `--base <ref>` makes the checkout
+// and hands over to it at once): its exit code and its report are the verdict.
+// It runs the judged check in a directory holding every file of the base's
+// gate closure (scripts/gateClosure.ts: the check, the pack, the gate, the
+// program's live gate, the code that starts previews and attaches the pack,
+// everything they import, their data) taken from the base, and everything
+// else from the PR: its program (stacks/, components/), its stack files and
+// its evidence. The PR's own code still runs, as what is under review (its
+// program in the previews, its judging code against the corpus, its own
+// check): it can add red, never green.
 
 /** What a PR brings inside the gate's folders that stays the PR's: its evidence. */
 const PR_DATA = [/^readiness\/[^/]+\.evidence\.yaml$/, /^readiness\/artifacts\//];
 
-const isPrData = (file: string) => PR_DATA.some((r) => r.test(file));
+export const isPrData = (file: string) => PR_DATA.some((r) => r.test(file));
 
-const TSX = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+/**
+ * Files outside the closure that still decide how a PR is judged (who must
+ * review, what CI runs): a PR that changes one is reported with the gate's own.
+ */
+export const JUDGE_SETTINGS = [".github/CODEOWNERS", ".github/workflows/policy-check.yml"] as const;
 
-function git(args: string[], input?: Buffer): Buffer {
-  const r = spawnSync("git", args, { cwd: REPO_ROOT, input, maxBuffer: 512 * 1024 * 1024 });
+/** tsx of a tree: its own when it has one (an installed checkout), else the running judge's. */
+export const tsxOf = (root: string) => {
+  const own = path.join(root, "node_modules", "tsx", "dist", "cli.mjs");
+  return existsSync(own) ? own : path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+};
+
+function git(args: string[], cwd = REPO_ROOT, input?: Buffer): Buffer {
+  const r = spawnSync("git", args, { cwd, input, maxBuffer: 512 * 1024 * 1024 });
   if (r.error) throw new UnusableInput("git", `cannot run git: ${r.error.message}`);
   if (r.status !== 0) throw new UnusableInput(`git ${args[0]}`, r.stderr.toString().trim().split("\n")[0] ?? `exit ${r.status}`);
   return r.stdout;
@@ -42,6 +59,27 @@ export function resolveBase(ref: string): string {
   }
 }
 
+/**
+ * The pull request's tree that `--judge` names: a directory that is a git
+ * working tree holding this project (its files are read with `git ls-files`).
+ */
+export function prTree(dir: string): string {
+  const abs = path.resolve(dir);
+  let isDir = false;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch {
+    throw new UnusableInput("--judge", `${abs}: no such directory`);
+  }
+  if (!isDir) throw new UnusableInput("--judge", `${abs}: not a directory`);
+  if (!existsSync(path.join(abs, "package.json"))) throw new UnusableInput("--judge", `${abs}: no package.json, not a checkout of this project`);
+  const r = spawnSync("git", ["rev-parse", "--show-toplevel"], { cwd: abs, encoding: "utf8" });
+  // The real path: a relative cdb:sourceDir is anchored where the checkout really is (anchorSourceDir).
+  const real = realpathSync.native(abs);
+  if (r.status !== 0 || path.resolve(r.stdout.trim()) !== real) throw new UnusableInput("--judge", `${abs}: not the top of a git working tree`);
+  return real;
+}
+
 /** A checkout of `base` (its files as committed, with this checkout's node_modules); the caller removes it. */
 export function baseCheckout(base: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "cdb-base-"));
@@ -51,33 +89,59 @@ export function baseCheckout(base: string): string {
   return dir;
 }
 
+/** Whether the checkout's check is the top-level judge of a PR tree (`--judge`); a base before that mode is not. */
+export const judgesWhole = (checkout: string): boolean => {
+  const file = path.join(checkout, "scripts", "policyCheck.ts");
+  return existsSync(file) && readFileSync(file, "utf8").includes(`"--judge <dir>"`);
+};
+
+/**
+ * Hands the verdict over to the checkout's check (`--judge <pr>`): its output
+ * passes through, its exit code is returned (a signal: internal error).
+ */
+export function handOver(checkout: string, pr: string, args: readonly string[]): number | null {
+  const r = spawnSync(process.execPath, [tsxOf(checkout), path.join("scripts", "policyCheck.ts"), "--judge", pr, ...args], { cwd: checkout, stdio: "inherit", env: process.env });
+  return r.status;
+}
+
 /**
  * The base's gate closure, computed in its checkout by its own scripts/gateClosure.ts.
  * A base older than that module (the commit that introduced it) is computed by this one.
+ * (Only for a base before `--judge`: a judge computes its own closure in-process.)
  */
 export function closureOf(checkout: string): string[] {
   const own = existsSync(path.join(checkout, "scripts", "gateClosure.ts"));
-  const args = own ? [TSX, path.join("scripts", "gateClosure.ts")] : [TSX, path.join(REPO_ROOT, "scripts", "gateClosure.ts"), checkout];
+  const tsx = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+  const args = own ? [tsx, path.join("scripts", "gateClosure.ts")] : [tsx, path.join(REPO_ROOT, "scripts", "gateClosure.ts"), checkout];
   const r = spawnSync(process.execPath, args, { cwd: checkout, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`the base's gate closure could not be computed (exit ${r.status}): ${r.stderr.trim().split("\n").at(-1)}`);
   return (JSON.parse(r.stdout) as string[]).filter((f) => !isPrData(f));
 }
 
-/** The PR's files: its working tree as git sees it (tracked and new, ignored files aside). */
-const prFiles = () => git(["ls-files", "--cached", "--others", "--exclude-standard"]).toString().split("\n").filter(Boolean);
+/** A tree's files: its working tree as git sees it (tracked and new, ignored files aside). */
+const filesOf = (root: string) => git(["ls-files", "--cached", "--others", "--exclude-standard"], root).toString().split("\n").filter(Boolean);
 
-/** Files of either closure (the base's, the PR's) that this PR (working tree) changes, adds or deletes against the base, its evidence aside. */
-export function changedGateFiles(base: string, baseClosure: readonly string[], prClosure: readonly string[]): string[] {
-  const gate = [...new Set([...baseClosure, ...prClosure])].filter((f) => !isPrData(f));
-  if (gate.length === 0) return [];
-  const tracked = git(["diff", "--name-only", base, "--", ...gate.map((f) => `:(literal)${f}`)]).toString().split("\n");
-  const baseFiles = new Set(git(["ls-tree", "-r", "--name-only", base, "--", ...gate.map((f) => `:(literal)${f}`)]).toString().split("\n").filter(Boolean));
-  const added = prClosure.filter((f) => !baseFiles.has(f));
-  return [...new Set([...tracked, ...added])].filter((f) => f !== "" && !isPrData(f)).sort();
+/** A file's text as compared across trees: absent is undefined; CRLF is LF (a Windows checkout is not a change). */
+function contentOf(root: string, file: string): string | undefined {
+  try {
+    return readFileSync(path.join(root, file)).toString("latin1").replace(/\r\n/g, "\n");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+    throw e;
+  }
 }
 
-/** Builds the judge directory from the base's checkout and its closure; the caller removes it. */
-export function judgeDirectory(checkout: string, baseClosure: readonly string[]): string {
+/**
+ * Files of either closure (the base's, the PR's) and of the judge's settings
+ * that the PR's tree changes, adds or deletes against the base's, its evidence aside.
+ */
+export function changedGateFiles(baseRoot: string, prRoot: string, baseClosure: readonly string[], prClosure: readonly string[]): string[] {
+  const gate = [...new Set([...baseClosure, ...prClosure, ...JUDGE_SETTINGS])].filter((f) => !isPrData(f));
+  return gate.filter((f) => contentOf(baseRoot, f) !== contentOf(prRoot, f)).sort();
+}
+
+/** Builds the judge directory from the base's tree and its closure, the rest from the PR's tree; the caller removes it. */
+export function judgeDirectory(baseRoot: string, baseClosure: readonly string[], prRoot: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "cdb-judge-"));
   const gate = new Set(baseClosure);
   const copy = (from: string, f: string) => {
@@ -85,26 +149,45 @@ export function judgeDirectory(checkout: string, baseClosure: readonly string[])
     cpSync(path.join(from, f), path.join(dir, f));
   };
   // The base's gate, whole.
-  for (const f of baseClosure) copy(checkout, f);
+  for (const f of baseClosure) copy(baseRoot, f);
   // The PR's working tree outside the base's gate: its program, stack files and evidence.
-  for (const f of prFiles()) {
+  for (const f of filesOf(prRoot)) {
     if (gate.has(f) || f === "node_modules" || f.startsWith("node_modules/")) continue;
     try {
-      copy(REPO_ROOT, f);
+      copy(prRoot, f);
     } catch (e) {
       // A file deleted in the working tree but still in the index is not part of the PR.
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
   }
-  symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "junction");
+  // The judge's packages: the code that judges includes what it imports from node_modules.
+  symlinkSync(path.join(baseRoot, "node_modules"), path.join(dir, "node_modules"), "junction");
   // The judge directory lies elsewhere: paper's relative cdb:sourceDir still names the PR's checkout.
-  anchorSourceDir(dir, REPO_ROOT);
+  anchorSourceDir(dir, prRoot);
   return dir;
 }
 
-/** Runs the base's policy check in the judge directory (with the base's corpus against this working tree when the base has one); its exit code and output. */
-export function runJudged(dir: string, corpus: boolean, progress: (l: string) => void): { code: number; report: string } {
-  const r = spawnSync(process.execPath, [TSX, path.join("scripts", "policyCheck.ts"), "--no-tests", ...(corpus ? ["--corpus", REPO_ROOT] : [])], { cwd: dir, env: process.env, maxBuffer: 256 * 1024 * 1024 });
+export interface Run {
+  code: number;
+  report: string;
+}
+
+/** Runs the base's policy check in the judge directory (with the base's corpus against the PR's tree when `corpus` names it); its exit code and output. */
+export function runJudged(dir: string, corpus: string | undefined, progress: (l: string) => void): Run {
+  const r = spawnSync(process.execPath, [tsxOf(dir), path.join("scripts", "policyCheck.ts"), "--no-tests", ...(corpus !== undefined ? ["--corpus", corpus] : [])], { cwd: dir, env: process.env, maxBuffer: 256 * 1024 * 1024 });
   for (const l of r.stderr.toString().split("\n")) if (l) progress(`[base gate] ${l}`);
-  return { code: r.status ?? 3, report: r.stdout.toString() };
+  return { code: r.status ?? EXIT.internalError, report: r.stdout.toString() };
+}
+
+/**
+ * The PR's own check (its code, its tree, no base): what it will be after the
+ * merge. Its red is red; its green proves nothing (the PR wrote it).
+ */
+export function runOwnCheck(prRoot: string, progress: (l: string) => void): Run & { problem?: string } {
+  const entry = path.join(prRoot, "scripts", "policyCheck.ts");
+  if (!existsSync(entry)) return { code: -1, report: "", problem: "the PR has no scripts/policyCheck.ts" };
+  const r = spawnSync(process.execPath, [tsxOf(prRoot), path.join("scripts", "policyCheck.ts"), "--no-tests"], { cwd: prRoot, env: process.env, maxBuffer: 256 * 1024 * 1024 });
+  for (const l of (r.stderr ?? Buffer.alloc(0)).toString().split("\n")) if (l) progress(`[PR's check] ${l}`);
+  if (r.error) return { code: -1, report: "", problem: `could not run: ${r.error.message}` };
+  return { code: r.status ?? -1, report: (r.stdout ?? Buffer.alloc(0)).toString(), ...(r.status === null ? { problem: `killed by ${r.signal}` } : {}) };
 }

@@ -12,8 +12,8 @@ import { unowned } from "./codeowners";
 // (.dependency-cruiser.cjs, tsconfig.json), plus the data files they read.
 // A module another engineer adds under readiness/ and imports from the gate
 // is in the closure the moment the import is written. CODEOWNERS must cover
-// this set (scripts/gateClosure.test.ts), and `policy-check --base <ref>`
-// takes it from <ref> (scripts/baseJudge.ts).
+// this set (scripts/gateClosure.test.ts), and `policy-check --judge <pr>`,
+// run from a checkout of the base, takes it from the base (scripts/baseJudge.ts).
 
 /** Where judging starts: the check, the pack, the gate, the program's safety check, what starts previews and attaches the pack. */
 export const GATE_ENTRIES = [
@@ -42,6 +42,10 @@ export const GATE_DATA = [
   // How this closure is computed: the layers' resolution settings.
   ".dependency-cruiser.cjs",
   "tsconfig.json",
+  // How Node loads the closure's code (package.json's "type"), and the toolchain's pinned
+  // version and the packages it imports (platform/toolchain.ts reads the lockfile).
+  "package.json",
+  "package-lock.json",
 ] as const;
 
 interface CruisedModule {
@@ -53,8 +57,9 @@ interface CruisedModule {
 
 /** The project's files (repository-relative, "/"-separated, sorted) that the gate's entries import transitively, with its data files. */
 export function gateClosure(root = REPO_ROOT): string[] {
-  // dependency-cruiser's own CLI (its API is ESM only), with the project's settings, as `npm run lint:layers` runs it.
-  const cli = path.join(root, "node_modules", "dependency-cruiser", "bin", "dependency-cruiser.mjs");
+  // dependency-cruiser's own CLI (its API is ESM only), with the tree's settings, as `npm run lint:layers` runs it.
+  // The CLI is the running code's (a judge's own packages), never the judged tree's.
+  const cli = path.join(REPO_ROOT, "node_modules", "dependency-cruiser", "bin", "dependency-cruiser.mjs");
   const entries = GATE_ENTRIES.filter((e) => existsSync(path.join(root, e)));
   const r = spawnSync(process.execPath, [cli, "--config", ".dependency-cruiser.cjs", "--output-type", "json", ...entries], { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`dependency-cruiser failed (exit ${r.status}): ${(r.stderr || String(r.error)).trim().split("\n")[0]}`);

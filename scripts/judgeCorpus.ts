@@ -11,6 +11,7 @@ import { planStackWithMonitoring } from "../model/monitoredPlan";
 import { physicalPrefix } from "../model/plan";
 import { pulumiBinary } from "../platform/toolchain";
 import { loadStackConfigFile } from "../readiness/stackView";
+import { REPO_ROOT } from "../platform/paths";
 
 // "A PR may tighten the judge, never loosen it unseen": the PR's own judging
 // code (its program's live gate, its runbook, its deploy rule, the code that
@@ -53,7 +54,9 @@ function prCopy(prRoot: string): { dir: string; project: string } {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
   }
-  symlinkSync(path.join(prRoot, "node_modules"), path.join(project, "node_modules"), "junction");
+  // The PR's packages when its tree has them installed, else the judge's (CI installs the PR's without running its scripts, or not at all).
+  const own = path.join(prRoot, "node_modules");
+  symlinkSync(existsSync(own) ? own : path.join(REPO_ROOT, "node_modules"), path.join(project, "node_modules"), "junction");
   anchorSourceDir(project, prRoot);
   // The copy's stacks live in their own state under a throwaway passphrase: a salt made for another one would refuse it.
   for (const stack of ["paper", "live", "rehearsal"]) {

@@ -8,7 +8,8 @@ import { renderMarkdown } from "../readiness/report";
 import { safetyViolations } from "../config/safety";
 import { UnusableInput } from "../platform/errors";
 import { rawStackConfigFile } from "../readiness/stackView";
-import { baseCheckout, changedGateFiles, closureOf, judgeDirectory, resolveBase, runJudged } from "./baseJudge";
+import { EXIT, classify } from "../platform/exitCodes";
+import { baseCheckout, changedGateFiles, closureOf, handOver, isPrData, judgeDirectory, judgesWhole, prTree, resolveBase, runJudged, runOwnCheck, type Run } from "./baseJudge";
 import { unowned } from "./codeowners";
 import { gateClosure } from "./gateClosure";
 import { runCorpus } from "./judgeCorpus";
@@ -23,8 +24,13 @@ import type { automation } from "@pulumi/pulumi";
 // not failed: it is the normal state of this repository between promotions.
 // The safety rules (config/safety.ts) are checked on each stack file as well,
 // so a live config that is not previewed (operator settings missing) is still
-// judged. With --base <ref>, the PR is judged a second time by the gate of
-// <ref> (scripts/baseJudge.ts); red if either judgement is red.
+// judged.
+//
+// With --judge <pr>, run from a checkout of the base (the workflow does), this
+// copy is the top-level judge of the PR's tree: the exit code and the report
+// are the base's, whatever the PR's own check says (scripts/baseJudge.ts).
+// --base <ref> (local use) makes that checkout and hands over to it at once;
+// a base older than --judge is run the way it was then, by this copy.
 
 /** Policies whose violation means "not ready yet", not "unsafe". */
 export const READINESS_POLICIES = new Set(["live-readiness", "live-trading-gate"]);
@@ -99,23 +105,73 @@ function readinessStep(report: (l: string) => void, gate: GateResult): Step {
   return { name: "readiness of live", outcome: gate.verdict.ready ? "ok" : "reported", detail: gate.verdict.ready ? "ready" : "not ready" };
 }
 
-/** The PR judged by the gate of `ref`, and whether the PR changes that gate. */
-function judgedByBase(ref: string, base: string, prClosure: readonly string[], progress: (l: string) => void, report: (l: string) => void): Step[] {
+/**
+ * A base before `--judge` (its check cannot be the top-level judge): the PR's
+ * check, this one, runs the base's in a judge directory, as it did then.
+ */
+function judgedByOldBase(ref: string, base: string, checkout: string, prClosure: readonly string[], progress: (l: string) => void, report: (l: string) => void): Step[] {
   const steps: Step[] = [];
-  const checkout = baseCheckout(base);
   let dir: string | undefined;
   try {
     const baseClosure = closureOf(checkout);
-    const changed = changedGateFiles(base, baseClosure, prClosure);
-    if (changed.length > 0) steps.push({ name: `the gate itself changed against ${ref}`, outcome: "reported", detail: `needs review by the gate's owners (CODEOWNERS): ${changed.join(", ")}` });
-    dir = judgeDirectory(checkout, baseClosure);
-    const judged = runJudged(dir, baseClosure.includes("scripts/judgeCorpus.ts"), progress);
+    const changed = changedGateFiles(checkout, REPO_ROOT, baseClosure, prClosure);
+    if (changed.length > 0) steps.push(gateChanged(ref, changed));
+    dir = judgeDirectory(checkout, baseClosure, REPO_ROOT);
+    const judged = runJudged(dir, baseClosure.includes("scripts/judgeCorpus.ts") ? REPO_ROOT : undefined, progress);
     report(`### Judged by the gate of ${ref} (${base.slice(0, 12)})\n\n${judged.report.trim()}\n`);
-    steps.push({ name: `judged by the gate of ${ref}`, outcome: judged.code === 0 ? "ok" : "failed", detail: judged.code === 0 ? "green" : `red (exit ${judged.code}): ${failures(judged.report) || "see the report above"}` });
+    steps.push(judgedStep(ref, judged));
   } finally {
-    rmSync(checkout, { recursive: true, force: true });
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
+  return steps;
+}
+
+const gateChanged = (name: string, changed: readonly string[]): Step => ({ name: `the gate itself changed against ${name}`, outcome: "reported", detail: `needs review by the gate's owners (CODEOWNERS): ${changed.join(", ")}` });
+
+const judgedStep = (name: string, judged: Run): Step => ({ name: `judged by the gate of ${name}`, outcome: judged.code === EXIT.ok ? "ok" : "failed", detail: judged.code === EXIT.ok ? "green" : `red (exit ${judged.code}): ${failures(judged.report) || "see the report above"}` });
+
+/** A report of the PR's code, shown as a quotation: its lines can never pass for the judge's. */
+const quoted = (text: string) =>
+  text
+    .trim()
+    .split("\n")
+    .map((l) => `> ${l}`)
+    .join("\n");
+
+/**
+ * `--judge <pr>`: this check, run from a checkout of the base, is the
+ * top-level judge of the PR's tree; its steps are the verdict. The PR's code
+ * runs only as what is judged (its program, its judging code against the
+ * corpus, its own check): a red there is red, nothing of it makes anything green.
+ */
+export async function judgePullRequest(opts: { tests: boolean; pr: string; name: string }, progress: (l: string) => void, report: (l: string) => void): Promise<Step[]> {
+  const pr = prTree(opts.pr);
+  const steps: Step[] = [];
+  // The base's closure by its own code, and the PR's by the same code applied to the PR's tree.
+  const baseClosure = gateClosure().filter((f) => !isPrData(f));
+  const prClosure = gateClosure(pr);
+  steps.push(ownersStep(pr, prClosure));
+  const changed = changedGateFiles(REPO_ROOT, pr, baseClosure, prClosure);
+  if (changed.length > 0) steps.push(gateChanged(opts.name, changed));
+  const dir = judgeDirectory(REPO_ROOT, baseClosure, pr);
+  try {
+    const judged = runJudged(dir, pr, progress);
+    report(`### Judged by the gate of ${opts.name}\n\n${judged.report.trim()}\n`);
+    steps.push(judgedStep(opts.name, judged));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Last, the PR's code on its own (its tests, its check): after it the judge reads no file of its own, so PR code that rewrote them could not change this verdict.
+  if (opts.tests) {
+    // Its output is progress: the report (stdout) stays the judge's.
+    const r = spawnSync("npm", ["test"], { stdio: ["ignore", process.stderr, process.stderr], cwd: pr, shell: process.platform === "win32" });
+    steps.push({ name: "the PR's tests", outcome: r.status === 0 ? "ok" : "failed", detail: `exit ${r.status}` });
+  }
+  const own = runOwnCheck(pr, progress);
+  const name = "the PR's own check (its code, its tree: can add red, never green)";
+  if (own.report.trim()) report(`### The PR's own check (its code, quoted)\n\n${quoted(own.report)}\n`);
+  if (own.problem !== undefined) steps.push({ name, outcome: "failed", detail: own.problem });
+  else steps.push({ name, outcome: own.code === EXIT.ok ? "ok" : "failed", detail: own.code === EXIT.ok ? "green" : `red (exit ${own.code}): ${failures(own.report) || "see its report above"}` });
   return steps;
 }
 
@@ -128,23 +184,25 @@ const failures = (report: string) =>
     .join(" | ");
 
 /** Every file of the gate's closure has an owner in .github/CODEOWNERS. */
-function ownersStep(closure: readonly string[]): Step {
+function ownersStep(root: string, closure: readonly string[]): Step {
   const name = "CODEOWNERS covers the gate's closure";
-  const file = path.join(REPO_ROOT, ".github", "CODEOWNERS");
+  const file = path.join(root, ".github", "CODEOWNERS");
   const missing = unowned(existsSync(file) ? readFileSync(file, "utf8") : "", closure);
   return missing.length ? { name, outcome: "failed", detail: `no owner for: ${missing.join(", ")}` } : { name, outcome: "ok", detail: `${closure.length} files owned` };
 }
 
-/** `progress` gets Pulumi's output; `report` the Markdown meant for a pull request's summary. */
 /** The PR's own judging code against the corpus the base provides (scripts/judgeCorpus.ts). */
 function corpusSteps(prRoot: string, progress: (l: string) => void): Step[] {
   return runCorpus(prRoot, progress).map((r) => ({ name: `corpus ${r.case}`, outcome: r.refused ? "ok" : "failed", detail: r.refused ? `the PR's code refuses it too (${r.detail})` : `the base refuses it, the PR's code accepts it: ${r.detail}` }));
 }
 
-export async function policyCheck(opts: { tests: boolean; base?: string; corpus?: string }, progress: (l: string) => void, report: (l: string) => void): Promise<Step[]> {
+/**
+ * The check of this tree by its own code; with `oldBase`, also judged by a
+ * base that predates `--judge`. `progress` gets Pulumi's output; `report` the
+ * Markdown meant for a pull request's summary.
+ */
+export async function policyCheck(opts: { tests: boolean; corpus?: string; oldBase?: { ref: string; commit: string; checkout: string } }, progress: (l: string) => void, report: (l: string) => void): Promise<Step[]> {
   const steps: Step[] = [];
-  // Resolved first: a wrong ref is unusable input before anything runs.
-  const base = opts.base === undefined ? undefined : resolveBase(opts.base);
   if (opts.tests) {
     const r = spawnSync("npm", ["test"], { stdio: "inherit", cwd: REPO_ROOT, shell: process.platform === "win32" });
     steps.push({ name: "tests", outcome: r.status === 0 ? "ok" : "failed", detail: `exit ${r.status}` });
@@ -152,8 +210,8 @@ export async function policyCheck(opts: { tests: boolean; base?: string; corpus?
   // Run by the base's copy of this check inside the judge directory: the PR's code vs the base's cases.
   if (opts.corpus !== undefined) steps.push(...corpusSteps(opts.corpus, progress));
   const closure = gateClosure();
-  steps.push(ownersStep(closure));
-  if (base !== undefined) steps.push(...judgedByBase(opts.base!, base, closure, progress, report));
+  steps.push(ownersStep(REPO_ROOT, closure));
+  if (opts.oldBase !== undefined) steps.push(...judgedByOldBase(opts.oldBase.ref, opts.oldBase.commit, opts.oldBase.checkout, closure, progress, report));
   try {
     steps.push(...configSafetySteps());
   } catch (e) {
@@ -170,23 +228,52 @@ export async function policyCheck(opts: { tests: boolean; base?: string; corpus?
   return steps;
 }
 
+interface Options {
+  tests: boolean;
+  base?: string;
+  corpus?: string;
+  judge?: string;
+  baseName?: string;
+}
+
+const printSteps = (steps: Step[], out: (l: string) => void): number => {
+  const mark: Record<Outcome, string> = { ok: "ok      ", reported: "REPORTED", failed: "FAIL    " };
+  out(`\n## Policy check\n\n\`\`\`\n${steps.map((s) => `${mark[s.outcome]} ${s.name}: ${s.detail}`).join("\n")}\n\`\`\``);
+  return steps.some((s) => s.outcome === "failed") ? EXIT.notReady : EXIT.ok;
+};
+
+/** The command line: which mode, and the exit code (platform/exitCodes.ts: 0 green, 1 red, 2 unusable input, 3 internal error). */
+export async function main(opts: Options, progress: (l: string) => void, out: (l: string) => void): Promise<number> {
+  if (opts.judge !== undefined && (opts.base !== undefined || opts.corpus !== undefined)) throw new UnusableInput("--judge", "cannot be combined with --base or --corpus");
+  if (opts.judge !== undefined) return printSteps(await judgePullRequest({ tests: opts.tests, pr: opts.judge, name: opts.baseName ?? "the base" }, progress, out), out);
+  if (opts.base === undefined) return printSteps(await policyCheck(opts, progress, out), out);
+  // Resolved first: a wrong ref is unusable input before anything runs.
+  const commit = resolveBase(opts.base);
+  const checkout = baseCheckout(commit);
+  try {
+    // The base judges: its check takes over at once, with this tree as the PR; its output and exit code are the verdict.
+    if (judgesWhole(checkout)) return handOver(checkout, REPO_ROOT, ["--base-name", opts.base, ...(opts.tests ? [] : ["--no-tests"])]) ?? EXIT.internalError;
+    return printSteps(await policyCheck({ tests: opts.tests, corpus: opts.corpus, oldBase: { ref: opts.base, commit, checkout } }, progress, out), out);
+  } finally {
+    rmSync(checkout, { recursive: true, force: true });
+  }
+}
+
 if (require.main === module) {
   const opts = new Command("policy-check")
     .option("--no-tests", "skip `npm test` (the workflow runs it as its own step)")
-    .option("--base <ref>", "judge the PR a second time with the gate closure (scripts/gateClosure.ts) of this git ref")
-    .option("--corpus <dir>", "also run the judging code of the working tree at <dir> against the corpus of cases this gate refuses (passed by --base)")
+    .option("--base <ref>", "judge this working tree by the check of this git ref: a checkout of it takes over as the judge (--judge)")
+    .option("--judge <dir>", "be the judge of the pull request's tree at <dir>: this checkout's check, pack and gate decide (the workflow runs this from a checkout of the base)")
+    .option("--base-name <name>", "how the report names this checkout with --judge (default: the base)")
+    .option("--corpus <dir>", "also run the judging code of the working tree at <dir> against the corpus of cases this gate refuses (passed by the judge)")
     .parse()
-    .opts<{ tests: boolean; base?: string; corpus?: string }>();
-  const out = (l: string) => process.stdout.write(l + "\n");
-  policyCheck(opts, (l) => process.stderr.write(l + "\n"), out).then(
-    (steps) => {
-      const mark: Record<Outcome, string> = { ok: "ok      ", reported: "REPORTED", failed: "FAIL    " };
-      out(`\n## Policy check\n\n\`\`\`\n${steps.map((s) => `${mark[s.outcome]} ${s.name}: ${s.detail}`).join("\n")}\n\`\`\``);
-      process.exitCode = steps.some((s) => s.outcome === "failed") ? 1 : 0;
-    },
+    .opts<Options>();
+  main(opts, (l) => process.stderr.write(l + "\n"), (l) => process.stdout.write(l + "\n")).then(
+    (code) => (process.exitCode = code),
     (e: unknown) => {
-      process.stderr.write(`policy-check: ${e instanceof UnusableInput ? "unusable input" : "internal error"}: ${(e as Error).message}\n`);
-      process.exitCode = e instanceof UnusableInput ? 2 : 3;
+      const c = classify(e);
+      process.stderr.write(`policy-check: ${c.code === EXIT.unusableInput ? "unusable input" : "internal error"}: ${c.lines[0]!.split("\n")[0]}\n`);
+      process.exitCode = c.code === EXIT.unusableInput ? EXIT.unusableInput : EXIT.internalError;
     },
   );
 }
