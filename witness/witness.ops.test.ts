@@ -162,6 +162,7 @@ describe("the witness of a paper stack of test doubles", () => {
     const item = (id: string) => gate.verdict.items.find((i) => i.id === id)!;
     for (const id of ["stability.paper-orders", "monitoring.structured-logs"]) expect(item(id), id).toMatchObject({ status: "satisfied", reason: expect.stringContaining(`signed by ${PRINCIPAL}`) });
     expect(item("stability.observation-window")).toMatchObject({ status: "failed", reason: expect.stringMatching(/-observation-window\.json: outcome failed \(0 h during which the witness saw every container of the stack run unchanged/) });
+    expect(item("stability.observation-window").reason).not.toMatch(/witness not seen by the witness/); // it does not expect itself
     expect(item("stability.candles")).toMatchObject({ status: "failed", reason: expect.stringMatching(/-candles\.json: outcome failed \(no candles on stream\.candles_1m since /) });
     expect(item("stability.regime")).toMatchObject({ status: "failed", reason: "value 0 hours is below 48 hours" });
     // The regime signal XADDed (auto id) by the drill test above appeared under the witness's heartbeats: it counts.
