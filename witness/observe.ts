@@ -15,7 +15,9 @@ import { stackContainers, type SeenContainer, type WitnessSettings } from "./sta
 // same view plus Redis's TIME and the last id and length of each stream the
 // checklist talks about (streams change every second, so they ride on the
 // heartbeat instead of making a line of their own). Stream ids are Redis's
-// time; no payload's `ts` is read here.
+// time; no payload's `ts` is read here. Those last ids are what the collect
+// binds candles and regime to (streamWindow.ts): only entries these looks saw
+// appear count, since XADD takes explicit ids of any age into a fresh stream.
 
 export const OBSERVE_MS = 10_000;
 export const HEARTBEAT_MS = 60_000;
