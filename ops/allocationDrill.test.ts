@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
+import { APP_SERVICES } from "../config/services";
+import { liveSettings } from "../test/mockRun";
 import { describe, expect, it } from "vitest";
 import { runGate } from "../readiness/gate";
 import { readRecord } from "../readiness/records";
@@ -69,8 +71,15 @@ describe("cdb drill allocation-restart and allocation-zero on a paper stack of t
     process.stdout.write(`allocation restart -> first decision (s, Redis clock): ${seconds}\n`);
     const rec = readRecord(r.file);
     expect(rec.ok && rec.statement.predicate).toMatchObject({ kind: "allocation-restart", by: `witness@${STACK}`, outcome: "passed" });
-    // evidence add and the gate count it once the gate accepts witness signatures (branch roles).
     expect(readFileSync(`${out}/audit.jsonl`, "utf8")).toContain('"op":"drill.allocation-restart"');
+    // The operator adds it over the witness's record, with the witness's line (as `cdb witness key` prints it)
+    // in the signer list, and live pinning the images the doubles run: the gate counts it.
+    const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
+    const fx = makeFixture(new Date(), { images: { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((x) => [x, imageId])) } });
+    appendFileSync(fx.allowedSigners, `${w.allowedSignersLine}\n`);
+    addEvidence({ file: fx.evidenceFile, id: "stability.allocation-restart", by: "janne", key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, artifacts: [r.file] });
+    const gate = runGate({ ...fx.gateRequest(), now: new Date() });
+    expect(gate.verdict.items.find((i) => i.id === "stability.allocation-restart")).toMatchObject({ status: "satisfied", reason: expect.stringContaining(`signed by witness@${STACK}`) });
   }, 120_000);
 
   it("sets paper's allocation to 0, observes risk block its signals, restores it, and both records count", async () => {

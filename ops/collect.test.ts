@@ -22,6 +22,8 @@ import type { DockerTarget } from "./docker";
 import path from "node:path";
 import { repoTmpDir } from "../test/repoTmp";
 import { doublesAround } from "../test/doublesAround";
+import { witnessStreams, type WitnessStreams } from "../test/witnessStreams";
+import { type CandleFigures, candleRuns, type RegimeFigures, regimeHours } from "../readiness/paperDrillKinds";
 
 const t = dockerTarget();
 
@@ -40,29 +42,34 @@ type CollectedItem = "stability.paper-orders" | "stability.observation-window" |
 /**
  * What `npx cdb evidence collect` leaves behind, in one call: the four records as paper's witness
  * writes and signs them (namespace cdb-witness; the fixture's key STANDS IN for the one in its volume),
- * the entries added and signed by janne. One difference, named: the observation window is
- * ops/collect.ts's (Docker's State of the doubles), not the witness's journal (no witness runs here).
+ * the entries added and signed by janne. Differences, named: the observation window is
+ * ops/collect.ts's (Docker's State of the doubles), not the witness's journal (no witness container
+ * runs here); candles and regime count only the entries a witness journal saw appear when `witness`
+ * is given (the witness's own observer and binding, test/witnessStreams.ts), else every id read
+ * (the tests of the kinds' rules on Redis's ids, which write explicit ids).
  */
-async function collectAsWitness(req: { plan: StackPlan; docker: DockerTarget; redis: RedisAccess; since: Date; fx: Fixture; now: Date; dir?: string }) {
+async function collectAsWitness(req: { plan: StackPlan; docker: DockerTarget; redis: RedisAccess; since: Date; fx: Fixture; now: Date; dir?: string; witness?: WitnessStreams }) {
   const { plan, redis, since, now, fx } = req;
   const dir = req.dir ?? repoTmpDir("collect-");
   const orders = await countPaperOrders(redis, since);
   const window = await observationWindow(req.docker, plan, since, now);
   const candles = await collectCandles(redis, plan, since);
   const regime = await collectRegime(redis, plan, since);
+  const seenCandles = req.witness ? await req.witness.bindCandles(candles) : undefined;
+  const seenRegime = req.witness ? await req.witness.bindRegime(regime) : undefined;
   const subjects = await imageSubjects(req.docker, plan.containers.filter((c) => isAppService(c.service)).map((c) => ({ service: c.service, container: c.name })));
   const ctx = { stack: "paper", by: witnessPrincipal("paper"), now, subjects };
   const stamp = now.toISOString().replace(/[:.]/g, "-");
   const statements: [CollectedItem, Statement][] = [
     ["stability.paper-orders", paperOrdersStatement(orders, { ...ctx, redis: redis.where })],
     ["stability.observation-window", observationStatement(window, { ...ctx, docker: req.docker.host })],
-    ["stability.candles", candlesStatement(candles, ctx)],
-    ["stability.regime", regimeStatement(regime, ctx)],
+    ["stability.candles", seenCandles ? candlesStatement(seenCandles.figures, ctx, seenCandles.seen) : candlesStatement(candles, ctx)],
+    ["stability.regime", seenRegime ? regimeStatement(seenRegime.figures, ctx, seenRegime.seen) : regimeStatement(regime, ctx)],
   ];
   const artifacts = statements.map(([id, s]) => writeWitnessedRecord(s, path.join(dir, `paper-${stamp}-${id.split(".")[1]}.json`)).file);
   // As the CLI adds them: a failed paper-orders record is refused, the others are recorded as failed for the gate to show.
   const entries = Object.fromEntries(statements.map(([id], i) => [id, addEvidence({ file: fx.evidenceFile, id, by: "janne", key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, now, artifacts: [artifacts[i]!], acceptFailed: id !== "stability.paper-orders" })])) as Record<CollectedItem, EvidenceEntry>;
-  return { orders, window, candles, regime, entries, artifacts };
+  return { orders, window, candles, regime, seenCandles, seenRegime, entries, artifacts };
 }
 
 describe("cdb evidence collect on a paper stack of test doubles", () => {
@@ -177,9 +184,12 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
 
   // Issue 22 finding 2: 50 h of trades replayed into a fresh paper stack in seconds gave candles 49.8 h and
   // freight "soaked on paper" for two days before the images existed. The same market data (the same payload
-  // ts, 50 h back) is added twice to a fresh redis-server: in a burst with auto ids (a replay: Redis's clock
-  // says seconds) and with explicit ids 50 h apart (the control). Only the ids differ, and only the control counts.
-  it("counts a replay of 50 h of old market data in a fresh Redis as seconds on Redis's clock, not 50 h; the same data over 50 h of ids counts", async () => {
+  // ts, 50 h back) is added to a fresh redis-server three times, each time collected as the witness does
+  // (its observer's heartbeats on a journal, its binding of the streams to them): in a burst with auto ids
+  // (a replay: Redis's clock says seconds), in a burst with explicit ids 50 h apart (`XADD <ms>-0`: the ids
+  // alone say 50 h, the witness saw them appear in seconds), and with the same explicit ids under a journal
+  // that saw them appear over 50 h (the control: what a witness that watched a running stack journals).
+  it("counts a replay of 50 h of old market data in a fresh Redis, with auto or explicit old ids, as seconds, not 50 h; the same ids seen appear over 50 h count", async () => {
     const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
     const images = { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((s) => [s, imageId])) };
     const nowMs = Date.now();
@@ -191,16 +201,21 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     const signals = Array.from({ length: 10 }, (_, i) => first + i * 5 * 3600).map((ts, i) => ({ ts, fields: ["ts", String(ts), "symbol", "BTCUSDT", "timeframe", "60s", ...(i % 2 === 0 ? ["regime", "TREND", "adx", "31.000000", "atr", "1.200000"] : ["regime", "RANGE", "adx", "12.000000", "atr", "1.000000"])] }));
     const since = new Date(nowMs - 50 * 3_600_000 - 120_000);
 
-    const collectFrom = async (fill: (redis: RedisAccess) => Promise<void>) => {
+    /** `watched`: heartbeats written for a witness that watched the fill happen (else the witness's own looks before and after it). */
+    const collectFrom = async (fill: (redis: RedisAccess) => Promise<void>, watched?: (w: WitnessStreams) => void) => {
       const server = await startRedis();
       const redis = await directRedis(server.url, server.passwordFile);
       try {
         const startedMs = Date.now();
+        const witness = witnessStreams(t, plan, redis);
+        if (!watched) await witness.look();
         await fill(redis);
+        if (watched) watched(witness);
+        else await witness.look();
         const fx = makeFixture(new Date(), { images });
-        // What `npx cdb evidence collect --redis-url … --password-file …` runs, at once.
+        // What the witness's collect runs, at once.
         const now = new Date();
-        const r = await collectAsWitness({ plan, docker: t, redis, since, fx, now });
+        const r = await collectAsWitness({ plan, docker: t, redis, since, fx, now, witness });
         // r.artifacts: the records of paper-orders, observation-window, candles, regime, in that order.
         const files: Record<string, string> = Object.fromEntries(["stability.paper-orders", "stability.observation-window", "stability.candles", "stability.regime"].map((id, i) => [id, r.artifacts[i]!]));
         const windowOf = (id: string) => (JSON.parse(readFileSync(files[id]!, "utf8")) as Statement).predicate.window;
@@ -238,29 +253,63 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     expect(Math.min(...soakedFrom)).toBeGreaterThanOrEqual(doublesStarted);
     expect(replay.item("stability.observation-window")).toMatchObject({ status: "failed" });
 
-    // The control: the same payloads, each XADDed with the id Redis's clock gave it when a running stack
-    // published it (a candle at its close, a signal at its market time). An explicit id in the past is still
-    // Redis time: XADD refuses any id not above the stream's last, so a running stack's stream can only hold
-    // ids its clock reached, and a collector on a stack that really ran 50 h reads exactly these. What binds
-    // such ids to the stack's uptime is the witness journal (another engineer's work), not this collector.
-    const control = await collectFrom(async (redis) => {
-      const byId = [...candles.map((c) => ({ ms: (c.ts + 60) * 1000 - 5_000, fields: c.fields })), ...signals.map((x) => ({ ms: x.ts * 1000 + 30_000, fields: x.fields, regime: true }))].sort((a, b) => a.ms - b.ms);
-      const seq = new Map<number, number>();
-      for (let i = 0; i < byId.length; i += 500)
-        await Promise.all(
-          byId.slice(i, i + 500).map((x) => {
-            const n = seq.get(x.ms) ?? 0;
-            seq.set(x.ms, n + 1);
-            return redis.call(["XADD", "regime" in x ? REGIME_STREAM : CANDLES, `${x.ms}-${n}`, ...x.fields]);
-          }),
-        );
+    // The same payloads, each XADDed with an explicit id: the id Redis's clock would have given it had a
+    // running stack published it (a candle at its close, a signal at its market time). XADD takes any id above
+    // the stream's last, so a fresh stream takes 50 h of them in a second.
+    const byId = [...candles.map((c) => ({ ms: (c.ts + 60) * 1000 - 5_000, fields: c.fields })), ...signals.map((x) => ({ ms: x.ts * 1000 + 30_000, fields: x.fields, regime: true }))].sort((a, b) => a.ms - b.ms);
+    const idOf = new Map<(typeof byId)[number], string>();
+    const seq = new Map<number, number>();
+    for (const x of byId) {
+      const n = seq.get(x.ms) ?? 0;
+      seq.set(x.ms, n + 1);
+      idOf.set(x, `${x.ms}-${n}`);
+    }
+    const explicitIds = async (redis: RedisAccess) => {
+      for (let i = 0; i < byId.length; i += 500) await Promise.all(byId.slice(i, i + 500).map((x) => redis.call(["XADD", "regime" in x ? REGIME_STREAM : CANDLES, idOf.get(x)!, ...x.fields])));
+    };
+    const hoursOfIds = (c: { candles: CandleFigures; regime: RegimeFigures }) => ({
+      candles: Math.min(...candleRuns(c.candles, Date.parse(c.candles.collectedAt)).map((x) => x.hours)),
+      regime: regimeHours(c.regime, Date.parse(c.regime.collectedAt)),
     });
+
+    // The attack: explicit old ids into the fresh Redis. The ids alone span 50 h; the witness saw none appear.
+    const attack = await collectFrom(explicitIds);
+    expect(attack.r.candles.symbols.map((x) => [x.symbol, x.ids.length])).toEqual(symbols.map((x) => [x, candles.length / 2]));
+    expect(hoursOfIds(attack.r)).toEqual({ candles: expect.toBeOneOf([49.9, 50]), regime: expect.toBeOneOf([49.9, 50]) });
+    expect(attack.r.candles.marketTimeApart).toBe(0); // the market times fit the ids: nothing but the journal tells
+    expect(attack.r.entries["stability.candles"].value).toBeLessThan(0.1);
+    expect(attack.r.entries["stability.regime"].value).toBeLessThan(0.1);
+    expect(attack.r.seenCandles!.uncounted).toBeGreaterThanOrEqual(candles.length - 2);
+    expect(attack.r.seenRegime!.uncounted).toBe(signals.length);
+    // No candle counts, so none is recent: the record fails by its own rule, for each symbol.
+    expect(attack.item("stability.candles")).toMatchObject({ status: "failed", reason: expect.stringMatching(/-candles\.json: outcome failed \(BTCUSDT: no candle in the last two intervals before .*; ETHUSDT: no candle in the last two intervals before /) });
+    expect(attack.item("stability.regime")).toMatchObject({ status: "failed", reason: "value 0 hours is below 48 hours" });
+    for (const id of ["stability.candles", "stability.regime"]) expect(Date.parse(attack.windowOf(id).from), id).toBeGreaterThanOrEqual(attack.startedMs);
+
+    // The control, which fails if the binding refuses what a witness did see: the same explicit ids, under a
+    // journal of heartbeats every 4 min over the 50 h, each with the last id the stream held then (a STAND-IN
+    // for a witness that watched a running stack publish them; no test waits 50 h).
+    const control = await collectFrom(explicitIds, (w) => {
+      const end = Date.now();
+      let i = 0;
+      const last: Record<string, string | undefined> = {};
+      const count: Record<string, number> = { [CANDLES]: 0, [REGIME_STREAM]: 0 };
+      for (let at = since.getTime(); ; at = Math.min(at + 4 * 60_000, end)) {
+        for (; i < byId.length && byId[i]!.ms <= at; i++) {
+          const stream = "regime" in byId[i]! ? REGIME_STREAM : CANDLES;
+          last[stream] = idOf.get(byId[i]!);
+          count[stream]!++;
+        }
+        w.heartbeat(at, Object.fromEntries([CANDLES, REGIME_STREAM].map((s) => [s, { length: count[s]!, ...(last[s] ? { lastId: last[s] } : {}) }])));
+        if (at === end) break;
+      }
+    });
+    expect(control.r.seenCandles!.uncounted).toBe(0);
     expect(control.r.entries["stability.candles"].value).toBeGreaterThanOrEqual(49.9);
     expect(control.r.entries["stability.regime"].value).toBeGreaterThanOrEqual(49.9);
-    expect(control.r.candles.marketTimeApart).toBe(0);
     expect(control.item("stability.candles")).toMatchObject({ status: "satisfied" });
     expect(control.item("stability.regime")).toMatchObject({ status: "satisfied" });
-  }, 180_000);
+  }, 240_000);
 
   it("writes records that do not count for a live stack pinning other images than paper ran", async () => {
     const redis = containerRedis(t, name("redis"));

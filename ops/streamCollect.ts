@@ -101,24 +101,36 @@ export async function collectRegime(redis: RedisAccess, plan: StackPlan, since: 
  * younger (a fresh stack's stream cannot show the time before it), to Redis's
  * TIME at collection; the outcome is its kind's rule.
  */
-function streamStatement(kind: "candles" | "regime", f: CandleFigures | RegimeFigures, ctx: RecordContext, explanation: string): Statement {
+/**
+ * Where the stream's entries were seen appear by the stack's witness
+ * (witness/streamWindow.ts): the record's window starts no earlier than that,
+ * and the figures hold only those entries. `note` says so in the explanation.
+ */
+export interface SeenFrom {
+  fromMs: number;
+  note: string;
+}
+
+function streamStatement(kind: "candles" | "regime", f: CandleFigures | RegimeFigures, ctx: RecordContext, explanation: string, seen?: SeenFrom): Statement {
   const startsLate = f.startsAfterSince ? `; the stream starts after --since, older ${kind === "candles" ? "candles" : "signals"} may be gone` : "";
   const toMs = Date.parse(f.collectedAt);
-  const window = { from: new Date(observedFromMs(f.since, f.streamFirstId, toMs)).toISOString(), to: f.collectedAt };
-  return judgedStatement({ kind, stack: ctx.stack, mode: "paper", by: ctx.by, window, explanation: explanation + startsLate, subjects: ctx.subjects, figures: f as unknown as Record<string, unknown> });
+  const observed = observedFromMs(f.since, f.streamFirstId, toMs);
+  const from = seen ? Math.max(observed, Math.min(seen.fromMs, toMs)) : observed;
+  const window = { from: new Date(from).toISOString(), to: f.collectedAt };
+  return judgedStatement({ kind, stack: ctx.stack, mode: "paper", by: ctx.by, window, explanation: explanation + startsLate + (seen?.note ?? ""), subjects: ctx.subjects, figures: f as unknown as Record<string, unknown> });
 }
 
 /** stability.candles as a Statement (kind candles). */
-export function candlesStatement(f: CandleFigures, ctx: RecordContext): Statement {
+export function candlesStatement(f: CandleFigures, ctx: RecordContext, seen?: SeenFrom): Statement {
   const runs = candleRuns(f, Date.parse(f.collectedAt));
   const gaps = runs.reduce((n, r) => n + r.gaps.length, 0);
   const apart = f.marketTimeApart > 0 ? `; ${f.marketTimeApart} candle(s) carry a market time more than ${MARKET_TIME_APART_MS / 3_600_000} h from when Redis received them (a replay counts on Redis's clock only)` : "";
-  return streamStatement("candles", f, ctx, `${runs.map((r) => `${r.symbol} ${r.hours} h without a gap`).join(", ")} on Redis's clock; ${gaps} gap(s) of more than two intervals (${f.intervalSeconds} s each)${apart}`);
+  return streamStatement("candles", f, ctx, `${runs.map((r) => `${r.symbol} ${r.hours} h without a gap`).join(", ")} on Redis's clock; ${gaps} gap(s) of more than two intervals (${f.intervalSeconds} s each)${apart}`, seen);
 }
 
 /** stability.regime as a Statement (kind regime). */
-export function regimeStatement(f: RegimeFigures, ctx: RecordContext): Statement {
+export function regimeStatement(f: RegimeFigures, ctx: RecordContext, seen?: SeenFrom): Statement {
   const byRegime = f.signals.reduce<Record<string, number>>((m, s) => ({ ...m, [s.regime]: (m[s.regime] ?? 0) + 1 }), {});
   const hours = regimeHours(f, Date.parse(f.collectedAt));
-  return streamStatement("regime", f, ctx, `${hours} h since the first of ${f.signals.length} regime signal(s) on ${f.stream} (Redis's clock), each the regime its ADX/ATR give: ${Object.entries(byRegime).map(([r, n]) => `${r} ${n}`).join(", ") || "none"}`);
+  return streamStatement("regime", f, ctx, `${hours} h since the first of ${f.signals.length} regime signal(s) on ${f.stream} (Redis's clock), each the regime its ADX/ATR give: ${Object.entries(byRegime).map(([r, n]) => `${r} ${n}`).join(", ") || "none"}`, seen);
 }

@@ -13,9 +13,10 @@ import { makeStatement, type Statement } from "../readiness/records";
 import { assertIsolated, containerAccess, rehearsalRecordName, rehearseScenario, scenariosFromJson } from "../exchange/rehearse";
 import { appendJournal, readJournal, verifyJournal } from "./journal";
 import { allowedSignersLine, ensureWitnessKey, witnessPublicKey } from "./key";
-import { journalWindow, redisTimeMs, serve } from "./observe";
+import { journalWindow, redisTimeMs, serve, streamLastId } from "./observe";
 import { socketMonitor } from "./monitor";
 import { printRecord, signRecord } from "./sign";
+import { witnessedCandles, witnessedRegime } from "./streamWindow";
 import { appServices, containerOf, runningPlan, stackContainers, subjectsOf, type WitnessSettings, witnessSettings } from "./stack";
 
 // The witness's program (bundled into dist/witness/witness.cjs, run in its
@@ -147,7 +148,9 @@ async function collect(s: WitnessSettings, argv: string[]) {
   const { values } = parseArgs({ args: argv, options: { since: { type: "string" }, expect: { type: "string" } }, strict: true });
   const since = parseSinceArg(values.since);
   // Names the CLI's plan declares: they can only make the window stricter (a name the witness does not see is a failed window).
-  const expected = (values.expect ?? "").split(",").filter((x) => x !== "");
+  // Its own container is among the plan's, but the witness leaves itself out of what it watches (stack.ts):
+  // it runs, it is answering this command; expecting it would make every window zero.
+  const expected = (values.expect ?? "").split(",").filter((x) => x !== "" && x !== containerOf(s, "witness"));
   readJournal(s.journalFile);
   const running = await stackContainers(s);
   const plan = runningPlan(s.stack, running);
@@ -160,12 +163,18 @@ async function collect(s: WitnessSettings, argv: string[]) {
     const orders = await countPaperOrders(redis, since);
     const candles = await collectCandles(redis, plan, since);
     const regime = await collectRegime(redis, plan, since);
+    // Only the entries the journal's heartbeats saw appear count (streamWindow.ts): stream ids alone
+    // can be written by hand (`XADD <stream> <old ms>-0`), and a fresh stream takes any of them. The
+    // last ids are read after the collectors' reads, so they bound every id those read.
+    const lines = readJournal(s.journalFile).lines;
+    const seenCandles = witnessedCandles(candles, lines, await streamLastId(redis, candles.stream));
+    const seenRegime = witnessedRegime(regime, lines, await streamLastId(redis, regime.stream));
     const base = `${s.stack}-${stamp(now.toISOString())}`;
     const t = await redisTimeMs(redis);
     sign(s, paperOrdersStatement(orders, { ...ctx, redis: redis.where }), `${base}-paper-orders`, t);
     sign(s, windowStatement(s, since, now, expected, subjects), `${base}-observation-window`, t);
-    sign(s, candlesStatement(candles, ctx), `${base}-candles`, t);
-    sign(s, regimeStatement(regime, ctx), `${base}-regime`, t);
+    sign(s, candlesStatement(seenCandles.figures, ctx, seenCandles.seen), `${base}-candles`, t);
+    sign(s, regimeStatement(seenRegime.figures, ctx, seenRegime.seen), `${base}-regime`, t);
   });
 }
 

@@ -15,7 +15,9 @@ import { stackContainers, type SeenContainer, type WitnessSettings } from "./sta
 // same view plus Redis's TIME and the last id and length of each stream the
 // checklist talks about (streams change every second, so they ride on the
 // heartbeat instead of making a line of their own). Stream ids are Redis's
-// time; no payload's `ts` is read here.
+// time; no payload's `ts` is read here. Those last ids are what the collect
+// binds candles and regime to (streamWindow.ts): only entries these looks saw
+// appear count, since XADD takes explicit ids of any age into a fresh stream.
 
 export const OBSERVE_MS = 10_000;
 export const HEARTBEAT_MS = 60_000;
@@ -34,12 +36,28 @@ export async function redisTimeMs(redis: RedisAccess): Promise<number> {
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);
 }
 
-async function streamsView(redis: RedisAccess): Promise<Record<string, { length: number; lastId?: string }>> {
+/** The stream's newest id, or undefined when it is empty or absent. */
+export async function streamLastId(redis: RedisAccess, stream: string): Promise<string | undefined> {
+  const last = ((await redis.call(["XREVRANGE", stream, "+", "-", "COUNT", "1"])) ?? []) as [string, string[]][];
+  return last[0]?.[0];
+}
+
+/**
+ * The streams a heartbeat records: the checklist's, and the one the candles
+ * container says it writes (CANDLE_OUTPUT_STREAM), which the collect reads:
+ * streamWindow.ts counts only entries of streams the heartbeats watched.
+ */
+export function watchedStreams(containers: Pick<SeenContainer, "service" | "env">[]): string[] {
+  const candles = containers.find((c) => c.service === "candles")?.env.CANDLE_OUTPUT_STREAM;
+  return [...new Set<string>([...WATCHED_STREAMS, ...(candles ? [candles] : [])])];
+}
+
+export async function streamsView(redis: RedisAccess, streams: readonly string[] = WATCHED_STREAMS): Promise<Record<string, { length: number; lastId?: string }>> {
   const out: Record<string, { length: number; lastId?: string }> = {};
-  for (const s of WATCHED_STREAMS) {
+  for (const s of streams) {
     const length = Number(await redis.call(["XLEN", s]));
-    const last = ((await redis.call(["XREVRANGE", s, "+", "-", "COUNT", "1"])) ?? []) as [string, string[]][];
-    out[s] = { length, ...(last[0] ? { lastId: last[0][0] } : {}) };
+    const lastId = await streamLastId(redis, s);
+    out[s] = { length, ...(lastId !== undefined ? { lastId } : {}) };
   }
   return out;
 }
@@ -54,7 +72,8 @@ export function observer(s: WitnessSettings, redis: () => Promise<RedisAccess | 
   let lastHeartbeat = 0;
   let busy = Promise.resolve();
   const once = async (force?: "heartbeat") => {
-    const containers = (await stackContainers(s)).map(view);
+    const seen = await stackContainers(s);
+    const containers = seen.map(view);
     const r = await redis();
     let redisTime: number | undefined;
     let redisProblem: string | undefined;
@@ -66,7 +85,7 @@ export function observer(s: WitnessSettings, redis: () => Promise<RedisAccess | 
     const changed = key(containers) !== last;
     const due = force === "heartbeat" || Date.now() - lastHeartbeat >= HEARTBEAT_MS;
     if (!changed && !due) return;
-    const streams = r && redisTime !== undefined ? await streamsView(r).catch(() => undefined) : undefined;
+    const streams = r && redisTime !== undefined ? await streamsView(r, watchedStreams(seen)).catch(() => undefined) : undefined;
     appendJournal(s.journalFile, { type: changed ? "containers" : "heartbeat", containers, ...(streams ? { streams } : {}), ...(redisProblem ? { redis: redisProblem } : r ? {} : { redis: "not reachable" }) }, redisTime);
     last = key(containers);
     lastHeartbeat = Date.now();

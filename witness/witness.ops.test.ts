@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WITNESS_JOURNAL_FILE, WITNESS_KEY_FILE, WITNESS_NAMESPACE, witnessPrincipal } from "../config/witness";
@@ -12,7 +12,12 @@ import { doublesAround } from "../test/doublesAround";
 import { lokiQueryRangeDouble, type LokiDouble } from "../test/lokiQueryRangeDouble";
 import { npxCdb } from "../test/npxCdb";
 import { paperPlan, paperStackFile } from "../test/opsStack";
-import { makeFixture } from "../test/readinessFixture";
+import { type Fixture, makeFixture } from "../test/readinessFixture";
+import { liveSettings } from "../test/mockRun";
+import { runGate } from "../readiness/gate";
+import { APP_SERVICES } from "../config/services";
+import { REPO_ROOT } from "../platform/paths";
+import { parse } from "yaml";
 import { repoTmpDir } from "../test/repoTmp";
 import { witnessAround } from "../test/witnessAround";
 
@@ -46,10 +51,16 @@ describe("the witness of a paper stack of test doubles", () => {
     const net = await t.docker.getNetwork(plan.networkName).inspect();
     return { LOKI_URL: `http://${net.IPAM!.Config![0]!.Gateway}:${new URL(loki.url).port}` };
   });
-  const fx = makeFixture();
+  // The operator's signer list lists this stack's witness (`cdb witness key` prints its line), and live pins
+  // the images the doubles run (one image, never pushed: its id): the records are paper's freight.
+  let fx: Fixture;
+  beforeAll(async () => {
+    const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
+    fx = makeFixture(new Date(), { images: { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((x) => [x, imageId])) } });
+    appendFileSync(fx.allowedSigners, `${witness().allowedSignersLine}\n`);
+  });
   const out = repoTmpDir("witness-");
-  const env = { CDB_ALLOWED_SIGNERS: fx.allowedSigners, CDB_AUDIT_FILE: path.join(out, "audit.jsonl") };
-  const cdb = (...args: string[]) => npxCdb([...args, "--stack", STACK, "--stack-config", stackConfig, "--out", out], { env });
+  const cdb = (...args: string[]) => npxCdb([...args, "--stack", STACK, "--stack-config", stackConfig, "--out", out], { env: { CDB_ALLOWED_SIGNERS: fx.allowedSigners, CDB_AUDIT_FILE: path.join(out, "audit.jsonl") } });
   const signers = path.join(out, "allowed_signers");
   const written: string[] = [];
 
@@ -113,11 +124,12 @@ describe("the witness of a paper stack of test doubles", () => {
     }
   }, 240_000);
 
-  it("cdb evidence collect and cdb logs check: the witness signs the four records and the logs record; the entries are the operator's", async () => {
+  it("cdb evidence collect and cdb logs check: the witness signs the four records and the logs record; the entries are the operator's and the gate counts them", async () => {
     const now = Date.now();
     loki.push({ container: name("execution"), stream: "stdout" }, [[ns(now - 60_000), '{"level":"INFO","msg":"Mode: MOCK"}']]);
     const since = new Date(now - 10 * 60_000).toISOString();
     const col = await cdb("evidence", "collect", "--since", since, "--key", fx.keys.janne.file, "--evidence", fx.evidenceFile, "--json");
+    expect(col.code, col.err).toBe(0);
     const files = readdirSync(out).filter((f) => /-(paper-orders|observation-window|candles|regime)\.json$/.test(f));
     expect(files, col.err).toHaveLength(4);
     for (const f of files.map((x) => path.join(out, x))) {
@@ -128,19 +140,35 @@ describe("the witness of a paper stack of test doubles", () => {
     const window = JSON.parse(readFileSync(path.join(out, files.find((f) => f.endsWith("-observation-window.json"))!), "utf8")) as Statement;
     expect(window.predicate).toMatchObject({ by: PRINCIPAL, figures: { docker: expect.stringMatching(/^witness journal lines \d+\.\.\d+$/) } });
     const logs = await cdb("logs", "check", "--since", since, "--key", fx.keys.janne.file, "--evidence", fx.evidenceFile, "--json");
+    expect(logs.code, logs.err).toBe(0);
     const logFile = readdirSync(out).find((f) => f.endsWith("-structured-logs.json"));
     expect(logFile, logs.err).toBeDefined();
     const lv = sshVerify(signers, path.join(out, logFile!));
     expect(lv.status, lv.stderr).toBe(0);
     expect((JSON.parse(readFileSync(path.join(out, logFile!), "utf8")) as Statement).predicate.figures).toMatchObject({ lines: 1, container: name("execution") });
     written.push(path.join(out, logFile!));
-    // The entries are signed with the operator's key over witness-signed artifacts. Until the gate
-    // accepts witness signatures (branch roles), evidence add refuses them: the witness's namespace
-    // is not cdb-evidence. After that merge, both commands exit 0 and write the entries.
-    for (const r of [col, logs]) {
-      expect([0, 5]).toContain(r.code);
-      if (r.code === 5) expect(r.err).toMatch(/namespace|witness@wit/);
+    // The entries: janne's statements (signed with her key) over the witness-signed records, one per item.
+    const artifactOf: Record<string, string> = { "stability.paper-orders": "paper-orders", "stability.observation-window": "observation-window", "stability.candles": "candles", "stability.regime": "regime", "monitoring.structured-logs": "structured-logs" };
+    const evidence = parse(readFileSync(fx.evidenceFile, "utf8")) as { items: Record<string, { by: string; artifacts: { path: string }[]; signature?: string }> };
+    for (const [id, kind] of Object.entries(artifactOf)) {
+      expect(evidence.items[id], id).toMatchObject({ by: "janne", signature: expect.any(String), artifacts: [{ path: expect.stringMatching(new RegExp(`-${kind}\\.json$`)) }] });
+      expect(path.resolve(REPO_ROOT, evidence.items[id]!.artifacts[0]!.path), id).toBe(path.resolve(out, id === "monitoring.structured-logs" ? logFile! : files.find((f) => f.endsWith(`-${kind}.json`))!));
     }
+    // The gate counts them: it reads each entry's record, checks the witness's signature and judges the
+    // record's figures. Satisfied where this fresh stack of doubles can show it; failed by the record's own
+    // measure where it cannot (minutes, not 48 h; the allocation drill above restarted a container; the
+    // doubles publish no candles), never refused for its signer.
+    const gate = runGate({ ...fx.gateRequest(), now: new Date() });
+    const item = (id: string) => gate.verdict.items.find((i) => i.id === id)!;
+    for (const id of ["stability.paper-orders", "monitoring.structured-logs"]) expect(item(id), id).toMatchObject({ status: "satisfied", reason: expect.stringContaining(`signed by ${PRINCIPAL}`) });
+    expect(item("stability.observation-window")).toMatchObject({ status: "failed", reason: expect.stringMatching(/-observation-window\.json: outcome failed \(0 h during which the witness saw every container of the stack run unchanged/) });
+    expect(item("stability.observation-window").reason).not.toMatch(/witness not seen by the witness/); // it does not expect itself
+    expect(item("stability.candles")).toMatchObject({ status: "failed", reason: expect.stringMatching(/-candles\.json: outcome failed \(no candles on stream\.candles_1m since /) });
+    expect(item("stability.regime")).toMatchObject({ status: "failed", reason: "value 0 hours is below 48 hours" });
+    // The regime signal XADDed (auto id) by the drill test above appeared under the witness's heartbeats: it counts.
+    const regime = JSON.parse(readFileSync(path.join(out, files.find((f) => f.endsWith("-regime.json"))!), "utf8")) as Statement;
+    expect((regime.predicate.figures as { signals: unknown[] }).signals.length).toBeGreaterThanOrEqual(1);
+    expect(regime.predicate.explanation).toMatch(/entries of stream\.regime_signals the witness saw appear: counted from /);
     // --redis-url and --loki-url no longer reach a record: refused, one line.
     const ru = await cdb("evidence", "collect", "--since", since, "--key", fx.keys.janne.file, "--redis-url", "redis://127.0.0.1:6379");
     expect(ru.code).toBe(2);
