@@ -95,7 +95,9 @@ describe("cdb drill allocation-restart and allocation-zero on a paper stack of t
     // The stream holds allocation's own decisions only, as before the drill.
     expect(await lastDecision(redis(), "paper")).toEqual(before);
 
-    const fx = makeFixture();
+    // The drill counts for live only when live pins the images it exercised (DRILLED_SERVICES): the doubles'.
+    const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
+    const fx = makeFixture(new Date(), { images: { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((x) => [x, imageId])) } });
     const written = writeAllocationZeroRecords(r, { subjects: await subjects(), key: fx.keys.witnessPaper.file, namespace: WITNESS_NAMESPACE, dir: repoTmpDir("alloc-") });
     for (const [id, file] of [["killswitch.allocation-zero", written.allocation.file], ["killswitch.risk-blocks-zero", written.risk.file]] as const) {
       addEvidence({ file: fx.evidenceFile, id, key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, artifacts: [file] });

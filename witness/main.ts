@@ -9,6 +9,7 @@ import { SHUTDOWN_READERS } from "../ops/kill";
 import { httpLoki, queryExecutionLogs, structuredLogsStatement } from "../ops/logsCheck";
 import { directRedis, type RedisAccess } from "../ops/redis";
 import { candlesStatement, collectCandles, collectRegime, regimeStatement } from "../ops/streamCollect";
+import { DRILLED_SERVICES } from "../readiness/paperDrillKinds";
 import { makeStatement, type Statement } from "../readiness/records";
 import { assertIsolated, containerAccess, rehearsalRecordName, rehearseScenario, scenariosFromJson } from "../exchange/rehearse";
 import { appendJournal, readJournal, verifyJournal } from "./journal";
@@ -71,7 +72,8 @@ async function drillKill(s: WitnessSettings, argv: string[]) {
   const { values } = parseArgs({ args: argv, options: { window: { type: "string" }, "no-restart": { type: "boolean" }, strategy: { type: "string" } }, strict: true });
   const windowMs = seconds("--window", values.window, 30) * 1000;
   readJournal(s.journalFile); // a broken journal refuses before the drill touches anything
-  const subjects = await subjectsOf(s, [...SHUTDOWN_READERS, "redis"]);
+  // The images the record names are the ones the gate binds the drill to (DRILLED_SERVICES), and Redis.
+  const subjects = await subjectsOf(s, [...DRILLED_SERVICES["killswitch-drill"], "redis"]);
   await withRedis(s, async (redis) => {
     journalStart(s, "drill kill", { windowMs, restart: !values["no-restart"], ...(values.strategy ? { strategy: values.strategy } : {}) }, await redisTimeMs(redis));
     const record = await runDrill({
@@ -92,7 +94,7 @@ async function drillAllocationZero(s: WitnessSettings, argv: string[]) {
   readJournal(s.journalFile);
   const running = await stackContainers(s);
   const strategyId = values.strategy ?? running.find((c) => c.service === "signal")?.env.SIGNAL_STRATEGY_ID ?? "paper";
-  const subjects = await subjectsOf(s, ["risk", "allocation", "signal", "redis"]);
+  const subjects = await subjectsOf(s, [...DRILLED_SERVICES["allocation-zero"], "redis"]);
   const abort = { aborted: false };
   const onSignal = () => (abort.aborted = true);
   process.once("SIGINT", onSignal);
@@ -113,7 +115,7 @@ async function drillAllocationRestart(s: WitnessSettings, argv: string[]) {
   readJournal(s.journalFile);
   const running = await stackContainers(s);
   const rules = JSON.parse(running.find((c) => c.service === "allocation")?.env.ALLOCATION_RULES_JSON ?? "{}") as Record<string, unknown>;
-  const subjects = await subjectsOf(s, ["allocation", "redis"]);
+  const subjects = await subjectsOf(s, [...DRILLED_SERVICES["allocation-restart"], "redis"]);
   await withRedis(s, async (redis) => {
     journalStart(s, "drill allocation-restart", { boundMs }, await redisTimeMs(redis));
     const r = await runAllocationRestartDrill({ stack: s.stack, redis, docker: s.docker, by: s.principal, container: containerOf(s, "allocation"), strategyIds: Object.keys(rules), boundMs });
