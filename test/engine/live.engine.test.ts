@@ -11,6 +11,7 @@ import { signApproval, type SignedFields } from "../../readiness/entrySignature"
 import { unsatisfied } from "../../readiness/evaluate";
 import type { Evidence } from "../../readiness/evidence";
 import { runGate } from "../../readiness/gate";
+import { DRILLED_SERVICES } from "../../readiness/paperDrillKinds";
 import { signRecordFile, type Statement, writeRecord } from "../../readiness/records";
 import { witnessPrincipal } from "../../config/witness";
 import { checkExchange } from "../../exchange/check";
@@ -130,15 +131,21 @@ describe("live stack on the real engine (stand-in providers)", () => {
     expect(r.code).not.toBe(0);
     const text = output(r);
     // Of the evidence items exactly the freight items: paper orders, observation window, candles, regime,
-    // and the rehearsals of that executor (machine items about the traders a not-ready program withholds fail too).
+    // the rehearsals of that executor and the drills that exercised it (machine items about the traders a not-ready program withholds fail too).
     const evidenceItems = new Set(loadCatalog().items.filter((i) => i.kind !== "machine").map((i) => i.id));
     const freightItems = loadCatalog().items.filter((i) => i.freight).map((i) => i.id).sort();
     expect(freightItems).toEqual(["stability.candles", "stability.observation-window", "stability.paper-orders", "stability.regime"]);
     // The fixture's rehearsals ran that execution image too, so the four rehearsed items fail as well (issue 22, finding 3).
     const rehearsedItems = loadCatalog().items.filter((i) => i.record === "exchange-rehearsal").map((i) => i.id).sort();
     expect(rehearsedItems).toEqual(["execution.partial-fill-tested", "execution.rate-limits", "execution.retry-tested", "execution.timeout-tested"]);
+    // And the paper drills that exercised execution (DRILLED_SERVICES): the kill drill.
+    const drilledItems = loadCatalog().items.filter((i) => i.record !== undefined && (DRILLED_SERVICES as Record<string, readonly string[]>)[i.record]?.includes("execution")).map((i) => i.id);
+    expect(drilledItems).toEqual(["killswitch.manual-drill"]);
     const refused = new Set([...text.matchAll(/live-readiness: ([a-z]+\.[a-z0-9-]+) (?:missing|invalid|expired|failed):/g)].map((m) => m[1]!).filter((id) => evidenceItems.has(id)));
-    expect([...refused].sort()).toEqual([...freightItems, ...rehearsedItems].sort());
+    expect([...refused].sort()).toEqual([...freightItems, ...rehearsedItems, ...drilledItems].sort());
+    for (const id of drilledItems) {
+      expect(text).toMatch(new RegExp(`live-readiness: ${id.replace(".", "\\.")} failed: not live's image: \\S+: execution: live pins sha256:[0-9a-f]{12}…, the paper ran image sha256:ffffffffffff…`));
+    }
     for (const id of freightItems) {
       expect(text).toMatch(new RegExp(`live-readiness: ${id.replace(".", "\\.")} failed: not the soaked freight: \\S+: execution: live pins sha256:[0-9a-f]{12}…, paper soaked image`));
     }
