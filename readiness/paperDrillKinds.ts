@@ -338,7 +338,6 @@ function structuredLogsProblems(p: RecordPredicate): string[] {
   return out;
 }
 
-
 /**
  * The app services whose behaviour each paper drill proves: the drill counts for live only when
  * live pins the image of each that the witness saw running (its record's subjects name them,
@@ -350,6 +349,7 @@ export const DRILLED_SERVICES = {
   "allocation-zero": ["risk", "allocation", "signal"],
   "allocation-restart": ["allocation"],
 } as const;
+
 export const PAPER_DRILL_KINDS: Record<string, RecordKind> = {
   "structured-logs": {
     counts: "measured",

@@ -96,14 +96,14 @@ export function liveConfigYaml(overrides: Record<string, unknown> = {}): string 
   return stringify({ config });
 }
 
+/** A pin by registry digest (`…@sha256:<hex>`) or, on paper's host, by image id (`sha256:<hex>`). */
+const PINNED = /(?:^|@)sha256:([0-9a-f]{64})$/;
+
 /**
  * The subjects paper's records name: here the live plan's pinned app images
  * (what a soak of exactly those images would record). A stand-in for
  * `imageSubjects` on a running paper stack: no container ran.
  */
-/** A pin by registry digest (`…@sha256:<hex>`) or, on paper's host, by image id (`sha256:<hex>`). */
-const PINNED = /(?:^|@)sha256:([0-9a-f]{64})$/;
-
 export function soakedSubjects(plan: StackPlan): Subject[] {
   return plan.containers
     .filter((c) => isAppService(c.service) && c.image.kind === "ref" && PINNED.test(c.image.ref))
