@@ -64,8 +64,9 @@ describe("cdb freight on a paper stack of test doubles", () => {
     expect(gate.freight.every((f) => f.soaked)).toBe(true);
 
     // A pin of another image: same evidence rebound to the new digest and signed again: only the items
-    // bound to that service's image stand in the way. Risk: the paper freight items; execution: also the
-    // rehearsal items (their records must name the execution image live pins).
+    // bound to that service's image stand in the way. Risk: the paper freight items and the drills that
+    // exercised risk (DRILLED_SERVICES); execution: also the rehearsal items (their records must name the
+    // execution image live pins).
     const openWith = (service: string) => {
       writeFileSync(liveConfig, liveConfigYaml({ images: { ...images, [service]: `sha256:${"e".repeat(64)}` } }));
       writeFileSync(evidenceFile, JSON.stringify(completeEvidence(dir, configDigest(viewOf(loadStackConfigFile("live", liveConfig)).plan), now, REPO_ROOT, subjects)));
@@ -75,7 +76,9 @@ describe("cdb freight on a paper stack of test doubles", () => {
     const catalog = loadCatalog().items;
     const freightItems = catalog.filter((i) => i.freight).map((i) => `${i.id} failed`);
     expect(freightItems.length).toBeGreaterThanOrEqual(4);
-    expect(openWith("risk")).toEqual([...freightItems].sort());
+    const riskBound = catalog.filter((i) => imageBindingOf(i)?.services.includes("risk")).map((i) => `${i.id} failed`);
+    expect(riskBound).toEqual(expect.arrayContaining([...freightItems, "killswitch.manual-drill failed", "killswitch.allocation-zero failed", "killswitch.risk-blocks-zero failed"]));
+    expect(openWith("risk")).toEqual(riskBound.sort());
     const executionBound = catalog.filter((i) => imageBindingOf(i)?.services.includes("execution")).map((i) => `${i.id} failed`);
     expect(executionBound.length).toBeGreaterThan(freightItems.length);
     expect(openWith("execution")).toEqual(executionBound.sort());
