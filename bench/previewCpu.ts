@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { initLiveStack, writeLiveEvidence } from "../test/engine/liveStack";
 import { engineWorkspace } from "../test/engine/workspace";
 
 // `npx tsx bench/previewCpu.ts`: where one `pulumi preview -s paper --policy-pack policies`
@@ -10,6 +11,8 @@ import { engineWorkspace } from "../test/engine/workspace";
 // Real CLI, language host and analyzer; STAND-IN providers.
 
 const RUNS = Number(process.env.CDB_BENCH_RUNS ?? 5);
+/** CDB_BENCH_STACK=live: a ready live stack (complete evidence), where program and pack also run the gate. */
+const STACK = process.env.CDB_BENCH_STACK === "live" ? "live" : "paper";
 const HZ = 100; // USER_HZ
 
 interface Proc { ppid: number; cpu: number; cmd: string }
@@ -42,7 +45,7 @@ function role(cmd: string): string {
 
 function measure(cwd: string, env: NodeJS.ProcessEnv): Promise<Map<string, number>> {
   return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", ["preview", "-s", "paper", "--policy-pack", "policies", "--non-interactive"], { cwd, env, stdio: "ignore" });
+    const child = spawn("pulumi", ["preview", "-s", STACK, "--policy-pack", "policies", "--non-interactive"], { cwd, env, stdio: "ignore" });
     const seen = new Map<number, { cpu: number; cmd: string }>();
     const poll = () => {
       const all = procs();
@@ -77,7 +80,12 @@ async function main() {
   }
   const ws = await engineWorkspace("bench-preview-cpu");
   try {
-    for (const args of [["stack", "init", "paper"], ["up", "-s", "paper", "--yes", "--skip-preview"]]) {
+    if (STACK === "live") {
+      await initLiveStack(ws);
+      writeLiveEvidence(ws);
+    }
+    for (const args of [["stack", "init", STACK], ["up", "-s", STACK, "--yes", "--skip-preview"]]) {
+      if (STACK === "live" && args[0] === "stack") continue;
       const r = await ws.pulumi(args);
       if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")}: ${r.stderr || r.stdout}`);
     }
@@ -88,7 +96,7 @@ async function main() {
     const total = median(runs.map((m) => [...m.values()].reduce((a, b) => a + b, 0)));
     console.log(`| process (median of ${RUNS}) | CPU s | share |\n|---|---:|---:|`);
     for (const r of rows) console.log(`| ${r.role} | ${r.s.toFixed(2)} | ${((r.s / total) * 100).toFixed(0)}% |`);
-    console.log(`\none paper preview with the pack: ${total.toFixed(2)} CPU-s in total`);
+    console.log(`\none ${STACK} preview with the pack: ${total.toFixed(2)} CPU-s in total`);
   } finally {
     ws.dispose();
   }

@@ -77,6 +77,19 @@ describe("dist/ freshness", () => {
     expect(stamp.isFresh(root)).toBe(false);
   });
 
+  it("evidence records under readiness/artifacts are data: they keep the build fresh; a JSON file anywhere else among the sources does not", () => {
+    const root = tree();
+    build(root);
+    // What `cdb drill` writes (ops/drill.ts DRILL_DIR): before, the first drill made every later command run the sources.
+    mkdirSync(path.join(root, "readiness", "artifacts", "drills"), { recursive: true });
+    writeFileSync(path.join(root, "readiness", "artifacts", "drills", "paper-1.json"), "{}\n");
+    expect(stamp.isFresh(root)).toBe(true);
+    // The rule names that one folder, not every "artifacts": JSON the code may import elsewhere still counts.
+    mkdirSync(path.join(root, "config", "artifacts"));
+    writeFileSync(path.join(root, "config", "artifacts", "x.json"), "{}\n");
+    expect(stamp.isFresh(root)).toBe(false);
+  });
+
   it("a broken stamp is stale", () => {
     const root = tree();
     build(root);

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
-import { expect } from "vitest";
 import { SERVICE_NAMES } from "../../config/services";
 import { keyFingerprint } from "../../config/schema";
 import { configDigest } from "../../readiness/digest";
@@ -16,9 +15,10 @@ export const LIVE_KEY = "mx0-live-key-ENGINE-1111";
 export const LIVE_SECRET = "mx0-live-secret-ENGINE-2222";
 const digestOf = (i: number) => `sha256:${i.toString(16).padStart(64, "0")}`;
 
+/** Throws (rather than vitest's expect) so that bench/ can use it too. */
 export async function pulumiOk(ws: EngineWorkspace, args: string[]): Promise<void> {
   const r = await ws.pulumi(args);
-  expect(r.code, r.stdout + r.stderr).toBe(0);
+  if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}: ${r.stdout}${r.stderr}`);
 }
 
 export async function initLiveStack(ws: EngineWorkspace): Promise<void> {
@@ -33,7 +33,8 @@ export const liveConfigFile = (ws: EngineWorkspace) => path.join(ws.project, "Pu
 export const liveEvidenceFile = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "live.evidence.yaml");
 /** Where the workspace's gate (its own copy of the project) reads the allowed signers. */
 export const allowedSignersFile = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "allowed_signers");
-export const engineArtifactsDir = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "engine-artifacts");
+/** Under readiness/artifacts, where records belong: anywhere else among the sources, a JSON file makes the build stale (scripts/bin/buildStamp.cjs). */
+export const engineArtifactsDir = (ws: EngineWorkspace) => path.join(ws.project, "readiness", "artifacts", "engine");
 
 /**
  * Complete, fresh evidence bound to the live config's current digest, as the
