@@ -27,8 +27,10 @@ const LAYERS = {
   witness: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange"],
   // The CLI: parses, calls ops, renders.
   scripts: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange", "witness", "scripts/bin/buildStamp.cjs"],
-  // Tests' helpers and benchmarks may use everything; nothing else imports them.
+  // Tests' helpers and benchmarks may use everything; nothing else imports them but vitest.config.mts.
   test: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs"],
+  // The test runner's configuration: its file order comes from the tests' helpers (test/engineOrder.ts).
+  "vitest.config.mts": ["test"],
   bench: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "test"],
 };
 

@@ -1,7 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { EngineLongestFirst } from "./test/engineOrder";
 
 export default defineConfig({
   test: {
+    sequence: { sequencer: EngineLongestFirst },
     projects: [
       {
         test: {

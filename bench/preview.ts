@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { engineWorkspace, type EngineWorkspace } from "../test/engine/workspace";
+import { median } from "./stats";
 
 // `pulumi preview` of the paper stack on an existing stack (one `up` done),
 // with and without the policy pack, beside an empty TypeScript program with
@@ -10,11 +11,6 @@ import { engineWorkspace, type EngineWorkspace } from "../test/engine/workspace"
 // less than the real docker provider, which talks to a Docker engine).
 
 const RUNS = Number(process.env.CDB_BENCH_RUNS ?? 5);
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** `refused`: the run must fail on a policy (the pack's cdb-coverage refuses a stack without cdb containers). */
 async function timed(ws: EngineWorkspace, args: string[], cwd?: string, refused = false): Promise<number[]> {

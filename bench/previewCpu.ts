@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { initLiveStack, writeLiveEvidence } from "../test/engine/liveStack";
 import { engineWorkspace } from "../test/engine/workspace";
+import { median } from "./stats";
 
 // `npx tsx bench/previewCpu.ts`: where one `pulumi preview -s paper --policy-pack policies`
 // spends its CPU, per process (the CLI, the program, the pack, each provider plugin), as the
@@ -70,8 +71,6 @@ function measure(cwd: string, env: NodeJS.ProcessEnv): Promise<Map<string, numbe
     });
   });
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function main() {
   if (!existsSync("/proc/self/stat")) {

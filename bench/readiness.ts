@@ -11,6 +11,7 @@ import { signApproval, signAuthor } from "../readiness/entrySignature";
 import { fixtureKeys, makeFixture } from "../test/readinessFixture";
 import { repoTmpDir } from "../test/repoTmp";
 import { repoCopy, writeReadyLive } from "../test/repoCopy";
+import { median } from "./stats";
 
 // Readiness gate benchmark: cold CLI launches (what CI and operators pay) and
 // the in-process gate for comparison. Run with `npm run bench:readiness`.
@@ -29,11 +30,6 @@ interface Row {
   targetMs?: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const ms = (x: number) => x.toFixed(1);
 
 class Abort extends Error {}

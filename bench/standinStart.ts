@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "../platform/paths";
 import { standinBundle } from "../test/engine/workspace";
+import { median } from "./stats";
 
 // What one start of a stand-in provider plugin costs (Pulumi starts each
 // plugin anew for every preview and update of the engine suite): started
@@ -13,12 +14,6 @@ import { standinBundle } from "../test/engine/workspace";
 
 const RUNS = Number(process.env.CDB_BENCH_RUNS ?? 7);
 const TSX_CLI = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** user+sys clock ticks of a process and its descendants, from /proc. */
 function treeTicks(pid: number): number {

@@ -10,6 +10,7 @@ import { makeFixture } from "../test/readinessFixture";
 import { repoTmpDir } from "../test/repoTmp";
 import { engineWorkspace, run } from "../test/engine/workspace";
 import { syntheticCase } from "./readiness";
+import { median } from "./stats";
 
 // What one start of each part costs, as ratios measured in ONE run (the
 // machine is shared: absolute numbers drift with its load, ratios much less):
@@ -37,12 +38,6 @@ const BIN = path.join(REPO_ROOT, "scripts", "bin", "cdb.cjs");
 const BASH = ["/bin/bash", "/usr/bin/bash"].find((f) => existsSync(f));
 const GNU_TIME = ["/usr/bin/time"].find((f) => existsSync(f));
 const TIMED = 'TIMEFORMAT="%3U %3S"; out="$1"; shift; exec 3>&2; { time "$@" 2>&3; } 2>"$out"';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 interface Sample {
   cpu: number;

@@ -12,7 +12,7 @@ import { rehearsalPlanProblems } from "./rehearsal";
 import { alertmanagerNoMailScript, alertmanagerScript } from "../monitoring/alertmanagerCommand";
 import { checkAlertRules, checkDashboards } from "../monitoring/checks";
 import { DELIBERATE_DIFFERENCES, REFERENCE_CONTAINERS } from "../test/cdbReference";
-import { liveSettings, LIVE_SECRETS } from "../test/mockRun";
+import { LIVE_SECRETS, liveImages, liveSettings } from "../test/mockRun";
 import { rawSettings, type Settings } from "../test/settings";
 import { containerInputs, providerCpus, providerMemorySwap } from "./containerArgs";
 import { planStackWithMonitoring } from "./monitoredPlan";
@@ -388,8 +388,8 @@ describe("the witness (config/witness.ts): this project's own service in every s
   it("live: cdb_witness, a pinned image and a live restart policy; an unpinned or missing witness image is refused", () => {
     const w = of(liveOf(), "witness");
     expect(w).toMatchObject({ name: "cdb_witness", restart: "on-failure", env: { CDB_STACK: "live", CDB_CONTAINER_PREFIX: "cdb_" } });
-    expect(w.image).toEqual({ kind: "ref", ref: (liveSettings().images as Record<string, string>).witness });
-    const images = { ...(liveSettings().images as Record<string, string>) };
+    expect(w.image).toEqual({ kind: "ref", ref: liveImages().witness });
+    const images = liveImages();
     const refused = (witness: string | undefined) => {
       const { witness: _w, ...rest } = images;
       try {

@@ -1,6 +1,6 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { APP_SERVICES } from "../config/services";
-import { liveSettings } from "../test/mockRun";
+import { liveImages } from "../test/mockRun";
 import { describe, expect, it } from "vitest";
 import { runGate } from "../readiness/gate";
 import { readRecord } from "../readiness/records";
@@ -75,7 +75,7 @@ describe("cdb drill allocation-restart and allocation-zero on a paper stack of t
     // The operator adds it over the witness's record, with the witness's line (as `cdb witness key` prints it)
     // in the signer list, and live pinning the images the doubles run: the gate counts it.
     const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
-    const fx = makeFixture(new Date(), { images: { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((x) => [x, imageId])) } });
+    const fx = makeFixture(new Date(), { images: liveImages(Object.fromEntries(APP_SERVICES.map((x) => [x, imageId]))) });
     appendFileSync(fx.allowedSigners, `${w.allowedSignersLine}\n`);
     addEvidence({ file: fx.evidenceFile, id: "stability.allocation-restart", by: "janne", key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, artifacts: [r.file] });
     const gate = runGate({ ...fx.gateRequest(), now: new Date() });
@@ -97,7 +97,7 @@ describe("cdb drill allocation-restart and allocation-zero on a paper stack of t
 
     // The drill counts for live only when live pins the images it exercised (DRILLED_SERVICES): the doubles'.
     const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
-    const fx = makeFixture(new Date(), { images: { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((x) => [x, imageId])) } });
+    const fx = makeFixture(new Date(), { images: liveImages(Object.fromEntries(APP_SERVICES.map((x) => [x, imageId]))) });
     const written = writeAllocationZeroRecords(r, { subjects: await subjects(), key: fx.keys.witnessPaper.file, namespace: WITNESS_NAMESPACE, dir: repoTmpDir("alloc-") });
     for (const [id, file] of [["killswitch.allocation-zero", written.allocation.file], ["killswitch.risk-blocks-zero", written.risk.file]] as const) {
       addEvidence({ file: fx.evidenceFile, id, key: fx.keys.janne.file, allowedSignersFile: fx.allowedSigners, artifacts: [file] });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { paperStackFile } from "../test/opsStack";
 import { fixtureKeys, makeFixture, writeFixtureSigners } from "../test/readinessFixture";
 import { repoCopy, writeReadyLive } from "../test/repoCopy";
-import { liveSettings } from "../test/mockRun";
+import { liveImages } from "../test/mockRun";
 import { DRILLED_SERVICES } from "../readiness/paperDrillKinds";
 import { freePort, startRedis, type RedisServer } from "../test/redisServer";
 import { startDoubles, waitHealthy, type Doubles } from "../test/stackDoubles";
@@ -102,7 +102,7 @@ describe("cdb kill, verify and evidence on a paper stack of test doubles", () =>
         // the test double's, by image id, as on paper's host; the fixture's other records name those too.
         const drilled = (JSON.parse(readFileSync(record.file, "utf8")) as { subject: { name: string; digest: { sha256: string } }[] }).subject;
         const pins = Object.fromEntries(DRILLED_SERVICES["killswitch-drill"].map((s) => [s, `sha256:${drilled.find((d) => d.name === s)!.digest.sha256}`]));
-        const live = writeReadyLive(repo, new Date(), { images: { ...(liveSettings().images as Record<string, string>), ...pins } });
+        const live = writeReadyLive(repo, new Date(), { images: liveImages(pins) });
         writeFileSync(repo.file("readiness", "allowed_signers"), readFileSync(repo.file("readiness", "allowed_signers"), "utf8") + key.out);
         const e = { ...live.evidence, items: { ...live.evidence.items } };
         delete e.items["killswitch.manual-drill"];

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { APP_SERVICES, isAppService } from "../config/services";
-import { liveSettings } from "../test/mockRun";
+import { liveImages } from "../test/mockRun";
 import { runGate } from "../readiness/gate";
 import { paperPlan } from "../test/opsStack";
 import { type Fixture, makeFixture, writeWitnessedRecord } from "../test/readinessFixture";
@@ -121,7 +121,7 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     await redisScript(t, name("redis"), `for i in $(seq 1 120); do redis-cli XADD ${ORDER_RESULTS} '*' order_id MOCK_c$i status FILLED >/dev/null || exit 1; done`);
     // Live pins what these paper doubles run (one image, never pushed: its id), so the records are its freight.
     const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
-    const images = { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((s) => [s, imageId])) };
+    const images = liveImages(Object.fromEntries(APP_SERVICES.map((s) => [s, imageId])));
     const fx = makeFixture(new Date(), { images });
     const dir = repoTmpDir("collect-");
     const now = new Date(Date.now() + 49 * 3_600_000);
@@ -160,7 +160,7 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
     await signal(49 * 3_600_000, "TREND", "31.000000", "1.200000");
     await signal(2 * 3_600_000, "HIGH_VOL_CHAOTIC", "27.000000", "2.300000");
     const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
-    const fx = makeFixture(now, { images: { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((s) => [s, imageId])) } });
+    const fx = makeFixture(now, { images: liveImages(Object.fromEntries(APP_SERVICES.map((s) => [s, imageId]))) });
     const collect = (at: Date, p = plan) => collectAsWitness({ plan: p, docker: t, redis, since, fx, now: at });
     const r = await collect(now);
     expect(r.candles.symbols.map((x) => [x.symbol, x.ids.length])).toEqual([["BTCUSDT", 49 * 60 + 31]]);
@@ -191,7 +191,7 @@ describe("cdb evidence collect on a paper stack of test doubles", () => {
   // that saw them appear over 50 h (the control: what a witness that watched a running stack journals).
   it("counts a replay of 50 h of old market data in a fresh Redis, with auto or explicit old ids, as seconds, not 50 h; the same ids seen appear over 50 h count", async () => {
     const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
-    const images = { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((s) => [s, imageId])) };
+    const images = liveImages(Object.fromEntries(APP_SERVICES.map((s) => [s, imageId])));
     const nowMs = Date.now();
     const last = Math.floor(nowMs / 60_000) * 60 - 60;
     const first = last - 50 * 3600;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGate } from "../readiness/gate";
 import { paperPlan } from "../test/opsStack";
 import { makeFixture } from "../test/readinessFixture";
-import { liveSettings } from "../test/mockRun";
+import { liveImages } from "../test/mockRun";
 import { DRILLED_SERVICES } from "../readiness/paperDrillKinds";
 import { startRedis, type RedisServer } from "../test/redisServer";
 import { dockerTarget } from "./docker";
@@ -65,7 +65,7 @@ describe("cdb kill --drill on a paper stack of test doubles", () => {
     const subjects = await imageSubjects(t, ["execution", "risk", "allocation", "redis"].map((s) => ({ service: s, container: name(s) })));
     // The drill counts for live only when live pins the images it exercised (DRILLED_SERVICES): the doubles', by image id.
     const pins = Object.fromEntries(DRILLED_SERVICES["killswitch-drill"].map((x) => [x, `sha256:${subjects.find((s) => s.name === x)!.digest.sha256}`]));
-    const fx = makeFixture(new Date(), { images: { ...(liveSettings().images as Record<string, string>), ...pins } });
+    const fx = makeFixture(new Date(), { images: liveImages(pins) });
     const { file, signatureFile } = writeDrillRecord(last!, { subjects, key: fx.keys.witnessPaper.file, namespace: WITNESS_NAMESPACE, dir: outDir() });
     expect(signatureFile).toBe(`${file}.sig`);
     const statement = JSON.parse(readFileSync(file, "utf8"));

@@ -7,7 +7,7 @@ import { loadCatalog } from "../readiness/catalog";
 import { FREIGHT_SERVICES, imageBindingOf } from "../readiness/freight";
 import { runGate } from "../readiness/gate";
 import { doublesAround } from "../test/doublesAround";
-import { liveSettings } from "../test/mockRun";
+import { liveImages } from "../test/mockRun";
 import { npxCdb } from "../test/npxCdb";
 import { paperStackFile } from "../test/opsStack";
 import { completeEvidence, liveConfigYaml, writeFixtureSigners } from "../test/readinessFixture";
@@ -50,7 +50,7 @@ describe("cdb freight on a paper stack of test doubles", () => {
     const pins = JSON.parse((await npxCdb(["freight", "--stack", STACK, "--stack-config", config, "--json"])).out) as FreightPin[];
     const dir = repoTmpDir("freight-");
     const liveConfig = path.join(dir, "Pulumi.live.yaml");
-    const images = { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(pins.map((p) => [p.service, p.pin])) };
+    const images = liveImages(Object.fromEntries(pins.map((p) => [p.service, p.pin])));
     writeFileSync(liveConfig, liveConfigYaml({ images }));
     const now = new Date();
     // The records name what Docker says paper's containers run (as cdb evidence collect writes them), signed.

@@ -13,6 +13,7 @@ import { makeFixture } from "../test/readinessFixture";
 import { repoCopy } from "../test/repoCopy";
 import { repoTmpDir } from "../test/repoTmp";
 import { secondDockerd } from "../test/secondDockerd";
+import { DOUBLE_HEALTH } from "../test/stackDoubles";
 import { witnessAround } from "../test/witnessAround";
 import { REGIME_SIGNALS } from "./allocationDrill";
 import { readAudit } from "./audit";
@@ -80,9 +81,9 @@ describe("the second engine beside the main one", () => {
 
 describe("two engines, one stack name: every command acts on the engine of its stack file", () => {
   // A: a partial stack (verify fails there), without a witness (a witness command fails there).
-  // Health checks only where verify reads them (B), at a pace a machine shared by many test runs keeps up with.
+  // Health checks only where verify reads them (B), with a probe timeout a machine shared by many test runs keeps up with.
   doublesAround(A, plan, { only: ["redis", "execution", "allocation"], noHealth: ["execution", "allocation"], orderIntervalMs: 0 });
-  const doublesB = doublesAround(B.target, plan, { orderIntervalMs: 100, signalIntervalMs: 100, health: { intervalMs: 1_000, timeoutMs: 10_000 } });
+  const doublesB = doublesAround(B.target, plan, { orderIntervalMs: 100, signalIntervalMs: 100, health: { intervalMs: DOUBLE_HEALTH.intervalMs, timeoutMs: 10_000 } });
   // B's witness watches B's socket; it reaches the Loki double on this machine through its network's gateway.
   witnessAround(
     B.target,

@@ -3,7 +3,7 @@ import { loadConfig, type RawSetting } from "../config/load";
 import { TRADING_PATH } from "../config/services";
 import { planStackWithMonitoring } from "../model/monitoredPlan";
 import type { StackPlan } from "../model/plan";
-import { liveSettings } from "../test/mockRun";
+import { liveImages, liveSettings } from "../test/mockRun";
 import { configDigest, digestInputs, explainDigest } from "./digest";
 
 // The digest is derived from the plan: every input of the trading-path
@@ -42,7 +42,7 @@ describe("configDigest derived from the plan", () => {
     ...Object.keys(regime).map((k): [string, Record<string, unknown>] => [`cdb:regime.${k}`, { regime: { ...regime, [k]: (regime as Record<string, number>)[k]! + (k === "adxRangeThreshold" ? -1 : 1) } }]),
     ["cdb:allocation.regimeMinStableSeconds", { allocation: { ...allocation, regimeMinStableSeconds: 61 } }],
     ["cdb:symbol", { symbol: "ETHUSDT" }],
-    ["cdb:images.signal", { images: { ...(liveSettings().images as object), signal: `registry.example/cdb/signal@sha256:${"e".repeat(64)}` } }],
+    ["cdb:images.signal", { images: liveImages({ signal: `registry.example/cdb/signal@sha256:${"e".repeat(64)}` }) }],
     ["cdb:mexcKeyFingerprint", { mexcKeyFingerprint: "0123456789abcdef" }],
   ];
   it.each(cases)("changes when %s changes", (_key, overrides) => {
@@ -88,7 +88,7 @@ describe("configDigest derived from the plan", () => {
   it("does not change for the witness: it observes the stack and trades nothing (a new witness image voids no evidence)", () => {
     expect(TRADING_PATH as readonly string[]).not.toContain("witness");
     expect(Object.keys(digestInputs(base).containers)).not.toContain("witness");
-    const images = { ...(liveSettings().images as Record<string, string>), witness: `registry.example/cdb/witness@sha256:${"f".repeat(64)}` };
+    const images = liveImages({ witness: `registry.example/cdb/witness@sha256:${"f".repeat(64)}` });
     expect(configDigest(livePlan({ images }))).toBe(baseDigest);
     expect(configDigest(withContainer(base, "witness", (c) => (c.env.CDB_STACK = "other")))).toBe(baseDigest);
   });

@@ -8,7 +8,8 @@ import { runCorpus } from "./judgeCorpus";
 
 // The corpus's cheap cases (no engine) against this tree and against a PR that
 // loosens what they test. The engine cases (live-traders, pack-attached) are
-// shown by test/engine/policyCheckBase.engine.test.ts.
+// shown by test/engine/policyCheckBase.engine.test.ts (live-traders) and
+// policyCheckJudge.engine.test.ts (pack-attached).
 
 let pr: string | undefined;
 afterEach(() => {

@@ -98,6 +98,11 @@ export const envOf = (c: RecordedResource): Record<string, string> =>
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 
 /** Complete, valid settings of a live stack (images pinned by made-up digests, nothing pulled). */
+/** Live's pinned images (liveSettings), with `pins` (service → reference) in place of theirs. */
+export function liveImages(pins: Record<string, string> = {}): Record<string, string> {
+  return { ...(liveSettings().images as Record<string, string>), ...pins };
+}
+
 export function liveSettings(): Record<string, unknown> {
   return {
     mode: "live",

@@ -5,7 +5,7 @@ import { physicalPrefix } from "../model/plan";
 import { execIn, type DockerTarget } from "../ops/docker";
 import { pollUntil } from "../platform/poll";
 import type { Doubles } from "./stackDoubles";
-import { removeContainer } from "./stackDoubles";
+import { DOUBLE_HEALTH, ns, removeContainer } from "./stackDoubles";
 import { ensureWitnessImage } from "./images/witness";
 
 // The witness of a stack of TEST DOUBLES, the way the program deploys it
@@ -46,8 +46,8 @@ export async function startWitness(t: DockerTarget, plan: StackPlan, doubles: Do
     Env: Object.entries({ CDB_STACK: plan.stack, CDB_CONTAINER_PREFIX: physicalPrefix(plan.stack), REDIS_HOST: "cdb_redis", REDIS_PORT: "6379", ...env }).map(([k, v]) => `${k}=${v}`),
     Labels: { "cdb-test-double": "true" },
     // The plan's check (test -s on the public key) in node: the test image has no shell. With it,
-    // cdb verify finds the health check the stack declares. Once a second: node is no light exec.
-    Healthcheck: { Test: ["CMD", "node", "-e", `process.exit(require("fs").statSync(${JSON.stringify(WITNESS_KEY_FILE + ".pub")}).size > 0 ? 0 : 1)`], Interval: 1_000_000_000, Timeout: 10_000_000_000, Retries: 3, StartPeriod: 0 },
+    // cdb verify finds the health check the stack declares. Every DOUBLE_HEALTH interval: a node start is no light exec.
+    Healthcheck: { Test: ["CMD", "node", "-e", `process.exit(require("fs").statSync(${JSON.stringify(WITNESS_KEY_FILE + ".pub")}).size > 0 ? 0 : 1)`], Interval: ns(DOUBLE_HEALTH.intervalMs), Timeout: 10_000_000_000, Retries: 3, StartPeriod: 0 },
     HostConfig: {
       Binds: [`${volume}:${WITNESS_HOME}`, `${dockerSocket}:/var/run/docker.sock:ro`, `${doubles.secretsDir}:/run/secrets:ro`],
       NetworkMode: plan.networkName,

@@ -13,7 +13,7 @@ import { lokiQueryRangeDouble, type LokiDouble } from "../test/lokiQueryRangeDou
 import { npxCdb } from "../test/npxCdb";
 import { paperPlan, paperStackFile } from "../test/opsStack";
 import { type Fixture, makeFixture } from "../test/readinessFixture";
-import { liveSettings } from "../test/mockRun";
+import { liveImages } from "../test/mockRun";
 import { runGate } from "../readiness/gate";
 import { APP_SERVICES } from "../config/services";
 import { REPO_ROOT } from "../platform/paths";
@@ -56,7 +56,7 @@ describe("the witness of a paper stack of test doubles", () => {
   let fx: Fixture;
   beforeAll(async () => {
     const imageId = (await t.docker.getImage(doubles().image).inspect()).Id;
-    fx = makeFixture(new Date(), { images: { ...(liveSettings().images as Record<string, string>), ...Object.fromEntries(APP_SERVICES.map((x) => [x, imageId])) } });
+    fx = makeFixture(new Date(), { images: liveImages(Object.fromEntries(APP_SERVICES.map((x) => [x, imageId]))) });
     appendFileSync(fx.allowedSigners, `${witness().allowedSignersLine}\n`);
   });
   const out = repoTmpDir("witness-");

@@ -1,11 +1,12 @@
 import Docker from "dockerode";
-import * as pulumi from "@pulumi/pulumi";
+// The provider server only (see docker.ts).
+import { main } from "@pulumi/pulumi/provider";
 import { pack } from "tar-stream";
 import { tradesForReal } from "../../../config/safety";
 import { SERVICES, type ServiceName } from "../../../config/services";
 import { envRecord } from "../../../platform/envEntries";
 import { ensureDoubleImage } from "../../images/build";
-import { healthTest } from "../../stackDoubles";
+import { DOUBLE_HEALTH, healthTest, ns } from "../../stackDoubles";
 import { isSecret, standinProvider } from "./standinProvider";
 
 // STAND-IN for the docker provider that runs TEST DOUBLES on a real dockerd
@@ -20,7 +21,6 @@ import { isSecret, standinProvider } from "./standinProvider";
 // executor with a rejected MEXC key would), to make a promotion fail.
 
 const docker = new Docker();
-const ns = (ms: number) => ms * 1_000_000;
 type Inputs = Record<string, unknown>;
 const plain = (v: unknown): unknown => (isSecret(v) ? v.value : v);
 const typeOf = (urn: string) => urn.split("::")[2]!.split("$").at(-1)!;
@@ -61,7 +61,7 @@ async function createContainer(inputs: Inputs): Promise<void> {
     Cmd: [service ?? "idle"],
     Env: env,
     Labels: { "cdb-test-double": "true" },
-    ...(inputs.healthcheck && service ? { Healthcheck: { Test: healthTest(service), Interval: ns(250), Timeout: ns(2000), Retries: 3 } } : {}),
+    ...(inputs.healthcheck && service ? { Healthcheck: { Test: healthTest(service), Interval: ns(DOUBLE_HEALTH.intervalMs), Timeout: ns(DOUBLE_HEALTH.timeoutMs), Retries: 3 } } : {}),
     HostConfig: {
       Mounts: volumes.filter((v) => v.volumeName).map((v) => ({ Type: "volume" as const, Source: v.volumeName!, Target: v.containerPath, ReadOnly: v.readOnly ?? false })),
       RestartPolicy: { Name: String(inputs.restart ?? "no") },
@@ -82,7 +82,7 @@ async function remove(type: string, props: Inputs): Promise<void> {
 
 const echo = standinProvider({ version: "5.2.0" });
 
-void pulumi.provider.main(
+void main(
   {
     ...echo,
     create: async (urn, inputs: Inputs) => {
