@@ -46,8 +46,8 @@ export const ns = (ms: number) => ms * 1_000_000;
 
 /**
  * The doubles' health checks. Every check is an exec in the container (runc,
- * the shim, dockerd): at 250 ms, a stack of doubles kept 0.6 of the 2 cores
- * busy with checks alone, while the suite is CPU-bound. The first check runs
+ * the shim, dockerd): at 250 ms, 19 idle doubles kept both cores busy with
+ * checks alone, at 2 s 0.67 of them (bench/healthChecks.ts). The first check runs
  * one interval after the start (Docker 20.10 has no start interval), so a
  * double turns healthy about 2 s after it starts; tests wait for that
  * condition, never for a time.

@@ -21,7 +21,8 @@ const isCode = (name) => /\.(ts|js|cjs|json)$/.test(name) && !name.endsWith(".d.
  * JSON) that drills, collectors, checks and rehearsals write, and operators
  * commit. Counted as code, the first `cdb drill` made the build stale, and
  * every later `cdb` command, preview and update ran the sources through tsx:
- * a live preview's program and pack cost 8.8 CPU-s instead of 4.6.
+ * a ready live preview's program and pack cost 8.8 CPU-s instead of 6.6
+ * (bench/previewCpu.ts with CDB_BENCH_STACK=live).
  */
 const DATA_DIRS = new Set(["readiness/artifacts"]);
 
