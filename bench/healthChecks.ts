@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import Docker from "dockerode";
-import { SERVICE_NAMES } from "../config/services";
+import { SERVICE_NAMES, type ServiceName } from "../config/services";
 import { ensureDoubleImage } from "../test/images/build";
 import { DOUBLE_HEALTH, healthTest, ns } from "../test/stackDoubles";
 import { median } from "./stats";
@@ -33,7 +34,7 @@ async function removeAll(docker: Docker): Promise<void> {
 }
 
 /** Busy cores while an idle double per service runs its check every `intervalMs` (none: the machine alone). */
-async function busyCores(docker: Docker, image: string, intervalMs: number, services: readonly string[]): Promise<number[]> {
+async function busyCores(docker: Docker, image: string, intervalMs: number, services: readonly ServiceName[]): Promise<number[]> {
   await Promise.all(
     services.map(async (s, i) => {
       const c = await docker.createContainer({
@@ -41,7 +42,7 @@ async function busyCores(docker: Docker, image: string, intervalMs: number, serv
         Image: image,
         // Idle: the cost measured is the checks', not the service's.
         Entrypoint: ["sh", "-c", "sleep 3600"],
-        Healthcheck: { Test: healthTest(s as (typeof SERVICE_NAMES)[number]), Interval: ns(intervalMs), Timeout: ns(DOUBLE_HEALTH.timeoutMs), Retries: 3 },
+        Healthcheck: { Test: healthTest(s), Interval: ns(intervalMs), Timeout: ns(DOUBLE_HEALTH.timeoutMs), Retries: 3 },
       });
       await c.start();
     }),
@@ -54,7 +55,7 @@ async function busyCores(docker: Docker, image: string, intervalMs: number, serv
     await sleep(SAMPLE_MS);
     const b = cpu();
     // Cores: busy jiffies over all jiffies, times the number of cores.
-    out.push(((b.busy - a.busy) / (b.total - a.total)) * (readFileSync("/proc/stat", "utf8").match(/^cpu\d+ /gm)?.length ?? 1));
+    out.push(((b.busy - a.busy) / (b.total - a.total)) * os.cpus().length);
   }
   await removeAll(docker);
   return out;

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { initLiveStack, writeLiveEvidence } from "../test/engine/liveStack";
+import { initLiveStack, pulumiOk, writeLiveEvidence } from "../test/engine/liveStack";
 import { engineWorkspace } from "../test/engine/workspace";
 import { median } from "./stats";
 
@@ -82,12 +82,8 @@ async function main() {
     if (STACK === "live") {
       await initLiveStack(ws);
       writeLiveEvidence(ws);
-    }
-    for (const args of [["stack", "init", STACK], ["up", "-s", STACK, "--yes", "--skip-preview"]]) {
-      if (STACK === "live" && args[0] === "stack") continue;
-      const r = await ws.pulumi(args);
-      if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")}: ${r.stderr || r.stdout}`);
-    }
+    } else await pulumiOk(ws, ["stack", "init", STACK]);
+    await pulumiOk(ws, ["up", "-s", STACK, "--yes", "--skip-preview"]);
     const runs: Map<string, number>[] = [];
     for (let i = 0; i < RUNS; i++) runs.push(await measure(ws.project, ws.env));
     const roles = [...new Set(runs.flatMap((r) => [...r.keys()]))];

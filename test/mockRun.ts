@@ -98,11 +98,6 @@ export const envOf = (c: RecordedResource): Record<string, string> =>
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 
 /** Complete, valid settings of a live stack (images pinned by made-up digests, nothing pulled). */
-/** Live's pinned images (liveSettings), with `pins` (service → reference) in place of theirs. */
-export function liveImages(pins: Record<string, string> = {}): Record<string, string> {
-  return { ...(liveSettings().images as Record<string, string>), ...pins };
-}
-
 export function liveSettings(): Record<string, unknown> {
   return {
     mode: "live",
@@ -110,6 +105,11 @@ export function liveSettings(): Record<string, unknown> {
     images: Object.fromEntries(SERVICE_NAMES.map((s, i) => [s, `registry.example/cdb/${s}@${digest(i + 1)}`])),
     mexcKeyFingerprint: keyFingerprint(LIVE_SECRETS.mexcApiKey),
   };
+}
+
+/** Live's pinned images (liveSettings), with `pins` (service → reference) in place of theirs. */
+export function liveImages(pins: Record<string, string> = {}): Record<string, string> {
+  return { ...(liveSettings().images as Record<string, string>), ...pins };
 }
 
 export const LIVE_SECRETS = { mexcApiKey: "mx0-live-key-AAAA1111", mexcApiSecret: "mx0-live-secret-BBBB2222" };

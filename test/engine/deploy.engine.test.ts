@@ -2,9 +2,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SERVICE_NAMES } from "../../config/services";
 import { keyFingerprint } from "../../config/schema";
 import { REPO_ROOT } from "../../platform/paths";
+import { liveImages } from "../mockRun";
 import { engineWorkspace, run, type EngineWorkspace } from "./workspace";
 
 // `cdb deploy` and `npm run policy-check` end to end through the Automation
@@ -55,7 +55,7 @@ describe("cdb deploy and policy-check through the Automation API (stand-in provi
       expect(c.code, c.stderr).toBe(0);
     }
     editConfig("live", (c) => {
-      c["cdb:images"] = Object.fromEntries(SERVICE_NAMES.map((s, i) => [s, `registry.example/cdb/${s}@sha256:${(i + 1).toString(16).padStart(64, "0")}`]));
+      c["cdb:images"] = liveImages();
     });
     const r = await script("policyCheck.ts", ["--no-tests"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
-import { SERVICE_NAMES } from "../../config/services";
 import { keyFingerprint } from "../../config/schema";
 import { configDigest } from "../../readiness/digest";
 import { loadStackConfigFile, viewOf } from "../../readiness/stackView";
+import { liveImages } from "../mockRun";
 import { completeEvidence, soakedSubjects, writeFixtureSigners } from "../readinessFixture";
 import type { EngineWorkspace } from "./workspace";
 
@@ -13,7 +13,6 @@ import type { EngineWorkspace } from "./workspace";
 
 export const LIVE_KEY = "mx0-live-key-ENGINE-1111";
 export const LIVE_SECRET = "mx0-live-secret-ENGINE-2222";
-const digestOf = (i: number) => `sha256:${i.toString(16).padStart(64, "0")}`;
 
 /** Throws (rather than vitest's expect) so that bench/ can use it too. */
 export async function pulumiOk(ws: EngineWorkspace, args: string[]): Promise<void> {
@@ -24,7 +23,7 @@ export async function pulumiOk(ws: EngineWorkspace, args: string[]): Promise<voi
 export async function initLiveStack(ws: EngineWorkspace): Promise<void> {
   await pulumiOk(ws, ["stack", "init", "live"]);
   // One `config set-all` for the 23 settings: each CLI start costs CPU, and the suite is CPU-bound.
-  const images = SERVICE_NAMES.flatMap((s, i) => ["--plaintext", `cdb:images.${s}=registry.example/cdb/${s}@${digestOf(i + 1)}`]);
+  const images = Object.entries(liveImages()).flatMap(([s, ref]) => ["--plaintext", `cdb:images.${s}=${ref}`]);
   await pulumiOk(ws, ["config", "set-all", "-s", "live", "--path", "--secret", `cdb:mexcApiKey=${LIVE_KEY}`, "--secret", `cdb:mexcApiSecret=${LIVE_SECRET}`, "--plaintext", `cdb:mexcKeyFingerprint=${keyFingerprint(LIVE_KEY)}`, ...images]);
 }
 
