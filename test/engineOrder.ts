@@ -25,6 +25,7 @@ export const ENGINE_SECONDS: Readonly<Record<string, number>> = {
   "readme.engine.test.ts": 141,
   "paper.engine.test.ts": 102,
   "passphrase.engine.test.ts": 93,
+  "runtimeOptions.engine.test.ts": 10,
 };
 
 const secondsOf = (spec: TestSpecification) => ENGINE_SECONDS[spec.moduleId.split(/[\\/]/).at(-1)!] ?? Number.POSITIVE_INFINITY;

@@ -7,7 +7,9 @@
 // start policy packs ("could not read plugin …: not supported"). This adapter
 // forwards every LanguageRuntime call, byte for byte, to that v3.68.0 host and
 // answers RunPlugin for policy packs (kind "analyzer") itself, the way the
-// current nodejs host does, with sdk/v3's public PolicyProxy.
+// current nodejs host does, with sdk/v3's public PolicyProxy. Run goes to a
+// v3.68.0 host started with the project's runtime options as flags, the only
+// place that host reads them (legacyHosts).
 //
 // When to delete it: as soon as the proxy serves
 // github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 at the
@@ -26,6 +28,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sdk "github.com/pulumi/pulumi/sdk/v3"
@@ -54,40 +57,17 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	// The legacy host gets our arguments unchanged (engine address, flags).
-	child := exec.Command(filepath.Join(filepath.Dir(self), legacyHost), os.Args[1:]...)
-	child.Stderr = os.Stderr
-	out, err := child.StdoutPipe()
+	hosts := &legacyHosts{path: filepath.Join(filepath.Dir(self), legacyHost), args: os.Args[1:], conns: map[string]*grpc.ClientConn{}}
+	defer hosts.close()
+	// The host every call but Run goes to, with our arguments unchanged (engine address, flags).
+	conn, err := hosts.get(nil)
 	if err != nil {
 		return err
 	}
-	if err := child.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", legacyHost, err)
-	}
-	defer child.Process.Kill() //nolint:errcheck
-	go exitWithParent(child)
-	reader := bufio.NewReader(out)
-	line, err := reader.ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("read the port of %s: %w", legacyHost, err)
-	}
-	port, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil {
-		return fmt.Errorf("%s printed %q instead of its port", legacyHost, line)
-	}
-	go io.Copy(os.Stdout, reader) //nolint:errcheck
-
-	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", port),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(passThrough{})), rpcutil.GrpcChannelOptions())
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
 
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
-			srv.RegisterService(&runPluginOnly, &policyPackRunner{})
+			srv.RegisterService(&interceptedCalls, &adapter{hosts: hosts})
 			return nil
 		},
 		Options: []grpc.ServerOption{
@@ -100,6 +80,87 @@ func run() error {
 	}
 	fmt.Printf("%d\n", handle.Port)
 	return <-handle.Done
+}
+
+// legacyHosts starts v3.68.0 hosts on demand, one per set of flags. That host
+// reads the project's runtime options (typescript, nodeargs, tsconfig) only
+// from its command line, where CLIs before 3.9x put them; current CLIs send
+// them in each request's ProgramInfo instead, so without this a project's
+// `typescript: false` was ignored and every program ran under ts-node.
+type legacyHosts struct {
+	path  string
+	args  []string
+	mu    sync.Mutex
+	conns map[string]*grpc.ClientConn
+	procs []*exec.Cmd
+}
+
+func (h *legacyHosts) get(flags []string) (*grpc.ClientConn, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	key := strings.Join(flags, "\x00")
+	if conn, ok := h.conns[key]; ok {
+		return conn, nil
+	}
+	// Flags first: Go's flag package stops at the engine address.
+	child := exec.Command(h.path, append(append([]string{}, flags...), h.args...)...)
+	child.Stderr = os.Stderr
+	out, err := child.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := child.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", legacyHost, err)
+	}
+	h.procs = append(h.procs, child)
+	go exitWithParent(child)
+	reader := bufio.NewReader(out)
+	line, err := reader.ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("read the port of %s: %w", legacyHost, err)
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		return nil, fmt.Errorf("%s printed %q instead of its port", legacyHost, line)
+	}
+	go io.Copy(os.Stdout, reader) //nolint:errcheck
+
+	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", port),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(passThrough{})), rpcutil.GrpcChannelOptions())
+	if err != nil {
+		return nil, err
+	}
+	h.conns[key] = conn
+	return conn, nil
+}
+
+func (h *legacyHosts) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range h.conns {
+		c.Close() //nolint:errcheck
+	}
+	for _, p := range h.procs {
+		p.Process.Kill() //nolint:errcheck
+	}
+}
+
+// runtimeFlags are the legacy host's flags for a project's runtime options,
+// none where an option keeps the host's default.
+func runtimeFlags(info *pulumirpc.ProgramInfo) []string {
+	var flags []string
+	opts := info.GetOptions().AsMap()
+	if ts, ok := opts["typescript"].(bool); ok && !ts {
+		flags = append(flags, "-typescript=false")
+	}
+	if s, ok := opts["nodeargs"].(string); ok && s != "" {
+		flags = append(flags, "-nodeargs="+s)
+	}
+	if s, ok := opts["tsconfig"].(string); ok && s != "" {
+		flags = append(flags, "-tsconfig="+s)
+	}
+	return flags
 }
 
 // exitWithParent ends the adapter and the legacy host when the engine that
@@ -115,13 +176,23 @@ func exitWithParent(child *exec.Cmd) {
 	}
 }
 
-// runPluginOnly registers RunPlugin alone: gRPC hands every other method of
-// the service to the unknown-service handler, which forwards it.
-var runPluginOnly = grpc.ServiceDesc{
+// interceptedCalls registers Run and RunPlugin alone: gRPC hands every other
+// method of the service to the unknown-service handler, which forwards it.
+var interceptedCalls = grpc.ServiceDesc{
 	ServiceName: "pulumirpc.LanguageRuntime",
 	HandlerType: (*interface {
 		RunPlugin(*pulumirpc.RunPluginRequest, pulumirpc.LanguageRuntime_RunPluginServer) error
 	})(nil),
+	Methods: []grpc.MethodDesc{{
+		MethodName: "Run",
+		Handler: func(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+			req := new(pulumirpc.RunRequest)
+			if err := dec(req); err != nil {
+				return nil, err
+			}
+			return srv.(*adapter).Run(ctx, req)
+		},
+	}},
 	Streams: []grpc.StreamDesc{{
 		StreamName:    "RunPlugin",
 		ServerStreams: true,
@@ -130,12 +201,23 @@ var runPluginOnly = grpc.ServiceDesc{
 			if err := stream.RecvMsg(req); err != nil {
 				return err
 			}
-			return srv.(*policyPackRunner).RunPlugin(req, &grpc.GenericServerStream[pulumirpc.RunPluginRequest, pulumirpc.RunPluginResponse]{ServerStream: stream})
+			return srv.(*adapter).RunPlugin(req, &grpc.GenericServerStream[pulumirpc.RunPluginRequest, pulumirpc.RunPluginResponse]{ServerStream: stream})
 		},
 	}},
 }
 
-type policyPackRunner struct{}
+type adapter struct{ hosts *legacyHosts }
+
+// Run hands the program to a legacy host started with the project's runtime
+// options as flags (the host started first when the project sets none).
+func (a *adapter) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	conn, err := a.hosts.get(runtimeFlags(req.GetInfo()))
+	if err != nil {
+		return nil, status.Errorf(codes.Unavailable, "cdb nodejs adapter: %v", err)
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	return pulumirpc.NewLanguageRuntimeClient(conn).Run(metadata.NewOutgoingContext(ctx, md.Copy()), req)
+}
 
 // RunPlugin starts a nodejs policy pack as the current host does: a policy
 // proxy fetches the stack's configuration from the engine, the pack runs as
@@ -143,7 +225,7 @@ type policyPackRunner struct{}
 // directory with that configuration in its environment, and the proxy then
 // attaches to it. Like the official host, it does not pass
 // PULUMI_CONFIG_SECRET_KEYS: a pack must not rely on it.
-func (policyPackRunner) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+func (*adapter) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
 	if req.Kind != "analyzer" {
 		return status.Errorf(codes.Unimplemented, "cdb nodejs adapter runs policy packs only, not %q plugins", req.Kind)
 	}
