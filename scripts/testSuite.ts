@@ -1,0 +1,65 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { REPO_ROOT } from "../platform/paths";
+
+// `npm test`'s vitest part (after the type check and the layer lint). The
+// unit files keep a core busy (mostly `npx cdb` starts) and the ops files
+// mostly wait (containers turning healthy, Redis, drills), and vitest runs the
+// projects of one group one file at a time on 2 cores: the two together took
+// 880 s with 0.83 of 2 cores busy. So the unit and the ops project run side by
+// side, each one file at a time as before, in two vitest processes (vitest
+// itself runs one project's files after another's); the engine project,
+// which starts cdb_* containers on the same dockerd as the ops files, after
+// both. `npm test -- <vitest args…>` runs one `vitest run <args…>` as before,
+// and so does `npx vitest run` (the config's group order keeps the phases).
+
+/** The projects of vitest.config.mts, by phase: a phase's projects run together, the phases one after another. */
+export const PHASES: readonly (readonly string[])[] = [["unit", "ops"], ["engine"]];
+
+const VITEST = path.join(REPO_ROOT, "node_modules", "vitest", "vitest.mjs");
+
+interface Finished {
+  project: string;
+  code: number;
+  seconds: number;
+}
+
+/** One `vitest run --project <project>`, each line of its output prefixed with the project's name. */
+function runProject(project: string, prefixed: boolean): Promise<Finished> {
+  const t0 = Date.now();
+  // Piped output is not a terminal: keep the colours the terminal would have had.
+  const env = process.stdout.isTTY && !process.env.NO_COLOR ? { ...process.env, FORCE_COLOR: "1" } : process.env;
+  const child = spawn(process.execPath, [VITEST, "run", "--project", project], { cwd: REPO_ROOT, env, stdio: ["ignore", prefixed ? "pipe" : "inherit", prefixed ? "pipe" : "inherit"] });
+  if (prefixed) {
+    for (const [from, to] of [[child.stdout!, process.stdout], [child.stderr!, process.stderr]] as const) {
+      createInterface({ input: from }).on("line", (line) => to.write(`[${project}] ${line}\n`));
+    }
+  }
+  return new Promise((resolve) => {
+    child.on("error", (e) => {
+      process.stderr.write(`cdb test: cannot start vitest for ${project}: ${e.message}\n`);
+      resolve({ project, code: 1, seconds: (Date.now() - t0) / 1000 });
+    });
+    child.on("close", (code, signal) => resolve({ project, code: code ?? (signal ? 1 : 0), seconds: (Date.now() - t0) / 1000 }));
+  });
+}
+
+function runOnce(args: string[]): Promise<number> {
+  const child = spawn(process.execPath, [VITEST, "run", ...args], { cwd: REPO_ROOT, stdio: "inherit" });
+  return new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args.length > 0) return runOnce(args);
+  const done: Finished[] = [];
+  for (const phase of PHASES) {
+    // Every phase runs even after a failure: one run shows every red file.
+    done.push(...(await Promise.all(phase.map((p) => runProject(p, phase.length > 1)))));
+  }
+  const failed = done.filter((d) => d.code !== 0);
+  process.stdout.write(`\ncdb test: ${done.map((d) => `${d.project} ${d.code === 0 ? "passed" : `FAILED (exit ${d.code})`} in ${d.seconds.toFixed(0)} s`).join(", ")}\n`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
