@@ -23,7 +23,7 @@ export default defineConfig({
           include: ["test/engine/**/*.engine.test.ts"],
           // promote/rollback run test doubles on dockerd; the ops tests do too.
           globalSetup: ["test/dockerd.ts"],
-          // After the unit and ops projects: both create cdb_* containers on the same dockerd.
+          // After the ops project: both create cdb_* containers on the same dockerd (npm test runs it after unit and ops, scripts/testSuite.ts).
           sequence: { groupOrder: 1 },
           pool: "forks",
           // Files in parallel: each has its own project copy, PULUMI_HOME and state, and no two
@@ -46,6 +46,9 @@ export default defineConfig({
           exclude: ["**/node_modules/**"],
           globalSetup: ["test/dockerd.ts"],
           pool: "forks",
+          // Two files at a time: they mostly wait (0.53 of 2 cores busy one at a time), and each
+          // runs its containers under a stack name of its own (test/opsStack.ts).
+          maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -5,14 +5,23 @@ import { REPO_ROOT } from "../platform/paths";
 
 // `npm test`'s vitest part (after the type check and the layer lint). The
 // unit files keep a core busy (mostly `npx cdb` starts) and the ops files
-// mostly wait (containers turning healthy, Redis, drills), and vitest runs the
-// projects of one group one file at a time on 2 cores: the two together took
-// 880 s with 0.83 of 2 cores busy. So the unit and the ops project run side by
-// side, each one file at a time as before, in two vitest processes (vitest
-// itself runs one project's files after another's); the engine project,
-// which starts cdb_* containers on the same dockerd as the ops files, after
-// both. `npm test -- <vitest args…>` runs one `vitest run <args…>` as before,
-// and so does `npx vitest run` (the config's group order keeps the phases).
+// mostly wait (containers turning healthy, Redis, drills); run one file at a
+// time, one project after the other (as vitest runs the projects of one
+// group), the two took 880 s with 0.83 of 2 cores busy. So the unit project
+// (one file at a time) and the ops project (two, vitest.config.mts) run side
+// by side in two vitest processes; the engine project, which starts cdb_*
+// containers on the same dockerd as the ops files, after both.
+// `npm test -- <vitest args…>` runs one `vitest run <args…>` as before, and
+// so does `npx vitest run` (the config's group order keeps the phases).
+
+// Every node process of the suite (vitest's workers, `npx cdb`, each engine
+// run's program, pack and stand-in providers: hundreds of starts of the same
+// modules) shares V8's compile cache, kept with the other scratch files in the
+// git-ignored .cache/: a paper preview with the pack 9.30 -> 8.48 CPU-s
+// (bench/previewCpu.ts with NODE_COMPILE_CACHE set). V8 uses a cached entry
+// only for the unchanged source it was made from.
+const COMPILE_CACHE = path.join(REPO_ROOT, ".cache", "node-compile-cache");
+const childEnv = (): NodeJS.ProcessEnv => ({ NODE_COMPILE_CACHE: COMPILE_CACHE, ...process.env });
 
 /** The projects of vitest.config.mts, by phase: a phase's projects run together, the phases one after another. */
 export const PHASES: readonly (readonly string[])[] = [["unit", "ops"], ["engine"]];
@@ -25,12 +34,15 @@ interface Finished {
   seconds: number;
 }
 
+/** CDB_TEST_JSON_DIR=<dir>: each project also writes vitest's JSON report to <dir>/<project>.json (bench/testFiles.ts reads them). */
+const jsonReport = (project: string) => (process.env.CDB_TEST_JSON_DIR ? ["--reporter=default", "--reporter=json", `--outputFile.json=${path.join(process.env.CDB_TEST_JSON_DIR, `${project}.json`)}`] : []);
+
 /** One `vitest run --project <project>`, each line of its output prefixed with the project's name. */
 function runProject(project: string, prefixed: boolean): Promise<Finished> {
   const t0 = Date.now();
   // Piped output is not a terminal: keep the colours the terminal would have had.
-  const env = process.stdout.isTTY && !process.env.NO_COLOR ? { ...process.env, FORCE_COLOR: "1" } : process.env;
-  const child = spawn(process.execPath, [VITEST, "run", "--project", project], { cwd: REPO_ROOT, env, stdio: ["ignore", prefixed ? "pipe" : "inherit", prefixed ? "pipe" : "inherit"] });
+  const env = process.stdout.isTTY && !process.env.NO_COLOR ? { ...childEnv(), FORCE_COLOR: "1" } : childEnv();
+  const child = spawn(process.execPath, [VITEST, "run", "--project", project, ...jsonReport(project)], { cwd: REPO_ROOT, env, stdio: ["ignore", prefixed ? "pipe" : "inherit", prefixed ? "pipe" : "inherit"] });
   if (prefixed) {
     for (const [from, to] of [[child.stdout!, process.stdout], [child.stderr!, process.stderr]] as const) {
       createInterface({ input: from }).on("line", (line) => to.write(`[${project}] ${line}\n`));
@@ -46,7 +58,7 @@ function runProject(project: string, prefixed: boolean): Promise<Finished> {
 }
 
 function runOnce(args: string[]): Promise<number> {
-  const child = spawn(process.execPath, [VITEST, "run", ...args], { cwd: REPO_ROOT, stdio: "inherit" });
+  const child = spawn(process.execPath, [VITEST, "run", ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: "inherit" });
   return new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
 

@@ -186,7 +186,15 @@ describe("the witness of a paper stack of test doubles", () => {
     const seed = blob.subarray(seedAt + 4, seedAt + 36);
     const needles = [...body.filter((l) => l.length >= 40), seed.toString("base64"), seed.toString("hex"), seed.toString("base64url")];
     const haystacks: [string, string][] = [];
-    for (const c of await t.docker.listContainers({ all: true })) haystacks.push([`inspect ${c.Names[0]}`, JSON.stringify(await t.docker.getContainer(c.Id).inspect())]);
+    for (const c of await t.docker.listContainers({ all: true })) {
+      // The ops files run two at a time on one dockerd: another file's container may go between the list and its
+      // inspect. This stack's own containers must all be there.
+      const inspected = await t.docker.getContainer(c.Id).inspect().catch((e: { statusCode?: number }) => {
+        if (e.statusCode === 404 && !c.Names[0]!.startsWith(`/cdb${STACK}_`)) return undefined;
+        throw e;
+      });
+      if (inspected) haystacks.push([`inspect ${c.Names[0]}`, JSON.stringify(inspected)]);
+    }
     const logs = (await t.docker.getContainer(w.container).logs({ stdout: true, stderr: true })) as unknown as Buffer;
     haystacks.push(["witness logs", logs.toString("latin1")]);
     for (const f of readdirSync(out)) haystacks.push([f, readFileSync(path.join(out, f), "latin1")]);
