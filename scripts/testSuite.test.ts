@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../platform/paths";
-import { PHASES } from "./testSuite";
+import { main, PHASES } from "./testSuite";
 
 describe("npm test's phases", () => {
   it("run every project of vitest.config.mts exactly once, the engine after the ops files (both start containers on one dockerd)", () => {
@@ -14,4 +14,10 @@ describe("npm test's phases", () => {
     expect(phaseOf("engine")).toBeGreaterThan(phaseOf("ops"));
     expect(phaseOf("engine")).toBeGreaterThan(phaseOf("unit"));
   });
+
+  it("fails when a project of a phase fails, and a run with vitest args when vitest fails", async () => {
+    // A project vitest does not know: vitest exits non-zero before running a file.
+    expect(await main([], [["no-such-project"]])).toBe(1);
+    expect(await main(["--project", "no-such-project"])).not.toBe(0);
+  }, 60_000);
 });
