@@ -17,7 +17,9 @@ describe("npm test's phases", () => {
 
   it("fails when a project of a phase fails, and a run with vitest args when vitest fails", async () => {
     // A project vitest does not know: vitest exits non-zero before running a file.
-    expect(await main([], [["no-such-project"]])).toBe(1);
+    let summary = "";
+    expect(await main([], [["no-such-project"]], (t) => (summary += t))).toBe(1);
+    expect(summary).toMatch(/^cdb test: no-such-project FAILED \(exit 1\) in \d+ s$/m);
     expect(await main(["--project", "no-such-project"])).not.toBe(0);
   }, 60_000);
 });

@@ -64,7 +64,7 @@ function runOnce(args: string[]): Promise<number> {
 }
 
 /** `npm test`'s exit code: 1 when any project failed (or could not run), 0 when all passed. */
-export async function main(args: string[], phases: readonly (readonly string[])[] = PHASES): Promise<number> {
+export async function main(args: string[], phases: readonly (readonly string[])[] = PHASES, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   if (args.length > 0) return runOnce(args);
   const done: Finished[] = [];
   for (const phase of phases) {
@@ -72,7 +72,7 @@ export async function main(args: string[], phases: readonly (readonly string[])[
     done.push(...(await Promise.all(phase.map((p) => runProject(p, phase.length > 1)))));
   }
   const failed = done.filter((d) => d.code !== 0);
-  process.stdout.write(`\ncdb test: ${done.map((d) => `${d.project} ${d.code === 0 ? "passed" : `FAILED (exit ${d.code})`} in ${d.seconds.toFixed(0)} s`).join(", ")}\n`);
+  out(`\ncdb test: ${done.map((d) => `${d.project} ${d.code === 0 ? "passed" : `FAILED (exit ${d.code})`} in ${d.seconds.toFixed(0)} s`).join(", ")}\n`);
   return failed.length > 0 ? 1 : 0;
 }
 

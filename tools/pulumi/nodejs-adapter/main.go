@@ -84,7 +84,7 @@ func run() error {
 
 // legacyHosts starts v3.68.0 hosts on demand, one per set of flags. That host
 // reads the project's runtime options (typescript, nodeargs, tsconfig) only
-// from its command line, where CLIs before 3.9x put them; current CLIs send
+// from its command line, where older CLIs put them; current CLIs send
 // them in each request's ProgramInfo instead, so without this a project's
 // `typescript: false` was ignored and every program ran under ts-node.
 type legacyHosts struct {
