@@ -41,34 +41,34 @@ interface Finished {
 /** CDB_TEST_JSON_DIR=<dir>: each project also writes vitest's JSON report to <dir>/<project>.json (bench/testFiles.ts reads them). */
 const jsonReport = (project: string) => (process.env.CDB_TEST_JSON_DIR ? ["--reporter=default", "--reporter=json", `--outputFile.json=${path.join(process.env.CDB_TEST_JSON_DIR, `${project}.json`)}`] : []);
 
-/** One `vitest run --project <project>`, each line of its output prefixed with the project's name. */
-function runProject(project: string, prefixed: boolean): Promise<Finished> {
+/** One `vitest run <args…>`: its exit code (1 when it could not start or was killed) and its seconds; with `prefix`, each line of its output prefixed. */
+function runVitest(args: string[], prefix?: string): Promise<{ code: number; seconds: number }> {
   const t0 = Date.now();
   // Piped output is not a terminal: keep the colours the terminal would have had.
-  const env = process.stdout.isTTY && !process.env.NO_COLOR ? { ...childEnv(), FORCE_COLOR: "1" } : childEnv();
-  const child = spawn(process.execPath, [VITEST, "run", "--project", project, ...jsonReport(project)], { cwd: REPO_ROOT, env, stdio: ["ignore", prefixed ? "pipe" : "inherit", prefixed ? "pipe" : "inherit"] });
-  if (prefixed) {
+  const env = prefix !== undefined && process.stdout.isTTY && !process.env.NO_COLOR ? { ...childEnv(), FORCE_COLOR: "1" } : childEnv();
+  const piped = prefix !== undefined ? "pipe" : "inherit";
+  const child = spawn(process.execPath, [VITEST, "run", ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", piped, piped] });
+  if (prefix !== undefined) {
     for (const [from, to] of [[child.stdout!, process.stdout], [child.stderr!, process.stderr]] as const) {
-      createInterface({ input: from }).on("line", (line) => to.write(`[${project}] ${line}\n`));
+      createInterface({ input: from }).on("line", (line) => to.write(`[${prefix}] ${line}\n`));
     }
   }
   return new Promise((resolve) => {
+    const done = (code: number) => resolve({ code, seconds: (Date.now() - t0) / 1000 });
     child.on("error", (e) => {
-      process.stderr.write(`cdb test: cannot start vitest for ${project}: ${e.message}\n`);
-      resolve({ project, code: 1, seconds: (Date.now() - t0) / 1000 });
+      process.stderr.write(`cdb test: cannot start vitest ${args.join(" ")}: ${e.message}\n`);
+      done(1);
     });
-    child.on("close", (code, signal) => resolve({ project, code: code ?? (signal ? 1 : 0), seconds: (Date.now() - t0) / 1000 }));
+    child.on("close", (code, signal) => done(code ?? (signal ? 1 : 0)));
   });
 }
 
-function runOnce(args: string[]): Promise<number> {
-  const child = spawn(process.execPath, [VITEST, "run", ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: "inherit" });
-  return new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
-}
+/** One project of a phase; prefixed when the phase runs more than one. */
+const runProject = async (project: string, prefixed: boolean): Promise<Finished> => ({ project, ...(await runVitest(["--project", project, ...jsonReport(project)], prefixed ? project : undefined)) });
 
 /** `npm test`'s exit code: 1 when any project failed (or could not run), 0 when all passed. */
 export async function main(args: string[], phases: readonly (readonly string[])[] = PHASES, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  if (args.length > 0) return runOnce(args);
+  if (args.length > 0) return (await runVitest(args)).code;
   const done: Finished[] = [];
   for (const phase of phases) {
     // Every phase runs even after a failure: one run shows every red file.
