@@ -10,8 +10,11 @@ const LAYERS = {
   // Is dist/ a build of the sources as they are? Asked by the launchers and the program's and
   // pack's entries before anything is compiled (plain JavaScript): imports nothing of the project.
   "scripts/bin/buildStamp.cjs": [],
+  // Pulumi's SDK without the parts no cdb code uses, loaded on first use: required first by the
+  // program's and pack's entries, the CLI's launcher and the check (plain JavaScript): imports nothing of the project.
+  "scripts/bin/deferPulumiExtras.cjs": [],
   // The launchers: `cdb` (the CLI, compiled or through tsx) and the build.
-  "scripts/bin": ["scripts/bin/buildStamp.cjs", "scripts"],
+  "scripts/bin": ["scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts"],
   // The adapter to the machine: paths, Pulumi environment, toolchain lookup, typed errors, exit table.
   platform: [],
   config: ["platform"],
@@ -19,19 +22,19 @@ const LAYERS = {
   model: ["platform", "config", "monitoring"],
   readiness: ["platform", "config", "monitoring", "model"],
   components: ["platform", "config", "model"],
-  stacks: ["platform", "config", "monitoring", "model", "readiness", "components", "scripts/bin/buildStamp.cjs"],
-  policies: ["platform", "config", "monitoring", "model", "readiness", "scripts/bin/buildStamp.cjs"],
+  stacks: ["platform", "config", "monitoring", "model", "readiness", "components", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs"],
+  policies: ["platform", "config", "monitoring", "model", "readiness", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs"],
   ops: ["platform", "config", "monitoring", "model", "readiness"],
   exchange: ["platform", "config", "model", "readiness", "ops"],
   // The witness (issue 22): the program of the witness container, run inside the stack; bundled into dist/witness/witness.cjs.
   witness: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange"],
   // The CLI: parses, calls ops, renders.
-  scripts: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange", "witness", "scripts/bin/buildStamp.cjs"],
+  scripts: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange", "witness", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs"],
   // Tests' helpers and benchmarks may use everything; nothing else imports them but vitest.config.mts.
-  test: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs"],
+  test: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs"],
   // The test runner's configuration: its file order comes from the tests' helpers (test/engineOrder.ts).
   "vitest.config.mts": ["test"],
-  bench: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "test"],
+  bench: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "test"],
 };
 
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

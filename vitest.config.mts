@@ -4,6 +4,8 @@ import { EngineLongestFirst } from "./test/engineOrder";
 export default defineConfig({
   test: {
     sequence: { sequencer: EngineLongestFirst },
+    // Pulumi's SDK as the program, the pack and the CLI load it (scripts/bin/deferPulumiExtras.cjs).
+    setupFiles: ["test/deferPulumiExtras.setup.ts"],
     projects: [
       {
         test: {

@@ -260,6 +260,8 @@ export async function main(opts: Options, progress: (l: string) => void, out: (l
 }
 
 if (require.main === module) {
+  // Pulumi's SDK without the TypeScript compiler and npm's arborist, which no check uses (scripts/bin/deferPulumiExtras.cjs).
+  require("./bin/deferPulumiExtras.cjs");
   const opts = new Command("policy-check")
     .option("--no-tests", "skip `npm test` (the workflow runs it as its own step)")
     .option("--base <ref>", "judge this working tree by the check of this git ref: a checkout of it takes over as the judge (--judge)")

@@ -10,6 +10,9 @@ const root = path.join(__dirname, "..");
 // scripts/bin/cdb.cjs does for the CLI: without it every run compiles them again
 // (~0.2 s of the paper program's CPU). Entries are keyed by source hash, never stale.
 require("node:module").enableCompileCache?.(path.join(root, ".cache", "node-compile-cache"));
+// Pulumi's SDK without the parts the program never uses (the Automation API, the
+// TypeScript compiler): ~1 CPU-s of every preview and update (scripts/bin/deferPulumiExtras.cjs).
+require("../scripts/bin/deferPulumiExtras.cjs");
 // The compiled program's stack traces in V8's own format: Pulumi's runner
 // installs source-map-support (and ts-node's, where a language host starts the
 // program as TypeScript), and Pulumi takes a full stack for every resource and

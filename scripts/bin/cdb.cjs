@@ -10,6 +10,8 @@ const root = path.join(__dirname, "..", "..");
 // V8 code cache (git-ignored .cache/): Node keys each entry by the module's
 // source hash, so an edited file is simply recompiled, never run stale.
 require("node:module").enableCompileCache?.(path.join(root, ".cache", "node-compile-cache"));
+// Pulumi's SDK without the TypeScript compiler and npm's arborist, which no command uses (scripts/bin/deferPulumiExtras.cjs).
+require("./deferPulumiExtras.cjs");
 
 const { isFresh } = require("./buildStamp.cjs");
 let fresh = isFresh(root);
