@@ -13,8 +13,10 @@ const LAYERS = {
   // Pulumi's SDK without the parts no cdb code uses, loaded on first use: required first by the
   // program's and pack's entries, the CLI's launcher and the check (plain JavaScript): imports nothing of the project.
   "scripts/bin/deferPulumiExtras.cjs": [],
+  // The build of dist/ (plain JavaScript): run by the launcher, and by policy-check on the tree it previews.
+  "scripts/bin/build.cjs": ["scripts/bin/buildStamp.cjs"],
   // The launchers: `cdb` (the CLI, compiled or through tsx) and the build.
-  "scripts/bin": ["scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts"],
+  "scripts/bin": ["scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts/bin/build.cjs", "scripts"],
   // The adapter to the machine: paths, Pulumi environment, toolchain lookup, typed errors, exit table.
   platform: [],
   config: ["platform"],
@@ -29,12 +31,12 @@ const LAYERS = {
   // The witness (issue 22): the program of the witness container, run inside the stack; bundled into dist/witness/witness.cjs.
   witness: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange"],
   // The CLI: parses, calls ops, renders.
-  scripts: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange", "witness", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs"],
+  scripts: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange", "witness", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts/bin/build.cjs"],
   // Tests' helpers and benchmarks may use everything; nothing else imports them but vitest.config.mts.
-  test: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs"],
+  test: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts/bin/build.cjs"],
   // The test runner's configuration: its file order comes from the tests' helpers (test/engineOrder.ts).
   "vitest.config.mts": ["test"],
-  bench: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "test"],
+  bench: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts/bin/build.cjs", "test"],
 };
 
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { REPO_ROOT } from "../platform/paths";
 import { UnusableInput } from "../platform/errors";
 import { repoTmpDir } from "../test/repoTmp";
-import { changedGateFiles, judgesWhole, resolveBase } from "./baseJudge";
+import { changedGateFiles, judgeDirectory, judgesWhole, resolveBase } from "./baseJudge";
 import { ownersOf, parseCodeowners } from "./codeowners";
 
 describe("the base's gate", () => {
@@ -64,5 +65,25 @@ describe("what the judge compares and hands over to", () => {
     expect(judgesWhole(path.join(base, "nowhere"))).toBe(false);
     // This tree's own check has it: a PR based on this commit is judged whole.
     expect(judgesWhole(REPO_ROOT)).toBe(true);
+  });
+
+  it("a judge directory takes the PR's program, never what the PR commits of the generated folders (dist/, .cache/, node_modules/)", () => {
+    const forged = "// zod@0, bundled by scripts/bin/build.cjs\nmodule.exports = { z: 'the PR\\'s' };\n";
+    const { base, pr } = trees({
+      "policies/index.ts": ["base's pack\n", "PR's pack\n"],
+      "stacks/program.ts": ["base's program\n", "PR's program\n"],
+      // What a PR could force-add (git add -f): a vendored package with the build's banner, a stamp, a code cache entry.
+      "dist/vendor/zod.js": [undefined, forged],
+      "dist/.sources": [undefined, "policies/index.ts\t0\t0\n"],
+      ".cache/node-compile-cache/v24/entry": [undefined, "bytes"],
+      "node_modules/zod/index.js": [undefined, "module.exports = {};\n"],
+    });
+    expect(spawnSync("git", ["init", "-q"], { cwd: pr }).status).toBe(0);
+    expect(spawnSync("git", ["add", "-A", "-f"], { cwd: pr }).status).toBe(0);
+    const dir = judgeDirectory(base, ["policies/index.ts"], pr);
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    expect(readFileSync(path.join(dir, "policies", "index.ts"), "utf8")).toBe("base's pack\n");
+    expect(readFileSync(path.join(dir, "stacks", "program.ts"), "utf8")).toBe("PR's program\n");
+    for (const f of ["dist/vendor/zod.js", "dist/.sources", ".cache/node-compile-cache/v24/entry", "node_modules/zod/index.js"]) expect(existsSync(path.join(dir, f)), f).toBe(false);
   });
 });

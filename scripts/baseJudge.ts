@@ -140,6 +140,9 @@ export function changedGateFiles(baseRoot: string, prRoot: string, baseClosure: 
   return gate.filter((f) => contentOf(baseRoot, f) !== contentOf(prRoot, f)).sort();
 }
 
+/** Folders of a tree that its code generates or installs, never taken from a PR into a judge directory. */
+const GENERATED_DIRS = ["node_modules", "dist", ".cache"] as const;
+
 /** Builds the judge directory from the base's tree and its closure, the rest from the PR's tree; the caller removes it. */
 export function judgeDirectory(baseRoot: string, baseClosure: readonly string[], prRoot: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "cdb-judge-"));
@@ -150,9 +153,11 @@ export function judgeDirectory(baseRoot: string, baseClosure: readonly string[],
   };
   // The base's gate, whole.
   for (const f of baseClosure) copy(baseRoot, f);
-  // The PR's working tree outside the base's gate: its program, stack files and evidence.
+  // The PR's working tree outside the base's gate: its program, stack files and evidence. Never
+  // what is generated from the code (a PR can commit it: git add -f): its dist/ (compiled code, the
+  // vendored packages, the build's stamp) or .cache/ (V8's code cache) would run in the base's place.
   for (const f of filesOf(prRoot)) {
-    if (gate.has(f) || f === "node_modules" || f.startsWith("node_modules/")) continue;
+    if (gate.has(f) || GENERATED_DIRS.some((d) => f === d || f.startsWith(`${d}/`))) continue;
     try {
       copy(prRoot, f);
     } catch (e) {

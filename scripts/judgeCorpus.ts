@@ -112,6 +112,17 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, i
 
 const lastLine = (s: string) => s.trim().split("\n").at(-1) ?? "";
 
+/**
+ * The copy's dist/ by the PR's own build (scripts/bin/build.cjs), as `npm ci`
+ * builds it after the merge: its previews run what would ship, compiled
+ * (through tsx a preview's program and pack cost twice the CPU). A PR whose
+ * build fails is still judged: its entries then run its sources.
+ */
+function buildCopy(project: string, env: NodeJS.ProcessEnv): void {
+  const build = path.join(project, "scripts", "bin", "build.cjs");
+  if (existsSync(build)) run(process.execPath, [build], project, env);
+}
+
 /** Runs `code` (TypeScript importing the PR's modules from the copy's root) and parses the JSON it prints. */
 function probe<T>(project: string, env: NodeJS.ProcessEnv, code: string): T {
   const dir = path.join(project, ".corpus-probe");
@@ -141,6 +152,7 @@ function liveTradersCase(project: string, env: NodeJS.ProcessEnv): CorpusResult 
     c["cdb:mexcKeyFingerprint"] = keyFingerprint(THROWAWAY_KEY);
     c["cdb:images"] = Object.fromEntries(SERVICE_NAMES.map((s, i) => [s, `registry.example/cdb/${s}@${digestOf(i)}`]));
   });
+  buildCopy(project, env);
   // The base says which containers of this stack trade for real.
   const loaded = loadStackConfigFile("live", live);
   const traders = planStackWithMonitoring(loaded.stack, loaded.config, loaded.secretsSet)
@@ -217,7 +229,11 @@ function packAttachedCase(project: string, env: NodeJS.ProcessEnv): CorpusResult
   editStackFile(path.join(project, "Pulumi.paper.yaml"), (c) => {
     c["cdb:risk"] = { ...((c["cdb:risk"] as object | undefined) ?? {}), maxPositionPct: 0.5 };
   });
-  const r = run(process.execPath, [TSX(project), path.join("scripts", "cdb.ts"), "deploy", "--stack", "paper", "--preview"], project, env);
+  buildCopy(project, env);
+  // As an operator runs it (`npx cdb`: the package's bin, the compiled CLI); a PR without that bin, its CLI's sources.
+  const bin = path.join(project, "scripts", "bin", "cdb.cjs");
+  const cli = existsSync(bin) ? [bin] : [TSX(project), path.join("scripts", "cdb.ts")];
+  const r = run(process.execPath, [...cli, "deploy", "--stack", "paper", "--preview"], project, env);
   const out = r.out + r.err;
   if (r.code === 0) return { case: name, refused: false, detail: "the PR's preview accepts it: no policy refused the risk limit (is the pack attached?)" };
   // Refused by a policy, not by something unrelated (a missing checkout would prove nothing).

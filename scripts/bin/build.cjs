@@ -140,5 +140,22 @@ function build(root = path.resolve(__dirname, "..", "..")) {
   writeAtomic(path.join(root, STAMP), stamp);
 }
 
-module.exports = { build, bundleWitness, bundleSimulator };
+/**
+ * Builds `root` when its dist/ is not a build of its sources as they are;
+ * whether dist/ is fresh afterwards. A build that fails (no esbuild in a
+ * production install, a source esbuild cannot parse) goes to `onError`, and
+ * the sources run through tsx as before: slower, never stale.
+ */
+function buildIfStale(root, onError) {
+  const { isFresh } = require("./buildStamp.cjs");
+  if (isFresh(root)) return true;
+  try {
+    build(root);
+  } catch (e) {
+    onError?.(e);
+  }
+  return isFresh(root);
+}
+
+module.exports = { build, buildIfStale, bundleWitness, bundleSimulator };
 if (require.main === module) build();

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm bin shim: runs the compiled CLI (dist/, built by `npm ci`'s prepare).
 // A build that does not match the sources is rebuilt first (scripts/bin/
-// build.cjs, well under a second of CPU); where that cannot run (no esbuild
-// in a production install) the sources run through tsx: a stale build never runs.
+// build.cjs, about 2 CPU-s with esbuild's own process); where that cannot run
+// (no esbuild in a production install) the sources run through tsx: a stale
+// build never runs.
 "use strict";
 const path = require("node:path");
 const root = path.join(__dirname, "..", "..");
@@ -13,16 +14,7 @@ require("node:module").enableCompileCache?.(path.join(root, ".cache", "node-comp
 // Pulumi's SDK without the TypeScript compiler and npm's arborist, which no command uses (scripts/bin/deferPulumiExtras.cjs).
 require("./deferPulumiExtras.cjs");
 
-const { isFresh } = require("./buildStamp.cjs");
-let fresh = isFresh(root);
-if (!fresh) {
-  try {
-    require("./build.cjs").build(root);
-    fresh = isFresh(root);
-  } catch (e) {
-    if (process.env.CDB_DEBUG) process.stderr.write(`cdb: build failed, running the sources: ${e.message}\n`);
-  }
-}
+const fresh = require("./build.cjs").buildIfStale(root, (e) => process.env.CDB_DEBUG && process.stderr.write(`cdb: build failed, running the sources: ${e.message}\n`));
 if (fresh) {
   require(path.join(root, "dist", "scripts", "cdb.js")).main(process.argv);
 } else {
