@@ -1,8 +1,9 @@
 // Parts of Pulumi's Node.js SDK that `require("@pulumi/pulumi")` loads at
-// start and that the program, the pack, the CLI and the stand-ins never use
-// (or only some commands use): loaded on first use instead. Required for its
-// effect, before anything loads @pulumi/pulumi, by the program's and the
-// pack's entries, the CLI's bin, the stand-in providers and the test workers.
+// start and that the program and the pack never use (the CLI only in some
+// commands): loaded on first use instead. Required for its effect, before
+// anything loads @pulumi/pulumi, by the program's and the pack's entries, the
+// CLI's bin, policy-check and the test workers. (The stand-in providers load
+// only @pulumi/pulumi/provider, which loads none of these.)
 //
 // Why: the SDK's index loads the Automation API (automation/index.js), whose
 // runtime/closure code loads @npmcli/arborist and the whole TypeScript
