@@ -75,6 +75,8 @@ describe("what the judge compares and hands over to", () => {
       // What a PR could force-add (git add -f): a vendored package with the build's banner, a stamp, a code cache entry.
       "dist/vendor/zod.js": [undefined, forged],
       "dist/.sources": [undefined, "policies/index.ts\t0\t0\n"],
+      // The same folder on a case-insensitive file system (Windows, macOS).
+      "Dist/policies/index.js": [undefined, "module.exports = {};\n"],
       ".cache/node-compile-cache/v24/entry": [undefined, "bytes"],
       "node_modules/zod/index.js": [undefined, "module.exports = {};\n"],
     });
@@ -84,6 +86,6 @@ describe("what the judge compares and hands over to", () => {
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     expect(readFileSync(path.join(dir, "policies", "index.ts"), "utf8")).toBe("base's pack\n");
     expect(readFileSync(path.join(dir, "stacks", "program.ts"), "utf8")).toBe("PR's program\n");
-    for (const f of ["dist/vendor/zod.js", "dist/.sources", ".cache/node-compile-cache/v24/entry", "node_modules/zod/index.js"]) expect(existsSync(path.join(dir, f)), f).toBe(false);
+    for (const f of ["dist/vendor/zod.js", "dist/.sources", "Dist/policies/index.js", ".cache/node-compile-cache/v24/entry", "node_modules/zod/index.js"]) expect(existsSync(path.join(dir, f)), f).toBe(false);
   });
 });

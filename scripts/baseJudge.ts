@@ -157,7 +157,9 @@ export function judgeDirectory(baseRoot: string, baseClosure: readonly string[],
   // what is generated from the code (a PR can commit it: git add -f): its dist/ (compiled code, the
   // vendored packages, the build's stamp) or .cache/ (V8's code cache) would run in the base's place.
   for (const f of filesOf(prRoot)) {
-    if (gate.has(f) || GENERATED_DIRS.some((d) => f === d || f.startsWith(`${d}/`))) continue;
+    // Case-blind: on Windows and macOS a PR's `Dist/` is the same folder as `dist/`.
+    const lower = f.toLowerCase();
+    if (gate.has(f) || GENERATED_DIRS.some((d) => lower === d || lower.startsWith(`${d}/`))) continue;
     try {
       copy(prRoot, f);
     } catch (e) {
