@@ -13,6 +13,8 @@ const LAYERS = {
   // Pulumi's SDK without the parts no cdb code uses, loaded on first use: required first by the
   // program's and pack's entries, the CLI's launcher and the check (plain JavaScript): imports nothing of the project.
   "scripts/bin/deferPulumiExtras.cjs": [],
+  // Pulumi's runtime without a stack trace on every promise it tracks: the program's entry (plain JavaScript): imports nothing of the project.
+  "scripts/bin/skipPromiseStacks.cjs": [],
   // The build of dist/ (plain JavaScript): run by the launcher, and by policy-check on the tree it previews.
   "scripts/bin/build.cjs": ["scripts/bin/buildStamp.cjs"],
   // The launchers: `cdb` (the CLI, compiled or through tsx) and the build.
@@ -24,7 +26,7 @@ const LAYERS = {
   model: ["platform", "config", "monitoring"],
   readiness: ["platform", "config", "monitoring", "model"],
   components: ["platform", "config", "model"],
-  stacks: ["platform", "config", "monitoring", "model", "readiness", "components", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs"],
+  stacks: ["platform", "config", "monitoring", "model", "readiness", "components", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts/bin/skipPromiseStacks.cjs"],
   policies: ["platform", "config", "monitoring", "model", "readiness", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs"],
   ops: ["platform", "config", "monitoring", "model", "readiness"],
   exchange: ["platform", "config", "model", "readiness", "ops"],
@@ -33,10 +35,10 @@ const LAYERS = {
   // The CLI: parses, calls ops, renders.
   scripts: ["platform", "config", "monitoring", "model", "readiness", "ops", "exchange", "witness", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts/bin/build.cjs"],
   // Tests' helpers and benchmarks may use everything; nothing else imports them but vitest.config.mts.
-  test: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts/bin/build.cjs"],
+  test: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts/bin/skipPromiseStacks.cjs", "scripts/bin/build.cjs"],
   // The test runner's configuration: its file order comes from the tests' helpers (test/engineOrder.ts).
   "vitest.config.mts": ["test"],
-  bench: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts/bin/build.cjs", "test"],
+  bench: ["platform", "config", "monitoring", "model", "readiness", "components", "stacks", "policies", "ops", "exchange", "witness", "scripts", "scripts/bin", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts/bin/skipPromiseStacks.cjs", "scripts/bin/build.cjs", "test"],
 };
 
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -13,6 +13,9 @@ require("node:module").enableCompileCache?.(path.join(root, ".cache", "node-comp
 // Pulumi's SDK without the parts the program never uses (the Automation API, the
 // TypeScript compiler): ~1 CPU-s of every preview and update (scripts/bin/deferPulumiExtras.cjs).
 require("../scripts/bin/deferPulumiExtras.cjs");
+// Pulumi's runtime without a full stack trace for every promise it tracks, which only
+// PULUMI_DEBUG_PROMISE_LEAKS ever prints: ~0.5 s of CPU a run (scripts/bin/skipPromiseStacks.cjs).
+require("../scripts/bin/skipPromiseStacks.cjs").skipPromiseStacks(root);
 // The compiled program's stack traces in V8's own format: Pulumi's runner
 // installs source-map-support (and ts-node's, where a language host starts the
 // program as TypeScript), and Pulumi takes a full stack for every resource and
