@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "../platform/paths";
 import { engineWorkspace } from "../test/engine/workspace";
 import { byRole, hasProc, runSampled } from "./processCpu";
 import { median } from "./stats";
@@ -16,7 +15,8 @@ import { median } from "./stats";
 
 const RUNS = Number(process.env.CDB_BENCH_RUNS ?? 3);
 const PR = process.env.CDB_BENCH_PR === "harmless" ? "harmless" : "program";
-const TSX = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+/** How `npm run policy-check` starts the check (scripts/bin/policyCheck.cjs). */
+const LAUNCHER = path.join("scripts", "bin", "policyCheck.cjs");
 
 /** What a process is, for the table. */
 function role(cmd: string): string {
@@ -27,7 +27,7 @@ function role(cmd: string): string {
   if (/\bpulumi\b/.test(cmd)) return "pulumi CLI and engine (go)";
   if (/dependency-cruiser/.test(cmd)) return "dependency-cruiser (gate closures)";
   if (/scripts\/bin\/build\.cjs|esbuild/.test(cmd)) return "builds and tsx's esbuild";
-  if (/policyCheck\.ts/.test(cmd)) return "policy-check processes (tsx)";
+  if (/policyCheck\.(ts|cjs)/.test(cmd)) return "policy-check processes";
   if (/\.corpus-probe\//.test(cmd)) return "corpus probes (tsx)";
   if (/scripts\/(bin\/cdb\.cjs|cdb\.ts)/.test(cmd)) return "the PR's cdb deploy (corpus)";
   return "other";
@@ -56,7 +56,7 @@ async function main() {
         const f = path.join(ws.project, "stacks", "program.ts");
         writeFileSync(f, readFileSync(f, "utf8").replace("withoutUnreadyTraders(loaded, planStackWithMonitoring(loaded.stack, loaded.config, loaded.secretsSet))", "planStackWithMonitoring(loaded.stack, loaded.config, loaded.secretsSet)"));
       }
-      const r = await runSampled(process.execPath, [TSX, path.join("scripts", "policyCheck.ts"), "--no-tests", "--base", "main"], { cwd: ws.project, env: ws.env });
+      const r = await runSampled(process.execPath, [LAUNCHER, "--no-tests", "--base", "main"], { cwd: ws.project, env: ws.env });
       // The harmless PR is green, the program's red: anything else is a broken run, not a measurement.
       if (r.code !== (PR === "harmless" ? 0 : 1)) throw new Error(`policy-check exited ${r.code}`);
       runs.push({ roles: byRole(r.processes, role), wall: r.wallS });

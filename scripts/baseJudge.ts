@@ -42,6 +42,15 @@ export const tsxOf = (root: string) => {
   return existsSync(own) ? own : path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 };
 
+/**
+ * How a tree's check is started, with `args`: its launcher (the compiled check, scripts/bin/policyCheck.cjs)
+ * where the tree has one, else its sources through tsx (a base or a PR from before the launcher).
+ */
+export const checkCommand = (root: string, args: readonly string[]): string[] => {
+  const launcher = path.join(root, "scripts", "bin", "policyCheck.cjs");
+  return existsSync(launcher) ? [launcher, ...args] : [tsxOf(root), path.join("scripts", "policyCheck.ts"), ...args];
+};
+
 function git(args: string[], cwd = REPO_ROOT, input?: Buffer): Buffer {
   const r = spawnSync("git", args, { cwd, input, maxBuffer: 512 * 1024 * 1024 });
   if (r.error) throw new UnusableInput("git", `cannot run git: ${r.error.message}`);
@@ -100,7 +109,7 @@ export const judgesWhole = (checkout: string): boolean => {
  * passes through, its exit code is returned (a signal: internal error).
  */
 export function handOver(checkout: string, pr: string, args: readonly string[]): number | null {
-  const r = spawnSync(process.execPath, [tsxOf(checkout), path.join("scripts", "policyCheck.ts"), "--judge", pr, ...args], { cwd: checkout, stdio: "inherit", env: process.env });
+  const r = spawnSync(process.execPath, checkCommand(checkout, ["--judge", pr, ...args]), { cwd: checkout, stdio: "inherit", env: process.env });
   return r.status;
 }
 
@@ -181,7 +190,7 @@ export interface Run {
 
 /** Runs the base's policy check in the judge directory (with the base's corpus against the PR's tree when `corpus` names it); its exit code and output. */
 export function runJudged(dir: string, corpus: string | undefined, progress: (l: string) => void): Run {
-  const r = spawnSync(process.execPath, [tsxOf(dir), path.join("scripts", "policyCheck.ts"), "--no-tests", ...(corpus !== undefined ? ["--corpus", corpus] : [])], { cwd: dir, env: process.env, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, checkCommand(dir, ["--no-tests", ...(corpus !== undefined ? ["--corpus", corpus] : [])]), { cwd: dir, env: process.env, maxBuffer: 256 * 1024 * 1024 });
   for (const l of r.stderr.toString().split("\n")) if (l) progress(`[base gate] ${l}`);
   return { code: r.status ?? EXIT.internalError, report: r.stdout.toString() };
 }
@@ -193,7 +202,7 @@ export function runJudged(dir: string, corpus: string | undefined, progress: (l:
 export function runOwnCheck(prRoot: string, progress: (l: string) => void): Run & { problem?: string } {
   const entry = path.join(prRoot, "scripts", "policyCheck.ts");
   if (!existsSync(entry)) return { code: -1, report: "", problem: "the PR has no scripts/policyCheck.ts" };
-  const r = spawnSync(process.execPath, [tsxOf(prRoot), path.join("scripts", "policyCheck.ts"), "--no-tests"], { cwd: prRoot, env: process.env, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, checkCommand(prRoot, ["--no-tests"]), { cwd: prRoot, env: process.env, maxBuffer: 256 * 1024 * 1024 });
   for (const l of (r.stderr ?? Buffer.alloc(0)).toString().split("\n")) if (l) progress(`[PR's check] ${l}`);
   if (r.error) return { code: -1, report: "", problem: `could not run: ${r.error.message}` };
   return { code: r.status ?? -1, report: (r.stdout ?? Buffer.alloc(0)).toString(), ...(r.status === null ? { problem: `killed by ${r.signal}` } : {}) };

@@ -19,8 +19,8 @@ describe("the gate's closure, computed by dependency-cruiser", () => {
     for (const f of ["scripts/policyCheck.ts", "scripts/baseJudge.ts", "policies/index.ts", "readiness/gate.ts", "stacks/unreadyTraders.ts", "ops/pulumiStack.ts", ...GATE_DATA]) expect(closure).toContain(f);
     // Imported, never listed: the deploy rule's plan, the trading path, the toolchain lookup.
     for (const f of ["model/monitoredPlan.ts", "config/services.ts", "platform/toolchain.ts", "config/safety.ts"]) expect(closure).toContain(f);
-    // How the judge directory is compiled and what the pack loads first: the base's, never the PR's.
-    for (const f of ["scripts/bin/build.cjs", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs"]) expect(closure).toContain(f);
+    // How a check starts, how the judge directory is compiled and what the pack loads first: the base's, never the PR's.
+    for (const f of ["scripts/bin/policyCheck.cjs", "scripts/bin/build.cjs", "scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs"]) expect(closure).toContain(f);
     // What only the program uses is the pull request's: its declaration, components, tests.
     expect(closure.filter((f) => f.startsWith("components/") || f === "stacks/program.ts" || f === "stacks/cdbStack.ts" || f.endsWith(".test.ts"))).toEqual([]);
   });

@@ -18,6 +18,8 @@ import { unowned } from "./codeowners";
 /** Where judging starts: the check, the pack, the gate, the program's safety check, what starts previews and attaches the pack. */
 export const GATE_ENTRIES = [
   "scripts/policyCheck.ts",
+  // Its launcher: how `npm run policy-check` and a judge start a tree's check (the compiled one).
+  "scripts/bin/policyCheck.cjs",
   "scripts/baseJudge.ts",
   "scripts/judgeCorpus.ts",
   "scripts/deploy.ts",

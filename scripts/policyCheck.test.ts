@@ -59,8 +59,8 @@ describe("the pull-request check's command", () => {
 });
 
 describe("policy-check's arguments", () => {
-  const tsx = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-  const check = (...args: string[]) => spawnSync(process.execPath, [tsx, path.join("scripts", "policyCheck.ts"), "--no-tests", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+  // What `npm run policy-check` runs: the launcher (scripts/bin/policyCheck.cjs), the compiled check.
+  const check = (...args: string[]) => spawnSync(process.execPath, [path.join("scripts", "bin", "policyCheck.cjs"), "--no-tests", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
   const oneLine = (r: ReturnType<typeof check>, pattern: RegExp) => {
     expect(r.status, r.stderr).toBe(EXIT.unusableInput);
     expect(r.stderr.trim().split("\n"), r.stderr).toHaveLength(1);

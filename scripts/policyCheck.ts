@@ -268,7 +268,8 @@ export async function main(opts: Options, progress: (l: string) => void, out: (l
   }
 }
 
-if (require.main === module) {
+/** The command line (`npm run policy-check`, scripts/bin/policyCheck.cjs): parses `argv`, sets the exit code. */
+export function cli(argv: string[]): void {
   // Pulumi's SDK without the TypeScript compiler and npm's arborist, which no check uses (scripts/bin/deferPulumiExtras.cjs).
   require("./bin/deferPulumiExtras.cjs");
   const opts = new Command("policy-check")
@@ -277,7 +278,7 @@ if (require.main === module) {
     .option("--judge <dir>", "be the judge of the pull request's tree at <dir>: this checkout's check, pack and gate decide (the workflow runs this from a checkout of the base)")
     .option("--base-name <name>", "how the report names this checkout with --judge (default: the base)")
     .option("--corpus <dir>", "also run the judging code of the working tree at <dir> against the corpus of cases this gate refuses (passed by the judge)")
-    .parse()
+    .parse(argv)
     .opts<Options>();
   main(opts, (l) => process.stderr.write(l + "\n"), (l) => process.stdout.write(l + "\n")).then(
     (code) => (process.exitCode = code),
@@ -288,3 +289,6 @@ if (require.main === module) {
     },
   );
 }
+
+// A tree's check run as `tsx scripts/policyCheck.ts` (how a judge before scripts/bin/policyCheck.cjs runs it).
+if (require.main === module) cli(process.argv);

@@ -83,6 +83,19 @@ function useVendored(code, rel, vendored) {
 }
 
 /**
+ * A compiled file's `require` of a plain-JavaScript module in a bin/ folder
+ * (scripts/policyCheck.ts: `./bin/build.cjs`) → the source tree's file, by a
+ * path relative to the compiled file: bin/ folders are not compiled (their
+ * launchers find the root from where they lie), so dist/ has no copy of them.
+ */
+function useSourceBin(code, rel) {
+  return code.replace(/require\("(\.\.?\/(?:[^"]*\/)?bin\/[^"/]+\.cjs)"\)/g, (_, spec) => {
+    const target = path.posix.join(path.posix.dirname(rel), spec);
+    return `require("${path.posix.relative(path.posix.dirname(path.posix.join("dist", rel)), target)}")`;
+  });
+}
+
+/**
  * A program of its own image as one self-contained CommonJS file: every npm
  * dependency inside, Node's built-ins outside. ssh2 (through dockerode) loads
  * two optional native addons in try/catch; they stay outside and are absent,
@@ -127,7 +140,7 @@ function build(root = path.resolve(__dirname, "..", "..")) {
     } else if (rel.endsWith(".ts") && !rel.endsWith(".d.ts")) {
       // `import()` as `require`: Node's ESM loader finds no extensionless CommonJS file (dist/ops/rollback).
       const { code } = esbuild.transformSync(fs.readFileSync(src, "utf8"), { loader: "ts", format: "cjs", platform: "node", target: "node20", sourcefile: src, supported: { "dynamic-import": false } });
-      writeAtomic(path.join(dist, rel.replace(/\.ts$/, ".js")), useVendored(code, rel, vendored));
+      writeAtomic(path.join(dist, rel.replace(/\.ts$/, ".js")), useSourceBin(useVendored(code, rel, vendored), rel));
     } else {
       writeAtomic(path.join(dist, rel), fs.readFileSync(src));
     }

@@ -36,13 +36,16 @@ describe("policy-check on issue 23's pull requests (the judging machinery's)", (
     await pr.reset();
   }, 1_500_000);
 
-  it("5. a PR that rewrites scripts/policyCheck.ts to print green and exit 0 (no base step left) and removes the unready-trader call stays red, judged as the workflow judges", async () => {
+  it("5. a PR that rewrites scripts/policyCheck.ts and its launcher to print green and exit 0 (no base step left) and removes the unready-trader call stays red, judged as the workflow judges", async () => {
     pr.edit("stacks/program.ts", "withoutUnreadyTraders(loaded, planStackWithMonitoring(loaded.stack, loaded.config, loaded.secretsSet))", "planStackWithMonitoring(loaded.stack, loaded.config, loaded.secretsSet)");
-    // Whatever it is asked (--base, --judge, nothing): a green summary that imitates the judge's, exit 0.
-    writeFileSync(
-      path.join(pr.ws().project, "scripts", "policyCheck.ts"),
-      'process.stdout.write("\\n## Policy check\\n\\n```\\nok       judged by the gate of the base: green\\nok       corpus live-traders: refused\\n```\\n");\nprocess.exit(0);\n',
-    );
+    // Whatever it is asked (--base, --judge, nothing): a green summary that imitates the judge's, exit 0. Both the
+    // check and the launcher that `npm run policy-check` and a judge start (scripts/bin/policyCheck.cjs).
+    for (const file of [path.join("scripts", "policyCheck.ts"), path.join("scripts", "bin", "policyCheck.cjs")]) {
+      writeFileSync(
+        path.join(pr.ws().project, file),
+        'process.stdout.write("\\n## Policy check\\n\\n```\\nok       judged by the gate of the base: green\\nok       corpus live-traders: refused\\n```\\n");\nprocess.exit(0);\n',
+      );
+    }
     // The workflow's judge job: the PR in $GITHUB_WORKSPACE/pr, the base checked out in $GITHUB_WORKSPACE/base with its own
     // packages, and the workflow's own command line run there (its report redirection aside).
     const workspace = path.join(path.dirname(pr.ws().project), "github-workspace");
@@ -65,6 +68,7 @@ describe("policy-check on issue 23's pull requests (the judging machinery's)", (
     const summary = r.stdout.slice(r.stdout.lastIndexOf("\n## Policy check\n"));
     expect(summary).toMatch(/^FAIL\s+judged by the gate of the base: red \(exit 1\): (.* \| )?corpus live-traders.*the PR's program declares cdb_risk, cdb_execution \(trading for real\)/m);
     expect(summary).toMatch(/^REPORTED the gate itself changed against the base: needs review .*scripts\/policyCheck\.ts/m);
+    expect(summary).toMatch(/^REPORTED the gate itself changed against the base: needs review .*scripts\/bin\/policyCheck\.cjs/m);
     // The PR's own check ran and was green: it counts for nothing. Its imitation is only ever quoted.
     expect(summary).toMatch(/^ok\s+the PR's own check .*: green$/m);
     expect(r.stdout).toMatch(/^> ok {7}judged by the gate of the base: green$/m);

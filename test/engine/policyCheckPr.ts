@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
-import { REPO_ROOT } from "../../platform/paths";
 import { engineWorkspace, run, type EngineWorkspace } from "./workspace";
 
 // Issue 23's pull requests, each made in a clone against a committed base:
@@ -23,8 +22,6 @@ export interface PrWorkspace {
   reset(): Promise<void>;
 }
 
-const TSX = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-
 /** A workspace whose project is a git repository with the base committed on `main` (for the calling file's hooks). */
 export function prWorkspace(passphrase: string): PrWorkspace {
   let ws: EngineWorkspace | undefined;
@@ -43,7 +40,8 @@ export function prWorkspace(passphrase: string): PrWorkspace {
   afterAll(() => ws?.dispose());
   return {
     ws: get,
-    check: () => run(process.execPath, [TSX, path.join("scripts", "policyCheck.ts"), "--no-tests", "--base", "main"], { cwd: get().project, env: get().env, timeoutMs: 1_500_000 }),
+    // As the README and the workflow start it: npm's script, the launcher (scripts/bin/policyCheck.cjs).
+    check: () => run("npm", ["run", "--silent", "policy-check", "--", "--no-tests", "--base", "main"], { cwd: get().project, env: get().env, timeoutMs: 1_500_000 }),
     git,
     edit: (file, from, to) => {
       const f = path.join(get().project, file);
