@@ -1,8 +1,9 @@
-import { readFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./paths";
-import { atLeast, goModVersion, pinnedVersion } from "./toolchain";
+import { atLeast, findToolchain, goModVersion, pinnedVersion } from "./toolchain";
 
 describe("toolchain pins", () => {
   it("builds the CLI at the release of @pulumi/pulumi that the root and the policy pack pin", () => {
@@ -25,5 +26,31 @@ describe("toolchain pins", () => {
     expect(atLeast("v4.0.0", "3.259.0")).toBe(true);
     expect(atLeast("v3.258.9", "3.259.0")).toBe(false);
     expect(atLeast("v3.99.0", "3.259.0")).toBe(false);
+  });
+
+  it("asks a CLI on PATH once per PATH while it is there, and looks again when PATH changes or it is gone", () => {
+    if (process.platform === "win32") return; // a shell script stands in for the CLI
+    const dirs = [mkdtempSync(path.join(os.tmpdir(), "cdb-toolchain-a-")), mkdtempSync(path.join(os.tmpdir(), "cdb-toolchain-b-"))];
+    const count = path.join(dirs[0]!, "asked");
+    const before = process.env.PATH;
+    try {
+      for (const d of dirs) {
+        writeFileSync(path.join(d, "pulumi"), `#!/bin/sh\necho x >> ${JSON.stringify(count)}\necho v3.300.0\n`);
+        chmodSync(path.join(d, "pulumi"), 0o755);
+      }
+      const asked = () => readFileSync(count, "utf8").trim().split("\n").length;
+      process.env.PATH = `${dirs[0]}${path.delimiter}${before}`;
+      expect(findToolchain("3.259.0")).toBe(dirs[0]);
+      expect(findToolchain("3.259.0")).toBe(dirs[0]);
+      expect(asked()).toBe(1);
+      process.env.PATH = `${dirs[1]}${path.delimiter}${before}`;
+      expect(findToolchain("3.259.0")).toBe(dirs[1]);
+      expect(asked()).toBe(2);
+      rmSync(path.join(dirs[1]!, "pulumi"));
+      expect(findToolchain("3.259.0")).not.toBe(dirs[1]);
+    } finally {
+      process.env.PATH = before;
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
   });
 });

@@ -51,9 +51,20 @@ function onPath(version: string): string | undefined {
 export const cachedBin = (version: string) => path.join(cacheDir(version), "bin");
 const complete = (dir: string) => [exe("pulumi"), exe("pulumi-language-nodejs"), exe(LEGACY_HOST)].every((f) => existsSync(path.join(dir, f)));
 
+/**
+ * What a look found, per version and PATH: each look on PATH starts `pulumi version` (~0.13 CPU-s), and
+ * one policy-check looked seven times. Only a found CLI is kept: `npm run toolchain` looks again after building.
+ */
+const found = new Map<string, string>();
+
 /** The directory holding a usable `pulumi` and its nodejs language host, or undefined; never builds. */
 export function findToolchain(version = pinnedVersion()): string | undefined {
-  return onPath(version) ?? (complete(cachedBin(version)) ? cachedBin(version) : undefined);
+  const key = `${version}\0${process.env.PATH ?? ""}`;
+  const seen = found.get(key);
+  if (seen !== undefined && existsSync(path.join(seen, exe("pulumi")))) return seen;
+  const dir = onPath(version) ?? (complete(cachedBin(version)) ? cachedBin(version) : undefined);
+  if (dir !== undefined) found.set(key, dir);
+  return dir;
 }
 
 /** The `pulumi` binary every command of the project runs; refused (exit 5) when there is none. */
