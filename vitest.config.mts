@@ -48,9 +48,10 @@ export default defineConfig({
           exclude: ["**/node_modules/**"],
           globalSetup: ["test/dockerd.ts"],
           pool: "forks",
-          // Two files at a time: they mostly wait (0.53 of 2 cores busy one at a time), and each
-          // runs its containers under a stack name of its own (test/opsStack.ts).
-          maxWorkers: 2,
+          // Three files at a time: they mostly wait (0.53 of 2 cores busy one at a time; containers turn
+          // healthy one health-check interval after they start, test/stackDoubles.ts), and each runs
+          // its containers under a stack name of its own (test/opsStack.ts).
+          maxWorkers: 3,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
