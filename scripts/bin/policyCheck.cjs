@@ -17,9 +17,10 @@ require("node:module").enableCompileCache?.(path.join(root, ".cache", "node-comp
 require("./deferPulumiExtras.cjs");
 
 // A failed build is reported by the check itself, which asks again before its previews. A
-// `--judge` previews nothing in its own tree (the judge directory's check and the PR's own build
-// theirs): there a build would cost more than running the sources once.
-const compiled = process.argv.includes("--judge") ? require("./buildStamp.cjs").isFresh(root) : require("./build.cjs").buildIfStale(root);
+// `--judge` previews nothing in its own tree (the checks it starts in the judge directory and in
+// the PR's tree build those): there a build would cost more than running the sources once.
+const judging = process.argv.some((a) => a === "--judge" || a.startsWith("--judge="));
+const compiled = judging ? require("./buildStamp.cjs").isFresh(root) : require("./build.cjs").buildIfStale(root);
 if (compiled) {
   require(path.join(root, "dist", "scripts", "policyCheck.js")).cli(process.argv);
 } else {

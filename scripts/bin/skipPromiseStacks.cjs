@@ -2,9 +2,10 @@
 // (runtime/debuggable.js: `new Error().stack` in debuggablePromise, several
 // per resource and per log line) and keeps it for one purpose: printing it
 // beside a leaked promise when PULUMI_DEBUG_PROMISE_LEAKS is set. Nothing else
-// reads it. On the paper stack, capturing and formatting those stacks was
-// about 0.5 s of the program's ~3.4 s of CPU in every preview and update
-// (bench/previewCpu.ts). Required by the program's entry (stacks/entry.js).
+// reads it. Without it, a paper preview's program took 1.14-1.04 CPU-s instead
+// of 1.25-1.21 (median of 5 previews, two A/B runs; in a CPU profile the
+// stacks' capture and formatting were the largest items of the program's own
+// time). Required by the program's entry (stacks/entry.js).
 //
 // How: the SDK's modules call it as `debuggable_1.debuggablePromise(…)`, a
 // property read at each call, so replacing the export reaches every caller.
