@@ -28,8 +28,8 @@ describe("toolchain pins", () => {
     expect(atLeast("v3.99.0", "3.259.0")).toBe(false);
   });
 
-  it("asks a CLI on PATH once per PATH while it is there, and looks again when PATH changes or it is gone", () => {
-    if (process.platform === "win32") return; // a shell script stands in for the CLI
+  // A shell script stands in for the CLI.
+  it.skipIf(process.platform === "win32")("asks a CLI on PATH once per PATH while it is there, and looks again when PATH changes or it is gone", () => {
     const dirs = [mkdtempSync(path.join(os.tmpdir(), "cdb-toolchain-a-")), mkdtempSync(path.join(os.tmpdir(), "cdb-toolchain-b-"))];
     const count = path.join(dirs[0]!, "asked");
     const before = process.env.PATH;
