@@ -80,6 +80,8 @@ function loadFreshOrSource(root, rel, beforeCompiled) {
     beforeCompiled?.();
     return require(path.join(root, "dist", rel));
   }
+  // Both hooks: `require` goes through the CommonJS one, while a dynamic
+  // `import()` goes through Node's ESM loader, which only the ESM hook teaches TypeScript.
   require("tsx/esm/api").register();
   require("tsx/cjs");
   return require(path.join(root, rel.replace(/\.js$/, ".ts")));

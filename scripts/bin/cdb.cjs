@@ -14,13 +14,5 @@ require("node:module").enableCompileCache?.(path.join(root, ".cache", "node-comp
 // Pulumi's SDK without the TypeScript compiler and npm's arborist, which no command uses (scripts/bin/deferPulumiExtras.cjs).
 require("./deferPulumiExtras.cjs");
 
-const fresh = require("./build.cjs").buildIfStale(root, (e) => process.env.CDB_DEBUG && process.stderr.write(`cdb: build failed, running the sources: ${e.message}\n`));
-if (fresh) {
-  require(path.join(root, "dist", "scripts", "cdb.js")).main(process.argv);
-} else {
-  // Both hooks: `require` goes through the CommonJS one, while a dynamic
-  // `import()` goes through Node's ESM loader, which only the ESM hook teaches TypeScript.
-  require("tsx/esm/api").register();
-  require("tsx/cjs");
-  require("../cdb.ts").main(process.argv);
-}
+require("./build.cjs").buildIfStale(root, (e) => process.env.CDB_DEBUG && process.stderr.write(`cdb: build failed, running the sources: ${e.message}\n`));
+require("./buildStamp.cjs").loadFreshOrSource(root, "scripts/cdb.js").main(process.argv);

@@ -19,12 +19,5 @@ require("./deferPulumiExtras.cjs");
 // A failed build is reported by the check itself, which asks again before its previews. A
 // `--judge` previews nothing in its own tree (the checks it starts in the judge directory and in
 // the PR's tree build those): there a build would cost more than running the sources once.
-const judging = process.argv.some((a) => a === "--judge" || a.startsWith("--judge="));
-const compiled = judging ? require("./buildStamp.cjs").isFresh(root) : require("./build.cjs").buildIfStale(root);
-if (compiled) {
-  require(path.join(root, "dist", "scripts", "policyCheck.js")).cli(process.argv);
-} else {
-  require("tsx/esm/api").register();
-  require("tsx/cjs");
-  require("../policyCheck.ts").cli(process.argv);
-}
+if (!process.argv.some((a) => a === "--judge" || a.startsWith("--judge="))) require("./build.cjs").buildIfStale(root);
+require("./buildStamp.cjs").loadFreshOrSource(root, "scripts/policyCheck.js").cli(process.argv);
