@@ -17,6 +17,9 @@ const LAYERS = {
   "scripts/bin/skipPromiseStacks.cjs": [],
   // The build of dist/ (plain JavaScript): run by the launcher, and by policy-check on the tree it previews.
   "scripts/bin/build.cjs": ["scripts/bin/buildStamp.cjs"],
+  // The `cdb` command's package (a workspace, so npm links its bin): finds the checkout it runs in and
+  // requires its scripts/bin/cdb.cjs by a computed path (plain JavaScript): imports nothing of the project.
+  "packages/cli": [],
   // The launchers: `cdb` (the CLI, compiled or through tsx) and the build.
   "scripts/bin": ["scripts/bin/buildStamp.cjs", "scripts/bin/deferPulumiExtras.cjs", "scripts/bin/build.cjs", "scripts"],
   // The adapter to the machine: paths, Pulumi environment, toolchain lookup, typed errors, exit table.

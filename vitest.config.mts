@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{platform,config,model,stacks,components,policies,readiness,monitoring,scripts,exchange,witness}/**/*.test.ts"],
+          include: ["{platform,config,model,stacks,components,policies,readiness,monitoring,scripts,exchange,witness,packages}/**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/*.engine.test.ts", "**/*.ops.test.ts"],
           // Pulumi's runtime keeps global state per process: one file per fork.
           pool: "forks",

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { REPO_ROOT } from "../platform/paths";
 
 // The CLI exactly as the README and the guides in docs/ write it: `npx cdb …` in the checkout,
-// through the package's bin (scripts/bin/cdb.cjs), in its own process. Not an
+// through the bin npm linked (packages/cli/cdb.cjs, which runs scripts/bin/cdb.cjs), in its own process. Not an
 // internal launcher: the documented emergency rollback once failed this way
 // (exit 3, "Cannot find module") while tests through `tsx scripts/cdb.ts` were green.
 

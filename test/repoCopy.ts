@@ -16,7 +16,7 @@ import { completeEvidence, fixtureKeys, liveConfigYaml, soakedSubjects, writeFix
 // a copy and runs `npx cdb` there, exactly as in a checkout.
 
 /** What the CLI, the Pulumi program and the policy pack need at run time. */
-export const PROJECT_FILES = [".gitignore", ".github", ".dependency-cruiser.cjs", "README.md", "Pulumi.yaml", "Pulumi.paper.yaml", "Pulumi.live.yaml", "Pulumi.rehearsal.yaml", "package.json", "package-lock.json", "tsconfig.json", "stacks", "model", "platform", "config", "components", "monitoring", "readiness", "policies", "scripts", "ops", "exchange", "vendor", "docs", "dist", "witness"];
+export const PROJECT_FILES = [".gitignore", ".github", ".dependency-cruiser.cjs", "README.md", "Pulumi.yaml", "Pulumi.paper.yaml", "Pulumi.live.yaml", "Pulumi.rehearsal.yaml", "package.json", "package-lock.json", ".npmrc", "packages", "tsconfig.json", "stacks", "model", "platform", "config", "components", "monitoring", "readiness", "policies", "scripts", "ops", "exchange", "vendor", "docs", "dist", "witness"];
 
 /**
  * Copies the project into `dest` without tests, scratch folders and evidence
