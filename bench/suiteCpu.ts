@@ -25,7 +25,7 @@ const KINDS: [RegExp, string][] = [
   [/bin\/pulumi version|^pulumi version/, "`pulumi version`"],
   [/\/pulumi (preview|up|update|refresh|destroy)\b/, "pulumi preview/up (go)"],
   [/\/pulumi /, "pulumi, other commands (go)"],
-  [/_npx\/.*\/\.bin\/cdb|scripts\/bin\/cdb\.cjs|scripts\/cdb\.ts/, "cdb CLI (node)"],
+  [/node_modules\/\.bin\/cdb |packages\/cli\/cdb\.cjs|scripts\/bin\/cdb\.cjs|scripts\/cdb\.ts/, "cdb CLI (node)"],
   [/npx |npm exec|npm-cli|\/usr\/bin\/npm/, "npx and npm (before cdb starts)"],
   // Before policy-check: its command line names the gate's entries, scripts/policyCheck.ts among them.
   [/dependency-cruiser/, "dependency-cruiser"],
