@@ -30,9 +30,16 @@ function checkoutOf(start) {
   }
 }
 
-const root = checkoutOf(process.cwd()) ?? checkoutOf(__dirname);
+// A working directory deleted under the shell has no path: the installed checkout is asked alone.
+let cwd;
+try {
+  cwd = process.cwd();
+} catch {
+  cwd = undefined;
+}
+const root = (cwd && checkoutOf(cwd)) ?? checkoutOf(__dirname);
 if (!root) {
-  process.stderr.write(`cdb: no ${NAME} checkout above ${process.cwd()} or ${__dirname}\n`);
+  process.stderr.write(`cdb: no ${NAME} checkout above ${cwd ?? "(a deleted working directory)"} or ${__dirname}\n`);
   process.exit(2);
 }
 require(path.join(root, "scripts", "bin", "cdb.cjs"));
