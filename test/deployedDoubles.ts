@@ -6,7 +6,7 @@ import type { StackPlan } from "../model/plan";
 import type { DockerTarget } from "../ops/docker";
 import { declaredImageRef } from "../ops/drift";
 import { ensureDoubleImage } from "./images/build";
-import { removeContainer, type Doubles } from "./stackDoubles";
+import { freshDoubleNetwork, removeContainer, type Doubles } from "./stackDoubles";
 
 // A stack of TEST DOUBLES created as the program declares it: every container
 // from model/containerArgs.ts's inputs (the ones the program hands the docker
@@ -88,7 +88,7 @@ export async function startDeclaredDoubles(t: DockerTarget, plan: StackPlan): Pr
     const at = ref.lastIndexOf(":");
     await t.docker.getImage(image).tag({ repo: ref.slice(0, at), tag: ref.slice(at + 1) });
   }
-  await t.docker.createNetwork({ Name: plan.networkName, Driver: "bridge", Internal: plan.networkInternal, CheckDuplicate: true });
+  await freshDoubleNetwork(t, plan.networkName, plan.networkInternal);
   const names: Record<string, string> = {};
   for (const c of plan.containers) {
     const ref = declaredImageRef(c);

@@ -78,6 +78,34 @@ export async function removeContainer(t: DockerTarget, name: string): Promise<vo
   }
 }
 
+const DOUBLE_LABEL = "cdb-test-double";
+
+/**
+ * The doubles' network, made anew: the containers an earlier run left on it
+ * are removed first, then the network. dockerd (seen on 27.x, after a run
+ * whose containers were force-removed while the network was being removed)
+ * can keep an endpoint that no container holds: it then refuses to remove the
+ * network ("has active endpoints") and lists no container. Such a leftover of
+ * this suite's own doubles, with the same settings, is used as it is; any
+ * other network of that name is an error naming it.
+ */
+export async function freshDoubleNetwork(t: DockerTarget, name: string, internal = false): Promise<void> {
+  const network = t.docker.getNetwork(name);
+  const before = await network.inspect().catch(() => undefined);
+  if (before?.Labels?.[DOUBLE_LABEL] === "true") await Promise.all(Object.values(before.Containers ?? {}).map((c: { Name: string }) => removeContainer(t, c.Name)));
+  try {
+    await network.remove();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) {
+      const left = await network.inspect();
+      const ours = left.Labels?.[DOUBLE_LABEL] === "true" && Object.keys(left.Containers ?? {}).length === 0 && Boolean(left.Internal) === internal;
+      if (ours) return;
+      throw new Error(`network ${name} is in the way of the test doubles and cannot be removed: ${(e as Error).message}`);
+    }
+  }
+  await t.docker.createNetwork({ Name: name, CheckDuplicate: true, Internal: internal, Labels: { [DOUBLE_LABEL]: "true" } });
+}
+
 export async function startDoubles(t: DockerTarget, plan: StackPlan, opts: DoubleOptions = {}): Promise<Doubles> {
   if (opts.asDeclared) return (await import("./deployedDoubles")).startDeclaredDoubles(t, plan);
   const image = await ensureDoubleImage(t.docker);
@@ -86,12 +114,7 @@ export async function startDoubles(t: DockerTarget, plan: StackPlan, opts: Doubl
   writeFileSync(path.join(secretsDir, "redis_password"), password);
   const containers = plan.containers.filter((c) => !opts.only || opts.only.includes(c.service));
   await Promise.all(containers.map((c) => removeContainer(t, c.name)));
-  try {
-    await t.docker.getNetwork(plan.networkName).remove();
-  } catch {
-    // not there
-  }
-  await t.docker.createNetwork({ Name: plan.networkName, CheckDuplicate: true, Labels: { "cdb-test-double": "true" } });
+  await freshDoubleNetwork(t, plan.networkName);
   const names: Record<string, string> = {};
   const create = async (c: (typeof containers)[number]) => {
     // Redis serves its own port; every other double answers GET /health on the service's port.
