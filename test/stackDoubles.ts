@@ -82,7 +82,7 @@ const DOUBLE_LABEL = "cdb-test-double";
 
 /**
  * The doubles' network, made anew: the containers an earlier run left on it
- * are removed first, then the network. dockerd (seen on 27.x, after a run
+ * are removed first, then the network. dockerd (seen with 20.10, after a run
  * whose containers were force-removed while the network was being removed)
  * can keep an endpoint that no container holds: it then refuses to remove the
  * network ("has active endpoints") and lists no container. Such a leftover of

@@ -122,16 +122,21 @@ describe("npx cdb", () => {
       }
     });
 
-    it("the control: with --yes typed, npx does run it, so the refusal above is the .npmrc's", async () => {
-      const cache = mkdtempSync(path.join(os.tmpdir(), "cdb-npm-cache-"));
-      const marker = path.join(cache, "lookalike-ran");
-      try {
-        const r = await npx(["--yes", "cdb", "fingerprint"], bare, env(cache, marker));
-        expect(r.code, r.err).toBe(0);
-        expect(readFileSync(marker, "utf8")).toBe("ran");
-      } finally {
-        rmSync(cache, { recursive: true, force: true });
+    it("the control: the same checkout without its .npmrc runs the look-alike, and so does `npx --yes` with it", async () => {
+      const noRc = mkdtempSync(path.join(os.tmpdir(), "cdb-bare-nonpmrc-"));
+      cpSync(path.join(REPO_ROOT, "package.json"), path.join(noRc, "package.json"));
+      for (const [dir, args] of [[noRc, ["cdb", "fingerprint"]], [bare, ["--yes", "cdb", "fingerprint"]]] as const) {
+        const cache = mkdtempSync(path.join(os.tmpdir(), "cdb-npm-cache-"));
+        const marker = path.join(cache, "lookalike-ran");
+        try {
+          const r = await npx([...args], dir, env(cache, marker));
+          expect(r.code, r.err).toBe(0);
+          expect(readFileSync(marker, "utf8")).toBe("ran");
+        } finally {
+          rmSync(cache, { recursive: true, force: true });
+        }
       }
+      rmSync(noRc, { recursive: true, force: true });
     });
   });
 });
