@@ -9,9 +9,9 @@ import { changedGateFiles, judgeDirectory, judgesWhole, resolveBase } from "./ba
 import { ownersOf, parseCodeowners } from "./codeowners";
 
 describe("the base's gate", () => {
-  it("CODEOWNERS covers the live stack and the workflows besides the closure (scripts/gateClosure.test.ts)", () => {
+  it("CODEOWNERS covers the live stack, the workflows and npm's settings besides the closure (scripts/gateClosure.test.ts)", () => {
     const rules = parseCodeowners(readFileSync(path.join(REPO_ROOT, ".github", "CODEOWNERS"), "utf8"));
-    for (const p of ["Pulumi.live.yaml", "Pulumi.rehearsal.yaml", ".github/workflows/policy-check.yml", ".github/CODEOWNERS", "package.json", "package-lock.json"]) expect(ownersOf(rules, p), p).not.toEqual([]);
+    for (const p of ["Pulumi.live.yaml", "Pulumi.rehearsal.yaml", ".github/workflows/policy-check.yml", ".github/CODEOWNERS", "package.json", "package-lock.json", ".npmrc"]) expect(ownersOf(rules, p), p).not.toEqual([]);
   });
 
   it("refuses a ref that is an option or names no commit, as unusable input", () => {
