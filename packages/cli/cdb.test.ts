@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -10,6 +9,7 @@ import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { npxCdb } from "../../test/npxCdb";
 import { repoCopy, type RepoCopy } from "../../test/repoCopy";
+import { run, type Run } from "../../test/run";
 
 // `npx cdb` as the README writes it: npm starts node_modules/.bin/cdb (this
 // workspace package), which runs the checkout it is started in.
@@ -25,19 +25,13 @@ const FINGERPRINT = /^[0-9a-f]{16}\n$/;
  * npm_config_* (an empty npm_config_yes among them, which also refuses to
  * install): dropped, so only the checkout's .npmrc decides.
  */
-function npx(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+function npx(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  return new Promise((resolve) => {
-    const p = spawn(NPX, args, { cwd, env: { ...userEnv, ...env }, shell: process.platform === "win32" });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    p.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    p.stdin.on("error", () => undefined);
-    p.stdin.end("mx0-abc");
-    p.on("close", (code) => resolve({ code, out, err }));
-  });
+  return run(NPX, args, { cwd, env: { ...userEnv, ...env }, input: "mx0-abc", shell: process.platform === "win32" });
 }
+
+/** The bin file itself, started by node (no npm) in `cwd`. */
+const bin = (script: string, cwd: string): Promise<Run> => run(process.execPath, [script, "fingerprint"], { cwd, env: process.env, input: "mx0-abc" });
 
 describe("npx cdb", () => {
   let copy: RepoCopy;
@@ -63,7 +57,7 @@ describe("npx cdb", () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), "cdb-npm-cache-"));
     try {
       const r = await npx(["cdb", "fingerprint"], REPO_ROOT, { npm_config_cache: cache });
-      expect(r.out).toMatch(FINGERPRINT);
+      expect(r.stdout).toMatch(FINGERPRINT);
       expect(r.code).toBe(0);
       expect(existsSync(path.join(cache, "_npx"))).toBe(false);
     } finally {
@@ -74,14 +68,14 @@ describe("npx cdb", () => {
   it("outside any checkout, runs the one it is installed in; with no checkout at all, one line and exit 2", async () => {
     const away = mkdtempSync(path.join(os.tmpdir(), "cdb-away-"));
     try {
-      const r = await run(path.join(REPO_ROOT, "packages", "cli", "cdb.cjs"), away);
-      expect(r.out).toMatch(FINGERPRINT);
+      const r = await bin(path.join(REPO_ROOT, "packages", "cli", "cdb.cjs"), away);
+      expect(r.stdout).toMatch(FINGERPRINT);
       expect(r.code).toBe(0);
       // The bin on its own (a broken install): nothing to run, said in one line.
       cpSync(path.join(REPO_ROOT, "packages", "cli", "cdb.cjs"), path.join(away, "cdb.cjs"));
-      const lone = await run(path.join(away, "cdb.cjs"), away);
-      expect(lone.err).toBe(`cdb: no cdb-deploy checkout above ${away} or ${away}\n`);
-      expect(lone.out).toBe("");
+      const lone = await bin(path.join(away, "cdb.cjs"), away);
+      expect(lone.stderr).toBe(`cdb: no cdb-deploy checkout above ${away} or ${away}\n`);
+      expect(lone.stdout).toBe("");
       expect(lone.code).toBe(2);
     } finally {
       rmSync(away, { recursive: true, force: true });
@@ -113,8 +107,8 @@ describe("npx cdb", () => {
       const marker = path.join(cache, "lookalike-ran");
       try {
         const r = await npx(["cdb", "fingerprint"], bare, env(cache, marker));
-        expect(registry.asked, r.err).toContain("/cdb");
-        expect(r.err).toContain("npx canceled due to missing packages and no YES option");
+        expect(registry.asked, r.stderr).toContain("/cdb");
+        expect(r.stderr).toContain("npx canceled due to missing packages and no YES option");
         expect(r.code).not.toBe(0);
         expect(existsSync(marker)).toBe(false);
       } finally {
@@ -130,7 +124,7 @@ describe("npx cdb", () => {
         const marker = path.join(cache, "lookalike-ran");
         try {
           const r = await npx([...args], dir, env(cache, marker));
-          expect(r.code, r.err).toBe(0);
+          expect(r.code, r.stderr).toBe(0);
           expect(readFileSync(marker, "utf8")).toBe("ran");
         } finally {
           rmSync(cache, { recursive: true, force: true });
@@ -140,19 +134,6 @@ describe("npx cdb", () => {
     });
   });
 });
-
-function run(script: string, cwd: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [script, "fingerprint"], { cwd });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    p.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    p.stdin.on("error", () => undefined);
-    p.stdin.end("mx0-abc");
-    p.on("close", (code) => resolve({ code, out, err }));
-  });
-}
 
 interface LookalikeRegistry {
   url: string;

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as esbuild from "esbuild";
@@ -9,6 +8,7 @@ import { SERVICES } from "../../config/services";
 import { REPO_ROOT } from "../../platform/paths";
 import { toolchainDir } from "../../scripts/toolchain";
 import { copyProject } from "../repoCopy";
+import { run, type Run } from "../run";
 import type { StandinOp } from "./standins/standinProvider";
 
 // A throwaway place for one engine test file: a copy of the Pulumi project
@@ -20,11 +20,9 @@ import type { StandinOp } from "./standins/standinProvider";
 /** The provider plugins the program requires, at the versions of package.json. */
 const STANDINS = { docker: "5.2.0", random: "4.21.2" } as const;
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+// One command run to its end: test/run.ts (the engine files import it from here).
+export { run, type Run };
+
 
 export interface EngineWorkspace {
   /** The project copy: run pulumi here. */
@@ -41,25 +39,6 @@ export interface EngineWorkspace {
 
 const NODE = process.execPath;
 
-export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 240_000);
-    child.on("error", reject);
-    // A command that exits before reading its stdin (a refusal, a crash) closes the pipe: the write's EPIPE
-    // is not the result (its exit code and stderr are), and unhandled it would end the test process.
-    child.stdin.on("error", () => undefined);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? "");
-  });
-}
 
 export interface WorkspaceOptions {
   /**
