@@ -270,8 +270,6 @@ export async function main(opts: Options, progress: (l: string) => void, out: (l
 
 /** The command line (`npm run policy-check`, scripts/bin/policyCheck.cjs): parses `argv`, sets the exit code. */
 export function cli(argv: string[]): void {
-  // Pulumi's SDK without the TypeScript compiler and npm's arborist, which no check uses (scripts/bin/deferPulumiExtras.cjs).
-  require("./bin/deferPulumiExtras.cjs");
   const opts = new Command("policy-check")
     .option("--no-tests", "skip `npm test` (the workflow runs it as its own step)")
     .option("--base <ref>", "judge this working tree by the check of this git ref: a checkout of it takes over as the judge (--judge)")
